@@ -1,0 +1,103 @@
+package ingot
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Stable error codes. Clients branch on these; they never change meaning.
+// Each maps to one HTTP status in Status.
+const (
+	CodeInvalidRequest      = "invalid_request"        // malformed JSON, unknown or missing fields
+	CodeInvalidAmount       = "invalid_amount"         // not a positive decimal with the currency's precision
+	CodeInvalidCurrency     = "invalid_currency"       // not an ISO 4217 code
+	CodeCurrencyMismatch    = "currency_mismatch"      // the amount's currency is not the account's
+	CodeInvalidWalletID     = "invalid_wallet_id"      // not 16 digits or a wrong check digit
+	CodeInvalidCursor       = "invalid_cursor"         // a pagination cursor we did not issue
+	CodeNotFound            = "not_found"              // absent, or not visible to the caller
+	CodeUnauthorized        = "unauthorized"           // missing or unknown API key
+	CodeForbidden           = "forbidden"              // the key's role may not do this
+	CodeInsufficientFunds   = "insufficient_funds"     // the debit would exceed the available balance
+	CodeWalletFrozen        = "wallet_frozen"          // a frozen wallet neither sends nor receives
+	CodeWalletClosed        = "wallet_closed"          // a closed wallet does nothing
+	CodeWalletNotEmpty      = "wallet_not_empty"       // close needs a zero balance and no open holds
+	CodeSameAccount         = "same_account"           // payer and payee are the same wallet
+	CodeHoldNotPending      = "hold_not_pending"       // the hold was captured, voided or expired
+	CodeHoldExpired         = "hold_expired"           // the hold expired before capture
+	CodeAmountTooLarge      = "amount_exceeds_hold"    // capture above the held amount
+	CodeBalanceOverflow     = "balance_overflow"       // the credit would overflow the balance
+	CodeConflict            = "conflict"               // unique field already taken (operator code)
+	CodeIdempotencyConflict = "idempotency_conflict"   // same key, different request
+	CodeLinkedFailed        = "linked_transfer_failed" // another transfer of an atomic batch failed
+	CodeBodyTooLarge        = "body_too_large"         // the request body exceeds the limit
+	CodeUnavailable         = "unavailable"            // storage failed; safe to retry with the same key
+	CodeInternal            = "internal"               // a bug; reported, never expected
+)
+
+var codeStatus = map[string]int{
+	CodeInvalidRequest:      http.StatusBadRequest,
+	CodeInvalidAmount:       http.StatusUnprocessableEntity,
+	CodeInvalidCurrency:     http.StatusUnprocessableEntity,
+	CodeCurrencyMismatch:    http.StatusUnprocessableEntity,
+	CodeInvalidWalletID:     http.StatusUnprocessableEntity,
+	CodeInvalidCursor:       http.StatusBadRequest,
+	CodeNotFound:            http.StatusNotFound,
+	CodeUnauthorized:        http.StatusUnauthorized,
+	CodeForbidden:           http.StatusForbidden,
+	CodeInsufficientFunds:   http.StatusUnprocessableEntity,
+	CodeWalletFrozen:        http.StatusUnprocessableEntity,
+	CodeWalletClosed:        http.StatusUnprocessableEntity,
+	CodeWalletNotEmpty:      http.StatusConflict,
+	CodeSameAccount:         http.StatusUnprocessableEntity,
+	CodeHoldNotPending:      http.StatusConflict,
+	CodeHoldExpired:         http.StatusConflict,
+	CodeAmountTooLarge:      http.StatusUnprocessableEntity,
+	CodeBalanceOverflow:     http.StatusUnprocessableEntity,
+	CodeConflict:            http.StatusConflict,
+	CodeIdempotencyConflict: http.StatusUnprocessableEntity,
+	CodeLinkedFailed:        http.StatusUnprocessableEntity,
+	CodeBodyTooLarge:        http.StatusRequestEntityTooLarge,
+	CodeUnavailable:         http.StatusServiceUnavailable,
+	CodeInternal:            http.StatusInternalServerError,
+}
+
+// Error is a rule violation or a request problem with a stable code. It is
+// what the API renders as an RFC 9457 problem.
+type Error struct {
+	Code   string
+	Detail string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Detail }
+
+// Status is the HTTP status for the error's code.
+func (e *Error) Status() int {
+	if s, ok := codeStatus[e.Code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Errorf makes an *Error with a formatted detail.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err if it is (or wraps) an *Error, and
+// CodeInternal otherwise.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// StatusOf returns the HTTP status of a code.
+func StatusOf(code string) int {
+	if s, ok := codeStatus[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}

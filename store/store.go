@@ -1,0 +1,150 @@
+// Package store defines the storage interfaces of Ingot. Two implementations
+// exist, sqlite and postgres; both pass the conformance suite in storetest.
+//
+// The ledger engine is the only writer of balances, transfers and holds: it
+// opens one BatchTx per batch, locks what the batch touches, writes the
+// batch's effects in bulk and commits once. Everything else in Store is a
+// read, or a write that does not touch balances (operators, keys, new
+// accounts).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+)
+
+var (
+	// ErrNotFound is returned by reads of a row that does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict is returned when a unique field (an operator's code) is taken.
+	ErrConflict = errors.New("store: unique value already exists")
+	// ErrIdempotencyRace is returned by BatchTx.Write when one of the batch's
+	// idempotency records was committed meanwhile by another process. The
+	// caller rolls back and runs the batch again; it will then see the record.
+	ErrIdempotencyRace = errors.New("store: idempotency key committed concurrently")
+)
+
+// IdemKey identifies an idempotent request: the credential it came with
+// (Scope, the API key id) and the client's Idempotency-Key.
+type IdemKey struct {
+	Scope string
+	Key   string
+}
+
+// IdemRecord is the stored outcome of an idempotent request: the hash of the
+// request it answered, and the response to replay.
+type IdemRecord struct {
+	IdemKey
+	Hash      []byte // SHA-256 of method, path and canonical body
+	Status    int    // HTTP status of the first response
+	Body      []byte // its JSON body
+	CreatedAt time.Time
+}
+
+// Totals are the sums of balances of one currency by account kind. In a
+// balanced book Issuance + Reserves + Wallets == 0 and the supply, -Issuance,
+// equals Reserves + Wallets.
+type Totals struct {
+	Currency string
+	Issuance int64
+	Reserves int64
+	Wallets  int64
+	Held     int64
+}
+
+// Store is one Ingot database.
+type Store interface {
+	// Migrate applies the embedded migrations that are not applied yet.
+	Migrate(ctx context.Context) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+
+	// BeginBatch opens the transaction of one engine batch.
+	BeginBatch(ctx context.Context) (BatchTx, error)
+
+	// CreateAPIKey stores a key (the central bank's bootstrap key, auditors).
+	CreateAPIKey(ctx context.Context, key ingot.APIKey) error
+	// CountAPIKeys counts the keys of a role.
+	CountAPIKeys(ctx context.Context, role ingot.Role) (int, error)
+	// APIKeyByHash finds a key by the SHA-256 of its secret, or ErrNotFound.
+	APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, error)
+
+	// CreateOperator stores an operator and its first API key in one
+	// transaction, together with idem when it is not nil. When a record with
+	// idem's key exists already, nothing is written and the existing record is
+	// returned (the caller compares hashes). A taken code is ErrConflict.
+	CreateOperator(ctx context.Context, op ingot.Operator, key ingot.APIKey, idem *IdemRecord) (*IdemRecord, error)
+	Operator(ctx context.Context, id string) (ingot.Operator, error)
+	// Operators lists operators by id, those with id > after, at most limit.
+	Operators(ctx context.Context, after string, limit int) ([]ingot.Operator, error)
+
+	// CreateAccount stores a new wallet account (balance zero), with idem as
+	// for CreateOperator.
+	CreateAccount(ctx context.Context, a ingot.Account, idem *IdemRecord) (*IdemRecord, error)
+	// EnsureAccount returns the issuance account (operatorID "") or an
+	// operator's reserve account of a currency, creating it (balance zero,
+	// a new id below 10^15) when it does not exist yet. Safe to call
+	// concurrently from several processes.
+	EnsureAccount(ctx context.Context, kind ingot.AccountKind, operatorID, currency string) (ingot.Account, error)
+	Account(ctx context.Context, id int64) (ingot.Account, error)
+	// Accounts lists an operator's accounts of a kind by id, those with
+	// id > after, at most limit.
+	Accounts(ctx context.Context, operatorID string, kind ingot.AccountKind, after int64, limit int) ([]ingot.Account, error)
+	// Totals sums balances of a currency by account kind.
+	Totals(ctx context.Context, currency string) (Totals, error)
+	// Currencies lists the currencies that have accounts.
+	Currencies(ctx context.Context) ([]string, error)
+
+	Transfer(ctx context.Context, id string) (ingot.Transfer, error)
+	// AccountTransfers lists the transfers that debit or credit an account,
+	// newest first (by Seq), those with Seq < before (before <= 0: from the
+	// newest), at most limit, with Seq filled in.
+	AccountTransfers(ctx context.Context, account int64, before int64, limit int) ([]ingot.Transfer, error)
+
+	Hold(ctx context.Context, id string) (ingot.Hold, error)
+	// ExpiredHolds lists ids of pending holds with ExpiresAt <= now.
+	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error)
+
+	// Idempotency reads a stored idempotency record, or ErrNotFound.
+	Idempotency(ctx context.Context, k IdemKey) (IdemRecord, error)
+}
+
+// BatchTx is the transaction of one engine batch. On PostgreSQL, Lock* take
+// row locks (FOR UPDATE) in ascending key order, so that several processes
+// never deadlock; on SQLite the transaction is BEGIN IMMEDIATE and holds the
+// database's write lock from the start.
+type BatchTx interface {
+	// Idempotency returns the committed records among keys.
+	Idempotency(ctx context.Context, keys []IdemKey) ([]IdemRecord, error)
+	// LockAccounts returns the accounts among ids, sorted by id, locked until
+	// the end of the transaction. Unknown ids are left out.
+	LockAccounts(ctx context.Context, ids []int64) ([]ingot.Account, error)
+	// LockHolds returns the holds among ids, locked. Unknown ids are left out.
+	LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error)
+	// Write stores the batch's effects in bulk. When an idempotency record of
+	// w exists already it returns ErrIdempotencyRace (the transaction is then
+	// to be rolled back).
+	Write(ctx context.Context, w *BatchWrite) error
+	Commit(ctx context.Context) error
+	// Rollback ends the transaction without effect; it is a no-op after Commit.
+	Rollback(ctx context.Context) error
+}
+
+// BatchWrite is everything one batch changes.
+type BatchWrite struct {
+	// Accounts whose Balance, Held or Status changed (other fields ignored).
+	Accounts []ingot.Account
+	// Transfers are new, in the order they were applied; the store assigns
+	// increasing Seq in this order.
+	Transfers []ingot.Transfer
+	// NewHolds are inserted; UpdatedHolds have a new Status, Captured,
+	// TransferID and UpdatedAt.
+	NewHolds     []ingot.Hold
+	UpdatedHolds []ingot.Hold
+	// Idempotency records to insert.
+	Idempotency []IdemRecord
+}

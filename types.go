@@ -1,0 +1,138 @@
+package ingot
+
+import "time"
+
+// Role is what an API key may do.
+type Role string
+
+const (
+	RoleCentralBank Role = "central_bank" // mints, burns, creates operators, reads the supply
+	RoleOperator    Role = "operator"     // opens and serves its own wallets, moves its own money
+)
+
+// Operator is a tier-2 institution (commercial bank, payment provider).
+type Operator struct {
+	ID        string // UUID
+	Name      string
+	Code      string // short unique code chosen by the central bank, e.g. "ICBC"
+	CreatedAt time.Time
+}
+
+// APIKey is a credential. Only the SHA-256 of the secret is stored: keys are
+// 256-bit random, so a fast hash is enough and keeps checks in microseconds.
+type APIKey struct {
+	ID         string // UUID; also the scope of Idempotency-Keys sent with it
+	Role       Role
+	OperatorID string // empty for the central bank
+	Hash       []byte // SHA-256 of the secret
+	CreatedAt  time.Time
+}
+
+// AccountKind says what an account is in the two-tier model.
+type AccountKind string
+
+const (
+	AccountIssuance AccountKind = "issuance" // the central bank's, one per currency; the only one that goes negative
+	AccountReserve  AccountKind = "reserve"  // an operator's, one per currency
+	AccountWallet   AccountKind = "wallet"   // a person's or merchant's
+)
+
+// WalletKind distinguishes people from merchants.
+type WalletKind string
+
+const (
+	WalletPersonal WalletKind = "personal"
+	WalletMerchant WalletKind = "merchant"
+)
+
+// Status is a wallet's lifecycle state.
+type Status string
+
+const (
+	StatusActive Status = "active"
+	StatusFrozen Status = "frozen" // neither sends nor receives
+	StatusClosed Status = "closed" // does nothing, ever again
+)
+
+// Holder is the person or business a wallet belongs to.
+type Holder struct {
+	Name  string
+	Phone string
+}
+
+// Account is a ledger account: the issuance account, an operator's reserve or
+// a wallet. Balance and Held are in minor units of Currency. Available is
+// Balance - Held. Wallet ids are 16-digit Luhn numbers; issuance and reserve
+// accounts have smaller ids.
+type Account struct {
+	ID         int64
+	Kind       AccountKind
+	OperatorID string // empty for the issuance account
+	Currency   string
+	Status     Status
+	Balance    int64
+	Held       int64
+	WalletKind WalletKind // wallets only
+	Holder     Holder     // wallets only
+	CreatedAt  time.Time
+}
+
+// Available is what the account may spend now.
+func (a *Account) Available() int64 { return a.Balance - a.Held }
+
+// TransferKind says why money moved.
+type TransferKind string
+
+const (
+	KindMint     TransferKind = "mint"       // issuance -> reserve
+	KindBurn     TransferKind = "burn"       // reserve -> issuance
+	KindTopUp    TransferKind = "topup"      // reserve -> wallet
+	KindWithdraw TransferKind = "withdrawal" // wallet -> reserve
+	KindPayment  TransferKind = "payment"    // wallet -> wallet
+	KindCapture  TransferKind = "capture"    // held funds of a wallet -> wallet or reserve
+)
+
+// Transfer is an immutable movement of Amount from Debit to Credit.
+// Corrections are new transfers. DebitBalance and CreditBalance are the two
+// accounts' balances right after it, for statements.
+type Transfer struct {
+	ID            string // UUIDv7, time-ordered
+	Kind          TransferKind
+	Debit         int64
+	Credit        int64
+	Amount        int64
+	Currency      string
+	Memo          string
+	HoldID        string // captures only
+	DebitBalance  int64
+	CreditBalance int64
+	CreatedAt     time.Time
+	// Seq orders transfers as they were committed; assigned by the store.
+	Seq int64
+}
+
+// HoldStatus is a hold's state; only pending holds reserve funds.
+type HoldStatus string
+
+const (
+	HoldPending  HoldStatus = "pending"
+	HoldCaptured HoldStatus = "captured"
+	HoldVoided   HoldStatus = "voided"
+	HoldExpired  HoldStatus = "expired"
+)
+
+// Hold reserves Amount of a wallet's balance for a later capture or void
+// (two-phase payment). While pending, it counts in the wallet's Held.
+type Hold struct {
+	ID         string // UUIDv7
+	Wallet     int64
+	OperatorID string // the wallet's operator, who placed it
+	Amount     int64
+	Currency   string
+	Status     HoldStatus
+	Captured   int64  // amount captured, when captured
+	TransferID string // the capture transfer, when captured
+	ExpiresAt  time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
