@@ -1,0 +1,98 @@
+package ledger
+
+import (
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// Actor is the authenticated caller of a request.
+type Actor struct {
+	KeyID      string // the API key's id; scope of its Idempotency-Keys
+	Role       ingot.Role
+	OperatorID string // operators only
+}
+
+// Op is what a command does.
+type Op int
+
+const (
+	OpMint     Op = iota + 1 // issuance -> reserve
+	OpBurn                   // reserve -> issuance
+	OpTopUp                  // reserve -> wallet
+	OpWithdraw               // wallet -> reserve
+	OpPay                    // wallet -> wallet
+	OpBatch                  // many OpPay, optionally atomic
+	OpHold                   // reserve part of a wallet's balance
+	OpCapture                // move (part of) a hold's amount to a wallet
+	OpVoid                   // release a hold
+	OpExpire                 // release expired holds (system)
+	OpFreeze
+	OpUnfreeze
+	OpClose
+)
+
+// Item is one transfer of a batch command.
+type Item struct {
+	From, To int64
+	Amount   int64
+	Currency string
+	Memo     string
+}
+
+// Command is one request to the engine. Accounts are resolved to ids before
+// a command is submitted; the engine checks every rule against the locked,
+// current state of the accounts inside its batch.
+type Command struct {
+	Op    Op
+	Actor Actor
+
+	// Transfers (mint, burn, top-up, withdrawal, payment): Debit pays Credit.
+	Debit, Credit int64
+	Amount        int64 // minor units; for capture 0 means the whole hold
+	Currency      string
+	Memo          string
+
+	Items  []Item // OpBatch
+	Atomic bool   // OpBatch: all or none
+
+	Wallet    int64     // OpHold, OpFreeze, OpUnfreeze, OpClose
+	ExpiresAt time.Time // OpHold
+	HoldID    string    // OpCapture, OpVoid (Credit is the capture's payee)
+	HoldIDs   []string  // OpExpire
+
+	Idem *Idem // nil: not idempotent
+}
+
+// Idem makes a command idempotent: its outcome is stored under Key in the
+// same transaction, and a later command with the same Key gets the stored
+// response instead of running again (or idempotency_conflict when Hash
+// differs).
+type Idem struct {
+	store.IdemKey
+	Hash   []byte
+	Status int // HTTP status to store with the body
+	// Render makes the body to store from the command's result.
+	Render func(*Result) ([]byte, error)
+}
+
+// Result is a command's outcome.
+type Result struct {
+	Transfer *ingot.Transfer // single transfers and captures
+	Items    []ItemResult    // OpBatch, one per item in order
+	Hold     *ingot.Hold     // hold operations
+	Account  *ingot.Account  // wallet operations (and wallet creation)
+	Operator *ingot.Operator // operator creation
+	APIKey   string          // operator creation: the secret, shown once, never stored
+
+	// Replay is set when the command was not run because its
+	// Idempotency-Key had been used with the same request before.
+	Replay *store.IdemRecord
+}
+
+// ItemResult is one batch item's outcome: a transfer or an error.
+type ItemResult struct {
+	Transfer *ingot.Transfer
+	Err      *ingot.Error
+}

@@ -1,0 +1,367 @@
+// Package ledger is Ingot's write path: a batching engine that applies
+// commands to locked, in-memory copies of the accounts they touch and
+// commits each batch in one transaction, and the service that authorizes
+// and validates requests before they reach it.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// MaxBatch is the most transfers one batch applies (a batch command
+	// counts as its number of items); 1 gives one transaction per command.
+	MaxBatch int
+	// QueueSize is how many commands may wait for the engine.
+	QueueSize int
+	Logger    *slog.Logger
+	// Registerer receives the engine's metrics; nil: not registered.
+	Registerer prometheus.Registerer
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// DefaultMaxBatch is the default largest batch.
+const DefaultMaxBatch = 8192
+
+// Engine is the single writer of balances, transfers and holds of one
+// process. Commands queue up; one goroutine takes whatever is waiting (up
+// to MaxBatch), applies it in one database transaction, commits once and
+// then answers every caller of the batch. Several processes may run an
+// Engine on one PostgreSQL database: correctness comes from the row locks
+// the batch takes, never from memory.
+type Engine struct {
+	st      store.Store
+	opt     Options
+	log     *slog.Logger
+	queue   chan *request
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+	m       engineMetrics
+}
+
+type request struct {
+	cmd  *Command
+	res  *Result
+	err  error
+	done chan struct{}
+}
+
+func (r *request) weight() int {
+	if r.cmd.Op == OpBatch {
+		return max(1, len(r.cmd.Items))
+	}
+	if r.cmd.Op == OpExpire {
+		return max(1, len(r.cmd.HoldIDs))
+	}
+	return 1
+}
+
+// NewEngine starts an engine on st. Close stops it.
+func NewEngine(st store.Store, opt Options) *Engine {
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = DefaultMaxBatch
+	}
+	if opt.QueueSize <= 0 {
+		opt.QueueSize = 4 * opt.MaxBatch
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	e := &Engine{
+		st:      st,
+		opt:     opt,
+		log:     opt.Logger,
+		queue:   make(chan *request, opt.QueueSize),
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+		m:       newEngineMetrics(opt.Registerer),
+	}
+	go e.run()
+	return e
+}
+
+// Close stops taking commands, finishes those queued and returns.
+func (e *Engine) Close() {
+	e.once.Do(func() { close(e.stop) })
+	<-e.stopped
+}
+
+var errClosed = ingot.Errorf(ingot.CodeUnavailable, "the ledger engine is shutting down; retry with the same Idempotency-Key")
+
+// Do submits a command and waits for its outcome. A rule violation is an
+// *ingot.Error; a storage failure is an *ingot.Error with code unavailable,
+// after which the command may or may not have been committed: retry it with
+// the same Idempotency-Key to find out.
+//
+// Once queued, Do waits for the batch even if ctx ends, so that its answer
+// is always the truth.
+func (e *Engine) Do(ctx context.Context, cmd *Command) (*Result, error) {
+	r := &request{cmd: cmd, done: make(chan struct{})}
+	select {
+	case <-e.stop:
+		return nil, errClosed
+	default:
+	}
+	select {
+	case e.queue <- r:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-e.stop:
+		return nil, errClosed
+	}
+	<-r.done
+	return r.res, r.err
+}
+
+func (e *Engine) run() {
+	defer close(e.stopped)
+	batch := make([]*request, 0, 64)
+	for {
+		var first *request
+		select {
+		case first = <-e.queue:
+		case <-e.stop:
+			// Drain what is queued, then refuse.
+			for {
+				select {
+				case r := <-e.queue:
+					e.process([]*request{r})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+		n := first.weight()
+	fill:
+		for n < e.opt.MaxBatch {
+			select {
+			case r := <-e.queue:
+				batch = append(batch, r)
+				n += r.weight()
+			default:
+				break fill
+			}
+		}
+		e.process(batch)
+	}
+}
+
+// process applies a batch, retrying it whole when the transaction fails
+// (a concurrent idempotency race, a deadlock victim, a lost connection).
+func (e *Engine) process(batch []*request) {
+	start := time.Now()
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
+		}
+		err = e.tryBatch(batch)
+		if err == nil {
+			break
+		}
+		e.log.Warn("batch failed", "attempt", attempt+1, "commands", len(batch), "err", err)
+	}
+	e.m.batchSeconds.Observe(time.Since(start).Seconds())
+	e.m.batchCommands.Observe(float64(len(batch)))
+	if err != nil {
+		e.m.batchFailures.Inc()
+		fail := ingot.Errorf(ingot.CodeUnavailable, "the ledger could not commit; retry with the same Idempotency-Key")
+		for _, r := range batch {
+			r.res, r.err = nil, fail
+			close(r.done)
+		}
+		return
+	}
+	for _, r := range batch {
+		close(r.done)
+	}
+}
+
+func (e *Engine) tryBatch(batch []*request) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx, err := e.st.BeginBatch(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+
+	// Idempotency records already committed for the batch's keys.
+	var keys []store.IdemKey
+	for _, r := range batch {
+		if r.cmd.Idem != nil {
+			keys = append(keys, r.cmd.Idem.IdemKey)
+		}
+	}
+	idem := map[store.IdemKey]*store.IdemRecord{}
+	if len(keys) > 0 {
+		recs, err := tx.Idempotency(ctx, keys)
+		if err != nil {
+			return err
+		}
+		for i := range recs {
+			idem[recs[i].IdemKey] = &recs[i]
+		}
+	}
+
+	// Lock holds first, then accounts (each in id order): every batch takes
+	// locks in this one order, so two processes never deadlock.
+	holdIDs := map[string]struct{}{}
+	for _, r := range batch {
+		if r.cmd.HoldID != "" {
+			holdIDs[r.cmd.HoldID] = struct{}{}
+		}
+		for _, id := range r.cmd.HoldIDs {
+			holdIDs[id] = struct{}{}
+		}
+	}
+	st := newState(e.opt.Now().UTC().Truncate(time.Microsecond))
+	if len(holdIDs) > 0 {
+		hs, err := tx.LockHolds(ctx, sortedStrings(holdIDs))
+		if err != nil {
+			return err
+		}
+		for i := range hs {
+			h := hs[i]
+			st.holds[h.ID] = &h
+		}
+	}
+	accIDs := map[int64]struct{}{}
+	add := func(id int64) {
+		if id != 0 {
+			accIDs[id] = struct{}{}
+		}
+	}
+	for _, r := range batch {
+		c := r.cmd
+		add(c.Debit)
+		add(c.Credit)
+		add(c.Wallet)
+		for _, it := range c.Items {
+			add(it.From)
+			add(it.To)
+		}
+	}
+	for _, h := range st.holds {
+		add(h.Wallet)
+	}
+	if len(accIDs) > 0 {
+		as, err := tx.LockAccounts(ctx, sortedInts(accIDs))
+		if err != nil {
+			return err
+		}
+		for i := range as {
+			a := as[i]
+			st.accounts[a.ID] = &a
+		}
+	}
+
+	// Apply in arrival order. A command that breaks a rule is undone alone.
+	results := make([]*Result, len(batch))
+	errs := make([]error, len(batch))
+	var newIdem []store.IdemRecord
+	for i, r := range batch {
+		c := r.cmd
+		if c.Idem != nil {
+			if rec, ok := idem[c.Idem.IdemKey]; ok {
+				if string(rec.Hash) != string(c.Idem.Hash) {
+					errs[i] = ingot.Errorf(ingot.CodeIdempotencyConflict, "this Idempotency-Key was used with a different request")
+				} else {
+					results[i] = &Result{Replay: rec}
+				}
+				continue
+			}
+		}
+		mark := st.mark()
+		res, err := st.apply(c)
+		if err != nil {
+			st.undo(mark)
+			errs[i] = err
+			continue
+		}
+		if c.Idem != nil {
+			body, err := c.Idem.Render(res)
+			if err != nil {
+				st.undo(mark)
+				errs[i] = err
+				continue
+			}
+			rec := store.IdemRecord{IdemKey: c.Idem.IdemKey, Hash: c.Idem.Hash, Status: c.Idem.Status, Body: body, CreatedAt: st.now}
+			newIdem = append(newIdem, rec)
+			idem[rec.IdemKey] = &newIdem[len(newIdem)-1]
+		}
+		results[i] = res
+	}
+	w := st.write()
+	w.Idempotency = newIdem
+	if err := tx.Write(ctx, w); err != nil {
+		if errors.Is(err, store.ErrIdempotencyRace) {
+			e.m.idemRaces.Inc()
+		}
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	e.m.transfers.Add(float64(len(w.Transfers)))
+	for i, r := range batch {
+		r.res, r.err = results[i], errs[i]
+		if errs[i] != nil {
+			e.m.rejected.WithLabelValues(ingot.ErrorCode(errs[i])).Inc()
+		}
+	}
+	return nil
+}
+
+type engineMetrics struct {
+	batchSeconds  prometheus.Histogram
+	batchCommands prometheus.Histogram
+	batchFailures prometheus.Counter
+	idemRaces     prometheus.Counter
+	transfers     prometheus.Counter
+	rejected      *prometheus.CounterVec
+}
+
+func newEngineMetrics(reg prometheus.Registerer) engineMetrics {
+	m := engineMetrics{
+		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ingot_engine_batch_seconds", Help: "Time to apply and commit one batch.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		batchCommands: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ingot_engine_batch_commands", Help: "Commands per batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+		}),
+		batchFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ingot_engine_batch_failures_total", Help: "Batches that failed to commit after retries.",
+		}),
+		idemRaces: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ingot_engine_idempotency_races_total", Help: "Batches retried because another process committed one of their Idempotency-Keys.",
+		}),
+		transfers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ingot_transfers_total", Help: "Transfers committed by this process.",
+		}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ingot_commands_rejected_total", Help: "Commands rejected by a rule, by error code.",
+		}, []string{"code"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.batchSeconds, m.batchCommands, m.batchFailures, m.idemRaces, m.transfers, m.rejected)
+	}
+	return m
+}
