@@ -1,0 +1,396 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// ---- inputs ----
+
+// MaxIdempotencyKey is the longest Idempotency-Key.
+const MaxIdempotencyKey = 255
+
+type listQuery struct {
+	Cursor string `query:"cursor" doc:"Opaque cursor from next_cursor."`
+	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
+}
+
+type createOperatorIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		Name string `json:"name" doc:"The operator's name." example:"Industrial and Commercial Bank of China"`
+		Code string `json:"code" doc:"Unique short code, upper case." example:"ICBC"`
+	}
+}
+
+type listIn struct {
+	listQuery
+}
+
+type issueIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		OperatorID string `json:"operator_id"`
+		Amount     string `json:"amount" example:"1000000.00"`
+		Currency   string `json:"currency" example:"CNY"`
+	}
+}
+
+type supplyIn struct {
+	Currency string `query:"currency" required:"true" example:"CNY"`
+}
+
+type createWalletIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		Holder struct {
+			Name  string `json:"name" example:"Zhang San"`
+			Phone string `json:"phone" example:"13812345678"`
+		} `json:"holder"`
+		Currency string `json:"currency" example:"CNY"`
+		Kind     string `json:"kind,omitempty" enum:"personal,merchant" doc:"Default personal."`
+	}
+}
+
+type walletIn struct {
+	ID string `path:"id" doc:"16-digit wallet id."`
+}
+
+type walletActionIn struct {
+	ID             string `path:"id" doc:"16-digit wallet id."`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+}
+
+type fundIn struct {
+	ID             string `path:"id" doc:"16-digit wallet id."`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		Amount string `json:"amount" example:"100.00"`
+	}
+}
+
+type historyIn struct {
+	ID string `path:"id" doc:"16-digit wallet id."`
+	listQuery
+}
+
+// PayBody is one payment.
+type PayBody struct {
+	From     string `json:"from" doc:"Payer wallet id, at the calling operator."`
+	To       string `json:"to" doc:"Payee wallet id, at any operator."`
+	Amount   string `json:"amount" example:"12.30"`
+	Currency string `json:"currency" example:"CNY"`
+	Memo     string `json:"memo,omitempty" maxLength:"512"`
+}
+
+type transferIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           PayBody
+}
+
+type batchIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		Transfers []PayBody `json:"transfers" minItems:"1" maxItems:"8000"`
+		Atomic    bool      `json:"atomic,omitempty" doc:"All succeed or none does."`
+	}
+}
+
+type idIn struct {
+	ID string `path:"id"`
+}
+
+type holdIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		Wallet    string    `json:"wallet"`
+		Amount    string    `json:"amount" example:"50.00"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+}
+
+type captureIn struct {
+	ID             string `path:"id"`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		To     string `json:"to" doc:"Payee wallet id."`
+		Amount string `json:"amount,omitempty" doc:"At most the held amount; absent: the whole hold. The rest is released."`
+	}
+}
+
+type voidIn struct {
+	ID             string `path:"id"`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+}
+
+// ---- outputs ----
+
+// Out is a response with a status (201, or a replay's stored status) and
+// the replay header.
+type Out[T any] struct {
+	Status   int
+	Replayed string `header:"Idempotent-Replayed" doc:"true when this is the stored answer to an earlier request with the same Idempotency-Key."`
+	Body     T
+}
+
+// Body is a plain 200 response.
+type Body[T any] struct {
+	Body T
+}
+
+// ---- idempotency ----
+
+func checkIdemKey(k string) error {
+	if len(k) > MaxIdempotencyKey {
+		return ingot.Errorf(ingot.CodeInvalidRequest, "Idempotency-Key must be at most %d characters", MaxIdempotencyKey)
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return ingot.Errorf(ingot.CodeInvalidRequest, "Idempotency-Key must be printable ASCII")
+		}
+	}
+	return nil
+}
+
+// exec runs a write: it builds the Idem for key (when not empty) from the
+// method, path and canonical JSON of body, calls do, and renders the result,
+// or the stored response of a replay.
+func exec[T any](s *server, ctx context.Context, key string, status int, body any,
+	do func(*ledger.Idem) (*ledger.Result, error), render func(*ledger.Result) T) (*Out[T], error) {
+	var idem *ledger.Idem
+	if key != "" {
+		if err := checkIdemKey(key); err != nil {
+			return nil, problemOf(err.(*ingot.Error))
+		}
+		ri := info(ctx)
+		canon := []byte("null")
+		if body != nil {
+			var err error
+			if canon, err = json.Marshal(body); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+		}
+		h := sha256.New()
+		h.Write([]byte(ri.method + " " + ri.path + "\n"))
+		h.Write(canon)
+		idem = &ledger.Idem{
+			IdemKey: store.IdemKey{Scope: ri.actor.KeyID, Key: key},
+			Hash:    h.Sum(nil),
+			Status:  status,
+			Render:  func(r *ledger.Result) ([]byte, error) { return json.Marshal(render(r)) },
+		}
+	}
+	res, err := do(idem)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if res.Replay != nil {
+		var b T
+		if err := json.Unmarshal(res.Replay.Body, &b); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		return &Out[T]{Status: res.Replay.Status, Replayed: "true", Body: b}, nil
+	}
+	return &Out[T]{Status: status, Body: render(res)}, nil
+}
+
+// ---- operators ----
+
+func (s *server) createOperator(ctx context.Context, in *createOperatorIn) (*Out[Operator], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+		func(idem *ledger.Idem) (*ledger.Result, error) {
+			return s.svc.CreateOperator(ctx, actor(ctx), in.Body.Name, in.Body.Code, idem)
+		},
+		func(r *ledger.Result) Operator { return operatorOut(r.Operator, r.APIKey) })
+}
+
+func (s *server) listOperators(ctx context.Context, in *listIn) (*Body[List[Operator]], error) {
+	ops, next, err := s.svc.Operators(ctx, actor(ctx), in.Cursor, in.Limit)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := List[Operator]{Items: make([]Operator, len(ops)), NextCursor: next}
+	for i := range ops {
+		out.Items[i] = operatorOut(&ops[i], "")
+	}
+	return &Body[List[Operator]]{Body: out}, nil
+}
+
+func (s *server) me(ctx context.Context, _ *struct{}) (*Body[Me], error) {
+	op, res, err := s.svc.Me(ctx, actor(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := Me{ID: op.ID, Name: op.Name, Code: op.Code, CreatedAt: op.CreatedAt.UTC(), Reserves: make([]Reserve, len(res))}
+	for i, a := range res {
+		out.Reserves[i] = Reserve{Currency: a.Currency, Balance: amt(a.Balance, a.Currency)}
+	}
+	return &Body[Me]{Body: out}, nil
+}
+
+// ---- issuance ----
+
+func (s *server) issue(burn bool) func(context.Context, *issueIn) (*Out[Transfer], error) {
+	return func(ctx context.Context, in *issueIn) (*Out[Transfer], error) {
+		return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+			func(idem *ledger.Idem) (*ledger.Result, error) {
+				return s.svc.Issue(ctx, actor(ctx), burn, in.Body.OperatorID, in.Body.Amount, in.Body.Currency, idem)
+			},
+			func(r *ledger.Result) Transfer { return transferOut(r.Transfer, in.Body.OperatorID) })
+	}
+}
+
+func (s *server) supply(ctx context.Context, in *supplyIn) (*Body[Supply], error) {
+	sp, err := s.svc.Supply(ctx, actor(ctx), in.Currency)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	c := sp.Currency
+	return &Body[Supply]{Body: Supply{
+		Currency: c.Code, Issued: ingot.FormatAmount(sp.Issued, c),
+		Reserves: ingot.FormatAmount(sp.Reserves, c), Wallets: ingot.FormatAmount(sp.Wallets, c),
+	}}, nil
+}
+
+// ---- wallets ----
+
+func renderWallet(r *ledger.Result) Wallet { return walletOut(r.Account) }
+
+func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wallet], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+		func(idem *ledger.Idem) (*ledger.Result, error) {
+			h := ingot.Holder{Name: in.Body.Holder.Name, Phone: in.Body.Holder.Phone}
+			return s.svc.CreateWallet(ctx, actor(ctx), h, in.Body.Currency, ingot.WalletKind(in.Body.Kind), idem)
+		}, renderWallet)
+}
+
+func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], error) {
+	w, err := s.svc.Wallet(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Wallet]{Body: walletOut(&w)}, nil
+}
+
+func (s *server) listWallets(ctx context.Context, in *listIn) (*Body[List[Wallet]], error) {
+	ws, next, err := s.svc.Wallets(ctx, actor(ctx), in.Cursor, in.Limit)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := List[Wallet]{Items: make([]Wallet, len(ws)), NextCursor: next}
+	for i := range ws {
+		out.Items[i] = walletOut(&ws[i])
+	}
+	return &Body[List[Wallet]]{Body: out}, nil
+}
+
+func (s *server) walletStatus(op ledger.Op) func(context.Context, *walletActionIn) (*Out[Wallet], error) {
+	return func(ctx context.Context, in *walletActionIn) (*Out[Wallet], error) {
+		return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
+			func(idem *ledger.Idem) (*ledger.Result, error) {
+				return s.svc.SetWalletStatus(ctx, actor(ctx), in.ID, op, idem)
+			}, renderWallet)
+	}
+}
+
+func (s *server) fund(withdraw bool) func(context.Context, *fundIn) (*Out[Transfer], error) {
+	return func(ctx context.Context, in *fundIn) (*Out[Transfer], error) {
+		a := actor(ctx)
+		return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+			func(idem *ledger.Idem) (*ledger.Result, error) {
+				return s.svc.Fund(ctx, a, in.ID, in.Body.Amount, withdraw, idem)
+			},
+			func(r *ledger.Result) Transfer { return transferOut(r.Transfer, a.OperatorID) })
+	}
+}
+
+func (s *server) history(ctx context.Context, in *historyIn) (*Body[List[Entry]], error) {
+	a := actor(ctx)
+	es, next, err := s.svc.History(ctx, a, in.ID, in.Cursor, in.Limit)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := List[Entry]{Items: make([]Entry, len(es)), NextCursor: next}
+	for i := range es {
+		e := &es[i]
+		// The wallet is the caller's, so a reserve on the other side is too.
+		out.Items[i] = Entry{
+			Transfer: transferOut(&e.Transfer, a.OperatorID),
+			Amount:   amt(e.Amount, e.Transfer.Currency), BalanceAfter: amt(e.BalanceAfter, e.Transfer.Currency),
+		}
+	}
+	return &Body[List[Entry]]{Body: out}, nil
+}
+
+// ---- transfers ----
+
+func pay(b PayBody) ledger.PayRequest {
+	return ledger.PayRequest{From: b.From, To: b.To, Amount: b.Amount, Currency: b.Currency, Memo: b.Memo}
+}
+
+func (s *server) createTransfer(ctx context.Context, in *transferIn) (*Out[Transfer], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+		func(idem *ledger.Idem) (*ledger.Result, error) {
+			return s.svc.Pay(ctx, actor(ctx), pay(in.Body), idem)
+		},
+		func(r *ledger.Result) Transfer { return transferOut(r.Transfer, "") })
+}
+
+func (s *server) batch(ctx context.Context, in *batchIn) (*Out[BatchResults], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
+		func(idem *ledger.Idem) (*ledger.Result, error) {
+			ps := make([]ledger.PayRequest, len(in.Body.Transfers))
+			for i, b := range in.Body.Transfers {
+				ps[i] = pay(b)
+			}
+			return s.svc.PayBatch(ctx, actor(ctx), ps, in.Body.Atomic, idem)
+		}, batchOut)
+}
+
+func (s *server) getTransfer(ctx context.Context, in *idIn) (*Body[Transfer], error) {
+	t, err := s.svc.Transfer(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Transfer]{Body: transferOut(&t, s.reserveOwner(ctx, &t))}, nil
+}
+
+// ---- holds ----
+
+func renderHold(r *ledger.Result) Hold { return holdOut(r.Hold) }
+
+func (s *server) createHold(ctx context.Context, in *holdIn) (*Out[Hold], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+		func(idem *ledger.Idem) (*ledger.Result, error) {
+			return s.svc.PlaceHold(ctx, actor(ctx), in.Body.Wallet, in.Body.Amount, in.Body.ExpiresAt, idem)
+		}, renderHold)
+}
+
+func (s *server) getHold(ctx context.Context, in *idIn) (*Body[Hold], error) {
+	h, err := s.svc.Hold(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Hold]{Body: holdOut(&h)}, nil
+}
+
+func (s *server) captureHold(ctx context.Context, in *captureIn) (*Out[Hold], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
+		func(idem *ledger.Idem) (*ledger.Result, error) {
+			return s.svc.CaptureHold(ctx, actor(ctx), in.ID, in.Body.To, in.Body.Amount, idem)
+		}, renderHold)
+}
+
+func (s *server) voidHold(ctx context.Context, in *voidIn) (*Out[Hold], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
+		func(idem *ledger.Idem) (*ledger.Result, error) {
+			return s.svc.VoidHold(ctx, actor(ctx), in.ID, idem)
+		}, renderHold)
+}

@@ -1,0 +1,213 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/ledger"
+)
+
+// The JSON the API answers. Amounts are decimal strings in the currency's
+// major unit, times RFC 3339 in UTC.
+
+// Transfer is an immutable money movement. From and To are 16-digit wallet
+// ids, "reserve:<operator_id>" for an operator's reserve, or "issuance" for
+// the central bank's issuance account.
+type Transfer struct {
+	ID        string    `json:"id" doc:"Transfer id (UUIDv7)."`
+	From      string    `json:"from" doc:"Payer: wallet id, reserve:<operator_id> or issuance."`
+	To        string    `json:"to" doc:"Payee: wallet id, reserve:<operator_id> or issuance."`
+	Amount    string    `json:"amount" example:"12.30"`
+	Currency  string    `json:"currency" example:"CNY"`
+	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture"`
+	Memo      string    `json:"memo"`
+	HoldID    string    `json:"hold_id,omitempty" doc:"The captured hold, for captures."`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Holder is a wallet's owner; the phone number is masked.
+type Holder struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone" example:"138****5678"`
+}
+
+// Wallet is a person's or merchant's account.
+type Wallet struct {
+	ID        string    `json:"id" example:"6214830000000009" doc:"16 digits, the last a Luhn check digit."`
+	Kind      string    `json:"kind" enum:"personal,merchant"`
+	Status    string    `json:"status" enum:"active,frozen,closed"`
+	Currency  string    `json:"currency"`
+	Balance   string    `json:"balance"`
+	Held      string    `json:"held"`
+	Available string    `json:"available"`
+	Holder    Holder    `json:"holder"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Hold is a two-phase payment's reservation.
+type Hold struct {
+	ID         string    `json:"id"`
+	Wallet     string    `json:"wallet"`
+	Amount     string    `json:"amount"`
+	Currency   string    `json:"currency"`
+	Status     string    `json:"status" enum:"pending,captured,voided,expired"`
+	Captured   string    `json:"captured" doc:"Amount captured (zero unless captured)."`
+	ExpiresAt  time.Time `json:"expires_at"`
+	CreatedAt  time.Time `json:"created_at"`
+	TransferID string    `json:"transfer_id,omitempty" doc:"The capture transfer, once captured."`
+}
+
+// Operator is a tier-2 institution. APIKey is shown once, in the answer to
+// its creation; an idempotent replay of the creation does not carry it.
+type Operator struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"created_at"`
+	APIKey    string    `json:"api_key,omitempty" doc:"The operator's API key: shown once, never stored, absent from idempotent replays."`
+}
+
+// Reserve is one of an operator's reserve balances.
+type Reserve struct {
+	Currency string `json:"currency"`
+	Balance  string `json:"balance"`
+}
+
+// Me is the calling operator with its reserves.
+type Me struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"created_at"`
+	Reserves  []Reserve `json:"reserves"`
+}
+
+// Supply is the issued amount of a currency and where it is.
+type Supply struct {
+	Currency string `json:"currency"`
+	Issued   string `json:"issued"`
+	Reserves string `json:"reserves"`
+	Wallets  string `json:"wallets"`
+}
+
+// Entry is a statement line: the transfer, the signed amount for the wallet
+// (negative when it paid) and its balance right after.
+type Entry struct {
+	Transfer     Transfer `json:"transfer"`
+	Amount       string   `json:"amount" example:"-12.30"`
+	BalanceAfter string   `json:"balance_after"`
+}
+
+// List is a page of a list; NextCursor is empty on the last page.
+type List[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor" doc:"Pass as cursor for the next page; empty on the last page."`
+}
+
+// ItemError is a failed batch item's error.
+type ItemError struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// BatchResult is one batch item's outcome: the transfer's fields, or error.
+type BatchResult struct {
+	*Transfer
+	Error *ItemError `json:"error,omitempty"`
+}
+
+// BatchResults are the outcomes of a batch, one per item in order.
+type BatchResults struct {
+	Results []BatchResult `json:"results"`
+}
+
+// ---- rendering ----
+
+func curOf(code string) ingot.Currency {
+	c, err := ingot.LookupCurrency(code)
+	if err != nil {
+		return ingot.Currency{Code: code, Exponent: 0}
+	}
+	return c
+}
+
+func amt(v int64, cur string) string { return ingot.FormatAmount(v, curOf(cur)) }
+
+func walletOut(a *ingot.Account) Wallet {
+	return Wallet{
+		ID: ingot.FormatWalletID(a.ID), Kind: string(a.WalletKind), Status: string(a.Status), Currency: a.Currency,
+		Balance: amt(a.Balance, a.Currency), Held: amt(a.Held, a.Currency), Available: amt(a.Available(), a.Currency),
+		Holder:    Holder{Name: a.Holder.Name, Phone: ledger.MaskPhone(a.Holder.Phone)},
+		CreatedAt: a.CreatedAt.UTC(),
+	}
+}
+
+func holdOut(h *ingot.Hold) Hold {
+	return Hold{
+		ID: h.ID, Wallet: ingot.FormatWalletID(h.Wallet), Amount: amt(h.Amount, h.Currency), Currency: h.Currency,
+		Status: string(h.Status), Captured: amt(h.Captured, h.Currency), ExpiresAt: h.ExpiresAt.UTC(),
+		CreatedAt: h.CreatedAt.UTC(), TransferID: h.TransferID,
+	}
+}
+
+func operatorOut(o *ingot.Operator, key string) Operator {
+	return Operator{ID: o.ID, Name: o.Name, Code: o.Code, CreatedAt: o.CreatedAt.UTC(), APIKey: key}
+}
+
+// transferOut renders a transfer; reserveOp is the operator whose reserve
+// is one side of a mint, burn, top-up or withdrawal.
+func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
+	side := func(id int64, issuance bool) string {
+		switch {
+		case ingot.IsWalletID(id):
+			return ingot.FormatWalletID(id)
+		case issuance:
+			return "issuance"
+		case reserveOp != "":
+			return "reserve:" + reserveOp
+		}
+		return "account:" + ingot.FormatWalletID(id)
+	}
+	return Transfer{
+		ID: t.ID, From: side(t.Debit, t.Kind == ingot.KindMint), To: side(t.Credit, t.Kind == ingot.KindBurn),
+		Amount: amt(t.Amount, t.Currency), Currency: t.Currency, Kind: string(t.Kind), Memo: t.Memo,
+		HoldID: t.HoldID, CreatedAt: t.CreatedAt.UTC(),
+	}
+}
+
+// reserveOwner finds the operator of the reserve side of a transfer (for
+// reads, where the request does not say it). Owners never change: cached.
+func (s *server) reserveOwner(ctx context.Context, t *ingot.Transfer) string {
+	for _, id := range []int64{t.Debit, t.Credit} {
+		if ingot.IsWalletID(id) {
+			continue
+		}
+		if v, ok := s.owner.Load(id); ok {
+			return v.(string)
+		}
+		acc, err := s.st.Account(ctx, id)
+		if err != nil || acc.Kind != ingot.AccountReserve {
+			continue
+		}
+		s.owner.Store(id, acc.OperatorID)
+		return acc.OperatorID
+	}
+	return ""
+}
+
+func batchOut(r *ledger.Result) BatchResults {
+	out := BatchResults{Results: make([]BatchResult, len(r.Items))}
+	for i, it := range r.Items {
+		switch {
+		case it.Err != nil:
+			out.Results[i].Error = &ItemError{Code: it.Err.Code, Detail: it.Err.Detail}
+		case it.Transfer != nil:
+			t := transferOut(it.Transfer, "")
+			out.Results[i].Transfer = &t
+		default:
+			out.Results[i].Error = &ItemError{Code: ingot.CodeInternal, Detail: "no outcome"}
+		}
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/ingot-cbdc/ingot"
+)
+
+// Codes the HTTP layer adds to the domain's codes, for requests that never
+// reach a handler.
+const (
+	codeMethodNotAllowed     = "method_not_allowed"
+	codeUnsupportedMediaType = "unsupported_media_type"
+	codeNotAcceptable        = "not_acceptable"
+)
+
+// Problem is an RFC 9457 problem detail with Ingot's stable snake_case code.
+// Every error the API answers, from a handler, from huma's request
+// validation or from the router, has this shape.
+type Problem struct {
+	Type   string           `json:"type" doc:"A URI naming the problem type: urn:ingot:problem:<code>."`
+	Title  string           `json:"title" doc:"The HTTP status text."`
+	Status int              `json:"status" doc:"The HTTP status code."`
+	Detail string           `json:"detail" doc:"What went wrong in this occurrence."`
+	Code   string           `json:"code" doc:"Stable snake_case error code clients branch on, e.g. insufficient_funds."`
+	Errors []*ProblemDetail `json:"errors,omitempty" doc:"Individual validation failures, when there are several."`
+}
+
+// ProblemDetail is one validation failure: where and what.
+type ProblemDetail struct {
+	Location string `json:"location,omitempty" doc:"Where the failure is, e.g. body.amount."`
+	Message  string `json:"message" doc:"What is wrong there."`
+}
+
+func (p *Problem) Error() string  { return p.Code + ": " + p.Detail }
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType makes JSON errors application/problem+json.
+func (p *Problem) ContentType(ct string) string {
+	if ct == "application/json" || ct == "" {
+		return "application/problem+json"
+	}
+	return ct
+}
+
+// problemOf renders a domain error.
+func problemOf(e *ingot.Error) *Problem {
+	st := e.Status()
+	return &Problem{Type: typeURI(e.Code), Title: http.StatusText(st), Status: st, Detail: e.Detail, Code: e.Code}
+}
+
+func typeURI(code string) string { return "urn:ingot:problem:" + code }
+
+// codeForStatus is the code of an error that carries only an HTTP status
+// (huma's own validation and routing errors).
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return ingot.CodeBodyTooLarge
+	case http.StatusNotFound:
+		return ingot.CodeNotFound
+	case http.StatusMethodNotAllowed:
+		return codeMethodNotAllowed
+	case http.StatusUnsupportedMediaType:
+		return codeUnsupportedMediaType
+	case http.StatusNotAcceptable:
+		return codeNotAcceptable
+	case http.StatusUnauthorized:
+		return ingot.CodeUnauthorized
+	case http.StatusForbidden:
+		return ingot.CodeForbidden
+	case http.StatusServiceUnavailable:
+		return ingot.CodeUnavailable
+	}
+	if status >= 500 {
+		return ingot.CodeInternal
+	}
+	return ingot.CodeInvalidRequest
+}
+
+// newProblem replaces huma.NewError: it keeps the code of an *ingot.Error
+// among errs and derives one from the status otherwise. Validation details
+// keep their location and message but never the offending value (it may be
+// the whole body, with personal data).
+func newProblem(status int, msg string, errs ...error) huma.StatusError {
+	for _, err := range errs {
+		var ie *ingot.Error
+		if err != nil && errors.As(err, &ie) {
+			return problemOf(ie)
+		}
+		var p *Problem
+		if err != nil && errors.As(err, &p) {
+			return p
+		}
+	}
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	p := &Problem{Status: status, Title: http.StatusText(status), Code: codeForStatus(status), Detail: msg}
+	if status >= 500 && status != http.StatusServiceUnavailable {
+		// Never leak internals; the cause is logged where it is known.
+		p.Detail = "an internal error occurred"
+		return finish(p)
+	}
+	var parts []string
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		d := &ProblemDetail{Message: err.Error()}
+		var ed huma.ErrorDetailer
+		if errors.As(err, &ed) {
+			x := ed.ErrorDetail()
+			d = &ProblemDetail{Location: x.Location, Message: x.Message}
+		}
+		p.Errors = append(p.Errors, d)
+		if len(parts) < 3 {
+			if d.Location != "" {
+				parts = append(parts, d.Location+": "+d.Message)
+			} else {
+				parts = append(parts, d.Message)
+			}
+		}
+	}
+	if len(parts) > 0 {
+		p.Detail = msg + ": " + strings.Join(parts, "; ")
+	}
+	return finish(p)
+}
+
+func finish(p *Problem) *Problem {
+	if p.Detail == "" {
+		p.Detail = p.Title
+	}
+	if len(p.Detail) > 1000 {
+		p.Detail = strings.ToValidUTF8(p.Detail[:1000], "") + "..."
+	}
+	p.Type = typeURI(p.Code)
+	return p
+}
+
+func init() {
+	huma.NewError = newProblem
+	huma.NewErrorWithContext = func(_ huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		return newProblem(status, msg, errs...)
+	}
+}

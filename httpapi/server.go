@@ -1,0 +1,312 @@
+// Package httpapi is Ingot's REST API: a thin layer over ledger.Service built
+// with huma on net/http. routes.go lists the whole API.
+//
+// Every error is an RFC 9457 application/problem+json with a stable
+// snake_case code. Every POST takes an optional Idempotency-Key; a replay
+// answers the first response with the header Idempotent-Replayed: true.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Options are the server's dependencies besides the service.
+type Options struct {
+	// Logger receives one line per request; nil is slog.Default().
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics and is served at /metrics; nil: a
+	// new registry.
+	Registry *prometheus.Registry
+	// Store is pinged by /readyz; nil: the service's store.
+	Store store.Store
+	// Version is shown in the OpenAPI document.
+	Version string
+}
+
+// Request body limits. A batch of 8,000 transfers is about 1.5 MB.
+const (
+	MaxBodyBytes      = 1 << 20
+	MaxBatchBodyBytes = 4 << 20
+)
+
+type server struct {
+	svc   *ledger.Service
+	st    store.Store
+	log   *slog.Logger
+	reg   *prometheus.Registry
+	mux   *http.ServeMux
+	api   huma.API
+	met   *httpMetrics
+	owner sync.Map // reserve account id -> operator id
+}
+
+// NewServer returns the API's handler.
+func NewServer(svc *ledger.Service, opts Options) http.Handler {
+	s := &server{svc: svc, st: opts.Store, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
+	if s.st == nil {
+		s.st = svc.Store()
+	}
+	s.met = newHTTPMetrics(s.reg)
+	version := opts.Version
+	if version == "" {
+		version = "1.0.0"
+	}
+	cfg := huma.DefaultConfig("Ingot", version)
+	cfg.CreateHooks = nil // no $schema fields or Link headers in responses
+	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call needs Authorization: Bearer <key>. Errors are RFC 9457 problems with a stable `code`."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An Ingot API key."},
+	}
+	s.api = humago.New(s.mux, cfg)
+	s.api.UseMiddleware(s.authenticate)
+	s.routes()
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+// ---- request context ----
+
+type ctxKey struct{}
+
+type reqInfo struct {
+	actor  ledger.Actor
+	method string
+	path   string
+}
+
+func info(ctx context.Context) reqInfo {
+	ri, _ := ctx.Value(ctxKey{}).(reqInfo)
+	return ri
+}
+
+func actor(ctx context.Context) ledger.Actor { return info(ctx).actor }
+
+var errNoKey = ingot.Errorf(ingot.CodeUnauthorized, "a valid API key is required: Authorization: Bearer <key>")
+
+// authenticate is a huma middleware: operations with a security requirement
+// (all of /v1) need a known API key; the actor goes into the context.
+func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
+	ri := reqInfo{method: ctx.Method(), path: ctx.URL().Path}
+	if op := ctx.Operation(); op != nil && len(op.Security) > 0 {
+		h := ctx.Header("Authorization")
+		const prefix = "bearer "
+		if len(h) <= len(prefix) || !equalFold(h[:len(prefix)], prefix) {
+			_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "", errNoKey)
+			return
+		}
+		a, err := s.svc.Authenticate(ctx.Context(), h[len(prefix):])
+		if err != nil {
+			p := s.problem(ctx.Context(), err)
+			_ = huma.WriteErr(s.api, ctx, p.Status, "", p)
+			return
+		}
+		ri.actor = a
+	}
+	next(huma.WithValue(ctx, ctxKey{}, ri))
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// problem turns any error into a Problem; unknown errors are logged and
+// answered 500 internal with a generic detail.
+func (s *server) problem(ctx context.Context, err error) *Problem {
+	var ie *ingot.Error
+	if errors.As(err, &ie) {
+		return problemOf(ie)
+	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return problemOf(ingot.Errorf(ingot.CodeUnavailable, "the request was cancelled or timed out; retry with the same Idempotency-Key"))
+	}
+	s.log.ErrorContext(ctx, "internal error", "err", err)
+	return problemOf(ingot.Errorf(ingot.CodeInternal, "an internal error occurred"))
+}
+
+// ---- outer handler: routing misses, metrics, logs ----
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// headerRecorder learns what the mux would answer for an unmatched request
+// (404, or 405 with Allow) without writing it.
+type headerRecorder struct {
+	h      http.Header
+	status int
+}
+
+func (r *headerRecorder) Header() http.Header         { return r.h }
+func (r *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *headerRecorder) WriteHeader(code int)        { r.status = code }
+
+func (s *server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	_, route := s.mux.Handler(r)
+	if route == "" {
+		route = "unmatched"
+		rec := &headerRecorder{h: http.Header{}}
+		s.mux.ServeHTTP(rec, r)
+		status := rec.status
+		if status == 0 || status == http.StatusOK {
+			status = http.StatusNotFound
+		}
+		detail := "no such endpoint: " + r.Method + " " + r.URL.Path
+		if status == http.StatusMethodNotAllowed {
+			detail = "method " + r.Method + " is not allowed here"
+			if allow := rec.h.Get("Allow"); allow != "" {
+				sw.Header().Set("Allow", allow)
+				detail += "; allowed: " + allow
+			}
+		}
+		writeProblem(sw, finish(&Problem{Status: status, Title: http.StatusText(status), Code: codeForStatus(status), Detail: truncate(detail, 300)}))
+	} else {
+		s.mux.ServeHTTP(sw, r)
+	}
+	if sw.status == 0 {
+		sw.status = http.StatusOK
+	}
+	d := time.Since(start)
+	st := strconv.Itoa(sw.status)
+	s.met.requests.WithLabelValues(route, st).Inc()
+	s.met.duration.WithLabelValues(route).Observe(d.Seconds())
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
+		slog.String("method", r.Method), slog.String("route", route),
+		slog.Int("status", sw.status), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return s
+}
+
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	b, _ := json.Marshal(p)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(b)
+}
+
+// ---- health, readiness, metrics ----
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok"}`))
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.st.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "readiness: store ping failed", "err", err)
+		writeProblem(w, problemOf(ingot.Errorf(ingot.CodeUnavailable, "the database does not answer")))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ready"}`))
+}
+
+func (s *server) metrics() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ingot_http_requests_total", Help: "HTTP requests by route pattern and status.",
+		}, []string{"route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "ingot_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"route"}),
+	}
+	m.requests = registerCollector(reg, m.requests)
+	m.duration = registerCollector(reg, m.duration)
+	return m
+}
+
+// registerCollector registers c, or reuses the collector registered before under the
+// same name (several servers on one registry).
+func registerCollector[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if old, ok := are.ExistingCollector.(C); ok {
+				return old
+			}
+		}
+		panic(err)
+	}
+	return c
+}
