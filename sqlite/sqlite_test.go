@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -100,4 +101,51 @@ func TestDurabilitySettings(t *testing.T) {
 	if mode != "wal" || sync != 2 {
 		t.Fatalf("journal_mode = %q, synchronous = %d; want wal, 2 (FULL)", mode, sync)
 	}
+}
+
+// BenchmarkBatchWrite measures one committed batch of 1000 transfers
+// between 100 wallets (with their account updates).
+func BenchmarkBatchWrite(b *testing.B) {
+	ctx := context.Background()
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "ingot.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var accts []ingot.Account
+	for range 100 {
+		a := ingot.Account{ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: "op", Currency: "CNY",
+			Status: ingot.StatusActive, WalletKind: ingot.WalletPersonal, CreatedAt: time.Now()}
+		if _, err := s.CreateAccount(ctx, a, nil); err != nil {
+			b.Fatal(err)
+		}
+		accts = append(accts, a)
+	}
+	const n = 1000
+	seq := 0
+	b.ResetTimer()
+	for range b.N {
+		w := &store.BatchWrite{Accounts: accts}
+		for i := range n {
+			seq++
+			w.Transfers = append(w.Transfers, ingot.Transfer{
+				ID: "t" + strconv.Itoa(seq), Kind: ingot.KindPayment, Debit: accts[i%100].ID,
+				Credit: accts[(i+1)%100].ID, Amount: 1, Currency: "CNY", CreatedAt: time.Now(),
+			})
+		}
+		tx, err := s.BeginBatch(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Write(ctx, w); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "transfers/s")
 }
