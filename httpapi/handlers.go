@@ -17,11 +17,6 @@ import (
 // MaxIdempotencyKey is the longest Idempotency-Key.
 const MaxIdempotencyKey = 255
 
-type listQuery struct {
-	Cursor string `query:"cursor" doc:"Opaque cursor from next_cursor."`
-	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
-}
-
 type createOperatorIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
 	Body           struct {
@@ -31,7 +26,8 @@ type createOperatorIn struct {
 }
 
 type listIn struct {
-	listQuery
+	Cursor string `query:"cursor" doc:"Opaque cursor from next_cursor."`
+	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
 }
 
 type issueIn struct {
@@ -77,8 +73,9 @@ type fundIn struct {
 }
 
 type historyIn struct {
-	ID string `path:"id" doc:"16-digit wallet id."`
-	listQuery
+	ID     string `path:"id" doc:"16-digit wallet id."`
+	Cursor string `query:"cursor" doc:"Opaque cursor from next_cursor."`
+	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
 }
 
 // PayBody is one payment.
