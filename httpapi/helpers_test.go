@@ -23,16 +23,16 @@ const adminKey = "ik_test_admin_key_0123456789abcdef"
 
 // env is a running API over a real database.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 	h   http.Handler
 	st  store.Store
 }
 
 // opener opens a fresh, empty store for a test.
-type opener func(t *testing.T) store.Store
+type opener func(t testing.TB) store.Store
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t testing.TB) store.Store {
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ingot.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, open opener, maxBatch int) *env {
+func newEnv(t testing.TB, open opener, maxBatch int) *env {
 	t.Helper()
 	st := open(t)
 	ctx := context.Background()
