@@ -1,0 +1,294 @@
+package translog
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// DefaultOrigin is the origin (log name, and name of the signing key) used
+// when none is configured. Deployments set their own, a schema-less URL such
+// as "cbdc.example-central-bank.org/ingot/log", with `--log-origin` or
+// INGOT_LOG_ORIGIN.
+const DefaultOrigin = "ingot.example/log"
+
+// ErrMalformedCheckpoint is wrapped by the errors of [ParseCheckpoint] and
+// [OpenCheckpoint] for a note text that is not a C2SP checkpoint.
+var ErrMalformedCheckpoint = errors.New("translog: malformed checkpoint")
+
+// maxCheckpointSize bounds the note text accepted by ParseCheckpoint.
+const maxCheckpointSize = 1 << 16
+
+// CheckOrigin reports whether origin can name a log and its key: a
+// non-empty UTF-8 string without Unicode spaces or '+', as the signed-note
+// format requires of key names (and C2SP recommends for origins).
+func CheckOrigin(origin string) error {
+	if origin == "" || !utf8.ValidString(origin) || strings.IndexFunc(origin, unicode.IsSpace) >= 0 ||
+		strings.ContainsRune(origin, '+') || strings.IndexFunc(origin, unicode.IsControl) >= 0 {
+		return fmt.Errorf("translog: origin %q must be non-empty UTF-8 without spaces, control characters or '+'", origin)
+	}
+	return nil
+}
+
+// Signer signs checkpoints with an Ed25519 note key.
+type Signer struct {
+	s    note.Signer
+	vkey string
+}
+
+// NewSigner makes a Signer from a note signer key
+// ("PRIVATE+KEY+<name>+<hash>+<base64 key>", as note.GenerateKey and
+// [LoadOrCreateKey] make it, or as INGOT_SIGNING_KEY holds it).
+func NewSigner(skey string) (*Signer, error) {
+	skey = strings.TrimSpace(skey)
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, fmt.Errorf("translog: signing key: %v", err)
+	}
+	// note.NewSigner has checked the format and that the key hash matches
+	// the public key; derive that public key for the verifier key.
+	parts := strings.SplitN(skey, "+", 5)
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
+		return nil, errors.New("translog: signing key is not an Ed25519 note key")
+	}
+	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
+	vkey, err := note.NewEd25519VerifierKey(s.Name(), pub)
+	if err != nil {
+		return nil, fmt.Errorf("translog: signing key: %v", err)
+	}
+	return &Signer{s: s, vkey: vkey}, nil
+}
+
+// Name is the key's name, which is the log's origin.
+func (s *Signer) Name() string { return s.s.Name() }
+
+// VerifierKey is the public verifier key in note format
+// ("<name>+<hash>+<base64 of 0x01 || Ed25519 public key>"), what
+// GET /v1/log/key serves and auditors pass to `ingot audit --key`.
+func (s *Signer) VerifierKey() string { return s.vkey }
+
+// NoteSigner returns the underlying note.Signer.
+func (s *Signer) NoteSigner() note.Signer { return s.s }
+
+// LoadSigner returns the log's signer: from key, the content of
+// INGOT_SIGNING_KEY, when it is not empty, otherwise from the key file at
+// path, made at first use by [LoadOrCreateKey]. The key's name must be
+// origin.
+func LoadSigner(key, path, origin string) (*Signer, error) {
+	if err := CheckOrigin(origin); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(key) == "" {
+		var err error
+		if key, _, err = LoadOrCreateKey(path, origin); err != nil {
+			return nil, err
+		}
+	}
+	s, err := NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	if s.Name() != origin {
+		return nil, fmt.Errorf("translog: signing key is named %q, but the log's origin is %q", s.Name(), origin)
+	}
+	return s, nil
+}
+
+// LoadOrCreateKey returns the Ed25519 note key pair named origin kept in the
+// file at path. At first use (no file) it generates one and writes the
+// signer key to a new file with permissions 0600 (creating missing
+// directories with 0700). It refuses a file that group or others may read
+// or write, one that is not a regular file, and one whose key has another
+// name than origin.
+func LoadOrCreateKey(path, origin string) (skey, vkey string, err error) {
+	if err := CheckOrigin(origin); err != nil {
+		return "", "", err
+	}
+	if path == "" {
+		return "", "", errors.New("translog: no signing key file given")
+	}
+	skey, vkey, err = readKeyFile(path, origin)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return skey, vkey, err
+	}
+	skey, vkey, err = note.GenerateKey(rand.Reader, origin)
+	if err != nil {
+		return "", "", fmt.Errorf("translog: generating signing key: %v", err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", fmt.Errorf("translog: signing key directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		// Another process created it meanwhile: use that one.
+		return readKeyFile(path, origin)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("translog: creating signing key file: %w", err)
+	}
+	_, err = io.WriteString(f, skey+"\n")
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return "", "", fmt.Errorf("translog: writing signing key file: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: make the new directory entry durable
+		d.Close()
+	}
+	return skey, vkey, nil
+}
+
+func readKeyFile(path, origin string) (skey, vkey string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", "", err
+		}
+		return "", "", fmt.Errorf("translog: signing key file: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", "", fmt.Errorf("translog: signing key file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", "", fmt.Errorf("translog: signing key file %s is not a regular file", path)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return "", "", fmt.Errorf("translog: signing key file %s has permissions %04o; group and others must have none (chmod 600)", path, perm)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return "", "", fmt.Errorf("translog: signing key file: %w", err)
+	}
+	s, err := NewSigner(string(data))
+	if err != nil {
+		return "", "", fmt.Errorf("translog: signing key file %s: %w", path, err)
+	}
+	if s.Name() != origin {
+		return "", "", fmt.Errorf("translog: signing key file %s holds a key named %q, but the log's origin is %q", path, s.Name(), origin)
+	}
+	return strings.TrimSpace(string(data)), s.VerifierKey(), nil
+}
+
+// FormatCheckpoint returns the note text of a C2SP tlog-checkpoint:
+//
+//	<origin>\n<tree size in decimal>\n<base64 of the root hash>\n
+func FormatCheckpoint(origin string, tree tlog.Tree) ([]byte, error) {
+	if err := CheckOrigin(origin); err != nil {
+		return nil, err
+	}
+	if tree.N < 0 {
+		return nil, fmt.Errorf("translog: negative tree size %d", tree.N)
+	}
+	return fmt.Appendf(nil, "%s\n%d\n%s\n", origin, tree.N, base64.StdEncoding.EncodeToString(tree.Hash[:])), nil
+}
+
+// ParseCheckpoint parses the note text of a C2SP tlog-checkpoint (not the
+// signed note: see [OpenCheckpoint]). It is strict: the text ends in a
+// newline and has at least three non-empty lines; the size is decimal with no
+// sign and no leading zero; the root is the canonical standard base64 of 32
+// bytes. Extension lines, which must be non-empty, are ignored.
+func ParseCheckpoint(text []byte) (origin string, tree tlog.Tree, err error) {
+	bad := func(why string) (string, tlog.Tree, error) {
+		return "", tlog.Tree{}, fmt.Errorf("%w: %s", ErrMalformedCheckpoint, why)
+	}
+	if len(text) > maxCheckpointSize {
+		return bad("too long")
+	}
+	if len(text) == 0 || text[len(text)-1] != '\n' {
+		return bad("does not end in a newline")
+	}
+	lines := strings.Split(string(text[:len(text)-1]), "\n")
+	if len(lines) < 3 {
+		return bad("fewer than three lines")
+	}
+	for _, l := range lines {
+		if l == "" {
+			return bad("empty line")
+		}
+	}
+	origin = lines[0]
+	if !utf8.ValidString(origin) {
+		return bad("origin is not UTF-8")
+	}
+	n, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || n < 0 || strconv.FormatInt(n, 10) != lines[1] {
+		return bad("tree size is not a decimal number without sign or leading zeros")
+	}
+	h, err := base64.StdEncoding.Strict().DecodeString(lines[2])
+	if err != nil || len(h) != tlog.HashSize || base64.StdEncoding.EncodeToString(h) != lines[2] {
+		return bad("root hash is not the base64 of 32 bytes")
+	}
+	tree.N = n
+	copy(tree.Hash[:], h)
+	return origin, tree, nil
+}
+
+// SignCheckpoint returns the signed note of the checkpoint of tree:
+// the note text of [FormatCheckpoint], a blank line, and the signature line
+// "— <key name> <base64 of key hash (4 bytes) || Ed25519 signature>".
+// origin should be s.Name(), as C2SP recommends.
+func SignCheckpoint(s *Signer, origin string, tree tlog.Tree) ([]byte, error) {
+	text, err := FormatCheckpoint(origin, tree)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := note.Sign(&note.Note{Text: string(text)}, s.s)
+	if err != nil {
+		return nil, fmt.Errorf("translog: signing checkpoint: %v", err)
+	}
+	return msg, nil
+}
+
+// OpenCheckpoint verifies a signed checkpoint note against a verifier key
+// (note format, as [Signer.VerifierKey] gives it) and returns its tree. It
+// fails unless the note carries a valid signature by that key (others'
+// signatures, such as witnesses', are ignored), its text is a well-formed
+// checkpoint ([ParseCheckpoint]), and its origin line is origin (or the key's
+// name when origin is empty).
+func OpenCheckpoint(msg []byte, verifierKey string, origin string) (tlog.Tree, error) {
+	v, err := note.NewVerifier(strings.TrimSpace(verifierKey))
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("translog: verifier key: %v", err)
+	}
+	if origin == "" {
+		origin = v.Name()
+	}
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("translog: checkpoint not signed by %s: %w", v.Name(), err)
+	}
+	got, tree, err := ParseCheckpoint([]byte(n.Text))
+	if err != nil {
+		return tlog.Tree{}, err
+	}
+	if got != origin {
+		return tlog.Tree{}, fmt.Errorf("translog: checkpoint of log %q, want %q", got, origin)
+	}
+	return tree, nil
+}
