@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/ledger"
+)
+
+// testReady, when set by a test, receives the address serve listens on.
+var testReady chan<- string
+
+type serveConfig struct {
+	addr      string
+	db        string
+	maxBatch  int
+	logFormat string
+}
+
+func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
+	var cfg serveConfig
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API (applies migrations first)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fromEnv(cmd.Flags(), env, map[string]string{
+				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
+			}); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg, env, stdout, stderr, testReady)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&cfg.addr, "addr", defaultAddr, "listen address (env INGOT_ADDR)")
+	f.StringVar(&cfg.db, "db", defaultDB, "SQLite file path, or a postgres:// URL (env INGOT_DB)")
+	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
+	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
+	return c
+}
+
+// serve runs the server until ctx ends. ready, when not nil, receives the
+// listening address once the server accepts connections (for tests).
+func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
+	log, err := newLogger(cfg.logFormat, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.maxBatch < 1 {
+		return errors.New("--max-batch must be at least 1")
+	}
+	st, err := openStore(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg})
+	defer eng.Close()
+	svc := ledger.NewService(st, eng, log)
+
+	secret, err := svc.Bootstrap(ctx, env("INGOT_ADMIN_KEY"))
+	if err != nil {
+		return fmt.Errorf("bootstrap the central bank key: %w", err)
+	}
+	if secret != "" {
+		fmt.Fprintf(stdout, "\nCentral bank API key (shown once, store it safely; it is not kept in clear anywhere):\n\n    %s\n\n", secret)
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Store: st}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go svc.RunExpiry(runCtx, time.Second)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("ingot listening", "addr", ln.Addr().String(), "max_batch", cfg.maxBatch)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shCtx, shCancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer shCancel()
+	err = srv.Shutdown(shCtx)
+	cancel()
+	// Deferred: eng.Close (answers what is queued), then st.Close.
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
