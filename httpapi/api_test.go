@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -90,4 +92,41 @@ func TestQuickstart(t *testing.T) {
 			t.Fatalf("burn read: %s", r.raw)
 		}
 	})
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestRequestLogs(t *testing.T) {
+	t.Parallel()
+	var buf lockedBuffer
+	e := newEnvLog(t, openSQLite, 0, &buf)
+	_, key := e.funded("ICBC")
+	a := e.wallet(key, "10.00")
+	e.req("GET", "/v1/wallets/"+a, "ik_wrong_key", nil)
+	logs := buf.String()
+	for _, secret := range []string{"13812345678", key, "ik_wrong_key", adminKey, "Zhang San"} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("logs contain %q:\n%s", secret, logs)
+		}
+	}
+	for _, want := range []string{`"route":"POST /v1/wallets"`, `"status":201`, `"route":"GET /v1/wallets/{id}"`, `"status":401`, `"duration_ms"`, `"method":"POST"`} {
+		if !strings.Contains(logs, want) {
+			t.Fatalf("logs lack %s:\n%s", want, logs)
+		}
+	}
 }

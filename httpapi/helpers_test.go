@@ -56,12 +56,18 @@ func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
 
 func newEnv(t testing.TB, open opener, maxBatch int) *env {
 	t.Helper()
+	return newEnvLog(t, open, maxBatch, io.Discard)
+}
+
+// newEnvLog is newEnv with the server's logs written to w.
+func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
+	t.Helper()
 	st := open(t)
 	ctx := context.Background()
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewJSONHandler(w, nil))
 	reg := prometheus.NewRegistry()
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg})
 	svc := ledger.NewService(st, eng, log)
