@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"reflect"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
@@ -210,4 +213,18 @@ func batchOut(r *ledger.Result) BatchResults {
 		}
 	}
 	return out
+}
+
+// Schema documents a batch result as either a transfer or an error.
+func (BatchResult) Schema(r huma.Registry) *huma.Schema {
+	return &huma.Schema{
+		Description: "The transfer, or {\"error\":{\"code\",\"detail\"}} when this item failed.",
+		OneOf: []*huma.Schema{
+			r.Schema(reflect.TypeFor[Transfer](), true, ""),
+			{
+				Type: huma.TypeObject, AdditionalProperties: false, Required: []string{"error"},
+				Properties: map[string]*huma.Schema{"error": r.Schema(reflect.TypeFor[ItemError](), true, "")},
+			},
+		},
+	}
 }
