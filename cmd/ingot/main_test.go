@@ -168,3 +168,13 @@ func TestServeAdminKeyFromEnv(t *testing.T) {
 		t.Fatalf("operators with another key: %d", st)
 	}
 }
+
+func TestPostgresURLSelectsPostgres(t *testing.T) {
+	for db, want := range map[string]bool{
+		"postgres://u@h/db": true, "postgresql://h/db": true, "ingot-data/ingot.db": false, "/tmp/x.db": false,
+	} {
+		if got := isPostgres(db); got != want {
+			t.Errorf("isPostgres(%q) = %v", db, got)
+		}
+	}
+}
