@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// batchTx is the transaction of one engine batch (READ COMMITTED; the rows
+// it changes are locked by LockAccounts and LockHolds first).
+type batchTx struct {
+	tx pgx.Tx
+}
+
+// BeginBatch opens the transaction of one engine batch.
+func (s *Store) BeginBatch(ctx context.Context) (store.BatchTx, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: begin batch: %w", err)
+	}
+	return &batchTx{tx: tx}, nil
+}
+
+// Commit commits the batch.
+func (b *batchTx) Commit(ctx context.Context) error {
+	if err := b.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit batch: %w", err)
+	}
+	return nil
+}
+
+// Rollback ends the batch without effect; a no-op after Commit.
+func (b *batchTx) Rollback(ctx context.Context) error {
+	err := b.tx.Rollback(ctx)
+	if err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return fmt.Errorf("postgres: rollback batch: %w", err)
+	}
+	return nil
+}
+
+// Idempotency returns the committed records among keys.
+func (b *batchTx) Idempotency(ctx context.Context, keys []store.IdemKey) ([]store.IdemRecord, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	scopes, ks := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		scopes[i], ks[i] = k.Scope, k.Key
+	}
+	rows, _ := b.tx.Query(ctx, `SELECT `+idemCols+` FROM idempotency
+		WHERE (scope, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, scopes, ks)
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.IdemRecord, error) { return scanIdem(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: batch idempotency: %w", err)
+	}
+	return recs, nil
+}
+
+// LockAccounts locks and returns the accounts among ids, in id order.
+func (b *batchTx) LockAccounts(ctx context.Context, ids []int64) ([]ingot.Account, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	as, err := collectAccounts(b.tx.Query(ctx, `SELECT `+accountCols+` FROM accounts
+		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock accounts: %w", err)
+	}
+	return as, nil
+}
+
+// LockHolds locks and returns the holds among ids, in id order.
+func (b *batchTx) LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, _ := b.tx.Query(ctx, `SELECT `+holdCols+` FROM holds WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	hs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Hold, error) { return scanHold(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock holds: %w", err)
+	}
+	return hs, nil
+}
+
+// Write stores the batch's effects: idempotency records, balances and
+// holds in one pipelined pgx.Batch of array statements, then the
+// transfers with COPY. Two round trips whatever the batch's size.
+func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
+	var batch pgx.Batch
+	type check struct {
+		what string
+		want int
+		err  error // returned when fewer rows were affected
+	}
+	var checks []check
+
+	// Idempotency first: a key committed meanwhile by another process
+	// makes the whole batch fail before anything else is done.
+	if n := len(w.Idempotency); n > 0 {
+		scopes, keys := make([]string, n), make([]string, n)
+		hashes, bodies := make([][]byte, n), make([][]byte, n)
+		statuses, times := make([]int32, n), make([]time.Time, n)
+		for i, r := range w.Idempotency {
+			scopes[i], keys[i], hashes[i], statuses[i], bodies[i], times[i] =
+				r.Scope, r.Key, nonNil(r.Hash), int32(r.Status), nonNil(r.Body), r.CreatedAt
+		}
+		batch.Queue(`INSERT INTO idempotency (scope, key, hash, status, body, created_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::bytea[], $6::timestamptz[])
+			ON CONFLICT DO NOTHING`, scopes, keys, hashes, statuses, bodies, times)
+		checks = append(checks, check{"idempotency", n, store.ErrIdempotencyRace})
+	}
+	if n := len(w.Accounts); n > 0 {
+		ids, bals, helds := make([]int64, n), make([]int64, n), make([]int64, n)
+		statuses := make([]string, n)
+		for i, a := range w.Accounts {
+			ids[i], bals[i], helds[i], statuses[i] = a.ID, a.Balance, a.Held, string(a.Status)
+		}
+		batch.Queue(`UPDATE accounts a SET balance = u.balance, held = u.held, status = u.status
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS u(id, balance, held, status)
+			WHERE a.id = u.id`, ids, bals, helds, statuses)
+		checks = append(checks, check{what: "accounts", want: n})
+	}
+	if n := len(w.NewHolds); n > 0 {
+		c := holdColumns(w.NewHolds)
+		batch.Queue(`INSERT INTO holds (`+holdCols+`)
+			SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+				$7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])`,
+			c.ids, c.wallets, c.operators, c.amounts, c.currencies, c.statuses, c.captured, c.transfers,
+			c.expires, c.created, c.updated)
+		checks = append(checks, check{what: "new holds", want: n})
+	}
+	if n := len(w.UpdatedHolds); n > 0 {
+		c := holdColumns(w.UpdatedHolds)
+		batch.Queue(`UPDATE holds h SET status = u.status, captured = u.captured, transfer_id = u.transfer_id,
+				updated_at = u.updated_at
+			FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[])
+				AS u(id, status, captured, transfer_id, updated_at)
+			WHERE h.id = u.id`, c.ids, c.statuses, c.captured, c.transfers, c.updated)
+		checks = append(checks, check{what: "updated holds", want: n})
+	}
+
+	if len(checks) > 0 {
+		br := b.tx.SendBatch(ctx, &batch)
+		for _, c := range checks {
+			tag, err := br.Exec()
+			if err != nil {
+				br.Close()
+				return fmt.Errorf("postgres: write %s: %w", c.what, err)
+			}
+			if got := tag.RowsAffected(); got < int64(c.want) {
+				br.Close()
+				if c.err != nil {
+					return c.err
+				}
+				return fmt.Errorf("postgres: write %s: %d of %d rows found", c.what, got, c.want)
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("postgres: write batch: %w", err)
+		}
+	}
+
+	if n := len(w.Transfers); n > 0 {
+		// seq is left to its default: COPY inserts in slice order, so
+		// seq increases in the order the transfers were applied.
+		cols := []string{"id", "kind", "debit", "credit", "amount", "currency", "memo", "hold_id",
+			"debit_balance", "credit_balance", "created_at"}
+		copied, err := b.tx.CopyFrom(ctx, pgx.Identifier{"transfers"}, cols,
+			pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+				t := &w.Transfers[i]
+				return []any{t.ID, string(t.Kind), t.Debit, t.Credit, t.Amount, t.Currency, t.Memo, t.HoldID,
+					t.DebitBalance, t.CreditBalance, t.CreatedAt}, nil
+			}))
+		if err != nil {
+			return fmt.Errorf("postgres: write transfers: %w", err)
+		}
+		if copied != int64(n) {
+			return fmt.Errorf("postgres: write transfers: copied %d of %d", copied, n)
+		}
+	}
+	return nil
+}
+
+// holdArrays is a slice of holds as column arrays for unnest.
+type holdArrays struct {
+	ids, operators, currencies, statuses, transfers []string
+	wallets, amounts, captured                      []int64
+	expires, created, updated                       []time.Time
+}
+
+func holdColumns(hs []ingot.Hold) holdArrays {
+	n := len(hs)
+	c := holdArrays{
+		ids: make([]string, n), operators: make([]string, n), currencies: make([]string, n),
+		statuses: make([]string, n), transfers: make([]string, n),
+		wallets: make([]int64, n), amounts: make([]int64, n), captured: make([]int64, n),
+		expires: make([]time.Time, n), created: make([]time.Time, n), updated: make([]time.Time, n),
+	}
+	for i, h := range hs {
+		c.ids[i], c.operators[i], c.currencies[i], c.statuses[i], c.transfers[i] =
+			h.ID, h.OperatorID, h.Currency, string(h.Status), h.TransferID
+		c.wallets[i], c.amounts[i], c.captured[i] = h.Wallet, h.Amount, h.Captured
+		c.expires[i], c.created[i], c.updated[i] = h.ExpiresAt, h.CreatedAt, h.UpdatedAt
+	}
+	return c
+}
