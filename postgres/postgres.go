@@ -76,7 +76,7 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // migrateLockID is the advisory lock key held while migrating
-// (the first 8 bytes of SHA-256("ingot migrate")).
+// (an arbitrary constant, distinct from goose's default).
 const migrateLockID int64 = 0x1c7a_5e0d_9b3f_6a21
 
 // advisoryLocker is a goose SessionLocker that waits on pg_advisory_lock
