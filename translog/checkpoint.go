@@ -267,10 +267,10 @@ func SignCheckpoint(s *Signer, origin string, tree tlog.Tree) ([]byte, error) {
 
 // OpenCheckpoint verifies a signed checkpoint note against a verifier key
 // (note format, as [Signer.VerifierKey] gives it) and returns its tree. It
-// fails unless the note carries a valid signature by that key (others'
-// signatures, such as witnesses', are ignored), its text is a well-formed
-// checkpoint ([ParseCheckpoint]), and its origin line is origin (or the key's
-// name when origin is empty).
+// fails unless the key is named origin (when origin is empty, the key's name
+// is taken as the origin), the note carries a valid signature by that key
+// (others' signatures, such as witnesses', are ignored), its text is a
+// well-formed checkpoint ([ParseCheckpoint]), and its origin line is origin.
 func OpenCheckpoint(msg []byte, verifierKey string, origin string) (tlog.Tree, error) {
 	v, err := note.NewVerifier(strings.TrimSpace(verifierKey))
 	if err != nil {
@@ -278,6 +278,9 @@ func OpenCheckpoint(msg []byte, verifierKey string, origin string) (tlog.Tree, e
 	}
 	if origin == "" {
 		origin = v.Name()
+	}
+	if v.Name() != origin {
+		return tlog.Tree{}, fmt.Errorf("translog: verifier key is named %q, not after the log's origin %q", v.Name(), origin)
 	}
 	n, err := note.Open(msg, note.VerifierList(v))
 	if err != nil {
