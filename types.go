@@ -8,6 +8,7 @@ type Role string
 const (
 	RoleCentralBank Role = "central_bank" // mints, burns, creates operators, reads the supply
 	RoleOperator    Role = "operator"     // opens and serves its own wallets, moves its own money
+	RoleAuditor     Role = "auditor"      // reads the transparency log and proofs, nothing that names a person
 )
 
 // Operator is a tier-2 institution (commercial bank, payment provider).
@@ -107,8 +108,11 @@ type Transfer struct {
 	DebitBalance  int64
 	CreditBalance int64
 	CreatedAt     time.Time
-	// Seq orders transfers as they were committed; assigned by the store.
+	// Seq orders a store's transfers per account; assigned by the store.
 	Seq int64
+	// LogIndex is the transfer's leaf in the transparency log (0-based),
+	// or -1 when it was committed without a log.
+	LogIndex int64
 }
 
 // HoldStatus is a hold's state; only pending holds reserve funds.

@@ -84,7 +84,8 @@ type Result struct {
 	Hold     *ingot.Hold     // hold operations
 	Account  *ingot.Account  // wallet operations (and wallet creation)
 	Operator *ingot.Operator // operator creation
-	APIKey   string          // operator creation: the secret, shown once, never stored
+	APIKey   string          // operator or auditor creation: the secret, shown once, never stored
+	Auditor  *ingot.APIKey   // auditor creation: the key's record (no secret)
 
 	// Replay is set when the command was not run because its
 	// Idempotency-Key had been used with the same request before.

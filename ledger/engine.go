@@ -13,7 +13,9 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/translog"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Options configure an Engine.
@@ -28,6 +30,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Log signs the transparency log's checkpoints; nil runs without a log
+	// (for benchmarks that measure the log's cost, never in production).
+	Log *translog.Signer
 }
 
 // DefaultMaxBatch is the default largest batch.
@@ -274,7 +279,11 @@ func (e *Engine) tryBatch(batch []*request) error {
 	// Apply in arrival order. A command that breaks a rule is undone alone.
 	results := make([]*Result, len(batch))
 	errs := make([]error, len(batch))
-	var newIdem []store.IdemRecord
+	type pendingIdem struct {
+		req int
+		rec *store.IdemRecord
+	}
+	var newIdem []pendingIdem
 	for i, r := range batch {
 		c := r.cmd
 		if c.Idem != nil {
@@ -294,21 +303,30 @@ func (e *Engine) tryBatch(batch []*request) error {
 			errs[i] = err
 			continue
 		}
-		if c.Idem != nil {
-			body, err := c.Idem.Render(res)
-			if err != nil {
-				st.undo(mark)
-				errs[i] = err
-				continue
-			}
-			rec := store.IdemRecord{IdemKey: c.Idem.IdemKey, Hash: c.Idem.Hash, Status: c.Idem.Status, Body: body, CreatedAt: st.now}
-			newIdem = append(newIdem, rec)
-			idem[rec.IdemKey] = &newIdem[len(newIdem)-1]
-		}
 		results[i] = res
+		if c.Idem != nil {
+			// The body is rendered below, once the transfers have their
+			// log indexes; a duplicate later in this batch replays it.
+			rec := &store.IdemRecord{IdemKey: c.Idem.IdemKey, Hash: c.Idem.Hash, Status: c.Idem.Status, CreatedAt: st.now}
+			newIdem = append(newIdem, pendingIdem{req: i, rec: rec})
+			idem[rec.IdemKey] = rec
+		}
 	}
+
 	w := st.write()
-	w.Idempotency = newIdem
+	if len(st.transfers) > 0 && e.opt.Log != nil {
+		if err := e.appendLog(ctx, tx, st, w); err != nil {
+			return err
+		}
+	}
+	for _, p := range newIdem {
+		body, err := batch[p.req].cmd.Idem.Render(results[p.req])
+		if err != nil {
+			return err
+		}
+		p.rec.Body = body
+		w.Idempotency = append(w.Idempotency, *p.rec)
+	}
 	if err := tx.Write(ctx, w); err != nil {
 		if errors.Is(err, store.ErrIdempotencyRace) {
 			e.m.idemRaces.Inc()
@@ -326,6 +344,46 @@ func (e *Engine) tryBatch(batch []*request) error {
 		}
 	}
 	return nil
+}
+
+// appendLog makes the batch's transfers the next leaves of the transparency
+// log, in the same transaction: it locks the log head (after the accounts,
+// so the log's order is the commit order, also across processes), computes
+// the new stored hashes and signs a checkpoint of the new tree.
+func (e *Engine) appendLog(ctx context.Context, tx store.BatchTx, st *state, w *store.BatchWrite) error {
+	n, err := tx.LogHead(ctx)
+	if err != nil {
+		return err
+	}
+	leaves := make([]tlog.Hash, len(st.transfers))
+	for i, t := range st.transfers {
+		t.LogIndex = n + int64(i)
+		w.Transfers[i].LogIndex = t.LogIndex
+		leaves[i] = translog.LeafHash(*t)
+	}
+	hashes, tree, err := translog.AppendLeafHashes(n, leaves, txHashReader{ctx, tx})
+	if err != nil {
+		return err
+	}
+	note, err := translog.SignCheckpoint(e.opt.Log, e.opt.Log.Name(), tree)
+	if err != nil {
+		return err
+	}
+	w.LogHashes = make([]store.StoredHash, len(hashes))
+	for i, h := range hashes {
+		w.LogHashes[i] = store.StoredHash{Index: h.Index, Hash: h.Hash}
+	}
+	w.Checkpoint = &store.Checkpoint{Size: tree.N, Root: tree.Hash, Note: note, CreatedAt: st.now}
+	return nil
+}
+
+type txHashReader struct {
+	ctx context.Context
+	tx  store.BatchTx
+}
+
+func (r txHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	return r.tx.ReadHashes(r.ctx, indexes)
 }
 
 type engineMetrics struct {

@@ -2,7 +2,9 @@ package ledger_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -13,6 +15,9 @@ import (
 	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/translog"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // env is a real store, a running engine and the service over them.
@@ -33,7 +38,7 @@ func newEnv(t *testing.T, kind string, maxBatch int) *env {
 
 func newEnvOn(t *testing.T, st store.Store, maxBatch int) *env {
 	t.Helper()
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Log: testSigner(t)})
 	t.Cleanup(eng.Close)
 	svc := ledger.NewService(st, eng, nil)
 	ctx := context.Background()
@@ -46,7 +51,94 @@ func newEnvOn(t *testing.T, st store.Store, maxBatch int) *env {
 	}
 	e := &env{t: t, st: st, eng: eng, svc: svc, cb: cb, ctx: ctx}
 	t.Cleanup(e.checkBooks)
+	t.Cleanup(e.checkLog)
 	return e
+}
+
+var (
+	signerOnce sync.Once
+	signer     *translog.Signer
+)
+
+// testSigner is one log key for all tests (two engines on one database
+// must share it, as two processes must).
+func testSigner(t *testing.T) *translog.Signer {
+	signerOnce.Do(func() {
+		skey, _, err := note.GenerateKey(rand.Reader, "ingot.test/log")
+		if err != nil {
+			panic(err)
+		}
+		if signer, err = translog.NewSigner(skey); err != nil {
+			panic(err)
+		}
+	})
+	return signer
+}
+
+// checkLog rebuilds the transparency log from the stored transfers and
+// compares it with the latest signed checkpoint and the stored hashes.
+func (e *env) checkLog() {
+	n, err := e.st.CountTransfers(e.ctx)
+	if err != nil {
+		e.t.Errorf("count transfers: %v", err)
+		return
+	}
+	cp, err := e.st.LatestCheckpoint(e.ctx)
+	if n == 0 {
+		if !errors.Is(err, store.ErrNotFound) {
+			e.t.Errorf("empty log has a checkpoint: %v", err)
+		}
+		return
+	}
+	if err != nil {
+		e.t.Errorf("latest checkpoint: %v", err)
+		return
+	}
+	tree, err := translog.OpenCheckpoint(cp.Note, testSigner(e.t).VerifierKey(), "ingot.test/log")
+	if err != nil || tree.N != n || tree.Hash != cp.Root {
+		e.t.Errorf("checkpoint %+v for %d transfers: %v", tree, n, err)
+		return
+	}
+	var b translog.Builder
+	for from := int64(0); ; {
+		ts, err := e.st.LogTransfers(e.ctx, from, 1000)
+		if err != nil {
+			e.t.Errorf("log transfers: %v", err)
+			return
+		}
+		for _, t := range ts {
+			if t.LogIndex != b.Size() {
+				e.t.Errorf("transfer %s has log index %d; want %d", t.ID, t.LogIndex, b.Size())
+				return
+			}
+			b.Add(translog.LeafBytes(t))
+		}
+		if len(ts) < 1000 {
+			break
+		}
+		from += 1000
+	}
+	if b.Size() != n || b.Root() != cp.Root {
+		e.t.Errorf("rebuilt log of %d leaves has root %x; checkpoint %d has %x", b.Size(), b.Root(), cp.Size, cp.Root)
+	}
+	// Proofs from the stored hashes verify against the checkpoint.
+	for _, i := range []int64{0, n / 2, n - 1} {
+		hashes, err := translog.ProveInclusion(i, n, storeReader{e})
+		if err != nil {
+			e.t.Errorf("prove %d: %v", i, err)
+			continue
+		}
+		leaf, _ := b.Hash(tlog.StoredHashIndex(0, i))
+		if err := tlog.CheckRecord(hashes, n, cp.Root, i, leaf); err != nil {
+			e.t.Errorf("inclusion proof of %d: %v", i, err)
+		}
+	}
+}
+
+type storeReader struct{ e *env }
+
+func (r storeReader) ReadHashes(idx []int64) ([]tlog.Hash, error) {
+	return r.e.st.ReadHashes(r.e.ctx, idx)
 }
 
 func (e *env) operator(code string) (ledger.Actor, string) {

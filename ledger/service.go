@@ -82,7 +82,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminKey string) (string, error
 		shown = secret
 	}
 	key := ingot.APIKey{ID: newID(), Role: ingot.RoleCentralBank, Hash: HashSecret(secret), CreatedAt: time.Now().UTC()}
-	if err := s.st.CreateAPIKey(ctx, key); err != nil {
+	if _, err := s.st.CreateAPIKey(ctx, key, nil); err != nil {
 		return "", err
 	}
 	return shown, nil

@@ -20,7 +20,7 @@ type state struct {
 	holds    map[string]*ingot.Hold
 
 	journal   []undoEntry
-	transfers []ingot.Transfer
+	transfers []*ingot.Transfer
 	newHolds  []string // ids of holds created in this batch
 	touched   map[int64]struct{}
 	touchedH  map[string]struct{}
@@ -78,7 +78,10 @@ func (s *state) saveHold(h *ingot.Hold) {
 
 // write collects the batch's net effects.
 func (s *state) write() *store.BatchWrite {
-	w := &store.BatchWrite{Transfers: s.transfers}
+	w := &store.BatchWrite{Transfers: make([]ingot.Transfer, len(s.transfers))}
+	for i, t := range s.transfers {
+		w.Transfers[i] = *t
+	}
 	ids := make([]int64, 0, len(s.touched))
 	for id := range s.touched {
 		ids = append(ids, id)
@@ -243,7 +246,7 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	s.save(credit)
 	debit.Balance -= amount
 	credit.Balance += amount
-	s.transfers = append(s.transfers, ingot.Transfer{
+	t := &ingot.Transfer{
 		ID:            uuid.Must(uuid.NewV7()).String(),
 		Kind:          kind,
 		Debit:         debit.ID,
@@ -255,9 +258,10 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		DebitBalance:  debit.Balance,
 		CreditBalance: credit.Balance,
 		CreatedAt:     s.now,
-	})
-	t := s.transfers[len(s.transfers)-1]
-	return &t, nil
+		LogIndex:      -1,
+	}
+	s.transfers = append(s.transfers, t)
+	return t, nil
 }
 
 // pay is a wallet-to-wallet payment: the payer's operator sends it; the

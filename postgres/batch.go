@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
@@ -145,6 +146,22 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		checks = append(checks, check{what: "updated holds", want: n})
 	}
 
+	if n := len(w.LogHashes); n > 0 {
+		idx, hashes := make([]int64, n), make([][]byte, n)
+		for i, h := range w.LogHashes {
+			idx[i], hashes[i] = h.Index, h.Hash[:]
+		}
+		batch.Queue(`INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hashes)
+		checks = append(checks, check{what: "log hashes", want: n})
+	}
+	if c := w.Checkpoint; c != nil {
+		batch.Queue(`INSERT INTO checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)`,
+			c.Size, c.Root[:], c.Note, c.CreatedAt)
+		checks = append(checks, check{what: "checkpoint", want: 1})
+		batch.Queue(`UPDATE log_head SET size = $1 WHERE id = 1`, c.Size)
+		checks = append(checks, check{what: "log head", want: 1})
+	}
+
 	if len(checks) > 0 {
 		br := b.tx.SendBatch(ctx, &batch)
 		for _, c := range checks {
@@ -170,12 +187,12 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		// seq is left to its default: COPY inserts in slice order, so
 		// seq increases in the order the transfers were applied.
 		cols := []string{"id", "kind", "debit", "credit", "amount", "currency", "memo", "hold_id",
-			"debit_balance", "credit_balance", "created_at"}
+			"debit_balance", "credit_balance", "created_at", "log_index"}
 		copied, err := b.tx.CopyFrom(ctx, pgx.Identifier{"transfers"}, cols,
 			pgx.CopyFromSlice(n, func(i int) ([]any, error) {
 				t := &w.Transfers[i]
 				return []any{t.ID, string(t.Kind), t.Debit, t.Credit, t.Amount, t.Currency, t.Memo, t.HoldID,
-					t.DebitBalance, t.CreditBalance, t.CreatedAt}, nil
+					t.DebitBalance, t.CreditBalance, t.CreatedAt, t.LogIndex}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("postgres: write transfers: %w", err)
@@ -209,4 +226,20 @@ func holdColumns(hs []ingot.Hold) holdArrays {
 		c.expires[i], c.created[i], c.updated[i] = h.ExpiresAt, h.CreatedAt, h.UpdatedAt
 	}
 	return c
+}
+
+// LogHead locks the log's head row until the end of the batch and returns
+// the log's size. Batches of all processes take it after their accounts, so
+// appends are serialized in commit order.
+func (b *batchTx) LogHead(ctx context.Context) (int64, error) {
+	var n int64
+	if err := b.tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1 FOR UPDATE`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: log head: %w", err)
+	}
+	return n, nil
+}
+
+// ReadHashes reads stored log hashes inside the batch.
+func (b *batchTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, b.tx, indexes)
 }

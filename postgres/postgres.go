@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
@@ -156,14 +157,16 @@ func insertKey(ctx context.Context, db execer, key ingot.APIKey) error {
 }
 
 // CreateAPIKey stores a key.
-func (s *Store) CreateAPIKey(ctx context.Context, key ingot.APIKey) error {
-	if err := insertKey(ctx, s.pool, key); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return err
+func (s *Store) CreateAPIKey(ctx context.Context, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
+	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
+		if err := insertKey(ctx, tx, key); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return err
+			}
+			return fmt.Errorf("postgres: create api key: %w", err)
 		}
-		return fmt.Errorf("postgres: create api key: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // CountAPIKeys counts the keys of a role.
@@ -451,13 +454,13 @@ func (s *Store) Currencies(ctx context.Context) ([]string, error) {
 
 // ---- transfers ----
 
-const transferCols = "id, kind, debit, credit, amount, currency, memo, hold_id, debit_balance, credit_balance, created_at"
+const transferCols = "id, kind, debit, credit, amount, currency, memo, hold_id, debit_balance, credit_balance, created_at, log_index"
 
 func scanTransfer(row pgx.Row) (ingot.Transfer, error) {
 	var t ingot.Transfer
 	var kind string
 	err := row.Scan(&t.Seq, &t.ID, &kind, &t.Debit, &t.Credit, &t.Amount, &t.Currency, &t.Memo, &t.HoldID,
-		&t.DebitBalance, &t.CreditBalance, &t.CreatedAt)
+		&t.DebitBalance, &t.CreditBalance, &t.CreatedAt, &t.LogIndex)
 	t.Kind = ingot.TransferKind(kind)
 	t.CreatedAt = t.CreatedAt.UTC()
 	return t, err
@@ -544,4 +547,127 @@ func (s *Store) Idempotency(ctx context.Context, k store.IdemKey) (store.IdemRec
 		return store.IdemRecord{}, notFound(err, "idempotency record")
 	}
 	return r, nil
+}
+
+// ---- transparency log ----
+
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func readHashes(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	rows, _ := q.Query(ctx, `SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)`, indexes)
+	got := make(map[int64]tlog.Hash, len(indexes))
+	var idx int64
+	var b []byte
+	_, err := pgx.ForEachRow(rows, []any{&idx, &b}, func() error {
+		if len(b) != tlog.HashSize {
+			return fmt.Errorf("log hash %d has %d bytes", idx, len(b))
+		}
+		got[idx] = tlog.Hash(b)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read log hashes: %w", err)
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, ok := got[idx]
+		if !ok {
+			return nil, fmt.Errorf("postgres: log hash %d: %w", idx, store.ErrNotFound)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// ReadHashes reads stored log hashes; every index must exist.
+func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, s.pool, indexes)
+}
+
+const checkpointCols = "size, root, note, created_at"
+
+func scanCheckpoint(row pgx.Row) (store.Checkpoint, error) {
+	var c store.Checkpoint
+	var root []byte
+	if err := row.Scan(&c.Size, &root, &c.Note, &c.CreatedAt); err != nil {
+		return store.Checkpoint{}, err
+	}
+	if len(root) != tlog.HashSize {
+		return store.Checkpoint{}, fmt.Errorf("checkpoint %d root has %d bytes", c.Size, len(root))
+	}
+	c.Root = tlog.Hash(root)
+	c.CreatedAt = c.CreatedAt.UTC()
+	return c, nil
+}
+
+// LatestCheckpoint is the checkpoint of the largest tree.
+func (s *Store) LatestCheckpoint(ctx context.Context) (store.Checkpoint, error) {
+	c, err := scanCheckpoint(s.pool.QueryRow(ctx, `SELECT `+checkpointCols+` FROM checkpoints ORDER BY size DESC LIMIT 1`))
+	if err != nil {
+		return store.Checkpoint{}, notFound(err, "latest checkpoint")
+	}
+	return c, nil
+}
+
+// Checkpoint is the checkpoint of a tree size.
+func (s *Store) Checkpoint(ctx context.Context, size int64) (store.Checkpoint, error) {
+	c, err := scanCheckpoint(s.pool.QueryRow(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size = $1`, size))
+	if err != nil {
+		return store.Checkpoint{}, notFound(err, "checkpoint %d", size)
+	}
+	return c, nil
+}
+
+// Checkpoints lists checkpoints with size > after, ascending.
+func (s *Store) Checkpoints(ctx context.Context, after int64, limit int) ([]store.Checkpoint, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size > $1 ORDER BY size LIMIT $2`, after, limit)
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Checkpoint, error) { return scanCheckpoint(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: checkpoints: %w", err)
+	}
+	return cs, nil
+}
+
+// LogTransfers lists transfers by log index, from the given one.
+func (s *Store) LogTransfers(ctx context.Context, from int64, limit int) ([]ingot.Transfer, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT seq, `+transferCols+` FROM transfers WHERE log_index >= $1 ORDER BY log_index LIMIT $2`, max(from, 0), limit)
+	ts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Transfer, error) { return scanTransfer(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: log transfers: %w", err)
+	}
+	return ts, nil
+}
+
+// CountTransfers counts all transfers.
+func (s *Store) CountTransfers(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM transfers`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count transfers: %w", err)
+	}
+	return n, nil
+}
+
+// AllAccounts lists every account by id.
+func (s *Store) AllAccounts(ctx context.Context, after int64, limit int) ([]ingot.Account, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	as, err := collectAccounts(rows, err)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: all accounts: %w", err)
+	}
+	return as, nil
+}
+
+// AllHolds lists every hold by id.
+func (s *Store) AllHolds(ctx context.Context, after string, limit int) ([]ingot.Hold, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+holdCols+` FROM holds WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	hs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Hold, error) { return scanHold(row) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: all holds: %w", err)
+	}
+	return hs, nil
 }

@@ -159,7 +159,7 @@ func newFixture(t *testing.T, s *Store, wallets int) *fixture {
 
 func transfer(kind ingot.TransferKind, debit, credit, amount int64) ingot.Transfer {
 	return ingot.Transfer{ID: uuid.Must(uuid.NewV7()).String(), Kind: kind, Debit: debit, Credit: credit,
-		Amount: amount, Currency: "CNY", CreatedAt: time.Now()}
+		Amount: amount, Currency: "CNY", CreatedAt: time.Now(), LogIndex: -1}
 }
 
 // TestLargeBatch writes thousands of transfers, holds and idempotency

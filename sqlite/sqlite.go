@@ -24,6 +24,7 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
@@ -169,14 +170,31 @@ type querier interface {
 // ---- API keys ----
 
 // CreateAPIKey stores a key.
-func (s *Store) CreateAPIKey(ctx context.Context, k ingot.APIKey) error {
-	if err := insertAPIKey(ctx, s.w, k); err != nil {
-		if isUnique(err) {
-			return store.ErrConflict
-		}
-		return fmt.Errorf("sqlite: create api key: %w", err)
+func (s *Store) CreateAPIKey(ctx context.Context, k ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: create api key: begin: %w", err)
 	}
-	return nil
+	defer tx.Rollback()
+	if idem != nil {
+		old, fresh, err := claimIdem(ctx, tx, idem)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: create api key: %w", err)
+		}
+		if !fresh {
+			return old, nil
+		}
+	}
+	if err := insertAPIKey(ctx, tx, k); err != nil {
+		if isUnique(err) {
+			return nil, store.ErrConflict
+		}
+		return nil, fmt.Errorf("sqlite: create api key: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: create api key: commit: %w", err)
+	}
+	return nil, nil
 }
 
 func insertAPIKey(ctx context.Context, q querier, k ingot.APIKey) error {
@@ -573,14 +591,14 @@ func (s *Store) Currencies(ctx context.Context) ([]string, error) {
 
 // ---- transfers ----
 
-const transferCols = `seq, id, kind, debit, credit, amount, currency, memo, hold_id, debit_balance, credit_balance, created_at`
+const transferCols = `seq, id, kind, debit, credit, amount, currency, memo, hold_id, debit_balance, credit_balance, created_at, log_index`
 
 func scanTransfer(sc scanner) (ingot.Transfer, error) {
 	var t ingot.Transfer
 	var kind string
 	var created int64
 	if err := sc.Scan(&t.Seq, &t.ID, &kind, &t.Debit, &t.Credit, &t.Amount, &t.Currency, &t.Memo,
-		&t.HoldID, &t.DebitBalance, &t.CreditBalance, &created); err != nil {
+		&t.HoldID, &t.DebitBalance, &t.CreditBalance, &created, &t.LogIndex); err != nil {
 		return ingot.Transfer{}, err
 	}
 	t.Kind = ingot.TransferKind(kind)
@@ -828,7 +846,7 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	}
 	if len(w.Transfers) > 0 {
 		st, err := b.tx.PrepareContext(ctx, `INSERT INTO transfers (id, kind, debit, credit, amount, currency, memo,
-			hold_id, debit_balance, credit_balance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			hold_id, debit_balance, credit_balance, created_at, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("sqlite: write transfers: %w", err)
 		}
@@ -836,7 +854,7 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		for i := range w.Transfers {
 			t := &w.Transfers[i]
 			res, err := st.ExecContext(ctx, t.ID, string(t.Kind), t.Debit, t.Credit, t.Amount, t.Currency, t.Memo,
-				t.HoldID, t.DebitBalance, t.CreditBalance, micros(t.CreatedAt))
+				t.HoldID, t.DebitBalance, t.CreditBalance, micros(t.CreatedAt), t.LogIndex)
 			if err != nil {
 				return fmt.Errorf("sqlite: write transfer %s: %w", t.ID, err)
 			}
@@ -879,7 +897,42 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 			}
 		}
 	}
+	if len(w.LogHashes) > 0 {
+		st, err := b.tx.PrepareContext(ctx, `INSERT INTO log_hashes (idx, hash) VALUES (?, ?)`)
+		if err != nil {
+			return fmt.Errorf("sqlite: write log hashes: %w", err)
+		}
+		defer st.Close()
+		for _, h := range w.LogHashes {
+			if _, err := st.ExecContext(ctx, h.Index, h.Hash[:]); err != nil {
+				return fmt.Errorf("sqlite: write log hash %d: %w", h.Index, err)
+			}
+		}
+	}
+	if c := w.Checkpoint; c != nil {
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)`,
+			c.Size, c.Root[:], c.Note, micros(c.CreatedAt)); err != nil {
+			return fmt.Errorf("sqlite: write checkpoint %d: %w", c.Size, err)
+		}
+		if _, err := b.tx.ExecContext(ctx, `UPDATE log_head SET size = ? WHERE id = 1`, c.Size); err != nil {
+			return fmt.Errorf("sqlite: write log head: %w", err)
+		}
+	}
 	return nil
+}
+
+// LogHead returns the log's size; the transaction holds the write lock.
+func (b *batchTx) LogHead(ctx context.Context) (int64, error) {
+	var n int64
+	if err := b.tx.QueryRowContext(ctx, `SELECT size FROM log_head WHERE id = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: log head: %w", err)
+	}
+	return n, nil
+}
+
+// ReadHashes reads stored log hashes inside the batch.
+func (b *batchTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, b.tx, indexes)
 }
 
 // Commit makes the batch durable.
@@ -908,4 +961,161 @@ func (s *Store) Pragmas(ctx context.Context) (journalMode string, synchronous in
 		return "", 0, fmt.Errorf("sqlite: pragma synchronous: %w", err)
 	}
 	return journalMode, synchronous, nil
+}
+
+// ---- transparency log ----
+
+func readHashes(ctx context.Context, q querier, indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	arg, err := jsonArray(indexes)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_hashes WHERE idx IN (SELECT value FROM json_each(?))`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read log hashes: %w", err)
+	}
+	defer rows.Close()
+	got := make(map[int64]tlog.Hash, len(indexes))
+	for rows.Next() {
+		var idx int64
+		var b []byte
+		if err := rows.Scan(&idx, &b); err != nil {
+			return nil, fmt.Errorf("sqlite: read log hashes: %w", err)
+		}
+		if len(b) != tlog.HashSize {
+			return nil, fmt.Errorf("sqlite: log hash %d has %d bytes", idx, len(b))
+		}
+		got[idx] = tlog.Hash(b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: read log hashes: %w", err)
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, ok := got[idx]
+		if !ok {
+			return nil, fmt.Errorf("sqlite: log hash %d: %w", idx, store.ErrNotFound)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// ReadHashes reads stored log hashes; every index must exist.
+func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return readHashes(ctx, s.r, indexes)
+}
+
+const checkpointCols = `size, root, note, created_at`
+
+func scanCheckpoint(sc scanner) (store.Checkpoint, error) {
+	var c store.Checkpoint
+	var root []byte
+	var created int64
+	if err := sc.Scan(&c.Size, &root, &c.Note, &created); err != nil {
+		return store.Checkpoint{}, err
+	}
+	if len(root) != tlog.HashSize {
+		return store.Checkpoint{}, fmt.Errorf("sqlite: checkpoint %d root has %d bytes", c.Size, len(root))
+	}
+	c.Root = tlog.Hash(root)
+	c.CreatedAt = fromMicros(created)
+	return c, nil
+}
+
+// LatestCheckpoint is the checkpoint of the largest tree.
+func (s *Store) LatestCheckpoint(ctx context.Context) (store.Checkpoint, error) {
+	c, err := scanCheckpoint(s.r.QueryRowContext(ctx, `SELECT `+checkpointCols+` FROM checkpoints ORDER BY size DESC LIMIT 1`))
+	if err != nil {
+		return store.Checkpoint{}, notFound(err, "checkpoint")
+	}
+	return c, nil
+}
+
+// Checkpoint is the checkpoint of a tree size.
+func (s *Store) Checkpoint(ctx context.Context, size int64) (store.Checkpoint, error) {
+	c, err := scanCheckpoint(s.r.QueryRowContext(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size = ?`, size))
+	if err != nil {
+		return store.Checkpoint{}, notFound(err, "checkpoint")
+	}
+	return c, nil
+}
+
+// Checkpoints lists checkpoints with size > after, ascending.
+func (s *Store) Checkpoints(ctx context.Context, after int64, limit int) ([]store.Checkpoint, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size > ? ORDER BY size LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Checkpoint
+	for rows.Next() {
+		c, err := scanCheckpoint(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: checkpoints: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LogTransfers lists transfers by log index, from the given one.
+func (s *Store) LogTransfers(ctx context.Context, from int64, limit int) ([]ingot.Transfer, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE log_index >= ? ORDER BY log_index LIMIT ?`, max(from, 0), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: log transfers: %w", err)
+	}
+	defer rows.Close()
+	var out []ingot.Transfer
+	for rows.Next() {
+		t, err := scanTransfer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: log transfers: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// CountTransfers counts all transfers.
+func (s *Store) CountTransfers(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM transfers`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count transfers: %w", err)
+	}
+	return n, nil
+}
+
+// AllAccounts lists every account by id.
+func (s *Store) AllAccounts(ctx context.Context, after int64, limit int) ([]ingot.Account, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: all accounts: %w", err)
+	}
+	out, err := scanAccounts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: all accounts: %w", err)
+	}
+	return out, nil
+}
+
+// AllHolds lists every hold by id.
+func (s *Store) AllHolds(ctx context.Context, after string, limit int) ([]ingot.Hold, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+holdCols+` FROM holds WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: all holds: %w", err)
+	}
+	defer rows.Close()
+	var out []ingot.Hold
+	for rows.Next() {
+		h, err := scanHold(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: all holds: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }

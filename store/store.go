@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 var (
@@ -66,8 +67,9 @@ type Store interface {
 	// BeginBatch opens the transaction of one engine batch.
 	BeginBatch(ctx context.Context) (BatchTx, error)
 
-	// CreateAPIKey stores a key (the central bank's bootstrap key, auditors).
-	CreateAPIKey(ctx context.Context, key ingot.APIKey) error
+	// CreateAPIKey stores a key (the central bank's bootstrap key, auditors),
+	// with idem as for CreateOperator. A taken hash is ErrConflict.
+	CreateAPIKey(ctx context.Context, key ingot.APIKey, idem *IdemRecord) (*IdemRecord, error)
 	// CountAPIKeys counts the keys of a role.
 	CountAPIKeys(ctx context.Context, role ingot.Role) (int, error)
 	// APIKeyByHash finds a key by the SHA-256 of its secret, or ErrNotFound.
@@ -111,6 +113,43 @@ type Store interface {
 
 	// Idempotency reads a stored idempotency record, or ErrNotFound.
 	Idempotency(ctx context.Context, k IdemKey) (IdemRecord, error)
+
+	// The transparency log.
+
+	// ReadHashes reads stored log hashes by tlog.StoredHashIndex; every
+	// index must exist (it is a tlog.HashReader).
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	// LatestCheckpoint is the checkpoint of the largest tree, or ErrNotFound
+	// for an empty log.
+	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+	// Checkpoint is the checkpoint of a tree size, or ErrNotFound.
+	Checkpoint(ctx context.Context, size int64) (Checkpoint, error)
+	// Checkpoints lists checkpoints with Size > after, ascending, at most limit.
+	Checkpoints(ctx context.Context, after int64, limit int) ([]Checkpoint, error)
+	// LogTransfers lists transfers with LogIndex >= from, ascending by
+	// LogIndex, at most limit.
+	LogTransfers(ctx context.Context, from int64, limit int) ([]ingot.Transfer, error)
+	// CountTransfers counts all stored transfers.
+	CountTransfers(ctx context.Context) (int64, error)
+	// AllAccounts lists every account with id > after, by id, at most limit.
+	AllAccounts(ctx context.Context, after int64, limit int) ([]ingot.Account, error)
+	// AllHolds lists every hold with id > after, by id, at most limit.
+	AllHolds(ctx context.Context, after string, limit int) ([]ingot.Hold, error)
+}
+
+// Checkpoint is a signed statement of the transparency log's size and root
+// hash: Note is the C2SP signed note, stored as signed.
+type Checkpoint struct {
+	Size      int64
+	Root      tlog.Hash
+	Note      []byte
+	CreatedAt time.Time
+}
+
+// StoredHash is one hash of the log's tlog storage layout.
+type StoredHash struct {
+	Index int64 // tlog.StoredHashIndex numbering
+	Hash  tlog.Hash
 }
 
 // BatchTx is the transaction of one engine batch. On PostgreSQL, Lock* take
@@ -125,6 +164,12 @@ type BatchTx interface {
 	LockAccounts(ctx context.Context, ids []int64) ([]ingot.Account, error)
 	// LockHolds returns the holds among ids, locked. Unknown ids are left out.
 	LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error)
+	// LogHead locks the transparency log's head until the end of the
+	// transaction and returns the log's size (0 when empty). Batches take it
+	// after their accounts, so the log's order is the commit order.
+	LogHead(ctx context.Context) (int64, error)
+	// ReadHashes is Store.ReadHashes inside the transaction.
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
 	// Write stores the batch's effects in bulk. When an idempotency record of
 	// w exists already it returns ErrIdempotencyRace (the transaction is then
 	// to be rolled back).
@@ -147,4 +192,10 @@ type BatchWrite struct {
 	UpdatedHolds []ingot.Hold
 	// Idempotency records to insert.
 	Idempotency []IdemRecord
+	// LogHashes are the log's new stored hashes, and Checkpoint its new head
+	// (stored, and the head's size set to Checkpoint.Size). Both empty when
+	// the batch made no transfer or the log is off. Transfers carry their
+	// LogIndex.
+	LogHashes  []StoredHash
+	Checkpoint *Checkpoint
 }

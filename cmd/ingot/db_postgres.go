@@ -1,7 +1,5 @@
 package main
 
-// Replaces db_postgres.go once the postgres package exists.
-
 import (
 	"context"
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/translog"
 )
 
 // testReady, when set by a test, receives the address serve listens on.
@@ -25,6 +28,8 @@ type serveConfig struct {
 	db        string
 	maxBatch  int
 	logFormat string
+	keyFile   string
+	origin    string
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -36,6 +41,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := fromEnv(cmd.Flags(), env, map[string]string{
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
+				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 			}); err != nil {
 				return err
 			}
@@ -47,6 +53,8 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.db, "db", defaultDB, "SQLite file path, or a postgres:// URL (env INGOT_DB)")
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
+	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
+	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	return c
 }
 
@@ -69,9 +77,14 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return fmt.Errorf("migrate: %w", err)
 	}
 
+	signer, err := loadSigner(ctx, st, cfg, env)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Log: signer})
 	defer eng.Close()
 	svc := ledger.NewService(st, eng, log)
 
@@ -121,4 +134,36 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// defaultOrigin names the log in checkpoints when --log-origin is not set.
+const defaultOrigin = "ingot.local/log"
+
+// loadSigner loads (or, at first start, makes) the log's signing key, and
+// refuses to serve when the log's latest checkpoint was signed by another
+// key: every process writing one log must share one key.
+func loadSigner(ctx context.Context, st store.Store, cfg serveConfig, env func(string) string) (*translog.Signer, error) {
+	path := cfg.keyFile
+	if path == "" {
+		dir := "ingot-data"
+		if !isPostgres(cfg.db) {
+			dir = filepath.Dir(cfg.db)
+		}
+		path = filepath.Join(dir, "log-signing.key")
+	}
+	signer, err := translog.LoadSigner(env("INGOT_SIGNING_KEY"), path, cfg.origin)
+	if err != nil {
+		return nil, fmt.Errorf("transparency log key: %w", err)
+	}
+	cp, err := st.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return signer, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the latest checkpoint: %w", err)
+	}
+	if _, err := translog.OpenCheckpoint(cp.Note, signer.VerifierKey(), cfg.origin); err != nil {
+		return nil, fmt.Errorf("the log's latest checkpoint (size %d) does not verify with this signing key and origin %q: every process of one log must use the same key (INGOT_SIGNING_KEY or --signing-key-file): %w", cp.Size, cfg.origin, err)
+	}
+	return signer, nil
 }

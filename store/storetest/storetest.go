@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Totals", testTotals},
 		{"ExpiredHolds", testExpiredHolds},
 		{"TimesUTC", testTimesUTC},
+		{"TransparencyLog", testTransparencyLog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,7 +111,7 @@ func newTransfer(kind ingot.TransferKind, debit, credit, amount int64, currency 
 	return ingot.Transfer{
 		ID: uuid.Must(uuid.NewV7()).String(), Kind: kind, Debit: debit, Credit: credit, Amount: amount,
 		Currency: currency, Memo: "memo " + string(kind), DebitBalance: -amount, CreditBalance: amount,
-		CreatedAt: now(),
+		CreatedAt: now(), LogIndex: -1,
 	}
 }
 
@@ -343,12 +344,12 @@ func testOperatorConflict(t *testing.T, s store.Store) {
 func testAPIKeys(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	cb := newKey(ingot.RoleCentralBank, "")
-	if err := s.CreateAPIKey(ctx, cb); err != nil {
+	if _, err := s.CreateAPIKey(ctx, cb, nil); err != nil {
 		t.Fatalf("CreateAPIKey: %v", err)
 	}
 	op := mustCreateOperator(t, s, "BOC")
 	opKey := newKey(ingot.RoleOperator, op.ID)
-	if err := s.CreateAPIKey(ctx, opKey); err != nil {
+	if _, err := s.CreateAPIKey(ctx, opKey, nil); err != nil {
 		t.Fatalf("CreateAPIKey(operator): %v", err)
 	}
 	got, err := s.APIKeyByHash(ctx, cb.Hash)

@@ -1,0 +1,169 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/translog"
+)
+
+// The transparency log, as the API serves it. Every valid key may read the
+// checkpoint, the verifier key and consistency proofs; inclusion proofs of a
+// transfer go to whoever may read that transfer, the central bank and
+// auditors.
+
+var errNoLog = ingot.Errorf(ingot.CodeNotFound, "this server keeps no transparency log")
+
+func (s *Service) signer() (*translog.Signer, error) {
+	if s.eng == nil || s.eng.opt.Log == nil {
+		return nil, errNoLog
+	}
+	return s.eng.opt.Log, nil
+}
+
+// LogKey is the log's verifier key in note format.
+func (s *Service) LogKey(a Actor) (string, error) {
+	sg, err := s.signer()
+	if err != nil {
+		return "", err
+	}
+	return sg.VerifierKey(), nil
+}
+
+// Checkpoint is the latest signed checkpoint.
+func (s *Service) Checkpoint(ctx context.Context, a Actor) (store.Checkpoint, error) {
+	if _, err := s.signer(); err != nil {
+		return store.Checkpoint{}, err
+	}
+	c, err := s.st.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Checkpoint{}, ingot.Errorf(ingot.CodeNotFound, "the log is empty: no transfer has been committed yet")
+	}
+	if err != nil {
+		return store.Checkpoint{}, unavailable(err)
+	}
+	return c, nil
+}
+
+// Consistency proves that the tree of size to extends the tree of size
+// from (0 <= from <= to <= the latest checkpoint's size).
+func (s *Service) Consistency(ctx context.Context, a Actor, from, to int64) (tlog.TreeProof, error) {
+	latest, err := s.Checkpoint(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if from < 0 || to < from || to > latest.Size {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "need 0 <= from <= to <= %d (the latest tree size)", latest.Size)
+	}
+	p, err := translog.ProveConsistency(from, to, hashReader{ctx, s.st})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return p, nil
+}
+
+// Proof is an inclusion proof of a transfer in a checkpointed tree.
+type Proof struct {
+	Transfer   ingot.Transfer
+	LogIndex   int64
+	TreeSize   int64
+	Leaf       []byte
+	Proof      tlog.RecordProof
+	Checkpoint []byte // the signed checkpoint of TreeSize
+}
+
+// TransferProof proves a transfer's inclusion in the checkpoint of
+// treeSize (0: the latest).
+func (s *Service) TransferProof(ctx context.Context, a Actor, id string, treeSize int64) (Proof, error) {
+	if _, err := s.signer(); err != nil {
+		return Proof{}, err
+	}
+	var t ingot.Transfer
+	var err error
+	if a.Role == ingot.RoleOperator {
+		t, err = s.Transfer(ctx, a, id)
+	} else {
+		t, err = s.anyTransfer(ctx, id)
+	}
+	if err != nil {
+		return Proof{}, err
+	}
+	if t.LogIndex < 0 {
+		return Proof{}, ingot.Errorf(ingot.CodeNotFound, "transfer %s was committed without a log", id)
+	}
+	var cp store.Checkpoint
+	if treeSize == 0 {
+		cp, err = s.st.LatestCheckpoint(ctx)
+	} else {
+		cp, err = s.st.Checkpoint(ctx, treeSize)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return Proof{}, ingot.Errorf(ingot.CodeNotFound, "no checkpoint of tree size %d (every committed batch makes one; see GET /v1/log/checkpoint)", treeSize)
+	}
+	if err != nil {
+		return Proof{}, unavailable(err)
+	}
+	if t.LogIndex >= cp.Size {
+		return Proof{}, ingot.Errorf(ingot.CodeInvalidRequest, "transfer %s (log index %d) is not in the tree of size %d", id, t.LogIndex, cp.Size)
+	}
+	p, err := translog.ProveInclusion(t.LogIndex, cp.Size, hashReader{ctx, s.st})
+	if err != nil {
+		return Proof{}, unavailable(err)
+	}
+	return Proof{Transfer: t, LogIndex: t.LogIndex, TreeSize: cp.Size, Leaf: translog.LeafBytes(t), Proof: p, Checkpoint: cp.Note}, nil
+}
+
+// anyTransfer reads a transfer for the central bank and auditors.
+func (s *Service) anyTransfer(ctx context.Context, id string) (ingot.Transfer, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return ingot.Transfer{}, notFound("transfer " + strconv.Quote(id))
+	}
+	t, err := s.st.Transfer(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ingot.Transfer{}, notFound("transfer " + id)
+	}
+	if err != nil {
+		return ingot.Transfer{}, unavailable(err)
+	}
+	return t, nil
+}
+
+// CreateAuditor makes a read-only auditor key (central bank only). The
+// result's APIKey is the secret, shown once; Auditor is the key's record.
+func (s *Service) CreateAuditor(ctx context.Context, a Actor, idem *Idem) (*Result, error) {
+	if err := s.requireRole(a, ingot.RoleCentralBank); err != nil {
+		return nil, err
+	}
+	secret := NewSecret()
+	key := ingot.APIKey{ID: newID(), Role: ingot.RoleAuditor, Hash: HashSecret(secret), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	res := &Result{Auditor: &key}
+	rec, err := s.record(idem, res)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.st.CreateAPIKey(ctx, key, rec)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if existing != nil {
+		return checkReplay(existing, idem)
+	}
+	res.APIKey = secret
+	return res, nil
+}
+
+type hashReader struct {
+	ctx context.Context
+	st  store.Store
+}
+
+func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	return r.st.ReadHashes(r.ctx, indexes)
+}
