@@ -133,17 +133,18 @@ func LoadOrCreateKey(path, origin string) (skey, vkey string, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("translog: signing key directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		// Another process created it meanwhile: use that one.
-		return readKeyFile(path, origin)
-	}
+	// Write the key to a private temporary file and link it into place:
+	// the link appears atomically, complete, and only if no other process
+	// made the key first.
+	f, err := os.CreateTemp(dir, ".signing-key-*")
 	if err != nil {
 		return "", "", fmt.Errorf("translog: creating signing key file: %w", err)
 	}
-	_, err = io.WriteString(f, skey+"\n")
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	err = f.Chmod(0o600)
 	if err == nil {
-		err = f.Chmod(0o600)
+		_, err = io.WriteString(f, skey+"\n")
 	}
 	if err == nil {
 		err = f.Sync()
@@ -152,8 +153,14 @@ func LoadOrCreateKey(path, origin string) (skey, vkey string, err error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
 		return "", "", fmt.Errorf("translog: writing signing key file: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			// Another process made it meanwhile: use that one.
+			return readKeyFile(path, origin)
+		}
+		return "", "", fmt.Errorf("translog: creating signing key file: %w", err)
 	}
 	if d, err := os.Open(dir); err == nil {
 		d.Sync() // best effort: make the new directory entry durable

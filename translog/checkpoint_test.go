@@ -334,7 +334,8 @@ func TestLoadOrCreateKeyRefusesBadFiles(t *testing.T) {
 
 func TestLoadOrCreateKeyConcurrent(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "log.key")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "log.key")
 	const n = 8
 	keys := make([]string, n)
 	errs := make([]error, n)
@@ -347,6 +348,13 @@ func TestLoadOrCreateKeyConcurrent(t *testing.T) {
 		if errs[i] != nil || keys[i] != keys[0] {
 			t.Fatalf("process %d: %v; same key: %v", i, errs[i], keys[i] == keys[0])
 		}
+	}
+	// Only the key file is left: no temporary files.
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 || entries[0].Name() != "log.key" {
+		t.Fatalf("key directory holds %v (%v)", entries, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v", err)
 	}
 }
 
