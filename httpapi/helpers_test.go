@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,17 +17,20 @@ import (
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/sqlite"
 	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/translog"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/mod/sumdb/note"
 )
 
 const adminKey = "ik_test_admin_key_0123456789abcdef"
 
 // env is a running API over a real database.
 type env struct {
-	t   testing.TB
-	url string
-	h   http.Handler
-	st  store.Store
+	t    testing.TB
+	url  string
+	h    http.Handler
+	st   store.Store
+	vkey string // the log's verifier key
 }
 
 // opener opens a fresh, empty store for a test.
@@ -69,7 +73,15 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 	}
 	log := slog.New(slog.NewJSONHandler(w, nil))
 	reg := prometheus.NewRegistry()
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg})
+	skey, vkey, err := note.GenerateKey(rand.Reader, translog.DefaultOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := translog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Log: signer})
 	svc := ledger.NewService(st, eng, log)
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
 		t.Fatal(err)
@@ -81,7 +93,7 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 		eng.Close()
 		_ = st.Close()
 	})
-	return &env{t: t, url: srv.URL, h: h, st: st}
+	return &env{t: t, url: srv.URL, h: h, st: st, vkey: vkey}
 }
 
 // resp is a decoded answer.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
@@ -27,6 +28,7 @@ type Transfer struct {
 	Memo      string    `json:"memo"`
 	HoldID    string    `json:"hold_id,omitempty" doc:"The captured hold, for captures."`
 	CreatedAt time.Time `json:"created_at"`
+	LogIndex  int64     `json:"log_index" doc:"The transfer's leaf index in the transparency log (0-based, in commit order). Prove it with GET /v1/transfers/{id}/proof."`
 }
 
 // Holder is a wallet's owner; the phone number is masked.
@@ -69,6 +71,31 @@ type Operator struct {
 	Code      string    `json:"code"`
 	CreatedAt time.Time `json:"created_at"`
 	APIKey    string    `json:"api_key,omitempty" doc:"The operator's API key: shown once, never stored, absent from idempotent replays."`
+}
+
+// Auditor is a read-only key for the transparency log. APIKey is shown
+// once, in the answer to its creation; an idempotent replay does not carry it.
+type Auditor struct {
+	ID        string    `json:"id"`
+	Role      string    `json:"role" enum:"auditor"`
+	CreatedAt time.Time `json:"created_at"`
+	APIKey    string    `json:"api_key,omitempty" doc:"The auditor's API key: shown once, never stored, absent from idempotent replays."`
+}
+
+// Consistency proves that the tree of size To extends the tree of size From.
+type Consistency struct {
+	From  int64    `json:"from"`
+	To    int64    `json:"to"`
+	Proof []string `json:"proof" doc:"The RFC 6962 consistency proof, base64 SHA-256 hashes, as tlog.TreeProof (check with tlog.CheckTree); empty when from is 0 or equals to."`
+}
+
+// InclusionProof proves that a transfer is a leaf of a checkpointed tree.
+type InclusionProof struct {
+	LogIndex   int64    `json:"log_index" doc:"The transfer's leaf index."`
+	TreeSize   int64    `json:"tree_size" doc:"The size of the tree the proof is for."`
+	Leaf       []byte   `json:"leaf" doc:"The leaf data (see docs/transparency-log.md), base64; its hash is SHA-256(0x00 || leaf)."`
+	Proof      []string `json:"proof" doc:"The RFC 6962 inclusion proof, base64 SHA-256 hashes, as tlog.RecordProof (check with tlog.CheckRecord)."`
+	Checkpoint string   `json:"checkpoint" doc:"The signed checkpoint (C2SP signed note) of tree_size."`
 }
 
 // Reserve is one of an operator's reserve balances.
@@ -154,6 +181,18 @@ func holdOut(h *ingot.Hold) Hold {
 	}
 }
 
+func auditorOut(k *ingot.APIKey, key string) Auditor {
+	return Auditor{ID: k.ID, Role: string(k.Role), CreatedAt: k.CreatedAt.UTC(), APIKey: key}
+}
+
+func hashesOut(hs []tlog.Hash) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.String()
+	}
+	return out
+}
+
 func operatorOut(o *ingot.Operator, key string) Operator {
 	return Operator{ID: o.ID, Name: o.Name, Code: o.Code, CreatedAt: o.CreatedAt.UTC(), APIKey: key}
 }
@@ -175,7 +214,7 @@ func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
 	return Transfer{
 		ID: t.ID, From: side(t.Debit, t.Kind == ingot.KindMint), To: side(t.Credit, t.Kind == ingot.KindBurn),
 		Amount: amt(t.Amount, t.Currency), Currency: t.Currency, Kind: string(t.Kind), Memo: t.Memo,
-		HoldID: t.HoldID, CreatedAt: t.CreatedAt.UTC(),
+		HoldID: t.HoldID, CreatedAt: t.CreatedAt.UTC(), LogIndex: t.LogIndex,
 	}
 }
 

@@ -51,6 +51,10 @@ func (s *server) routes() {
 	get(s, "getHold", "/v1/holds/{id}", "Read a hold", "Holds", s.getHold)
 	post(s, "captureHold", "/v1/holds/{id}/capture", "Pay (part of) a hold", http.StatusOK, "Holds", s.captureHold)
 	post(s, "voidHold", "/v1/holds/{id}/void", "Release a hold", http.StatusOK, "Holds", s.voidHold)
+
+	// The transparency log (log.go): any key reads checkpoints, the
+	// verifier key and consistency proofs; auditors have nothing else.
+	s.logRoutes()
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

@@ -74,9 +74,18 @@ func NewServer(svc *ledger.Service, opts Options) http.Handler {
 	}
 	cfg := huma.DefaultConfig("Ingot", version)
 	cfg.CreateHooks = nil // no $schema fields or Link headers in responses
-	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call needs Authorization: Bearer <key>. Errors are RFC 9457 problems with a stable `code`."
+	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call needs Authorization: Bearer <key>. Errors are RFC 9457 problems with a stable `code`. Auditor keys may only read the transparency log."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An Ingot API key."},
+	}
+	cfg.Tags = []*huma.Tag{
+		{Name: "Operators", Description: "Tier-2 institutions (the central bank registers them)."},
+		{Name: "Issuance", Description: "Minting and burning into operators' reserves (central bank)."},
+		{Name: "Wallets", Description: "An operator's wallets, their funding and history."},
+		{Name: "Transfers", Description: "Payments between wallets. Every transfer carries its log_index in the transparency log."},
+		{Name: "Holds", Description: "Two-phase payments."},
+		{Name: "Transparency log", Description: "The signed Merkle log of every transfer (RFC 6962, C2SP checkpoints): checkpoints, " +
+			"verifier key, consistency and inclusion proofs, and read-only auditor keys. See docs/transparency-log.md."},
 	}
 	s.api = humago.New(s.mux, cfg)
 	s.api.UseMiddleware(s.authenticate)

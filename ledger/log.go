@@ -62,6 +62,10 @@ func (s *Service) Consistency(ctx context.Context, a Actor, from, to int64) (tlo
 	if from < 0 || to < from || to > latest.Size {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "need 0 <= from <= to <= %d (the latest tree size)", latest.Size)
 	}
+	if from == 0 {
+		// Every tree extends the empty tree: nothing to prove.
+		return tlog.TreeProof{}, nil
+	}
 	p, err := translog.ProveConsistency(from, to, hashReader{ctx, s.st})
 	if err != nil {
 		return nil, unavailable(err)
