@@ -304,7 +304,7 @@ func (e *Engine) tryBatch(batch []*request) error {
 			continue
 		}
 		results[i] = res
-		if c.Idem != nil {
+		if c.Idem != nil && !movedNothing(c, res) {
 			// The body is rendered below, once the transfers have their
 			// log indexes; a duplicate later in this batch replays it.
 			rec := &store.IdemRecord{IdemKey: c.Idem.IdemKey, Hash: c.Idem.Hash, Status: c.Idem.Status, CreatedAt: st.now}
@@ -344,6 +344,21 @@ func (e *Engine) tryBatch(batch []*request) error {
 		}
 	}
 	return nil
+}
+
+// movedNothing reports a batch command none of whose items applied: like a
+// rejected command, it stores no idempotency record, so that it can be
+// retried once its cause is fixed.
+func movedNothing(c *Command, res *Result) bool {
+	if c.Op != OpBatch {
+		return false
+	}
+	for _, it := range res.Items {
+		if it.Transfer != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // appendLog makes the batch's transfers the next leaves of the transparency

@@ -562,6 +562,25 @@ func TestBatch(t *testing.T) {
 		if bal, _ := e.balance(a, w1); bal != 1000 {
 			t.Fatalf("atomic batch moved money: balance %d", bal)
 		}
+		// A batch that moved nothing stores nothing under its key: after the
+		// cause is fixed, the same key runs it.
+		if _, err := e.svc.PayBatch(e.ctx, a, items, true, idem(a.KeyID, "b1", "batch")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Fund(e.ctx, a, w1, "6.00", false, nil); err != nil {
+			t.Fatal(err)
+		}
+		res, err = e.svc.PayBatch(e.ctx, a, items, true, idem(a.KeyID, "b1", "batch"))
+		if err != nil || res.Replay != nil || res.Items[1].Transfer == nil {
+			t.Fatalf("retry of a failed atomic batch: %v %+v", err, res)
+		}
+		// Back to w1 10.00, w2 0.00 for what follows.
+		if _, err := e.svc.Fund(e.ctx, a, w2, "6.00", true, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pay(e, a, w2, w1, "10.00"); err != nil {
+			t.Fatal(err)
+		}
 		items = append(items, ledger.PayRequest{From: w1, To: "123", Amount: "1.00", Currency: "CNY"})
 		res, err = e.svc.PayBatch(e.ctx, a, items, false, nil)
 		if err != nil {

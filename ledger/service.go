@@ -134,7 +134,7 @@ func unavailable(err error) error {
 	if errors.As(err, &ie) {
 		return err
 	}
-	slog.Default().Error("storage failure", "err", err)
+	slog.Error("storage failure", "err", err)
 	return ingot.Errorf(ingot.CodeUnavailable, "storage is unavailable; retry with the same Idempotency-Key")
 }
 
@@ -537,6 +537,18 @@ func (s *Service) PayBatch(ctx context.Context, a Actor, ps []PayRequest, atomic
 		index = append(index, i)
 	}
 	if len(items) == 0 {
+		// Nothing can move, so nothing is stored; a key used before for
+		// another request is still a conflict.
+		if idem != nil {
+			rec, err := s.st.Idempotency(ctx, idem.IdemKey)
+			if err == nil {
+				if _, err := checkReplay(&rec, idem); err != nil {
+					return nil, err
+				}
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return nil, unavailable(err)
+			}
+		}
 		return &Result{Items: pre}, nil
 	}
 	// Items that failed validation are part of the stored response too.

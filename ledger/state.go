@@ -302,7 +302,7 @@ func (s *state) batch(c *Command) *Result {
 			if i == failed {
 				continue
 			}
-			res.Items[i] = ItemResult{Err: ingot.Errorf(ingot.CodeLinkedFailed, "not applied: item %d of this atomic batch failed", failed)}
+			res.Items[i] = ItemResult{Err: ingot.Errorf(ingot.CodeLinkedFailed, "not applied: transfers[%d] of this atomic batch failed", failed)}
 		}
 	}
 	return res

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -65,6 +66,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
+	slog.SetDefault(log)
 	if cfg.maxBatch < 1 {
 		return errors.New("--max-batch must be at least 1")
 	}
