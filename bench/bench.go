@@ -1,0 +1,318 @@
+// Package bench is Ingot's load generator (`ingot bench`): it sets up two
+// operators and their wallets on a running server through the REST API,
+// sends payments for a while from keep-alive clients, measures throughput
+// and latency, and ends by checking the books and the transparency log.
+//
+// Closed loop (the default): Concurrency clients each send a request, wait
+// for its answer and send the next; latency runs from sending to the whole
+// answer. Open loop (Rate > 0): requests are scheduled at a fixed offered
+// rate and latency runs from each request's scheduled time, so a server
+// that falls behind is charged for the time requests waited to be sent (no
+// coordinated omission); Concurrency bounds the requests in flight.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+)
+
+// Scenarios.
+const (
+	Uniform = "uniform" // random payer and payee
+	Hot     = "hot"     // every payment goes to one merchant wallet
+	Batch   = "batch"   // POST /v1/transfers/batch, BatchSize payments each
+)
+
+// Config is one run.
+type Config struct {
+	URL         string // the server, e.g. http://127.0.0.1:8080
+	Key         string // the central bank's API key
+	Scenario    string
+	Wallets     int
+	Duration    time.Duration
+	Concurrency int
+	// Rate is the offered load in transfers/s (open loop); 0 is closed loop.
+	Rate      float64
+	BatchSize int
+	// Amount of each payment and Funding of each wallet, in Currency.
+	Amount, Funding, Currency string
+	// IdempotencyKeys sends a unique Idempotency-Key with every request.
+	IdempotencyKeys bool
+	// Fresh says the server's database was empty before the run: all the
+	// supply and the whole log are the run's, so they are checked exactly.
+	Fresh bool
+	// Target describes the server for the report.
+	Target Target
+	// Out receives the progress lines and the summary; nil: discarded.
+	Out io.Writer
+	// OnLoad, when set, is called with true as the load starts and false
+	// when it ends (to profile the load alone).
+	OnLoad func(start bool)
+}
+
+// Target describes the server under load.
+type Target struct {
+	URL       string `json:"url"`
+	InProcess bool   `json:"in_process"`
+	Store     string `json:"store,omitempty"`
+	MaxBatch  int    `json:"max_batch,omitempty"`
+	Log       *bool  `json:"log,omitempty"`
+}
+
+func (c *Config) defaults() error {
+	if c.Scenario == "" {
+		c.Scenario = Uniform
+	}
+	if c.Wallets == 0 {
+		c.Wallets = 10000
+	}
+	if c.Duration == 0 {
+		c.Duration = 20 * time.Second
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 64
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 1000
+	}
+	if c.Currency == "" {
+		c.Currency = "CNY"
+	}
+	if c.Amount == "" {
+		c.Amount = "0.01"
+	}
+	if c.Funding == "" {
+		c.Funding = "1000.00"
+	}
+	if c.Out == nil {
+		c.Out = io.Discard
+	}
+	switch {
+	case c.Scenario != Uniform && c.Scenario != Hot && c.Scenario != Batch:
+		return fmt.Errorf("--scenario must be uniform, hot or batch, not %q", c.Scenario)
+	case c.URL == "":
+		return errors.New("no server URL")
+	case c.Key == "":
+		return errors.New("--key (the central bank's API key) is required with --url")
+	case c.Wallets < 2:
+		return errors.New("--wallets must be at least 2")
+	case c.Duration <= 0:
+		return errors.New("--duration must be positive")
+	case c.Concurrency < 1:
+		return errors.New("--concurrency must be at least 1")
+	case c.Rate < 0:
+		return errors.New("--rate must not be negative")
+	case c.BatchSize < 1 || c.BatchSize > 8000:
+		return errors.New("--batch-size must be 1 to 8000")
+	}
+	return nil
+}
+
+// fixture is what setup made.
+type fixture struct {
+	runID    string
+	ops      [2]operator
+	wallets  []string // wallet i belongs to ops[i%2]
+	merchant string   // hot: at ops[0]
+	amount   int64    // one payment, minor units
+	funding  int64    // one wallet's top-up
+	minted   int64    // by this run
+	funded   int64    // top-ups by this run
+	cur      ingot.Currency
+	setup    int64 // transfers setup committed (mints and top-ups)
+}
+
+type operator struct {
+	id, code, key string
+}
+
+// Run runs the benchmark: setup, load, checks. The result is returned also
+// when a check fails; err is for runs that could not be completed.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	cur, err := ingot.LookupCurrency(cfg.Currency)
+	if err != nil {
+		return nil, err
+	}
+	fx := &fixture{runID: newRunID(), cur: cur}
+	if fx.amount, err = ingot.ParseAmount(cfg.Amount, cur); err != nil {
+		return nil, fmt.Errorf("amount: %w", err)
+	}
+	if fx.funding, err = ingot.ParseAmount(cfg.Funding, cur); err != nil {
+		return nil, fmt.Errorf("funding: %w", err)
+	}
+	c := newClient(cfg.URL, cfg.Concurrency)
+	defer c.close()
+
+	res := &Result{
+		Scenario: cfg.Scenario, Target: cfg.Target, Wallets: cfg.Wallets, Concurrency: cfg.Concurrency,
+		Mode: "closed", Errors: map[string]int64{},
+	}
+	if cfg.Target.URL == "" {
+		res.Target.URL = cfg.URL
+	}
+	if cfg.Rate > 0 {
+		res.Mode, res.OfferedRate = "open", cfg.Rate
+	}
+	if cfg.Scenario == Batch {
+		res.BatchSize = cfg.BatchSize
+	}
+
+	logBefore := readLog(ctx, c, cfg.Key)
+	if logBefore.err != nil {
+		return nil, fmt.Errorf("read the transparency log before the run: %w", logBefore.err)
+	}
+
+	start := time.Now()
+	if err := setup(ctx, c, &cfg, fx); err != nil {
+		return nil, fmt.Errorf("setup: %w", err)
+	}
+	res.SetupSeconds = time.Since(start).Seconds()
+	fmt.Fprintf(cfg.Out, "setup: operators %s and %s, %d wallets funded with %s %s each in %.1fs\n",
+		fx.ops[0].code, fx.ops[1].code, len(fx.wallets), ingot.FormatAmount(fx.funding, cur), cur.Code, res.SetupSeconds)
+
+	ld := newLoad(&cfg, c, fx)
+	if cfg.OnLoad != nil {
+		cfg.OnLoad(true)
+	}
+	ld.run(ctx, res)
+	if cfg.OnLoad != nil {
+		cfg.OnLoad(false)
+	}
+	if ctx.Err() != nil {
+		res.print(cfg.Out)
+		return res, ctx.Err()
+	}
+
+	res.Books = checkBooks(ctx, c, &cfg, fx)
+	res.Log = checkLog(ctx, c, &cfg, fx, logBefore, res)
+	res.print(cfg.Out)
+	return res, nil
+}
+
+func newRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// setup makes two operators, mints their reserves, opens the wallets and
+// tops them up, with Concurrency requests in flight.
+func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
+	perOp := [2]int64{int64((cfg.Wallets + 1) / 2), int64(cfg.Wallets / 2)}
+	for i := range fx.ops {
+		code := fmt.Sprintf("BENCH-%s-%c", fx.runID, 'A'+i)
+		var op struct {
+			ID     string `json:"id"`
+			APIKey string `json:"api_key"`
+		}
+		if err := c.call(ctx, "POST", "/v1/operators", cfg.Key, map[string]string{"name": "Bench operator " + code, "code": code}, &op); err != nil {
+			return err
+		}
+		fx.ops[i] = operator{id: op.ID, code: code, key: op.APIKey}
+		mint := perOp[i] * fx.funding
+		if err := c.call(ctx, "POST", "/v1/issuance/mint", cfg.Key, map[string]string{
+			"operator_id": op.ID, "amount": ingot.FormatAmount(mint, fx.cur), "currency": fx.cur.Code,
+		}, nil); err != nil {
+			return err
+		}
+		fx.minted += mint
+		fx.setup++
+	}
+
+	var created, funded atomic.Int64
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		begin := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(cfg.Out, "setup %3.0fs  wallets %d/%d  top-ups %d/%d\n",
+					time.Since(begin).Seconds(), created.Load(), cfg.Wallets, funded.Load(), cfg.Wallets)
+			}
+		}
+	}()
+
+	fx.wallets = make([]string, cfg.Wallets)
+	openWallet := func(op operator, kind string) (string, error) {
+		var w struct {
+			ID string `json:"id"`
+		}
+		err := c.call(ctx, "POST", "/v1/wallets", op.key, map[string]any{
+			"holder": map[string]string{"name": "Bench holder", "phone": "13800000000"}, "currency": fx.cur.Code, "kind": kind,
+		}, &w)
+		return w.ID, err
+	}
+	if err := parallel(ctx, cfg.Wallets, cfg.Concurrency, func(i int) error {
+		id, err := openWallet(fx.ops[i%2], "personal")
+		fx.wallets[i] = id
+		created.Add(1)
+		return err
+	}); err != nil {
+		return err
+	}
+	if cfg.Scenario == Hot {
+		id, err := openWallet(fx.ops[0], "merchant")
+		if err != nil {
+			return err
+		}
+		fx.merchant = id
+	}
+	amount := ingot.FormatAmount(fx.funding, fx.cur)
+	if err := parallel(ctx, cfg.Wallets, cfg.Concurrency, func(i int) error {
+		err := c.call(ctx, "POST", "/v1/wallets/"+fx.wallets[i]+"/topups", fx.ops[i%2].key, map[string]string{"amount": amount}, nil)
+		funded.Add(1)
+		return err
+	}); err != nil {
+		return err
+	}
+	fx.funded = int64(cfg.Wallets) * fx.funding
+	fx.setup += int64(cfg.Wallets)
+	return nil
+}
+
+// parallel calls f(0..n-1) from conc goroutines and returns the first error.
+func parallel(ctx context.Context, n, conc int, f func(i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for range min(conc, n) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					once.Do(func() { first = err; cancel() })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}

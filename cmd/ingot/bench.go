@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/bench"
+	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/translog"
+)
+
+type benchFlags struct {
+	cfg        bench.Config
+	db         string
+	maxBatch   int
+	noLog      bool
+	jsonFile   string
+	cpuprofile string
+}
+
+func benchCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
+	var f benchFlags
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure throughput and latency of payments over the REST API",
+		Long: `bench sets up two operators and --wallets funded wallets, sends payments for
+--duration and reports transfers/s, latency percentiles and errors by code, then
+checks the books (issued = reserves + wallets) and the transparency log.
+
+Target: --url and --key (the central bank's key, env INGOT_ADMIN_KEY) drive a
+running server; otherwise bench starts one in-process on 127.0.0.1 over a new,
+empty database: --db (a SQLite path or a postgres:// URL; a database that is
+not empty is refused), by default a SQLite file in a temporary directory that
+is removed at the end. --max-batch, --no-log and --cpuprofile apply to the
+in-process server.
+
+Load: closed loop by default (--concurrency clients, each sending its next
+request when the last is answered; latency from send to answer); with --rate,
+open loop: requests are scheduled at that many transfers/s and latency runs
+from each request's scheduled time, so a server that falls behind is charged
+for the wait (no coordinated omission).
+
+Scenarios: uniform (random payer and payee, across both operators), hot (every
+payment goes to one merchant wallet), batch (POST /v1/transfers/batch with
+--batch-size payments each; transfers are counted, latency is per request).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fromEnv(cmd.Flags(), env, map[string]string{"key": "INGOT_ADMIN_KEY"}); err != nil {
+				return err
+			}
+			return runBench(cmd.Context(), f, cmd.Flags().Changed, stdout, stderr)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.cfg.URL, "url", "", "a running server to drive, e.g. http://127.0.0.1:8080 (with --key)")
+	fl.StringVar(&f.cfg.Key, "key", "", "the central bank's API key of the --url server (env INGOT_ADMIN_KEY)")
+	fl.StringVar(&f.db, "db", "", "start a server in-process on this new, empty database: a SQLite path or a postgres:// URL (default: a temporary SQLite file)")
+	fl.IntVar(&f.maxBatch, "max-batch", ledger.DefaultMaxBatch, "in-process server: largest engine batch; 1: one transaction per transfer")
+	fl.BoolVar(&f.noLog, "no-log", false, "in-process server: run the engine without the transparency log (to measure its cost)")
+	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file (the in-process server and the load generator)")
+	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot or batch")
+	fl.IntVar(&f.cfg.Wallets, "wallets", 10000, "wallets, split across two operators")
+	fl.DurationVar(&f.cfg.Duration, "duration", 20*time.Second, "how long to send payments")
+	fl.IntVar(&f.cfg.Concurrency, "concurrency", 64, "keep-alive clients (requests in flight at most)")
+	fl.Float64Var(&f.cfg.Rate, "rate", 0, "offered load in transfers/s (open loop); 0: closed loop")
+	fl.IntVar(&f.cfg.BatchSize, "batch-size", 1000, "batch: payments per request (at most 8000)")
+	fl.StringVar(&f.cfg.Amount, "amount", "0.01", "each payment, in CNY")
+	fl.StringVar(&f.cfg.Funding, "funding", "1000.00", "each wallet's top-up, in CNY")
+	fl.BoolVar(&f.cfg.IdempotencyKeys, "idempotency-keys", false, "send a unique Idempotency-Key with every request (the server then stores one record per request)")
+	fl.StringVar(&f.jsonFile, "json", "", "also write the results as JSON to this file (- for stdout)")
+	return c
+}
+
+func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdout, stderr io.Writer) error {
+	cfg := f.cfg
+	cfg.Out = stdout
+	if cfg.URL != "" {
+		for _, name := range []string{"db", "max-batch", "no-log"} {
+			if changed(name) {
+				return fmt.Errorf("--%s is for the in-process server; it does not go with --url", name)
+			}
+		}
+		if cfg.Key == "" {
+			return errors.New("--url needs --key, the central bank's API key (or INGOT_ADMIN_KEY)")
+		}
+		cfg.Target = bench.Target{URL: cfg.URL}
+	} else {
+		if changed("key") {
+			return errors.New("--key goes with --url; the in-process server makes its own")
+		}
+		srv, err := startBenchServer(ctx, f.db, f.maxBatch, !f.noLog, stderr)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		cfg.URL, cfg.Key, cfg.Fresh = srv.url, srv.key, true
+		logOn := !f.noLog
+		cfg.Target = bench.Target{URL: srv.url, InProcess: true, Store: srv.store, MaxBatch: f.maxBatch, Log: &logOn}
+		fmt.Fprintf(stdout, "in-process server on %s: %s, max-batch %d, transparency log %s\n", srv.url, srv.desc, f.maxBatch, onOff(logOn))
+	}
+	if f.cpuprofile != "" {
+		pf, err := os.Create(f.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		cfg.OnLoad = func(start bool) {
+			if !start {
+				pprof.StopCPUProfile()
+				return
+			}
+			if err := pprof.StartCPUProfile(pf); err != nil {
+				fmt.Fprintln(stderr, "ingot bench: cpu profile:", err)
+			}
+		}
+	}
+	res, err := bench.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if f.jsonFile != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		b = append(b, '\n')
+		if f.jsonFile == "-" {
+			_, err = stdout.Write(b)
+		} else {
+			err = os.WriteFile(f.jsonFile, b, 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("--json: %w", err)
+		}
+	}
+	switch {
+	case !res.Books.Balanced:
+		return errors.New("the books do not balance")
+	case !res.Log.OK:
+		return errors.New("the transparency log does not check out")
+	}
+	return nil
+}
+
+// benchServer is ingot serve in-process, for bench: a fresh database, a
+// random central bank key, 127.0.0.1 on a free port.
+type benchServer struct {
+	url, key string
+	store    string // sqlite or postgres
+	desc     string
+	stop     func()
+}
+
+// startBenchServer builds the server as serve does (same engine, service,
+// handler, metrics and HTTP timeouts), except that the log's signing key is
+// beside the SQLite file or in a temporary directory, the transparency log
+// may be off, and request logs are formatted but only warnings and errors
+// are written (to stderr).
+func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool, stderr io.Writer) (_ *benchServer, err error) {
+	if maxBatch < 1 {
+		return nil, errors.New("--max-batch must be at least 1")
+	}
+	var cleanup []func()
+	defer func() {
+		if err != nil {
+			for i := len(cleanup) - 1; i >= 0; i-- {
+				cleanup[i]()
+			}
+		}
+	}()
+	tmp, err := os.MkdirTemp("", "ingot-bench-")
+	if err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, func() { _ = os.RemoveAll(tmp) })
+	desc := "PostgreSQL " + redactURL(db)
+	keyFile := filepath.Join(tmp, "log-signing.key")
+	switch {
+	case db == "":
+		db = filepath.Join(tmp, "ingot.db")
+		desc = "SQLite " + db + " (temporary)"
+	case !isPostgres(db):
+		desc = "SQLite " + db
+		keyFile = filepath.Join(filepath.Dir(db), "log-signing.key")
+	}
+
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, func() { _ = st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if n, err := st.CountAPIKeys(ctx, ingot.RoleCentralBank); err != nil {
+		return nil, err
+	} else if n > 0 {
+		return nil, fmt.Errorf("--db %s is not empty: bench needs a new database (or use --url to drive a running server)", redactURL(db))
+	}
+
+	var signer *translog.Signer
+	if withLog {
+		if signer, err = translog.LoadSigner("", keyFile, defaultOrigin); err != nil {
+			return nil, fmt.Errorf("transparency log key: %w", err)
+		}
+	}
+	log := slog.New(slog.NewMultiHandler(
+		slog.NewJSONHandler(io.Discard, nil),
+		slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
+	))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Log: signer})
+	cleanup = append(cleanup, func() { eng.Close() })
+	svc := ledger.NewService(st, eng, log)
+	key := ledger.NewSecret()
+	if _, err := svc.Bootstrap(ctx, key); err != nil {
+		return nil, fmt.Errorf("bootstrap the central bank key: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{
+		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Store: st}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	go svc.RunExpiry(runCtx, time.Second)
+	go func() { _ = srv.Serve(ln) }()
+	stop := func() {
+		shCtx, shCancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer shCancel()
+		_ = srv.Shutdown(shCtx)
+		cancel()
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	kind := "sqlite"
+	if isPostgres(db) {
+		kind = "postgres"
+	}
+	return &benchServer{url: "http://" + ln.Addr().String(), key: key, store: kind, desc: desc, stop: stop}, nil
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// redactURL hides a password in a postgres URL.
+func redactURL(db string) string {
+	if !isPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://..."
+	}
+	return u.Redacted()
+}
