@@ -9,7 +9,8 @@ import (
 // Stable error codes. Clients branch on these; they never change meaning.
 // Each maps to one HTTP status in Status.
 const (
-	CodeInvalidRequest      = "invalid_request"        // malformed JSON, unknown or missing fields
+	CodeMalformedRequest    = "malformed_request"      // the body is not JSON, or a header is malformed
+	CodeInvalidRequest      = "invalid_request"        // well-formed, but a field is unknown, missing or invalid
 	CodeInvalidAmount       = "invalid_amount"         // not a positive decimal with the currency's precision
 	CodeInvalidCurrency     = "invalid_currency"       // not an ISO 4217 code
 	CodeCurrencyMismatch    = "currency_mismatch"      // the amount's currency is not the account's
@@ -36,7 +37,8 @@ const (
 )
 
 var codeStatus = map[string]int{
-	CodeInvalidRequest:      http.StatusBadRequest,
+	CodeMalformedRequest:    http.StatusBadRequest,
+	CodeInvalidRequest:      http.StatusUnprocessableEntity,
 	CodeInvalidAmount:       http.StatusUnprocessableEntity,
 	CodeInvalidCurrency:     http.StatusUnprocessableEntity,
 	CodeCurrencyMismatch:    http.StatusUnprocessableEntity,

@@ -22,12 +22,12 @@ func TestBadInput(t *testing.T) {
 			code                    string
 			hdr                     []string
 		}{
-			{"bad json", "POST", "/v1/transfers", key, `{"from":`, 400, "invalid_request", nil},
+			{"bad json", "POST", "/v1/transfers", key, `{"from":`, 400, "malformed_request", nil},
 			{"not an object", "POST", "/v1/transfers", key, `[1,2]`, 422, "invalid_request", nil},
 			{"unknown field", "POST", "/v1/transfers", key, `{"from":"` + a + `","to":"` + b + `","amount":"1.00","currency":"CNY","extra":1}`, 422, "invalid_request", nil},
 			{"missing field", "POST", "/v1/transfers", key, `{"from":"` + a + `","to":"` + b + `","currency":"CNY"}`, 422, "invalid_request", nil},
 			{"number amount", "POST", "/v1/transfers", key, `{"from":"` + a + `","to":"` + b + `","amount":1.5,"currency":"CNY"}`, 422, "invalid_request", nil},
-			{"empty body", "POST", "/v1/transfers", key, nil, 400, "invalid_request", nil},
+			{"empty body", "POST", "/v1/transfers", key, nil, 400, "malformed_request", nil},
 			{"negative", "POST", "/v1/transfers", key, pay("-1.00", "CNY"), 422, "invalid_amount", nil},
 			{"zero", "POST", "/v1/transfers", key, pay("0.00", "CNY"), 422, "invalid_amount", nil},
 			{"over-precise", "POST", "/v1/transfers", key, pay("1.001", "CNY"), 422, "invalid_amount", nil},
@@ -51,15 +51,15 @@ func TestBadInput(t *testing.T) {
 			{"operator creates operator", "POST", "/v1/operators", key, `{"name":"x","code":"XX"}`, 403, "forbidden", nil},
 			{"bank opens wallet", "POST", "/v1/wallets", adminKey, `{"holder":{"name":"a","phone":"13812345678"},"currency":"CNY"}`, 403, "forbidden", nil},
 			{"bad kind", "POST", "/v1/wallets", key, `{"holder":{"name":"a","phone":"13812345678"},"currency":"CNY","kind":"x"}`, 422, "invalid_request", nil},
-			{"bad phone", "POST", "/v1/wallets", key, `{"holder":{"name":"a","phone":"call me"},"currency":"CNY"}`, 400, "invalid_request", nil},
+			{"bad phone", "POST", "/v1/wallets", key, `{"holder":{"name":"a","phone":"call me"},"currency":"CNY"}`, 422, "invalid_request", nil},
 			{"bad cursor", "GET", "/v1/wallets?cursor=zzz", key, nil, 400, "invalid_cursor", nil},
 			{"bad limit", "GET", "/v1/wallets?limit=-1", key, nil, 422, "invalid_request", nil},
 			{"unknown route", "GET", "/v1/nothing", key, nil, 404, "not_found", nil},
 			{"wrong method", "DELETE", "/v1/transfers", key, nil, 405, "method_not_allowed", nil},
 			{"unknown transfer", "GET", "/v1/transfers/not-a-uuid", key, nil, 404, "not_found", nil},
 			{"unknown hold", "GET", "/v1/holds/0190c2a4-0000-7000-8000-000000000000", key, nil, 404, "not_found", nil},
-			{"long idempotency key", "POST", "/v1/transfers", key, pay("1.00", "CNY"), 400, "invalid_request", []string{"Idempotency-Key", strings.Repeat("k", 256)}},
-			{"non-ascii idempotency key", "POST", "/v1/transfers", key, pay("1.00", "CNY"), 400, "invalid_request", []string{"Idempotency-Key", "k\xc3\xa9"}},
+			{"long idempotency key", "POST", "/v1/transfers", key, pay("1.00", "CNY"), 400, "malformed_request", []string{"Idempotency-Key", strings.Repeat("k", 256)}},
+			{"non-ascii idempotency key", "POST", "/v1/transfers", key, pay("1.00", "CNY"), 400, "malformed_request", []string{"Idempotency-Key", "k\xc3\xa9"}},
 			{"text content type", "POST", "/v1/transfers", key, pay("1.00", "CNY"), 415, "unsupported_media_type", []string{"Content-Type", "text/plain"}},
 			{"empty batch", "POST", "/v1/transfers/batch", key, `{"transfers":[]}`, 422, "invalid_request", nil},
 		}

@@ -227,7 +227,7 @@ func TestHolds(t *testing.T) {
 		}
 		// Bad holds.
 		e.problem(e.req("POST", "/v1/holds", key, map[string]any{"wallet": a, "amount": "1.00", "expires_at": "tomorrow"}), 422, "invalid_request")
-		e.problem(e.req("POST", "/v1/holds", key, map[string]any{"wallet": a, "amount": "1.00", "expires_at": "2000-01-01T00:00:00Z"}), 400, "invalid_request")
+		e.problem(e.req("POST", "/v1/holds", key, map[string]any{"wallet": a, "amount": "1.00", "expires_at": "2000-01-01T00:00:00Z"}), 422, "invalid_request")
 		// Another operator cannot see or capture it.
 		_, k2 := e.funded("BOC")
 		e.problem(e.req("GET", "/v1/holds/"+h2, k2, nil), 404, "not_found")

@@ -146,11 +146,11 @@ type Body[T any] struct {
 
 func checkIdemKey(k string) error {
 	if len(k) > MaxIdempotencyKey {
-		return ingot.Errorf(ingot.CodeInvalidRequest, "Idempotency-Key must be at most %d characters", MaxIdempotencyKey)
+		return ingot.Errorf(ingot.CodeMalformedRequest, "Idempotency-Key must be at most %d characters", MaxIdempotencyKey)
 	}
 	for i := 0; i < len(k); i++ {
 		if k[i] < 0x20 || k[i] > 0x7e {
-			return ingot.Errorf(ingot.CodeInvalidRequest, "Idempotency-Key must be printable ASCII")
+			return ingot.Errorf(ingot.CodeMalformedRequest, "Idempotency-Key must be printable ASCII")
 		}
 	}
 	return nil

@@ -78,6 +78,9 @@ func codeForStatus(status int) string {
 	if status >= 500 {
 		return ingot.CodeInternal
 	}
+	if status == http.StatusBadRequest {
+		return ingot.CodeMalformedRequest
+	}
 	return ingot.CodeInvalidRequest
 }
 

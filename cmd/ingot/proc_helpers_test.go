@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // procAdminKey is the central bank's key every child process is started with.
@@ -130,8 +133,19 @@ func procFreePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// procSigningKey is one transparency-log key for every child of this test
+// binary: processes that share a database must share the log's key, and
+// none of them may write a key file into the source tree.
+var procSigningKey = sync.OnceValue(func() string {
+	skey, _, err := note.GenerateKey(rand.Reader, defaultOrigin)
+	if err != nil {
+		panic(err)
+	}
+	return skey
+})
+
 // procEnv is this process's environment without INGOT_* variables, plus
-// the admin key.
+// the admin key and the log's signing key.
 func procEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -139,7 +153,7 @@ func procEnv() []string {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "INGOT_ADMIN_KEY="+procAdminKey)
+	env = append(env, "INGOT_ADMIN_KEY="+procAdminKey, "INGOT_SIGNING_KEY="+procSigningKey())
 	if os.Getenv("GORACE") == "" {
 		// A -race child sleeps 1 s at exit by default; 100 ms is enough
 		// for a late report and keeps the many stops of these tests short.
