@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetContext(ctx)
-	root.AddCommand(serveCmd(env, stdout, stderr), migrateCmd(env, stdout, stderr), verifyCmd(env, stdout, stderr))
+	root.AddCommand(serveCmd(env, stdout, stderr), migrateCmd(env, stdout, stderr), verifyCmd(env, stdout, stderr), auditCmd(env, stdout, stderr))
 	root.AddCommand(benchCmd(env, stdout, stderr))
 	return root.ExecuteContext(ctx)
 }

@@ -32,16 +32,31 @@ const Origin = "ingot.test/log"
 var (
 	signerOnce sync.Once
 	signer     *translog.Signer
+	signerKey  string
 )
 
 // Signer is one signing key named Origin, shared by the tests of a process.
 func Signer() *translog.Signer {
-	signerOnce.Do(func() { signer = NewSigner(Origin) })
+	signerOnce.Do(func() { signerKey, signer = NewKey(Origin) })
 	return signer
+}
+
+// SignerKey is the private key of Signer, in note format (what
+// INGOT_SIGNING_KEY and the key file hold).
+func SignerKey() string {
+	Signer()
+	return signerKey
 }
 
 // NewSigner makes a new signing key named origin.
 func NewSigner(origin string) *translog.Signer {
+	_, s := NewKey(origin)
+	return s
+}
+
+// NewKey makes a new signing key named origin and returns it in note
+// format and as a signer.
+func NewKey(origin string) (string, *translog.Signer) {
 	skey, _, err := note.GenerateKey(rand.Reader, origin)
 	if err != nil {
 		panic(err)
@@ -50,7 +65,7 @@ func NewSigner(origin string) *translog.Signer {
 	if err != nil {
 		panic(err)
 	}
-	return s
+	return skey, s
 }
 
 // Env is a real store with a running engine and the service over them.
