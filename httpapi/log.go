@@ -31,6 +31,11 @@ type proofIn struct {
 	TreeSize int64  `query:"tree_size" minimum:"1" doc:"The size of a checkpointed tree (a checkpoint's second line); absent: the latest checkpoint."`
 }
 
+type entryIn struct {
+	Index    int64 `path:"index" minimum:"0" doc:"The leaf's index in the log (a transfer's log_index)."`
+	TreeSize int64 `query:"tree_size" minimum:"1" doc:"The size of a checkpointed tree; absent: the latest checkpoint."`
+}
+
 type createAuditorIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
 }
@@ -68,6 +73,13 @@ func (s *server) logRoutes() {
 			"For the operators of either side, the central bank and auditors; anyone else gets not_found.",
 		Tags: []string{"Transparency log"}, Security: bearer,
 	}, s.transferProof)
+	huma.Register(s.api, huma.Operation{
+		OperationID: "getLogEntry", Method: http.MethodGet, Path: "/v1/log/entries/{index}",
+		Summary: "Prove the log's leaf at an index (auditors, central bank)",
+		Description: "The same answer as GET /v1/transfers/{id}/proof, for the leaf at log_index `index`: " +
+			"how an auditor samples the log at random. Leaves name accounts by number, never a person. Operators get 403.",
+		Tags: []string{"Transparency log"}, Security: bearer,
+	}, s.logEntry)
 	post(s, "createAuditor", "/v1/auditors", "Make a read-only auditor key (central bank)", http.StatusCreated, "Transparency log", s.createAuditor)
 }
 
@@ -97,6 +109,16 @@ func (s *server) consistency(ctx context.Context, in *consistencyIn) (*Body[Cons
 
 func (s *server) transferProof(ctx context.Context, in *proofIn) (*Body[InclusionProof], error) {
 	p, err := s.svc.TransferProof(ctx, actor(ctx), in.ID, in.TreeSize)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[InclusionProof]{Body: InclusionProof{
+		LogIndex: p.LogIndex, TreeSize: p.TreeSize, Leaf: p.Leaf, Proof: hashesOut(p.Proof), Checkpoint: string(p.Checkpoint),
+	}}, nil
+}
+
+func (s *server) logEntry(ctx context.Context, in *entryIn) (*Body[InclusionProof], error) {
+	p, err := s.svc.EntryProof(ctx, actor(ctx), in.Index, in.TreeSize)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -315,6 +315,19 @@ func TestTransparencyLog(t *testing.T) {
 					t.Fatalf("proof of %s does not verify: %v", m.tr.ID, err)
 				}
 			}
+			// The same leaf by index, as an auditor samples; operators may not.
+			for _, k := range []string{aud, adminKey} {
+				p := decode[apiProof](e, e.must(e.req("GET", fmt.Sprintf("/v1/log/entries/%d", *m.tr.LogIndex), k, nil), 200))
+				if p.LogIndex != *m.tr.LogIndex || !bytes.Equal(p.Leaf, want) || p.Checkpoint != string(latest) {
+					t.Fatalf("entry %d: %+v", *m.tr.LogIndex, p)
+				}
+				if err := tlog.CheckRecord(p.Proof, p.TreeSize, tree.Hash, p.LogIndex, tlog.RecordHash(p.Leaf)); err != nil {
+					t.Fatalf("entry %d does not verify: %v", p.LogIndex, err)
+				}
+			}
+			if m.reader != adminKey {
+				e.problem(e.req("GET", fmt.Sprintf("/v1/log/entries/%d", *m.tr.LogIndex), m.reader, nil), 403, "forbidden")
+			}
 			path := fmt.Sprintf("/v1/transfers/%s/proof?tree_size=%d", m.tr.ID, earlyTree.N)
 			if *m.tr.LogIndex >= earlyTree.N {
 				r := e.req("GET", path, aud, nil)
@@ -331,6 +344,9 @@ func TestTransparencyLog(t *testing.T) {
 				t.Fatalf("early proof of %s: %v", m.tr.ID, err)
 			}
 		}
+
+		e.problem(e.req("GET", fmt.Sprintf("/v1/log/entries/%d", n), aud, nil), 404, "not_found")
+		e.problem(e.req("GET", "/v1/log/entries/-1", aud, nil), 422, "invalid_request")
 
 		// The check can fail: a tampered proof, leaf, index or root.
 		p := decode[apiProof](e, e.must(e.req("GET", "/v1/transfers/"+pay.ID+"/proof", aud, nil), 200))

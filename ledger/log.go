@@ -99,6 +99,34 @@ func (s *Service) TransferProof(ctx context.Context, a Actor, id string, treeSiz
 	if err != nil {
 		return Proof{}, err
 	}
+	return s.prove(ctx, t, treeSize)
+}
+
+// EntryProof proves the log's leaf at an index, for the central bank and
+// auditors: with it, an auditor samples the log at random without knowing
+// transfer ids. Leaves name accounts by number only, never a person.
+func (s *Service) EntryProof(ctx context.Context, a Actor, index, treeSize int64) (Proof, error) {
+	if a.Role != ingot.RoleAuditor && a.Role != ingot.RoleCentralBank {
+		return Proof{}, ingot.Errorf(ingot.CodeForbidden, "only auditors and the central bank may read log entries by index")
+	}
+	if _, err := s.signer(); err != nil {
+		return Proof{}, err
+	}
+	ts, err := s.st.LogTransfers(ctx, index, 1)
+	if err != nil {
+		return Proof{}, unavailable(err)
+	}
+	if index < 0 || len(ts) == 0 || ts[0].LogIndex != index {
+		return Proof{}, ingot.Errorf(ingot.CodeNotFound, "no log entry %d", index)
+	}
+	return s.prove(ctx, ts[0], treeSize)
+}
+
+// prove makes a transfer's inclusion proof in the checkpoint of treeSize
+// (0: the latest).
+func (s *Service) prove(ctx context.Context, t ingot.Transfer, treeSize int64) (Proof, error) {
+	id := t.ID
+	var err error
 	if t.LogIndex < 0 {
 		return Proof{}, ingot.Errorf(ingot.CodeNotFound, "transfer %s was committed without a log", id)
 	}

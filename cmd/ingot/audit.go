@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -33,6 +34,7 @@ type auditConfig struct {
 	key       string
 	state     string
 	transfers []string
+	sample    int
 	logKey    string
 	origin    string
 	timeout   time.Duration
@@ -56,10 +58,9 @@ API key (POST /v1/auditors). It trusts nothing the server says without proof:
   4. each transfer of --transfers must be in the new tree: its inclusion proof
      (GET /v1/transfers/{id}/proof) must pass tlog.CheckRecord, and its leaf must
      be that transfer's;
-  5. only when all of that holds is the new checkpoint saved to the state file.
-
-Random sampling (--sample) is not available: the API gives auditors no way to
-list transfers, and inclusion proofs are asked for by transfer id.
+  5. with --sample N, N leaves at random indexes of the new tree are proven the
+     same way (GET /v1/log/entries/{index}), without knowing transfer ids;
+  6. only when all of that holds is the new checkpoint saved to the state file.
 
 Exit status 0 when everything verifies, otherwise 1 with the reason.`,
 		Args: cobra.NoArgs,
@@ -78,6 +79,7 @@ Exit status 0 when everything verifies, otherwise 1 with the reason.`,
 	f.StringVar(&cfg.key, "key", "", "an auditor API key (env INGOT_API_KEY, better than the command line)")
 	f.StringVar(&cfg.state, "state", defaultAuditState, "JSON file with the pinned verifier key and the last checkpoint verified (env INGOT_AUDIT_STATE)")
 	f.StringSliceVar(&cfg.transfers, "transfers", nil, "transfer ids whose inclusion in the log to prove, comma-separated")
+	f.IntVar(&cfg.sample, "sample", 0, "also prove the inclusion of this many leaves at random indexes")
 	f.StringVar(&cfg.logKey, "log-key", "", "the log's verifier key, obtained out of band (env INGOT_LOG_KEY); default: the pinned one, or GET /v1/log/key at first use")
 	f.StringVar(&cfg.origin, "log-origin", "", "the log's origin (env INGOT_LOG_ORIGIN); default: the verifier key's name")
 	f.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "timeout of each HTTP request")
@@ -320,7 +322,8 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 		if id == "" {
 			continue
 		}
-		l, idx, err := a.inclusion(ctx, id, tree, msg, vkey, origin)
+		path := fmt.Sprintf("/v1/transfers/%s/proof?tree_size=%d", url.PathEscape(id), tree.N)
+		l, idx, err := a.inclusion(ctx, path, id, -1, tree, msg, vkey, origin)
 		if err != nil {
 			return fmt.Errorf("audit FAILED: transfer %s: %w", id, err)
 		}
@@ -328,7 +331,27 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 			id, idx, tree.N, l.Kind, formatMinor(l.Amount, l.Currency), l.Currency, l.Debit, l.Credit, l.CreatedAt.Format(time.RFC3339Nano))
 	}
 
-	// 5. Remember the new checkpoint.
+	// 5. A random sample of leaves.
+	if cfg.sample < 0 {
+		return errors.New("--sample must not be negative")
+	}
+	picked := map[int64]bool{}
+	for int64(len(picked)) < min(int64(cfg.sample), tree.N) {
+		idx := rand.Int64N(tree.N)
+		if picked[idx] {
+			continue
+		}
+		picked[idx] = true
+		path := fmt.Sprintf("/v1/log/entries/%d?tree_size=%d", idx, tree.N)
+		l, _, err := a.inclusion(ctx, path, "", idx, tree, msg, vkey, origin)
+		if err != nil {
+			return fmt.Errorf("audit FAILED: log entry %d: %w", idx, err)
+		}
+		fmt.Fprintf(stdout, "leaf %d of tree %d is transfer %s: %s of %s %s from account %d to account %d at %s\n",
+			idx, tree.N, l.ID, l.Kind, formatMinor(l.Amount, l.Currency), l.Currency, l.Debit, l.Credit, l.CreatedAt.Format(time.RFC3339Nano))
+	}
+
+	// 6. Remember the new checkpoint.
 	if err := saveAuditState(cfg.state, &auditState{
 		LogKey: vkey, Checkpoint: string(msg), TreeSize: tree.N, Root: base64.StdEncoding.EncodeToString(tree.Hash[:]),
 		VerifiedAt: time.Now().UTC(), URL: cfg.url,
@@ -342,8 +365,10 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 	return nil
 }
 
-// inclusion proves that transfer id is in tree, whose signed note is msg.
-func (a *auditor) inclusion(ctx context.Context, id string, tree tlog.Tree, msg []byte, vkey, origin string) (verify.Leaf, int64, error) {
+// inclusion fetches an inclusion proof from path and proves that the leaf
+// is in tree, whose signed note is msg; the leaf must be transfer id (when
+// not "") at index (when not -1).
+func (a *auditor) inclusion(ctx context.Context, path, id string, index int64, tree tlog.Tree, msg []byte, vkey, origin string) (verify.Leaf, int64, error) {
 	var p struct {
 		LogIndex   int64    `json:"log_index"`
 		TreeSize   int64    `json:"tree_size"`
@@ -351,7 +376,6 @@ func (a *auditor) inclusion(ctx context.Context, id string, tree tlog.Tree, msg 
 		Proof      []string `json:"proof"`
 		Checkpoint string   `json:"checkpoint"`
 	}
-	path := fmt.Sprintf("/v1/transfers/%s/proof?tree_size=%d", url.PathEscape(id), tree.N)
 	if err := a.getJSON(ctx, path, &p); err != nil {
 		return verify.Leaf{}, 0, err
 	}
@@ -380,7 +404,10 @@ func (a *auditor) inclusion(ctx context.Context, id string, tree tlog.Tree, msg 
 	if err != nil {
 		return verify.Leaf{}, 0, fmt.Errorf("leaf %d: %v", p.LogIndex, err)
 	}
-	if l.ID != id {
+	if index >= 0 && p.LogIndex != index {
+		return verify.Leaf{}, 0, fmt.Errorf("asked for leaf %d, got leaf %d", index, p.LogIndex)
+	}
+	if id != "" && l.ID != id {
 		return verify.Leaf{}, 0, fmt.Errorf("the proven leaf %d is transfer %s, not %s", p.LogIndex, l.ID, id)
 	}
 	return l, p.LogIndex, nil

@@ -218,6 +218,11 @@ func TestAudit(t *testing.T) {
 			if a.savedSize() != 18 {
 				t.Errorf("saved size %d", a.savedSize())
 			}
+			// A random sample of leaves, proven by index.
+			out, _, err = a.audit("--sample", "5")
+			if err != nil || strings.Count(out, " of tree 18 is transfer ") != 5 {
+				t.Fatalf("sampled audit: %v %q", err, out)
+			}
 
 			note, tree := a.latest()
 
