@@ -78,7 +78,7 @@ func (s *Signer) Name() string { return s.s.Name() }
 
 // VerifierKey is the public verifier key in note format
 // ("<name>+<hash>+<base64 of 0x01 || Ed25519 public key>"), what
-// GET /v1/log/key serves and auditors pass to `ingot audit --key`.
+// GET /v1/log/key serves and auditors pass to `ingot audit --log-key`.
 func (s *Signer) VerifierKey() string { return s.vkey }
 
 // NoteSigner returns the underlying note.Signer.

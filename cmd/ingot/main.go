@@ -2,6 +2,9 @@
 //
 //	ingot serve     run the API (migrates first)
 //	ingot migrate   apply database migrations
+//	ingot verify    check a database offline: its transparency log and its books
+//	ingot audit     audit a live server's transparency log as an outside auditor
+//	ingot bench     measure throughput and latency
 //
 // Flags have INGOT_* environment equivalents; a flag given on the command
 // line wins over the environment.
