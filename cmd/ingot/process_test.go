@@ -5,6 +5,7 @@ package main
 // Helpers are in proc_helpers_test.go.
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"sync"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot/internal/testdb"
+	"github.com/ingot-cbdc/ingot/translog"
+	"github.com/ingot-cbdc/ingot/verify"
 )
 
 // transferOutcome is one concurrent request's answer.
@@ -123,6 +126,31 @@ func TestTwoProcessesNoOverdraft(t *testing.T) {
 	}
 	for _, p := range procs {
 		p.stopGracefully()
+	}
+	// Both processes wrote one log: one checkpoint per size, each signed
+	// and each a prefix of the next, and the books replay.
+	procVerify(t, db)
+}
+
+// procVerify runs verify.Database on a stopped database with the key the
+// children sign with.
+func procVerify(t *testing.T, db string) {
+	t.Helper()
+	st, err := testdb.OpenDSN(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	signer, err := translog.NewSigner(procSigningKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Database(context.Background(), st, signer.VerifierKey(), defaultOrigin)
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if rep.Transfers == 0 {
+		t.Fatalf("verify saw no transfers: %+v", rep)
 	}
 }
 
