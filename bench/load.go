@@ -95,9 +95,10 @@ func (l *load) run(ctx context.Context, res *Result) {
 					}
 					now := time.Now()
 					if now.After(deadline) {
-						// Behind schedule at the end: what is left was never sent.
-						l.unsent.Add(int64(deadline.Sub(sched)/period) + 1)
-						return
+						// Behind schedule at the end: this request is never
+						// sent; go on to count the rest of the schedule.
+						l.unsent.Add(1)
+						continue
 					}
 					if d := sched.Sub(now); d > 0 {
 						time.Sleep(d)
