@@ -53,9 +53,9 @@ type crashReq struct {
 	pays     []crashPay
 
 	// Outcome, written by the one goroutine that sends the request at a time.
-	sent     int    // times sent
-	done     bool   // answered for good (2xx, or the poisoned batch's refusal)
-	replayed bool   // the final answer was a replay (Idempotent-Replayed: true)
+	sent     int  // times sent
+	done     bool // answered for good (2xx, or the poisoned batch's refusal)
+	replayed bool // the final answer was a replay (Idempotent-Replayed: true)
 	ids      []string
 	logIdx   []int64
 	last     string // last answer or error, for messages
