@@ -56,6 +56,8 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 	return true
 }
 
+func since(t0 time.Time) time.Duration { return time.Since(t0).Round(time.Millisecond) }
+
 // checkBooks checks that the supply adds up: issued = reserves + wallets,
 // and issued is what was minted.
 func checkBooks(t *testing.T, p *proc, issued int64) {
@@ -86,9 +88,11 @@ func TestCrashKill9(t *testing.T) {
 			seed := uint64(time.Now().UnixNano())
 			t.Logf("seed %d", seed)
 			rng := rand.New(rand.NewPCG(seed, 0))
+			t0 := time.Now()
 			p := startProc(t, "first", db)
 			l := newCrashLedger(t, p, kind, 2, 150)
 			checkBooks(t, p, l.issued)
+			t.Logf("%v: set up %d wallets", since(t0), len(l.initial))
 
 			for round := 1; round <= 3; round++ {
 				p.warm(crashWorkers)
@@ -104,8 +108,8 @@ func TestCrashKill9(t *testing.T) {
 				time.Sleep(delay)
 				p.kill()
 				load.end()
-				t.Logf("round %d: SIGKILL %v after the 20th answer; %d answered, %d without answer, %d unavailable so far",
-					round, delay, l.acked.Load(), l.unanswered.Load(), l.unavailable.Load())
+				t.Logf("%v: round %d: SIGKILL %v after the 20th answer; %d answered, %d without answer, %d unavailable so far",
+					since(t0), round, delay, l.acked.Load(), l.unanswered.Load(), l.unavailable.Load())
 				if t.Failed() {
 					t.FailNow()
 				}
@@ -114,16 +118,18 @@ func TestCrashKill9(t *testing.T) {
 			}
 
 			l.retryAll(p, 100)
-			t.Log(l.stats())
+			t.Logf("%v: retried: %s", since(t0), l.stats())
 			if t.Failed() {
 				t.FailNow()
 			}
 			want := l.check(p)
+			t.Logf("%v: checked", since(t0))
 			p.stopGracefully()
 			if t.Failed() {
 				t.FailNow()
 			}
 			verifyDB(t, db, want)
+			t.Logf("%v: verified", since(t0))
 		})
 	}
 }
