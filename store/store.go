@@ -87,6 +87,12 @@ type Store interface {
 	// CreateAccount stores a new wallet account (balance zero), with idem as
 	// for CreateOperator.
 	CreateAccount(ctx context.Context, a ingot.Account, idem *IdemRecord) (*IdemRecord, error)
+	// CreateAccounts stores many new wallet accounts (balance zero) in bulk,
+	// in one transaction together with idem, as CreateAccount does for one:
+	// all or nothing (a taken id is ErrConflict and nothing is written), and
+	// when a record with idem's key exists already, nothing is written and
+	// the existing record is returned.
+	CreateAccounts(ctx context.Context, as []ingot.Account, idem *IdemRecord) (*IdemRecord, error)
 	// EnsureAccount returns the issuance account (operatorID "") or an
 	// operator's reserve account of a currency, creating it (balance zero,
 	// a new id below 10^15) when it does not exist yet. Safe to call

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateOperatorIdempotency", testCreateOperatorIdem},
 		{"CreateAccountIdempotency", testCreateAccountIdem},
 		{"CreateAccountIDConflict", testCreateAccountConflict},
+		{"CreateAccounts", testCreateAccounts},
 		{"EnsureAccount", testEnsureAccount},
 		{"EnsureAccountConcurrent", testEnsureAccountConcurrent},
 		{"Accounts", testAccounts},

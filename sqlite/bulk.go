@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// bulkRows is the number of accounts one multi-row INSERT carries: 11
+// parameters each, far below SQLite's limit of 32,766 parameters.
+const bulkRows = 256
+
+// insertAccountsSQL is a multi-row INSERT of n accounts.
+func insertAccountsSQL(n int) string {
+	var b strings.Builder
+	b.Grow(len(insertAccountSQL) + n*26)
+	b.WriteString(insertAccountSQL)
+	for range n - 1 {
+		b.WriteString(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
+
+// CreateAccounts stores new wallet accounts (balance zero) in one
+// transaction with idem: multi-row INSERTs of bulkRows accounts, the full
+// ones through one prepared statement. A taken id (or one given twice) is
+// ErrConflict and nothing is written; an existing idem record is returned
+// and nothing is written.
+func (s *Store) CreateAccounts(ctx context.Context, as []ingot.Account, idem *store.IdemRecord) (*store.IdemRecord, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: create accounts: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if idem != nil {
+		old, fresh, err := claimIdem(ctx, tx, idem)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: create accounts: %w", err)
+		}
+		if !fresh {
+			return old, nil
+		}
+	}
+	args := make([]any, 0, 11*min(len(as), bulkRows))
+	rows := func(chunk []ingot.Account) []any {
+		args = args[:0]
+		for i := range chunk {
+			a := chunk[i]
+			a.Balance, a.Held = 0, 0
+			args = append(args, accountArgs(&a)...)
+		}
+		return args
+	}
+	if full := len(as) / bulkRows; full > 0 {
+		stmt, err := tx.PrepareContext(ctx, insertAccountsSQL(bulkRows))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: create accounts: prepare: %w", err)
+		}
+		defer stmt.Close()
+		for i := range full {
+			if _, err := stmt.ExecContext(ctx, rows(as[i*bulkRows:(i+1)*bulkRows])...); err != nil {
+				return nil, createAccountsError(err)
+			}
+		}
+	}
+	if rest := as[len(as)/bulkRows*bulkRows:]; len(rest) > 0 {
+		if _, err := tx.ExecContext(ctx, insertAccountsSQL(len(rest)), rows(rest)...); err != nil {
+			return nil, createAccountsError(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: create accounts: commit: %w", err)
+	}
+	return nil, nil
+}
+
+func createAccountsError(err error) error {
+	if isUnique(err) {
+		return store.ErrConflict
+	}
+	return fmt.Errorf("sqlite: create accounts: %w", err)
+}
