@@ -99,14 +99,32 @@ type crashLedger struct {
 	issued   int64            // cents minted
 	setupTxs int64            // transfers made by the setup (mints, top-ups)
 
-	mu   sync.Mutex
-	reqs []*crashReq
-	seq  atomic.Int64
+	mu     sync.Mutex
+	reqs   []*crashReq
+	sample string // a transfer of the first operator answered under load
+	seq    atomic.Int64
 
 	// Counters of the load phase.
 	acked, unanswered, unavailable atomic.Int64
 	// slowest answer seen, in nanoseconds
 	slowest atomic.Int64
+
+	errMu  sync.Mutex
+	errN   int // errors reported by fail
+	errOff int // and not shown
+}
+
+// fail reports an error of the load or the retries: the first 20 are
+// shown, the others counted (shown when the test ends).
+func (l *crashLedger) fail(err error) {
+	l.errMu.Lock()
+	defer l.errMu.Unlock()
+	l.errN++
+	if l.errN > 20 {
+		l.errOff++
+		return
+	}
+	l.t.Error(err)
 }
 
 const (
@@ -119,6 +137,11 @@ const (
 func newCrashLedger(t *testing.T, p *proc, name string, nOps, perOp int) *crashLedger {
 	t.Helper()
 	l := &crashLedger{t: t, name: name, owner: map[string]int{}, initial: map[string]int64{}}
+	t.Cleanup(func() {
+		if l.errOff > 0 {
+			t.Errorf("... and %d more errors of the load and retries", l.errOff)
+		}
+	})
 	for i := 0; i < nOps; i++ {
 		id, key := p.operator(fmt.Sprintf("CR%s%d", strings.ToUpper(name[:2]), i), crashAmount(crashMinted))
 		l.ops = append(l.ops, &crashOp{id: id, key: key})
@@ -246,8 +269,17 @@ const (
 )
 
 // maxAnswer is the longest any answer may take: a crash or an outage must
-// never make a request hang.
+// never make a request hang. Processes of these tests have a client
+// timeout of twice that (crashProc).
 const maxAnswer = 5 * time.Second
+
+// crashProc is startProc with a client that gives up after 2*maxAnswer.
+func crashProc(t *testing.T, name, db string) *proc {
+	t.Helper()
+	p := startProc(t, name, db)
+	p.client.Timeout = 2 * maxAnswer
+	return p
+}
 
 // send sends r to p and records its outcome. retry is true after the
 // crash, when a replay is expected for what had committed. It returns an
@@ -264,44 +296,41 @@ func (l *crashLedger) send(p *proc, r *crashReq, retry bool) (crashAnswer, error
 		}
 	}
 	r.sent++
-	if d > maxAnswer && (err == nil || !errors.Is(err, context.DeadlineExceeded)) {
-		// A timeout error is reported below as what it is.
-		return crashNoAnswer, fmt.Errorf("request %s took %v (answer: %v %v)", r.key, d.Round(time.Millisecond), res, err)
+	if d > maxAnswer {
+		r.last = fmt.Sprint(crashShort(res), err)
+		return crashNoAnswer, fmt.Errorf("request %s: answered after %v, more than %v: %s", r.key, d.Round(time.Millisecond), maxAnswer, r.last)
 	}
 	if err != nil {
 		r.noAnswer++
 		r.last = err.Error()
-		if strings.Contains(err.Error(), "Client.Timeout") || errors.Is(err, context.DeadlineExceeded) {
-			return crashNoAnswer, fmt.Errorf("request %s: no answer within the client timeout: %v", r.key, err)
-		}
 		return crashNoAnswer, nil
 	}
-	r.last = res.String()
+	r.last = crashShort(res)
 	if res.status == 503 {
 		r.unavail++
 		if !strings.HasPrefix(res.header.Get("Content-Type"), "application/problem+json") || res.str("code") != "unavailable" {
 			return crashUnavailable, fmt.Errorf("request %s: 503 that is not a problem+json with code unavailable: %s (Content-Type %q)",
-				r.key, res, res.header.Get("Content-Type"))
+				r.key, crashShort(res), res.header.Get("Content-Type"))
 		}
 		return crashUnavailable, nil
 	}
 	replayed := res.header.Get("Idempotent-Replayed") == "true"
 	if replayed && !retry {
-		return crashDone, fmt.Errorf("request %s: replayed on its first send: %s", r.key, res)
+		return crashDone, fmt.Errorf("request %s: replayed on its first send: %s", r.key, crashShort(res))
 	}
 	want := 201
 	if r.batch {
 		want = 200
 	}
 	if res.status != want {
-		return crashDone, fmt.Errorf("request %s: want %d or 503 unavailable, got %s", r.key, want, res)
+		return crashDone, fmt.Errorf("request %s: want %d or 503 unavailable, got %s", r.key, want, crashShort(res))
 	}
 	// Decode the transfers of the answer.
 	var results []map[string]any
 	if r.batch {
 		raw, _ := res.body["results"].([]any)
 		if len(raw) != len(r.pays) {
-			return crashDone, fmt.Errorf("request %s: %d results for %d items: %s", r.key, len(raw), len(r.pays), res)
+			return crashDone, fmt.Errorf("request %s: %d results for %d items: %s", r.key, len(raw), len(r.pays), crashShort(res))
 		}
 		for _, x := range raw {
 			m, _ := x.(map[string]any)
@@ -312,7 +341,7 @@ func (l *crashLedger) send(p *proc, r *crashReq, retry bool) (crashAnswer, error
 	}
 	if r.poisoned {
 		if replayed {
-			return crashDone, fmt.Errorf("request %s: a refused atomic batch was replayed (it stored an idempotency record): %s", r.key, res)
+			return crashDone, fmt.Errorf("request %s: a refused atomic batch was replayed (it stored an idempotency record): %s", r.key, crashShort(res))
 		}
 		insufficient := 0
 		for i, m := range results {
@@ -320,15 +349,15 @@ func (l *crashLedger) send(p *proc, r *crashReq, retry bool) (crashAnswer, error
 			code, _ := e["code"].(string)
 			switch {
 			case e == nil || m["id"] != nil:
-				return crashDone, fmt.Errorf("request %s: item %d of a poisoned atomic batch applied: %s", r.key, i, res)
+				return crashDone, fmt.Errorf("request %s: item %d of a poisoned atomic batch applied: %s", r.key, i, crashShort(res))
 			case code == "insufficient_funds" && r.pays[i].from == l.ops[r.op].poor:
 				insufficient++
 			case code != "linked_transfer_failed":
-				return crashDone, fmt.Errorf("request %s: item %d of a poisoned atomic batch: code %q: %s", r.key, i, code, res)
+				return crashDone, fmt.Errorf("request %s: item %d of a poisoned atomic batch: code %q: %s", r.key, i, code, crashShort(res))
 			}
 		}
 		if insufficient != 1 {
-			return crashDone, fmt.Errorf("request %s: poisoned atomic batch without its insufficient_funds item: %s", r.key, res)
+			return crashDone, fmt.Errorf("request %s: poisoned atomic batch without its insufficient_funds item: %s", r.key, crashShort(res))
 		}
 		r.done, r.replayed, r.ids, r.logIdx = true, false, nil, nil
 		return crashDone, nil
@@ -341,14 +370,14 @@ func (l *crashLedger) send(p *proc, r *crashReq, retry bool) (crashAnswer, error
 		pay := r.pays[i]
 		if id == "" || !ok || m["from"] != pay.from || m["to"] != pay.to || m["amount"] != crashAmount(pay.cents) ||
 			m["memo"] != pay.memo || m["kind"] != "payment" {
-			return crashDone, fmt.Errorf("request %s: item %d is not the payment sent: %s", r.key, i, res)
+			return crashDone, fmt.Errorf("request %s: item %d is not the payment sent: %s", r.key, i, crashShort(res))
 		}
 		ids[i], idx[i] = id, int64(li)
 	}
 	if r.done {
 		// Answered before: the retry must replay the same transfers.
 		if !replayed || !slices.Equal(ids, r.ids) || !slices.Equal(idx, r.logIdx) {
-			return crashDone, fmt.Errorf("request %s: answered %v (log %v) before, now %s (replayed %v)", r.key, r.ids, r.logIdx, res, replayed)
+			return crashDone, fmt.Errorf("request %s: answered %v (log %v) before, now %s (replayed %v)", r.key, r.ids, r.logIdx, crashShort(res), replayed)
 		}
 		return crashDone, nil
 	}
@@ -357,6 +386,18 @@ func (l *crashLedger) send(p *proc, r *crashReq, retry bool) (crashAnswer, error
 		r.doneAt = 1
 	}
 	return crashDone, nil
+}
+
+// crashShort is an answer for a message: at most 300 bytes of it.
+func crashShort(r *procResp) string {
+	if r == nil {
+		return "no answer"
+	}
+	s := r.String()
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
 }
 
 // load drives workers concurrent clients against p until stop is closed,
@@ -379,11 +420,20 @@ func (l *crashLedger) load(p *proc, workers int, seed uint64, stop <-chan struct
 				r := l.newReq(rng)
 				a, err := l.send(p, r, false)
 				if err != nil {
-					l.t.Error(err)
+					l.fail(err)
+					time.Sleep(20 * time.Millisecond)
+					continue
 				}
 				switch a {
 				case crashDone:
 					l.acked.Add(1)
+					if r.op == 0 && len(r.ids) > 0 {
+						l.mu.Lock()
+						if l.sample == "" {
+							l.sample = r.ids[0]
+						}
+						l.mu.Unlock()
+					}
 				case crashUnavailable:
 					l.unavailable.Add(1)
 					time.Sleep(20 * time.Millisecond)
@@ -432,14 +482,14 @@ func (l *crashLedger) retryAll(p *proc, sample int) {
 				for attempt := 0; ; attempt++ {
 					a, err := l.send(p, r, true)
 					if err != nil {
-						l.t.Error(err)
+						l.fail(err)
 						break
 					}
 					if a == crashDone {
 						break
 					}
 					if attempt == 5 {
-						l.t.Errorf("request %s: no final answer after %d retries: %s", r.key, attempt+1, r.last)
+						l.fail(fmt.Errorf("request %s: no final answer after %d retries: %s", r.key, attempt+1, r.last))
 						break
 					}
 					time.Sleep(100 * time.Millisecond)
@@ -498,7 +548,9 @@ func (l *crashLedger) check(p *proc) int64 {
 	bad := 0
 	for _, r := range l.reqs {
 		if !r.done {
-			t.Errorf("request %s never got a final answer: %s", r.key, r.last)
+			if bad < 10 {
+				t.Errorf("request %s never got a final answer: %s", r.key, r.last)
+			}
 			bad++
 			continue
 		}

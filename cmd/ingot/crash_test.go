@@ -89,7 +89,7 @@ func TestCrashKill9(t *testing.T) {
 			t.Logf("seed %d", seed)
 			rng := rand.New(rand.NewPCG(seed, 0))
 			t0 := time.Now()
-			p := startProc(t, "first", db)
+			p := crashProc(t, "first", db)
 			l := newCrashLedger(t, p, kind, 2, 150)
 			checkBooks(t, p, l.issued)
 			t.Logf("%v: set up %d wallets", since(t0), len(l.initial))
@@ -113,7 +113,7 @@ func TestCrashKill9(t *testing.T) {
 				if t.Failed() {
 					t.FailNow()
 				}
-				p = startProc(t, fmt.Sprintf("restart%d", round), db)
+				p = crashProc(t, fmt.Sprintf("restart%d", round), db)
 				checkBooks(t, p, l.issued)
 			}
 
@@ -154,7 +154,7 @@ func TestPostgresStoppedUnderLoad(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	pg := startPGServer(t)
-	p := startProc(t, "ingot", pg.url)
+	p := crashProc(t, "ingot", pg.url)
 	l := newCrashLedger(t, p, "pgstop", 2, 100)
 	p.warm(crashWorkers)
 
@@ -194,6 +194,27 @@ func TestPostgresStoppedUnderLoad(t *testing.T) {
 	u0 := l.unavailable.Load()
 	if !waitFor(5*time.Second, func() bool { return l.unavailable.Load() >= u0+50 }) {
 		t.Errorf("with the database stopped, only %d requests answered 503 in 5 s", l.unavailable.Load()-u0)
+	}
+	// Reads fail the same way, and so does a key the service has not
+	// seen yet (it cannot tell whether the key is valid).
+	op := l.ops[0]
+	for _, c := range []struct{ path, key string }{
+		{"/v1/wallets/" + op.wallets[0], op.key},
+		{"/v1/wallets/" + op.wallets[0] + "/transactions", op.key},
+		{"/v1/transfers/" + firstTransfer(l), op.key},
+		{"/v1/issuance/supply?currency=CNY", procAdminKey},
+		{"/v1/operators/me", "ik_not_a_key_the_service_has_seen_0123456789"},
+	} {
+		s := time.Now()
+		r, err := p.do("GET", c.path, c.key, nil)
+		switch {
+		case err != nil:
+			t.Errorf("GET %s with the database stopped: %v", c.path, err)
+		case r.status != 503 || r.str("code") != "unavailable" || !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json"):
+			t.Errorf("GET %s with the database stopped: want 503 problem+json unavailable, got %s", c.path, crashShort(r))
+		case time.Since(s) > maxAnswer:
+			t.Errorf("GET %s with the database stopped took %v", c.path, time.Since(s))
+		}
 	}
 	if d := time.Since(down); d < 1500*time.Millisecond {
 		time.Sleep(1500*time.Millisecond - d)
@@ -243,4 +264,15 @@ func TestPostgresStoppedUnderLoad(t *testing.T) {
 		t.FailNow()
 	}
 	verifyDB(t, pg.url, want)
+}
+
+// firstTransfer is the id of a payment of the first operator's answered
+// under load.
+func firstTransfer(l *crashLedger) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sample == "" {
+		return "00000000-0000-7000-8000-000000000000"
+	}
+	return l.sample
 }
