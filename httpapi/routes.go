@@ -28,6 +28,7 @@ func (s *server) routes() {
 
 	// Wallets (operators, their own).
 	post(s, "createWallet", "/v1/wallets", "Open a wallet", http.StatusCreated, "Wallets", s.createWallet)
+	s.walletBatchRoute() // POST /v1/wallets/batch (bulk.go)
 	get(s, "listWallets", "/v1/wallets", "List the operator's wallets", "Wallets", s.listWallets)
 	get(s, "getWallet", "/v1/wallets/{id}", "Read a wallet", "Wallets", s.getWallet)
 	post(s, "freezeWallet", "/v1/wallets/{id}/freeze", "Freeze a wallet", http.StatusOK, "Wallets", s.walletStatus(ledger.OpFreeze))

@@ -83,6 +83,7 @@ type Result struct {
 	Items    []ItemResult    // OpBatch, one per item in order
 	Hold     *ingot.Hold     // hold operations
 	Account  *ingot.Account  // wallet operations (and wallet creation)
+	Accounts []ingot.Account // wallets opened by CreateWallets, in request order
 	Operator *ingot.Operator // operator creation
 	APIKey   string          // operator or auditor creation: the secret, shown once, never stored
 	Auditor  *ingot.APIKey   // auditor creation: the key's record (no secret)

@@ -340,29 +340,9 @@ func (s *Service) CreateWallet(ctx context.Context, a Actor, h ingot.Holder, cur
 	if err := s.requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, err
 	}
-	if err := checkName("holder.name", h.Name, 200); err != nil {
-		return nil, err
-	}
-	h.Name = strings.TrimSpace(h.Name)
-	h.Phone = strings.NewReplacer(" ", "", "-", "").Replace(h.Phone)
-	if !phoneForm.MatchString(h.Phone) {
-		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "holder.phone must be a phone number of 6 to 15 digits, optionally with a leading +")
-	}
-	cur, err := ingot.LookupCurrency(currency)
+	acc, err := newWallet(a.OperatorID, WalletRequest{Holder: h, Currency: currency, Kind: kind}, time.Now())
 	if err != nil {
 		return nil, err
-	}
-	switch kind {
-	case "":
-		kind = ingot.WalletPersonal
-	case ingot.WalletPersonal, ingot.WalletMerchant:
-	default:
-		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "kind must be \"personal\" or \"merchant\"")
-	}
-	acc := ingot.Account{
-		ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: a.OperatorID,
-		Currency: cur.Code, Status: ingot.StatusActive, WalletKind: kind, Holder: h,
-		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
 	res := &Result{Account: &acc}
 	rec, err := s.record(idem, res)
