@@ -139,7 +139,9 @@ func TestWalletBatchIdempotency(t *testing.T) {
 		const n = 8
 		done := make(chan *resp, n)
 		for range n {
-			go func() { done <- e.req("POST", "/v1/wallets/batch", key, map[string]any{"wallets": walletItems(20)}, "Idempotency-Key", "race") }()
+			go func() {
+				done <- e.req("POST", "/v1/wallets/batch", key, map[string]any{"wallets": walletItems(20)}, "Idempotency-Key", "race")
+			}()
 		}
 		var first []byte
 		for range n {
