@@ -55,10 +55,23 @@ const (
 	StatusClosed Status = "closed" // does nothing, ever again
 )
 
-// Holder is the person or business a wallet belongs to.
+// HolderKind says whether a holder is a person or a business.
+type HolderKind string
+
+const (
+	HolderPerson   HolderKind = "person"
+	HolderBusiness HolderKind = "business"
+)
+
+// Holder is the person or business a wallet belongs to. At rest, Name,
+// Phone and IDNumber are sealed (encrypted) by the service; PhoneHash is a
+// keyed hash of the E.164 phone, for lookups.
 type Holder struct {
-	Name  string
-	Phone string
+	Kind      HolderKind
+	Name      string
+	Phone     string
+	IDNumber  string
+	PhoneHash []byte
 }
 
 // Account is a ledger account: the issuance account, an operator's reserve or
@@ -76,6 +89,15 @@ type Account struct {
 	WalletKind WalletKind // wallets only
 	Holder     Holder     // wallets only
 	CreatedAt  time.Time
+
+	// Wallets only: KYC and limits (see kyc.go).
+	Tier             Tier
+	Evidence         Evidence
+	HoldingLimit     int64  // the holder's own balance cap, at most the tier's; 0: none
+	ReverseWaterfall bool   // pull a shortfall from the linked bank account
+	SweepAccount     string // the linked bank account that receives the waterfall; "" none
+	ParentID         int64  // a sub-wallet's parent wallet; 0 for a main wallet
+	Outflow          Outflow
 }
 
 // Available is what the account may spend now.

@@ -19,13 +19,11 @@ func (s *Store) CreateAccounts(ctx context.Context, as []ingot.Account, idem *st
 		if len(as) == 0 {
 			return nil
 		}
-		cols := []string{"id", "kind", "operator_id", "currency", "status", "balance", "held", "wallet_kind",
-			"holder_name", "holder_phone", "created_at"}
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{"accounts"}, cols,
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"accounts"}, accountColumns,
 			pgx.CopyFromSlice(len(as), func(i int) ([]any, error) {
-				a := &as[i]
-				return []any{a.ID, string(a.Kind), a.OperatorID, a.Currency, string(a.Status), int64(0), int64(0),
-					string(a.WalletKind), a.Holder.Name, a.Holder.Phone, a.CreatedAt}, nil
+				a := as[i]
+				a.Balance, a.Held = 0, 0
+				return accountValues(&a), nil
 			}))
 		if isUniqueViolation(err) {
 			return store.ErrConflict

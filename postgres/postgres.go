@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -319,13 +320,53 @@ func (s *Store) Operators(ctx context.Context, after string, limit int) ([]ingot
 
 // ---- accounts ----
 
-const accountCols = "id, kind, operator_id, currency, status, balance, held, wallet_kind, holder_name, holder_phone, created_at"
+// accountColumns are the accounts table's columns, in the order of
+// accountValues and scanAccount.
+var accountColumns = []string{"id", "kind", "operator_id", "currency", "status", "balance", "held", "wallet_kind",
+	"holder_name", "holder_phone", "created_at",
+	"tier", "phone_verified", "id_verified", "bank_linked", "in_person", "holding_limit", "reverse_waterfall",
+	"sweep_account", "parent_id", "out_day", "out_day_total", "out_year", "out_year_total",
+	"holder_kind", "holder_id_number", "holder_phone_hash"}
+
+var accountCols = strings.Join(accountColumns, ", ")
+
+// accountValuesSQL is "$1, $2, ..." for an INSERT of one account.
+var accountValuesSQL = func() string {
+	p := make([]string, len(accountColumns))
+	for i := range p {
+		p[i] = fmt.Sprintf("$%d", i+1)
+	}
+	return strings.Join(p, ", ")
+}()
+
+// accountValues are an account's values for accountColumns.
+func accountValues(a *ingot.Account) []any {
+	ph := a.Holder.PhoneHash
+	if ph == nil {
+		ph = []byte{}
+	}
+	return []any{a.ID, string(a.Kind), a.OperatorID, a.Currency, string(a.Status), a.Balance, a.Held,
+		string(a.WalletKind), a.Holder.Name, a.Holder.Phone, a.CreatedAt,
+		int32(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
+		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
+		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
+		string(a.Holder.Kind), a.Holder.IDNumber, ph}
+}
 
 func scanAccount(row pgx.Row) (ingot.Account, error) {
 	var a ingot.Account
-	var kind, status, wkind string
+	var kind, status, wkind, hkind string
+	var tier int32
 	err := row.Scan(&a.ID, &kind, &a.OperatorID, &a.Currency, &status, &a.Balance, &a.Held, &wkind,
-		&a.Holder.Name, &a.Holder.Phone, &a.CreatedAt)
+		&a.Holder.Name, &a.Holder.Phone, &a.CreatedAt,
+		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
+		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
+		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
+		&hkind, &a.Holder.IDNumber, &a.Holder.PhoneHash)
+	a.Tier, a.Holder.Kind = ingot.Tier(tier), ingot.HolderKind(hkind)
+	if len(a.Holder.PhoneHash) == 0 {
+		a.Holder.PhoneHash = nil
+	}
 	a.Kind, a.Status, a.WalletKind = ingot.AccountKind(kind), ingot.Status(status), ingot.WalletKind(wkind)
 	a.CreatedAt = a.CreatedAt.UTC()
 	return a, err
@@ -342,9 +383,8 @@ func collectAccounts(rows pgx.Rows, err error) ([]ingot.Account, error) {
 // A taken id is store.ErrConflict.
 func (s *Store) CreateAccount(ctx context.Context, a ingot.Account, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9)`,
-			a.ID, string(a.Kind), a.OperatorID, a.Currency, string(a.Status), string(a.WalletKind),
-			a.Holder.Name, a.Holder.Phone, a.CreatedAt)
+		a.Balance, a.Held = 0, 0
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+accountValuesSQL+`)`, accountValues(&a)...)
 		if isUniqueViolation(err) {
 			return store.ErrConflict
 		}
@@ -371,7 +411,7 @@ func (s *Store) EnsureAccount(ctx context.Context, kind ingot.AccountKind, opera
 	if kind == ingot.AccountIssuance {
 		operatorID = ""
 	}
-	const sel = `SELECT ` + accountCols + ` FROM accounts WHERE kind = $1 AND operator_id = $2 AND currency = $3
+	sel := `SELECT ` + accountCols + ` FROM accounts WHERE kind = $1 AND operator_id = $2 AND currency = $3
 		AND kind IN ('issuance', 'reserve')`
 	for range 10 {
 		a, err := scanAccount(s.pool.QueryRow(ctx, sel, string(kind), operatorID, currency))
@@ -384,9 +424,9 @@ func (s *Store) EnsureAccount(ctx context.Context, kind ingot.AccountKind, opera
 		id := systemIDMin + rand.Int64N(systemIDMax-systemIDMin)
 		// Conflicts on the singleton index (another creator won) or,
 		// rarely, on the id; either way the SELECT above decides.
-		_, err = s.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`)
-			VALUES ($1, $2, $3, $4, $5, 0, 0, '', '', '', $6) ON CONFLICT DO NOTHING`,
-			id, string(kind), operatorID, currency, string(ingot.StatusActive), time.Now())
+		na := ingot.Account{ID: id, Kind: kind, OperatorID: operatorID, Currency: currency, Status: ingot.StatusActive, CreatedAt: time.Now()}
+		_, err = s.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (`+accountValuesSQL+`) ON CONFLICT DO NOTHING`,
+			accountValues(&na)...)
 		if err != nil {
 			return ingot.Account{}, fmt.Errorf("postgres: ensure account: %w", err)
 		}
@@ -673,4 +713,68 @@ func (s *Store) AllHolds(ctx context.Context, after string, limit int) ([]ingot.
 		return nil, fmt.Errorf("postgres: all holds: %w", err)
 	}
 	return hs, nil
+}
+
+// ---- KYC ----
+
+// AccountsByPhone lists an operator's wallets with a holder phone hash.
+func (s *Store) AccountsByPhone(ctx context.Context, operatorID string, h []byte) ([]ingot.Account, error) {
+	as, err := collectAccounts(s.pool.Query(ctx, `SELECT `+accountCols+` FROM accounts
+		WHERE operator_id = $1 AND holder_phone_hash = $2 AND kind = 'wallet' ORDER BY id`, operatorID, h))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: accounts by phone: %w", err)
+	}
+	return as, nil
+}
+
+// SubWallets lists the wallets whose parent is the given wallet.
+func (s *Store) SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error) {
+	as, err := collectAccounts(s.pool.Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE parent_id = $1 AND parent_id <> 0 ORDER BY id`, parent))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: sub-wallets: %w", err)
+	}
+	return as, nil
+}
+
+// SetLimitRule stores a limit rule, replacing the one with its key.
+func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
+			single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`,
+		r.OperatorID, r.Currency, string(r.WalletKind), int32(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, r.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("postgres: set limit rule: %w", err)
+	}
+	return nil
+}
+
+func limitRules(ctx context.Context, q queryer, operatorIDs []string) ([]store.LimitRule, error) {
+	if len(operatorIDs) == 0 {
+		return nil, nil
+	}
+	rows, _ := q.Query(ctx, `SELECT operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at
+		FROM tier_limits WHERE operator_id = ANY($1) ORDER BY operator_id, currency, wallet_kind, tier`, operatorIDs)
+	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.LimitRule, error) {
+		var r store.LimitRule
+		var wk string
+		var tier int32
+		err := row.Scan(&r.OperatorID, &r.Currency, &wk, &tier, &r.Limits.Balance, &r.Limits.Single, &r.Limits.Daily, &r.Limits.Yearly, &r.UpdatedAt)
+		r.WalletKind, r.Tier, r.UpdatedAt = ingot.WalletKind(wk), ingot.Tier(tier), r.UpdatedAt.UTC()
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: limit rules: %w", err)
+	}
+	return rs, nil
+}
+
+// LimitRules lists the limit rules of the given operators.
+func (s *Store) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+	return limitRules(ctx, s.pool, operatorIDs)
+}
+
+// LimitRules lists the limit rules of the given operators in the batch.
+func (b *batchTx) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+	return limitRules(ctx, b.tx, operatorIDs)
 }

@@ -9,17 +9,18 @@ import (
 	"github.com/ingot-cbdc/ingot/store"
 )
 
-// bulkRows is the number of accounts one multi-row INSERT carries: 11
-// parameters each, far below SQLite's limit of 32,766 parameters.
+// bulkRows is the number of accounts one multi-row INSERT carries:
+// accountParams each, far below SQLite's limit of 32,766 parameters.
 const bulkRows = 256
 
 // insertAccountsSQL is a multi-row INSERT of n accounts.
 func insertAccountsSQL(n int) string {
 	var b strings.Builder
-	b.Grow(len(insertAccountSQL) + n*26)
+	b.Grow(len(insertAccountSQL) + n*(len(accountPlaceholders)+2))
 	b.WriteString(insertAccountSQL)
 	for range n - 1 {
-		b.WriteString(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString(", ")
+		b.WriteString(accountPlaceholders)
 	}
 	return b.String()
 }
@@ -44,7 +45,7 @@ func (s *Store) CreateAccounts(ctx context.Context, as []ingot.Account, idem *st
 			return old, nil
 		}
 	}
-	args := make([]any, 0, 11*min(len(as), bulkRows))
+	args := make([]any, 0, accountParams*min(len(as), bulkRows))
 	rows := func(chunk []ingot.Account) []any {
 		args = args[:0]
 		for i := range chunk {

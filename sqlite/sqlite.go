@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -374,15 +375,30 @@ func (s *Store) Operators(ctx context.Context, after string, limit int) ([]ingot
 
 // ---- accounts ----
 
-const accountCols = `id, kind, operator_id, currency, status, balance, held, wallet_kind, holder_name, holder_phone, created_at`
+const accountCols = `id, kind, operator_id, currency, status, balance, held, wallet_kind, holder_name, holder_phone, created_at,
+	tier, phone_verified, id_verified, bank_linked, in_person, holding_limit, reverse_waterfall, sweep_account, parent_id,
+	out_day, out_day_total, out_year, out_year_total, holder_kind, holder_id_number, holder_phone_hash`
+
+// accountParams is the number of accountCols.
+const accountParams = 27
 
 func scanAccount(sc scanner) (ingot.Account, error) {
 	var a ingot.Account
-	var kind, status, wk string
+	var kind, status, wk, hk string
 	var created int64
+	var tier int
 	if err := sc.Scan(&a.ID, &kind, &a.OperatorID, &a.Currency, &status, &a.Balance, &a.Held,
-		&wk, &a.Holder.Name, &a.Holder.Phone, &created); err != nil {
+		&wk, &a.Holder.Name, &a.Holder.Phone, &created,
+		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
+		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
+		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
+		&hk, &a.Holder.IDNumber, &a.Holder.PhoneHash); err != nil {
 		return ingot.Account{}, err
+	}
+	a.Tier = ingot.Tier(tier)
+	a.Holder.Kind = ingot.HolderKind(hk)
+	if len(a.Holder.PhoneHash) == 0 {
+		a.Holder.PhoneHash = nil
 	}
 	a.Kind = ingot.AccountKind(kind)
 	a.Status = ingot.Status(status)
@@ -404,11 +420,21 @@ func scanAccounts(rows *sql.Rows) ([]ingot.Account, error) {
 	return out, rows.Err()
 }
 
-const insertAccountSQL = `INSERT INTO accounts (` + accountCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+var insertAccountSQL = `INSERT INTO accounts (` + accountCols + `) VALUES ` + accountPlaceholders
+
+var accountPlaceholders = "(?" + strings.Repeat(", ?", accountParams-1) + ")"
 
 func accountArgs(a *ingot.Account) []any {
+	ph := a.Holder.PhoneHash
+	if ph == nil {
+		ph = []byte{}
+	}
 	return []any{a.ID, string(a.Kind), a.OperatorID, a.Currency, string(a.Status), a.Balance, a.Held,
-		string(a.WalletKind), a.Holder.Name, a.Holder.Phone, micros(a.CreatedAt)}
+		string(a.WalletKind), a.Holder.Name, a.Holder.Phone, micros(a.CreatedAt),
+		int(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
+		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
+		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
+		string(a.Holder.Kind), a.Holder.IDNumber, ph}
 }
 
 // CreateAccount stores a new account, with idem as for CreateOperator. A
@@ -827,13 +853,19 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		}
 	}
 	if len(w.Accounts) > 0 {
-		st, err := b.tx.PrepareContext(ctx, `UPDATE accounts SET balance = ?, held = ?, status = ? WHERE id = ?`)
+		st, err := b.tx.PrepareContext(ctx, `UPDATE accounts SET balance = ?, held = ?, status = ?, tier = ?,
+			phone_verified = ?, id_verified = ?, bank_linked = ?, in_person = ?, holding_limit = ?, reverse_waterfall = ?,
+			sweep_account = ?, out_day = ?, out_day_total = ?, out_year = ?, out_year_total = ?, holder_id_number = ?
+			WHERE id = ?`)
 		if err != nil {
 			return fmt.Errorf("sqlite: write accounts: %w", err)
 		}
 		defer st.Close()
 		for _, a := range w.Accounts {
-			res, err := st.ExecContext(ctx, a.Balance, a.Held, string(a.Status), a.ID)
+			res, err := st.ExecContext(ctx, a.Balance, a.Held, string(a.Status), int(a.Tier),
+				a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
+				a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount,
+				a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal, a.Holder.IDNumber, a.ID)
 			if err != nil {
 				return fmt.Errorf("sqlite: write account %d: %w", a.ID, err)
 			}
@@ -1118,4 +1150,86 @@ func (s *Store) AllHolds(ctx context.Context, after string, limit int) ([]ingot.
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// ---- KYC ----
+
+// AccountsByPhone lists an operator's wallets with a holder phone hash.
+func (s *Store) AccountsByPhone(ctx context.Context, operatorID string, h []byte) ([]ingot.Account, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts
+		WHERE operator_id = ? AND holder_phone_hash = ? AND kind = 'wallet' ORDER BY id`, operatorID, h)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: accounts by phone: %w", err)
+	}
+	out, err := scanAccounts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: accounts by phone: %w", err)
+	}
+	return out, nil
+}
+
+// SubWallets lists the wallets whose parent is the given wallet.
+func (s *Store) SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE parent_id = ? AND parent_id <> 0 ORDER BY id`, parent)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
+	}
+	out, err := scanAccounts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
+	}
+	return out, nil
+}
+
+// SetLimitRule stores a limit rule, replacing the one with its key.
+func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
+			single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`,
+		r.OperatorID, r.Currency, string(r.WalletKind), int(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, micros(r.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: set limit rule: %w", err)
+	}
+	return nil
+}
+
+func limitRules(ctx context.Context, q querier, operatorIDs []string) ([]store.LimitRule, error) {
+	if len(operatorIDs) == 0 {
+		return nil, nil
+	}
+	arg, err := jsonArray(operatorIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at
+		FROM tier_limits WHERE operator_id IN (SELECT value FROM json_each(?))
+		ORDER BY operator_id, currency, wallet_kind, tier`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: limit rules: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LimitRule
+	for rows.Next() {
+		var r store.LimitRule
+		var wk string
+		var tier int
+		var updated int64
+		if err := rows.Scan(&r.OperatorID, &r.Currency, &wk, &tier, &r.Limits.Balance, &r.Limits.Single, &r.Limits.Daily, &r.Limits.Yearly, &updated); err != nil {
+			return nil, fmt.Errorf("sqlite: limit rules: %w", err)
+		}
+		r.WalletKind, r.Tier, r.UpdatedAt = ingot.WalletKind(wk), ingot.Tier(tier), fromMicros(updated)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// LimitRules lists the limit rules of the given operators.
+func (s *Store) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+	return limitRules(ctx, s.r, operatorIDs)
+}
+
+// LimitRules lists the limit rules of the given operators in the batch.
+func (b *batchTx) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+	return limitRules(ctx, b.tx, operatorIDs)
 }

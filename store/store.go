@@ -102,6 +102,16 @@ type Store interface {
 	// Accounts lists an operator's accounts of a kind by id, those with
 	// id > after, at most limit.
 	Accounts(ctx context.Context, operatorID string, kind ingot.AccountKind, after int64, limit int) ([]ingot.Account, error)
+	// AccountsByPhone lists an operator's wallets whose holder has the
+	// phone lookup hash h, by id.
+	AccountsByPhone(ctx context.Context, operatorID string, h []byte) ([]ingot.Account, error)
+	// SubWallets lists the wallets whose parent is the given wallet, by id.
+	SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error)
+	// SetLimitRule stores a limit rule, replacing the one with its key.
+	SetLimitRule(ctx context.Context, r LimitRule) error
+	// LimitRules lists the limit rules of the given operators ("" is the
+	// central bank's).
+	LimitRules(ctx context.Context, operatorIDs []string) ([]LimitRule, error)
 	// Totals sums balances of a currency by account kind.
 	Totals(ctx context.Context, currency string) (Totals, error)
 	// Currencies lists the currencies that have accounts.
@@ -143,6 +153,18 @@ type Store interface {
 	AllHolds(ctx context.Context, after string, limit int) ([]ingot.Hold, error)
 }
 
+// LimitRule sets the limits of a tier for wallets of a kind and currency:
+// the central bank's (OperatorID "") are the ceiling and the default, an
+// operator's apply to its own wallets and must be within the central bank's.
+type LimitRule struct {
+	OperatorID string
+	Currency   string
+	WalletKind ingot.WalletKind
+	Tier       ingot.Tier
+	Limits     ingot.Limits
+	UpdatedAt  time.Time
+}
+
 // Checkpoint is a signed statement of the transparency log's size and root
 // hash: Note is the C2SP signed note, stored as signed.
 type Checkpoint struct {
@@ -170,6 +192,8 @@ type BatchTx interface {
 	LockAccounts(ctx context.Context, ids []int64) ([]ingot.Account, error)
 	// LockHolds returns the holds among ids, locked. Unknown ids are left out.
 	LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error)
+	// LimitRules is Store.LimitRules inside the transaction.
+	LimitRules(ctx context.Context, operatorIDs []string) ([]LimitRule, error)
 	// LogHead locks the transparency log's head until the end of the
 	// transaction and returns the log's size (0 when empty). Batches take it
 	// after their accounts, so the log's order is the commit order.
@@ -187,7 +211,9 @@ type BatchTx interface {
 
 // BatchWrite is everything one batch changes.
 type BatchWrite struct {
-	// Accounts whose Balance, Held or Status changed (other fields ignored).
+	// Accounts that changed: their mutable fields are written (Balance,
+	// Held, Status, Tier, Evidence, HoldingLimit, ReverseWaterfall,
+	// SweepAccount, Outflow and Holder.IDNumber); the others are ignored.
 	Accounts []ingot.Account
 	// Transfers are new, in the order they were applied; the store assigns
 	// increasing Seq in this order.
