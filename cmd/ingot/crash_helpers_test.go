@@ -714,6 +714,8 @@ func startPGServer(t *testing.T) *pgServer {
 			t.Logf("pg-stop: %v\n%s", err, out)
 		}
 		_ = os.RemoveAll(dir)
+		// pg-start's lock file for this data directory.
+		_ = exec.Command("sh", "-c", `rm -f "/tmp/ingot-pg-start.$(printf '%s' "$1" | cksum | cut -d' ' -f1).lock"`, "sh", dir).Run()
 	})
 	s.url = s.start()
 	return s
