@@ -92,7 +92,7 @@ func (c *Config) defaults() error {
 		c.Amount = "0.01"
 	}
 	if c.Funding == "" {
-		c.Funding = "1000.00"
+		c.Funding = "100.00"
 	}
 	if c.Out == nil {
 		c.Out = io.Discard
@@ -127,9 +127,11 @@ type fixture struct {
 	amount   int64    // one payment, minor units
 	funding  int64    // one wallet's top-up
 	minted   int64    // by this run
-	funded   int64    // top-ups by this run
+	funded   int64    // what setup put into the run's wallets
 	cur      ingot.Currency
-	setup    int64 // transfers setup committed (mints and top-ups)
+	setup    int64 // transfers setup committed: mints, top-ups, payments
+	topups   int64 // of which top-ups of the funding wallets
+	pays     int64 // of which payments from the funding wallets
 }
 
 type operator struct {
@@ -206,86 +208,6 @@ func newRunID() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToUpper(hex.EncodeToString(b[:]))
-}
-
-// setup makes two operators, mints their reserves, opens the wallets and
-// tops them up, with Concurrency requests in flight.
-func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
-	perOp := [2]int64{int64((cfg.Wallets + 1) / 2), int64(cfg.Wallets / 2)}
-	for i := range fx.ops {
-		code := fmt.Sprintf("BENCH-%s-%c", fx.runID, 'A'+i)
-		var op struct {
-			ID     string `json:"id"`
-			APIKey string `json:"api_key"`
-		}
-		if err := c.call(ctx, "POST", "/v1/operators", cfg.Key, map[string]string{"name": "Bench operator " + code, "code": code}, &op); err != nil {
-			return err
-		}
-		fx.ops[i] = operator{id: op.ID, code: code, key: op.APIKey}
-		mint := perOp[i] * fx.funding
-		if err := c.call(ctx, "POST", "/v1/issuance/mint", cfg.Key, map[string]string{
-			"operator_id": op.ID, "amount": ingot.FormatAmount(mint, fx.cur), "currency": fx.cur.Code,
-		}, nil); err != nil {
-			return err
-		}
-		fx.minted += mint
-		fx.setup++
-	}
-
-	var created, funded atomic.Int64
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		begin := time.Now()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				fmt.Fprintf(cfg.Out, "setup %3.0fs  wallets %d/%d  top-ups %d/%d\n",
-					time.Since(begin).Seconds(), created.Load(), cfg.Wallets, funded.Load(), cfg.Wallets)
-			}
-		}
-	}()
-
-	fx.wallets = make([]string, cfg.Wallets)
-	openWallet := func(op operator, kind string) (string, error) {
-		var w struct {
-			ID string `json:"id"`
-		}
-		err := c.call(ctx, "POST", "/v1/wallets", op.key, map[string]any{
-			"holder": map[string]string{"name": "Bench holder", "phone": "13800000000"}, "currency": fx.cur.Code, "kind": kind,
-		}, &w)
-		return w.ID, err
-	}
-	if err := parallel(ctx, cfg.Wallets, cfg.Concurrency, func(i int) error {
-		id, err := openWallet(fx.ops[i%2], "personal")
-		fx.wallets[i] = id
-		created.Add(1)
-		return err
-	}); err != nil {
-		return err
-	}
-	if cfg.Scenario == Hot {
-		id, err := openWallet(fx.ops[0], "merchant")
-		if err != nil {
-			return err
-		}
-		fx.merchant = id
-	}
-	amount := ingot.FormatAmount(fx.funding, fx.cur)
-	if err := parallel(ctx, cfg.Wallets, cfg.Concurrency, func(i int) error {
-		err := c.call(ctx, "POST", "/v1/wallets/"+fx.wallets[i]+"/topups", fx.ops[i%2].key, map[string]string{"amount": amount}, nil)
-		funded.Add(1)
-		return err
-	}); err != nil {
-		return err
-	}
-	fx.funded = int64(cfg.Wallets) * fx.funding
-	fx.setup += int64(cfg.Wallets)
-	return nil
 }
 
 // parallel calls f(0..n-1) from conc goroutines and returns the first error.

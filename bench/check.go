@@ -117,14 +117,14 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 		problems = append(problems, fmt.Sprintf("the run's operators list %d wallets, want %d", listed, want))
 	}
 	if runWallets != fx.funded {
-		problems = append(problems, fmt.Sprintf("the run's wallets hold %s, but %s was topped up into them", b.RunWallets, b.RunWalletsExpected))
+		problems = append(problems, fmt.Sprintf("the run's wallets hold %s, but setup put %s into them", b.RunWallets, b.RunWalletsExpected))
 	}
 	if runReserves != fx.minted-fx.funded {
 		problems = append(problems, fmt.Sprintf("the run's reserves hold %s, want %s", b.RunReserves, b.RunReservesExpect))
 	}
 	b.Balanced = len(problems) == 0
 	if b.Balanced {
-		b.Detail = fmt.Sprintf("balanced: issued %s = reserves %s + wallets %s %s; the run's %d wallets hold the %s topped up",
+		b.Detail = fmt.Sprintf("balanced: issued %s = reserves %s + wallets %s %s; the run's %d wallets hold the %s setup put there",
 			sup.Issued, sup.Reserves, sup.Wallets, fx.cur.Code, want, b.RunWalletsExpected)
 	} else {
 		b.Detail = "NOT BALANCED: " + strings.Join(problems, "; ")
@@ -238,7 +238,7 @@ func checkLog(ctx context.Context, c *client, cfg *Config, fx *fixture, before l
 	lc.Verified = true
 	grew := after.size - before.size
 	lc.SizeOK = grew >= lc.Expected && grew <= lc.Expected+lc.Ambiguous
-	what := fmt.Sprintf("%d mints + %d top-ups + %d payments", 2, fx.setup-2, res.Transfers)
+	what := fmt.Sprintf("%d mints + %d top-ups + %d funding payments + %d payments", 2, fx.topups, fx.pays, res.Transfers)
 	if lc.Ambiguous > 0 {
 		what += fmt.Sprintf(" (+ up to %d whose requests failed in transit)", lc.Ambiguous)
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +30,7 @@ import (
 type benchFlags struct {
 	cfg        bench.Config
 	db         string
-	maxBatch   int
+	maxBatch   string // a comma list of values
 	noLog      bool
 	jsonFile   string
 	cpuprofile string
@@ -50,6 +51,16 @@ empty database: --db (a SQLite path or a postgres:// URL; a database that is
 not empty is refused), by default a SQLite file in a temporary directory that
 is removed at the end. --max-batch, --no-log and --cpuprofile apply to the
 in-process server.
+
+--max-batch takes a comma list (e.g. 8192,1): bench then runs the same
+scenario once per value, each on its own new database (the temporary file; or
+--db for the first value and, for the others, a file beside it named
+<name>-max-batch-N<ext>, or the PostgreSQL database <name>_max_batch_N on the
+same server, created when missing), and ends with a comparison of their
+throughputs. With --json, the file then holds a list of results.
+
+The in-process run prints this process's memory (VmRSS, VmHWM: server and load
+generator together) after setup and after the load.
 
 Load: closed loop by default (--concurrency clients, each sending its next
 request when the last is answered; latency from send to answer); with --rate,
@@ -72,7 +83,7 @@ payment goes to one merchant wallet), batch (POST /v1/transfers/batch with
 	fl.StringVar(&f.cfg.URL, "url", "", "a running server to drive, e.g. http://127.0.0.1:8080 (with --key)")
 	fl.StringVar(&f.cfg.Key, "key", "", "the central bank's API key of the --url server (env INGOT_ADMIN_KEY)")
 	fl.StringVar(&f.db, "db", "", "start a server in-process on this new, empty database: a SQLite path or a postgres:// URL (default: a temporary SQLite file)")
-	fl.IntVar(&f.maxBatch, "max-batch", ledger.DefaultMaxBatch, "in-process server: largest engine batch; 1: one transaction per transfer")
+	fl.StringVar(&f.maxBatch, "max-batch", strconv.Itoa(ledger.DefaultMaxBatch), "in-process server: largest engine batch; 1: one transaction per transfer; a comma list (8192,1) runs once per value and compares")
 	fl.BoolVar(&f.noLog, "no-log", false, "in-process server: run the engine without the transparency log (to measure its cost)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file (the in-process server and the load generator)")
 	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot or batch")
@@ -82,7 +93,7 @@ payment goes to one merchant wallet), batch (POST /v1/transfers/batch with
 	fl.Float64Var(&f.cfg.Rate, "rate", 0, "offered load in transfers/s (open loop); 0: closed loop")
 	fl.IntVar(&f.cfg.BatchSize, "batch-size", 1000, "batch: payments per request (at most 8000)")
 	fl.StringVar(&f.cfg.Amount, "amount", "0.01", "each payment, in CNY")
-	fl.StringVar(&f.cfg.Funding, "funding", "1000.00", "each wallet's top-up, in CNY")
+	fl.StringVar(&f.cfg.Funding, "funding", "100.00", "what setup puts into each wallet, in CNY")
 	fl.BoolVar(&f.cfg.IdempotencyKeys, "idempotency-keys", false, "send a unique Idempotency-Key with every request (the server then stores one record per request)")
 	fl.StringVar(&f.jsonFile, "json", "", "also write the results as JSON to this file (- for stdout)")
 	return c
@@ -101,27 +112,67 @@ func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdo
 			return errors.New("--url needs --key, the central bank's API key (or INGOT_ADMIN_KEY)")
 		}
 		cfg.Target = bench.Target{URL: cfg.URL}
-	} else {
-		if changed("key") {
-			return errors.New("--key goes with --url; the in-process server makes its own")
+		return benchOnce(ctx, f, cfg, stdout, stderr)
+	}
+	if changed("key") {
+		return errors.New("--key goes with --url; the in-process server makes its own")
+	}
+	values, err := parseMaxBatch(f.maxBatch)
+	if err != nil {
+		return err
+	}
+	if len(values) > 1 && f.cpuprofile != "" {
+		return errors.New("--cpuprofile takes one --max-batch value")
+	}
+	var results []*bench.Result
+	var failed error
+	for k, mb := range values {
+		db := f.db
+		if k > 0 {
+			if db, err = benchDBFor(ctx, f.db, mb); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout)
 		}
-		srv, err := startBenchServer(ctx, f.db, f.maxBatch, !f.noLog, stderr)
-		if err != nil {
+		res, err := benchInProcess(ctx, f, cfg, db, mb, stdout, stderr)
+		if err != nil && res == nil {
 			return err
 		}
-		defer srv.stop()
-		cfg.URL, cfg.Key, cfg.Fresh = srv.url, srv.key, true
-		logOn := !f.noLog
-		cfg.Target = bench.Target{URL: srv.url, InProcess: true, Store: srv.store, MaxBatch: f.maxBatch, Log: &logOn}
-		fmt.Fprintf(stdout, "in-process server on %s: %s, max-batch %d, transparency log %s\n", srv.url, srv.desc, f.maxBatch, onOff(logOn))
+		if err != nil && failed == nil {
+			failed = err
+		}
+		results = append(results, res)
 	}
+	if len(results) > 1 {
+		printComparison(stdout, results)
+	}
+	if err := writeJSON(f.jsonFile, results, stdout); err != nil {
+		return err
+	}
+	return failed
+}
+
+// benchInProcess starts an in-process server on db with maxBatch and runs
+// the benchmark against it. A run whose checks fail returns its result and
+// an error.
+func benchInProcess(ctx context.Context, f benchFlags, cfg bench.Config, db string, maxBatch int, stdout, stderr io.Writer) (*bench.Result, error) {
+	srv, err := startBenchServer(ctx, db, maxBatch, !f.noLog, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	cfg.URL, cfg.Key, cfg.Fresh = srv.url, srv.key, true
+	logOn := !f.noLog
+	cfg.Target = bench.Target{URL: srv.url, InProcess: true, Store: srv.store, MaxBatch: maxBatch, Log: &logOn}
+	fmt.Fprintf(stdout, "in-process server on %s: %s, max-batch %d, transparency log %s\n", srv.url, srv.desc, maxBatch, onOff(logOn))
+	var profile func(bool)
 	if f.cpuprofile != "" {
 		pf, err := os.Create(f.cpuprofile)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer pf.Close()
-		cfg.OnLoad = func(start bool) {
+		profile = func(start bool) {
 			if !start {
 				pprof.StopCPUProfile()
 				return
@@ -131,30 +182,68 @@ func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdo
 			}
 		}
 	}
+	cfg.OnLoad = func(start bool) {
+		when := "after setup"
+		if !start {
+			when = "after the load"
+		}
+		if m := selfMemory(); m != "" {
+			fmt.Fprintf(stdout, "memory %s: %s (this process: server and load generator)\n", when, m)
+		}
+		if profile != nil {
+			profile(start)
+		}
+	}
+	res, err := bench.Run(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return res, verdict(res)
+}
+
+// benchOnce runs against a server that is already set in cfg.
+func benchOnce(ctx context.Context, f benchFlags, cfg bench.Config, stdout, _ io.Writer) error {
 	res, err := bench.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if f.jsonFile != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		b = append(b, '\n')
-		if f.jsonFile == "-" {
-			_, err = stdout.Write(b)
-		} else {
-			err = os.WriteFile(f.jsonFile, b, 0o644)
-		}
-		if err != nil {
-			return fmt.Errorf("--json: %w", err)
-		}
+	if err := writeJSON(f.jsonFile, []*bench.Result{res}, stdout); err != nil {
+		return err
 	}
+	return verdict(res)
+}
+
+func verdict(res *bench.Result) error {
 	switch {
 	case !res.Books.Balanced:
 		return errors.New("the books do not balance")
 	case !res.Log.OK:
 		return errors.New("the transparency log does not check out")
+	}
+	return nil
+}
+
+// writeJSON writes --json: one result as an object, several as a list.
+func writeJSON(file string, results []*bench.Result, stdout io.Writer) error {
+	if file == "" {
+		return nil
+	}
+	var v any = results
+	if len(results) == 1 {
+		v = results[0]
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if file == "-" {
+		_, err = stdout.Write(b)
+	} else {
+		err = os.WriteFile(file, b, 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("--json: %w", err)
 	}
 	return nil
 }
