@@ -58,7 +58,7 @@ func (s *server) createWallets(ctx context.Context, in *createWalletsIn) (*Out[W
 func walletsOut(r *ledger.Result) Wallets {
 	out := Wallets{Items: make([]Wallet, len(r.Accounts))}
 	for i := range r.Accounts {
-		out.Items[i] = walletOut(&r.Accounts[i])
+		out.Items[i] = walletOut(&r.Accounts[i], nil)
 	}
 	return out
 }

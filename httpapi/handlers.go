@@ -258,7 +258,7 @@ func (s *server) supply(ctx context.Context, in *supplyIn) (*Body[Supply], error
 
 // ---- wallets ----
 
-func renderWallet(r *ledger.Result) Wallet { return walletOut(r.Account) }
+func renderWallet(r *ledger.Result) Wallet { return walletOut(r.Account, r.Limits) }
 
 func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wallet], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
@@ -273,7 +273,11 @@ func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], er
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &Body[Wallet]{Body: walletOut(&w)}, nil
+	l, err := s.svc.Limits(ctx, []ingot.Account{w})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Wallet]{Body: walletOut(&w, &l[0])}, nil
 }
 
 func (s *server) listWallets(ctx context.Context, in *listIn) (*Body[List[Wallet]], error) {
@@ -281,9 +285,13 @@ func (s *server) listWallets(ctx context.Context, in *listIn) (*Body[List[Wallet
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
+	l, err := s.svc.Limits(ctx, ws)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
 	out := List[Wallet]{Items: make([]Wallet, len(ws)), NextCursor: next}
 	for i := range ws {
-		out.Items[i] = walletOut(&ws[i])
+		out.Items[i] = walletOut(&ws[i], &l[i])
 	}
 	return &Body[List[Wallet]]{Body: out}, nil
 }

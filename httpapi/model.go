@@ -39,15 +39,36 @@ type Holder struct {
 
 // Wallet is a person's or merchant's account.
 type Wallet struct {
-	ID        string    `json:"id" example:"6214830000000009" doc:"16 digits, the last a Luhn check digit."`
-	Kind      string    `json:"kind" enum:"personal,merchant"`
-	Status    string    `json:"status" enum:"active,frozen,closed"`
-	Currency  string    `json:"currency"`
-	Balance   string    `json:"balance"`
-	Held      string    `json:"held"`
-	Available string    `json:"available"`
-	Holder    Holder    `json:"holder"`
-	CreatedAt time.Time `json:"created_at"`
+	ID               string     `json:"id" example:"6214830000000009" doc:"16 digits, the last a Luhn check digit."`
+	Kind             string     `json:"kind" enum:"personal,merchant"`
+	Status           string     `json:"status" enum:"active,frozen,closed"`
+	Currency         string     `json:"currency"`
+	Balance          string     `json:"balance"`
+	Held             string     `json:"held"`
+	Available        string     `json:"available"`
+	Holder           Holder     `json:"holder"`
+	CreatedAt        time.Time  `json:"created_at"`
+	Tier             int        `json:"tier" minimum:"1" maximum:"4" doc:"KYC class: 4 phone only (anonymous) ... 1 opened in person."`
+	Limits           *Limits    `json:"limits,omitempty" doc:"The wallet's effective limits; null fields mean no limit."`
+	Remaining        *Remaining `json:"remaining,omitempty" doc:"What is left of the daily and yearly outflow limits; null means no limit."`
+	ReverseWaterfall bool       `json:"reverse_waterfall" doc:"A payment larger than the balance pulls the shortfall from the linked bank account."`
+	Parent           string     `json:"parent,omitempty" doc:"A sub-wallet's parent wallet."`
+}
+
+// Limits are a wallet's effective limits, decimal strings in its currency;
+// null is no limit. balance is the tier's cap, holding the holder's own.
+type Limits struct {
+	Balance *string `json:"balance"`
+	Single  *string `json:"single"`
+	Daily   *string `json:"daily"`
+	Yearly  *string `json:"yearly"`
+	Holding *string `json:"holding"`
+}
+
+// Remaining is what is left today and this year of the outflow limits.
+type Remaining struct {
+	Daily  *string `json:"daily"`
+	Yearly *string `json:"yearly"`
 }
 
 // Hold is a two-phase payment's reservation.
@@ -164,13 +185,40 @@ func curOf(code string) ingot.Currency {
 
 func amt(v int64, cur string) string { return ingot.FormatAmount(v, curOf(cur)) }
 
-func walletOut(a *ingot.Account) Wallet {
-	return Wallet{
+func walletOut(a *ingot.Account, l *ledger.WalletLimits) Wallet {
+	w := Wallet{
 		ID: ingot.FormatWalletID(a.ID), Kind: string(a.WalletKind), Status: string(a.Status), Currency: a.Currency,
 		Balance: amt(a.Balance, a.Currency), Held: amt(a.Held, a.Currency), Available: amt(a.Available(), a.Currency),
 		Holder:    Holder{Name: a.Holder.Name, Phone: ledger.MaskPhone(a.Holder.Phone)},
-		CreatedAt: a.CreatedAt.UTC(),
+		CreatedAt: a.CreatedAt.UTC(), Tier: int(a.Tier), ReverseWaterfall: a.ReverseWaterfall,
 	}
+	if w.Tier == 0 {
+		w.Tier = int(ingot.Tier4)
+	}
+	if a.ParentID != 0 {
+		w.Parent = ingot.FormatWalletID(a.ParentID)
+	}
+	if l != nil {
+		// limit is an amount, or null for "no limit" (0 limits, -1 remaining).
+		limit := func(v int64) *string {
+			if v <= 0 {
+				return nil
+			}
+			s := amt(v, a.Currency)
+			return &s
+		}
+		left := func(v int64) *string {
+			if v < 0 {
+				return nil
+			}
+			s := amt(v, a.Currency)
+			return &s
+		}
+		w.Limits = &Limits{Balance: limit(l.Limits.Balance), Single: limit(l.Limits.Single), Daily: limit(l.Limits.Daily),
+			Yearly: limit(l.Limits.Yearly), Holding: limit(l.Holding)}
+		w.Remaining = &Remaining{Daily: left(l.Daily), Yearly: left(l.Yearly)}
+	}
+	return w
 }
 
 func holdOut(h *ingot.Hold) Hold {

@@ -56,6 +56,7 @@ func (s *server) routes() {
 	// The transparency log (log.go): any key reads checkpoints, the
 	// verifier key and consistency proofs; auditors have nothing else.
 	s.logRoutes()
+	s.kycRoutes()
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

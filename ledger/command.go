@@ -31,6 +31,8 @@ const (
 	OpFreeze
 	OpUnfreeze
 	OpClose
+	OpUpgrade  // change a wallet's tier (up with evidence, down when the balance fits)
+	OpSettings // the holder's holding limit and reverse waterfall
 )
 
 // Item is one transfer of a batch command.
@@ -62,6 +64,16 @@ type Command struct {
 	HoldID    string    // OpCapture, OpVoid (Credit is the capture's payee)
 	HoldIDs   []string  // OpExpire
 
+	// OpUpgrade: the tier asked for, evidence the operator vouches for (added
+	// to what the wallet has) and the sealed ID number when given.
+	Tier     ingot.Tier
+	Evidence ingot.Evidence
+	IDNumber string
+	// OpSettings: nil leaves a setting as it is; a holding limit of 0
+	// removes it.
+	HoldingLimit     *int64
+	ReverseWaterfall *bool
+
 	Idem *Idem // nil: not idempotent
 }
 
@@ -83,6 +95,7 @@ type Result struct {
 	Items    []ItemResult    // OpBatch, one per item in order
 	Hold     *ingot.Hold     // hold operations
 	Account  *ingot.Account  // wallet operations (and wallet creation)
+	Limits   *WalletLimits   // with Account: its effective limits
 	Accounts []ingot.Account // wallets opened by CreateWallets, in request order
 	Operator *ingot.Operator // operator creation
 	APIKey   string          // operator or auditor creation: the secret, shown once, never stored

@@ -7,9 +7,11 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+	_ "time/tzdata" // limits need Asia/Shanghai on machines without zoneinfo
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
@@ -33,7 +35,13 @@ type Options struct {
 	// Log signs the transparency log's checkpoints; nil runs without a log
 	// (for benchmarks that measure the log's cost, never in production).
 	Log *translog.Signer
+	// Zone is the time zone of the days and years of daily and yearly
+	// limits; nil is DefaultZone.
+	Zone *time.Location
 }
+
+// DefaultZone is the time zone of limits when none is configured.
+const DefaultZone = "Asia/Shanghai"
 
 // DefaultMaxBatch is the default largest batch.
 const DefaultMaxBatch = 8192
@@ -86,6 +94,13 @@ func NewEngine(st store.Store, opt Options) *Engine {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Zone == nil {
+		z, err := time.LoadLocation(DefaultZone)
+		if err != nil {
+			panic("ledger: no time zone data for " + DefaultZone + ": " + err.Error())
+		}
+		opt.Zone = z
+	}
 	e := &Engine{
 		st:      st,
 		opt:     opt,
@@ -104,6 +119,9 @@ func (e *Engine) Close() {
 	e.once.Do(func() { close(e.stop) })
 	<-e.stopped
 }
+
+// errCommitUnknown marks a failed commit: whether it took effect is unknown.
+var errCommitUnknown = errors.New("commit failed; its outcome is unknown")
 
 var errClosed = ingot.Errorf(ingot.CodeUnavailable, "the ledger engine is shutting down; retry with the same Idempotency-Key")
 
@@ -180,6 +198,12 @@ func (e *Engine) process(batch []*request) {
 			break
 		}
 		e.log.Warn("batch failed", "attempt", attempt+1, "commands", len(batch), "err", err)
+		if errors.Is(err, errCommitUnknown) {
+			// The commit may have happened: running the batch again could
+			// apply a command without an Idempotency-Key twice. Its callers
+			// are told to retry, and their keys find out.
+			break
+		}
 	}
 	e.m.batchSeconds.Observe(time.Since(start).Seconds())
 	e.m.batchCommands.Observe(float64(len(batch)))
@@ -235,7 +259,7 @@ func (e *Engine) tryBatch(batch []*request) error {
 			holdIDs[id] = struct{}{}
 		}
 	}
-	st := newState(e.opt.Now().UTC().Truncate(time.Microsecond))
+	st := newState(e.opt.Now().UTC().Truncate(time.Microsecond), e.opt.Zone)
 	if len(holdIDs) > 0 {
 		hs, err := tx.LockHolds(ctx, sortedStrings(holdIDs))
 		if err != nil {
@@ -270,10 +294,20 @@ func (e *Engine) tryBatch(batch []*request) error {
 		if err != nil {
 			return err
 		}
+		ops := map[string]struct{}{"": {}}
 		for i := range as {
 			a := as[i]
 			st.accounts[a.ID] = &a
+			if a.Kind == ingot.AccountWallet {
+				ops[a.OperatorID] = struct{}{}
+			}
 		}
+		// The limit rules of the batch's operators, as committed.
+		rules, err := tx.LimitRules(ctx, sortedStrings(ops))
+		if err != nil {
+			return err
+		}
+		st.limits = newLimitTable(rules)
 	}
 
 	// Apply in arrival order. A command that breaks a rule is undone alone.
@@ -302,6 +336,9 @@ func (e *Engine) tryBatch(batch []*request) error {
 			st.undo(mark)
 			errs[i] = err
 			continue
+		}
+		if res.Account != nil && res.Limits == nil {
+			res.Limits = st.limits.view(res.Account, st.day, st.year)
 		}
 		results[i] = res
 		if c.Idem != nil && !movedNothing(c, res) {
@@ -334,7 +371,7 @@ func (e *Engine) tryBatch(batch []*request) error {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errCommitUnknown, err)
 	}
 	e.m.transfers.Add(float64(len(w.Transfers)))
 	for i, r := range batch {

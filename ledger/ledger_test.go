@@ -14,6 +14,7 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
 	"golang.org/x/mod/sumdb/note"
@@ -38,9 +39,24 @@ func newEnv(t *testing.T, kind string, maxBatch int) *env {
 
 func newEnvOn(t *testing.T, st store.Store, maxBatch int) *env {
 	t.Helper()
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Log: testSigner(t)})
+	return newEnvWith(t, st, ledger.Options{MaxBatch: maxBatch})
+}
+
+// testPII is one data key for all tests.
+var testPII = sync.OnceValue(func() *pii.Keys {
+	k, err := pii.ParseKey(pii.GenerateKey())
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+func newEnvWith(t *testing.T, st store.Store, opt ledger.Options) *env {
+	t.Helper()
+	opt.Log = testSigner(t)
+	eng := ledger.NewEngine(st, opt)
 	t.Cleanup(eng.Close)
-	svc := ledger.NewService(st, eng, nil)
+	svc := ledger.NewService(st, eng, nil).WithPII(testPII())
 	ctx := context.Background()
 	if _, err := svc.Bootstrap(ctx, "test-admin-key-"+t.Name()); err != nil {
 		t.Fatalf("bootstrap: %v", err)

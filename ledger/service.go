@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -31,6 +32,14 @@ type Service struct {
 
 	keys     sync.Map // sha256 hex -> cachedKey
 	accounts sync.Map // "kind|operator|currency" -> int64
+	pii      *pii.Keys
+}
+
+// WithPII gives the service the data key that seals holders' personal data
+// at rest. Without one, wallets cannot be opened.
+func (s *Service) WithPII(k *pii.Keys) *Service {
+	s.pii = k
+	return s
 }
 
 type cachedKey struct {
@@ -344,7 +353,11 @@ func (s *Service) CreateWallet(ctx context.Context, a Actor, h ingot.Holder, cur
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Account: &acc}
+	lim, err := s.Limits(ctx, []ingot.Account{acc})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Account: &acc, Limits: &lim[0]}
 	rec, err := s.record(idem, res)
 	if err != nil {
 		return nil, err

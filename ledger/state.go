@@ -15,9 +15,11 @@ import (
 // is journaled so that a rejected command (or a failed atomic batch) is
 // undone exactly.
 type state struct {
-	now      time.Time
-	accounts map[int64]*ingot.Account
-	holds    map[string]*ingot.Hold
+	now       time.Time
+	day, year int32 // the period of daily and yearly limits
+	limits    *limitTable
+	accounts  map[int64]*ingot.Account
+	holds     map[string]*ingot.Hold
 
 	journal   []undoEntry
 	transfers []*ingot.Transfer
@@ -36,9 +38,13 @@ type undoEntry struct {
 
 type mark struct{ journal, transfers, newHolds int }
 
-func newState(now time.Time) *state {
+func newState(now time.Time, zone *time.Location) *state {
+	day, year := ingot.Period(now, zone)
 	return &state{
 		now:      now,
+		day:      day,
+		year:     year,
+		limits:   newLimitTable(nil),
 		accounts: map[int64]*ingot.Account{},
 		holds:    map[string]*ingot.Hold{},
 		touched:  map[int64]struct{}{},
@@ -205,6 +211,10 @@ func (s *state) apply(c *Command) (*Result, error) {
 		return &Result{}, nil
 	case OpFreeze, OpUnfreeze, OpClose:
 		return s.setStatus(c)
+	case OpUpgrade:
+		return s.upgrade(c)
+	case OpSettings:
+		return s.settings(c)
 	}
 	return nil, ingot.Errorf(ingot.CodeInternal, "unknown command %d", c.Op)
 }
@@ -242,10 +252,26 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	if credit.Balance > math.MaxInt64-amount {
 		return nil, ingot.Errorf(ingot.CodeBalanceOverflow, "the payee's balance would overflow")
 	}
+	cur, _ := ingot.LookupCurrency(currency)
+	if credit.Kind == ingot.AccountWallet {
+		if limit, name := s.limits.balanceCap(credit); limit > 0 && credit.Balance+amount > limit {
+			return nil, ingot.Errorf(ingot.CodeLimitExceeded, "%s: wallet %s would hold %s %s, above its %s of %s",
+				name, ingot.FormatWalletID(credit.ID), ingot.FormatAmount(credit.Balance+amount, cur), currency, name, ingot.FormatAmount(limit, cur))
+		}
+	}
+	outflow := debit.Kind == ingot.AccountWallet && (kind == ingot.KindPayment || kind == ingot.KindCapture)
+	if outflow {
+		if err := ingot.CheckOutflow(s.limits.For(debit), debit.Outflow, amount, s.day, s.year, cur); err != nil {
+			return nil, err.(*ingot.Error)
+		}
+	}
 	s.save(debit)
 	s.save(credit)
 	debit.Balance -= amount
 	credit.Balance += amount
+	if outflow {
+		debit.Outflow = debit.Outflow.Add(amount, s.day, s.year)
+	}
 	t := &ingot.Transfer{
 		ID:            uuid.Must(uuid.NewV7()).String(),
 		Kind:          kind,
@@ -441,5 +467,105 @@ func sortedStrings(m map[string]struct{}) []string {
 		out = append(out, id)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// upgrade moves a wallet to another tier: up when the evidence for it is
+// present (what the wallet has plus what the operator vouches for now), down
+// when the balance fits the lower tier's balance limit.
+func (s *state) upgrade(c *Command) (*Result, error) {
+	w, err := s.ownWallet(c.Wallet, c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if w.Status == ingot.StatusClosed {
+		return nil, ingot.Errorf(ingot.CodeWalletClosed, "wallet %s is closed", ingot.FormatWalletID(w.ID))
+	}
+	if !c.Tier.Valid() {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "tier must be 1, 2, 3 or 4")
+	}
+	ev := w.Evidence
+	ev.IDVerified = ev.IDVerified || c.Evidence.IDVerified
+	ev.InPerson = ev.InPerson || c.Evidence.InPerson
+	idNumber := w.Holder.IDNumber
+	if c.IDNumber != "" {
+		idNumber = c.IDNumber
+	}
+	if c.Tier < walletTier(w) {
+		missing := ev.Missing(c.Tier)
+		if ev.IDVerified && idNumber == "" && c.Tier <= ingot.Tier3 {
+			missing = append([]string{"the identity document's number (id_number)"}, missing...)
+		}
+		if len(missing) > 0 {
+			return nil, ingot.Errorf(ingot.CodeTierRequirements, "tier %d needs %s", c.Tier, joinAnd(missing))
+		}
+	}
+	next := *w
+	next.Tier = c.Tier
+	if limit := s.limits.For(&next).Balance; limit > 0 {
+		if w.Balance > limit {
+			cur, _ := ingot.LookupCurrency(w.Currency)
+			return nil, ingot.Errorf(ingot.CodeLimitExceeded, "balance limit: the balance %s %s is above tier %d's balance limit of %s",
+				ingot.FormatAmount(w.Balance, cur), w.Currency, c.Tier, ingot.FormatAmount(limit, cur))
+		}
+	}
+	s.save(w)
+	w.Tier, w.Evidence, w.Holder.IDNumber = c.Tier, ev, idNumber
+	if limit := s.limits.For(w).Balance; limit > 0 && w.HoldingLimit > limit {
+		w.HoldingLimit = limit // a holding limit never exceeds the tier's cap
+	}
+	ac := *w
+	return &Result{Account: &ac}, nil
+}
+
+// settings changes the holder's holding limit and reverse waterfall.
+func (s *state) settings(c *Command) (*Result, error) {
+	w, err := s.ownWallet(c.Wallet, c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if w.Status == ingot.StatusClosed {
+		return nil, ingot.Errorf(ingot.CodeWalletClosed, "wallet %s is closed", ingot.FormatWalletID(w.ID))
+	}
+	if c.HoldingLimit != nil {
+		h := *c.HoldingLimit
+		if h < 0 {
+			return nil, ingot.Errorf(ingot.CodeInvalidAmount, "holding_limit must not be negative")
+		}
+		if limit := s.limits.For(w).Balance; limit > 0 && h > limit {
+			cur, _ := ingot.LookupCurrency(w.Currency)
+			return nil, ingot.Errorf(ingot.CodeLimitExceeded, "balance limit: a holding limit of %s is above the tier's balance limit of %s",
+				ingot.FormatAmount(h, cur), ingot.FormatAmount(limit, cur))
+		}
+	}
+	s.save(w)
+	if c.HoldingLimit != nil {
+		w.HoldingLimit = *c.HoldingLimit
+	}
+	if c.ReverseWaterfall != nil {
+		w.ReverseWaterfall = *c.ReverseWaterfall
+	}
+	ac := *w
+	return &Result{Account: &ac}, nil
+}
+
+func joinAnd(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	out := ""
+	for i, p := range parts {
+		switch {
+		case i == 0:
+			out = p
+		case i == len(parts)-1:
+			out += " and " + p
+		default:
+			out += ", " + p
+		}
+	}
 	return out
 }

@@ -128,7 +128,7 @@ func (l *crashLedger) fail(err error) {
 }
 
 const (
-	crashFunding = 100_000_00 // cents topped up into each funded wallet
+	crashFunding = 5_000_00 // cents topped up into each funded wallet (below a tier-4 wallet's 10,000.00 cap)
 	crashMinted  = 100_000_000_00
 )
 
