@@ -19,7 +19,7 @@ func TestQuickstart(t *testing.T) {
 		r = e.must(e.req("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Zhang San", "phone": "13812345678"}, "currency": "CNY", "kind": "personal"}), 201)
 		a := r.str("id")
 		h, _ := r.body["holder"].(map[string]any)
-		if len(a) != 16 || r.str("status") != "active" || r.str("balance") != "0.00" || h["phone"] != "138****5678" || h["name"] != "Zhang San" {
+		if len(a) != 16 || r.str("status") != "active" || r.str("balance") != "0.00" || h["phone"] != "+86 138****5678" || h["name"] != "Z**** S**" {
 			t.Fatalf("wallet: %s", r.raw)
 		}
 		if strings.Contains(string(r.raw), "12345678") {

@@ -52,13 +52,17 @@ func (s *server) createWallets(ctx context.Context, in *createWalletsIn) (*Out[W
 				}
 			}
 			return s.svc.CreateWallets(ctx, actor(ctx), ws, idem)
-		}, walletsOut)
+		}, s.walletsOut)
 }
 
-func walletsOut(r *ledger.Result) Wallets {
+func (s *server) walletsOut(r *ledger.Result) Wallets {
 	out := Wallets{Items: make([]Wallet, len(r.Accounts))}
 	for i := range r.Accounts {
-		out.Items[i] = walletOut(&r.Accounts[i], nil)
+		var l *ledger.WalletLimits
+		if i < len(r.AccountLimits) {
+			l = &r.AccountLimits[i]
+		}
+		out.Items[i] = s.walletOut(&r.Accounts[i], l)
 	}
 	return out
 }

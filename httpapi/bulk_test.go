@@ -44,12 +44,19 @@ func TestWalletBatch(t *testing.T) {
 			w := it.(map[string]any)
 			h := w["holder"].(map[string]any)
 			id, _ := w["id"].(string)
-			wantName, wantKind := fmt.Sprintf("Holder %d", i), "personal"
+			// Names are masked: "Holder 12" -> "H***** **".
+			n := fmt.Sprint(i)
+			if len(n) > 1 {
+				n = n[:1] + strings.Repeat("*", len(n)-1)
+			} else {
+				n = "*"
+			}
+			wantName, wantKind := "H***** "+n, "personal"
 			if i == 1 {
 				wantKind = "merchant"
 			}
 			if i == 2 {
-				wantName = "Wang Fang"
+				wantName = "W*** F***"
 			}
 			if len(id) != 16 || seen[id] || h["name"] != wantName || w["kind"] != wantKind || w["currency"] != "CNY" ||
 				w["balance"] != "0.00" || w["status"] != "active" {
@@ -57,7 +64,7 @@ func TestWalletBatch(t *testing.T) {
 			}
 			seen[id] = true
 		}
-		if p := items[2].(map[string]any)["holder"].(map[string]any)["phone"]; p != "+86139****4321" {
+		if p := items[2].(map[string]any)["holder"].(map[string]any)["phone"]; p != "+86 139****4321" {
 			t.Errorf("phone shown as %v", p)
 		}
 		// The wallets are ordinary wallets: read, top up, pay.

@@ -30,6 +30,12 @@ type listIn struct {
 	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
 }
 
+type listWalletsIn struct {
+	Cursor string `query:"cursor" doc:"Opaque cursor from next_cursor."`
+	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
+	Phone string `query:"phone" maxLength:"64" doc:"Only the wallets whose holder has this phone number (any spelling of it; E.164 or a number of region CN). Matched through a keyed hash: numbers are never stored in clear."`
+}
+
 type issueIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
 	Body           struct {
@@ -258,14 +264,14 @@ func (s *server) supply(ctx context.Context, in *supplyIn) (*Body[Supply], error
 
 // ---- wallets ----
 
-func renderWallet(r *ledger.Result) Wallet { return walletOut(r.Account, r.Limits) }
+func (s *server) renderWallet(r *ledger.Result) Wallet { return s.walletOut(r.Account, r.Limits) }
 
 func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wallet], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ledger.Result, error) {
 			h := ingot.Holder{Name: in.Body.Holder.Name, Phone: in.Body.Holder.Phone}
 			return s.svc.CreateWallet(ctx, actor(ctx), h, in.Body.Currency, ingot.WalletKind(in.Body.Kind), idem)
-		}, renderWallet)
+		}, s.renderWallet)
 }
 
 func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], error) {
@@ -277,11 +283,18 @@ func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], er
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &Body[Wallet]{Body: walletOut(&w, &l[0])}, nil
+	return &Body[Wallet]{Body: s.walletOut(&w, &l[0])}, nil
 }
 
-func (s *server) listWallets(ctx context.Context, in *listIn) (*Body[List[Wallet]], error) {
-	ws, next, err := s.svc.Wallets(ctx, actor(ctx), in.Cursor, in.Limit)
+func (s *server) listWallets(ctx context.Context, in *listWalletsIn) (*Body[List[Wallet]], error) {
+	var ws []ingot.Account
+	var next string
+	var err error
+	if in.Phone != "" {
+		ws, err = s.svc.WalletsByPhone(ctx, actor(ctx), in.Phone)
+	} else {
+		ws, next, err = s.svc.Wallets(ctx, actor(ctx), in.Cursor, in.Limit)
+	}
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -291,7 +304,7 @@ func (s *server) listWallets(ctx context.Context, in *listIn) (*Body[List[Wallet
 	}
 	out := List[Wallet]{Items: make([]Wallet, len(ws)), NextCursor: next}
 	for i := range ws {
-		out.Items[i] = walletOut(&ws[i], &l[i])
+		out.Items[i] = s.walletOut(&ws[i], &l[i])
 	}
 	return &Body[List[Wallet]]{Body: out}, nil
 }
@@ -301,7 +314,7 @@ func (s *server) walletStatus(op ledger.Op) func(context.Context, *walletActionI
 		return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
 			func(idem *ledger.Idem) (*ledger.Result, error) {
 				return s.svc.SetWalletStatus(ctx, actor(ctx), in.ID, op, idem)
-			}, renderWallet)
+			}, s.renderWallet)
 	}
 }
 

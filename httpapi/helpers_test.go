@@ -15,6 +15,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/sqlite"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
@@ -82,7 +83,11 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 		t.Fatal(err)
 	}
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Log: signer})
-	svc := ledger.NewService(st, eng, log)
+	dataKey, err := pii.ParseKey(pii.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := ledger.NewService(st, eng, log).WithPII(dataKey)
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
 )
 
 // The JSON the API answers. Amounts are decimal strings in the currency's
@@ -33,8 +34,10 @@ type Transfer struct {
 
 // Holder is a wallet's owner; the phone number is masked.
 type Holder struct {
-	Name  string `json:"name"`
-	Phone string `json:"phone" example:"138****5678"`
+	Kind     string `json:"kind,omitempty" enum:"person,business"`
+	Name     string `json:"name" example:"L* W**" doc:"Masked: the first letter of each word."`
+	Phone    string `json:"phone" example:"+86 138****5678" doc:"Masked E.164."`
+	IDNumber string `json:"id_number,omitempty" example:"110***********1234" doc:"Masked."`
 }
 
 // Wallet is a person's or merchant's account.
@@ -185,11 +188,22 @@ func curOf(code string) ingot.Currency {
 
 func amt(v int64, cur string) string { return ingot.FormatAmount(v, curOf(cur)) }
 
-func walletOut(a *ingot.Account, l *ledger.WalletLimits) Wallet {
+// walletOut renders a wallet; its holder's data is opened and masked.
+func (s *server) walletOut(acc *ingot.Account, l *ledger.WalletLimits) Wallet {
+	a := *acc
+	h := Holder{Name: "****", Phone: "****"}
+	if err := s.svc.Reveal(&a); err != nil {
+		s.log.Error("holder data does not open", "wallet", ingot.FormatWalletID(a.ID), "err", err)
+	} else {
+		h = Holder{Kind: string(a.Holder.Kind), Name: pii.MaskName(a.Holder.Name), Phone: pii.MaskPhone(a.Holder.Phone)}
+		if a.Holder.IDNumber != "" {
+			h.IDNumber = pii.MaskID(a.Holder.IDNumber)
+		}
+	}
 	w := Wallet{
 		ID: ingot.FormatWalletID(a.ID), Kind: string(a.WalletKind), Status: string(a.Status), Currency: a.Currency,
 		Balance: amt(a.Balance, a.Currency), Held: amt(a.Held, a.Currency), Available: amt(a.Available(), a.Currency),
-		Holder:    Holder{Name: a.Holder.Name, Phone: ledger.MaskPhone(a.Holder.Phone)},
+		Holder:    h,
 		CreatedAt: a.CreatedAt.UTC(), Tier: int(a.Tier), ReverseWaterfall: a.ReverseWaterfall,
 	}
 	if w.Tier == 0 {

@@ -36,7 +36,7 @@ func benchEngine(b *testing.B, kind string, withLog bool, maxBatch int) {
 	}
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Log: signer})
 	defer eng.Close()
-	svc := ledger.NewService(st, eng, nil)
+	svc := ledger.NewService(st, eng, nil).WithPII(testPII())
 	ctx := context.Background()
 	if _, err := svc.Bootstrap(ctx, "bench"); err != nil {
 		b.Fatal(err)

@@ -21,15 +21,26 @@ type WalletRequest struct {
 // newWallet checks a wallet request, as CreateWallet and CreateWallets
 // both do, and makes the new wallet account of an operator (a new random
 // wallet id, balance zero, created at now).
-func newWallet(operatorID string, w WalletRequest, now time.Time) (ingot.Account, error) {
+//
+// The holder's phone is normalized to E.164 and the holder's data sealed:
+// the account is ready to store. A new wallet is tier 4 (phone only).
+func (s *Service) newWallet(operatorID string, w WalletRequest, now time.Time) (ingot.Account, error) {
 	h := w.Holder
 	if err := checkName("holder.name", h.Name, 200); err != nil {
 		return ingot.Account{}, err
 	}
 	h.Name = strings.TrimSpace(h.Name)
-	h.Phone = strings.NewReplacer(" ", "", "-", "").Replace(h.Phone)
-	if !phoneForm.MatchString(h.Phone) {
-		return ingot.Account{}, ingot.Errorf(ingot.CodeInvalidRequest, "holder.phone must be a phone number of 6 to 15 digits, optionally with a leading +")
+	phone, err := phoneOf("holder.phone", h.Phone)
+	if err != nil {
+		return ingot.Account{}, err
+	}
+	h.Phone = phone
+	switch h.Kind {
+	case "":
+		h.Kind = ingot.HolderPerson
+	case ingot.HolderPerson, ingot.HolderBusiness:
+	default:
+		return ingot.Account{}, ingot.Errorf(ingot.CodeInvalidRequest, "holder.kind must be \"person\" or \"business\"")
 	}
 	cur, err := ingot.LookupCurrency(w.Currency)
 	if err != nil {
@@ -43,11 +54,16 @@ func newWallet(operatorID string, w WalletRequest, now time.Time) (ingot.Account
 	default:
 		return ingot.Account{}, ingot.Errorf(ingot.CodeInvalidRequest, "kind must be \"personal\" or \"merchant\"")
 	}
-	return ingot.Account{
+	a := ingot.Account{
 		ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: operatorID,
 		Currency: cur.Code, Status: ingot.StatusActive, WalletKind: kind, Holder: h,
 		CreatedAt: now.UTC().Truncate(time.Microsecond),
-	}, nil
+		Tier:      ingot.Tier4, Evidence: ingot.Evidence{PhoneVerified: true},
+	}
+	if err := s.sealHolder(&a); err != nil {
+		return ingot.Account{}, err
+	}
+	return a, nil
 }
 
 // CreateWallets opens up to MaxWalletBatch wallets at the calling operator
@@ -67,7 +83,7 @@ func (s *Service) CreateWallets(ctx context.Context, a Actor, ws []WalletRequest
 	accs := make([]ingot.Account, len(ws))
 	seen := make(map[int64]bool, len(ws))
 	for i, w := range ws {
-		acc, err := newWallet(a.OperatorID, w, now)
+		acc, err := s.newWallet(a.OperatorID, w, now)
 		if err != nil {
 			return nil, ingot.Errorf(ingot.ErrorCode(err), "wallets[%d]: %s", i, err.(*ingot.Error).Detail)
 		}
@@ -78,7 +94,11 @@ func (s *Service) CreateWallets(ctx context.Context, a Actor, ws []WalletRequest
 		seen[acc.ID] = true
 		accs[i] = acc
 	}
-	res := &Result{Accounts: accs}
+	lims, err := s.Limits(ctx, accs)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Accounts: accs, AccountLimits: lims}
 	rec, err := s.record(idem, res)
 	if err != nil {
 		return nil, err

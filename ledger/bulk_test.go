@@ -37,7 +37,14 @@ func TestCreateWallets(t *testing.T) {
 		ids := map[int64]bool{}
 		for i, acc := range res.Accounts {
 			want := fmt.Sprintf("Holder %d", i)
-			if acc.Holder.Name != want || acc.Holder.Phone != "13812345678" || acc.Currency != "CNY" ||
+			// Stored sealed; the service opens it.
+			if !strings.HasPrefix(acc.Holder.Name, "v1:") || !strings.HasPrefix(acc.Holder.Phone, "v1:") {
+				t.Fatalf("account %d holder not sealed: %+v", i, acc.Holder)
+			}
+			if err := e.svc.Reveal(&acc); err != nil {
+				t.Fatal(err)
+			}
+			if acc.Holder.Name != want || acc.Holder.Phone != "+8613812345678" || acc.Currency != "CNY" ||
 				acc.OperatorID != a.OperatorID || acc.Status != ingot.StatusActive || ids[acc.ID] || !ingot.IsWalletID(acc.ID) {
 				t.Fatalf("account %d = %+v", i, acc)
 			}
@@ -52,6 +59,9 @@ func TestCreateWallets(t *testing.T) {
 		}
 		// They are the operator's wallets, and only its.
 		w, err := e.svc.Wallet(e.ctx, a, ingot.FormatWalletID(res.Accounts[999].ID))
+		if err == nil {
+			err = e.svc.Reveal(&w)
+		}
 		if err != nil || w.Holder.Name != "Holder 999" {
 			t.Fatalf("Wallet = %+v, %v", w, err)
 		}
@@ -65,7 +75,7 @@ func TestCreateWallets(t *testing.T) {
 			msg  string
 		}{
 			{func(w *ledger.WalletRequest) { w.Holder.Name = " " }, ingot.CodeInvalidRequest, "wallets[3]: holder.name is required"},
-			{func(w *ledger.WalletRequest) { w.Holder.Phone = "12" }, ingot.CodeInvalidRequest, "wallets[3]: holder.phone must be"},
+			{func(w *ledger.WalletRequest) { w.Holder.Phone = "12" }, ingot.CodeInvalidRequest, "wallets[3]: holder.phone is not a valid phone number"},
 			{func(w *ledger.WalletRequest) { w.Currency = "XXZ" }, ingot.CodeInvalidCurrency, "wallets[3]: "},
 			{func(w *ledger.WalletRequest) { w.Kind = "corporate" }, ingot.CodeInvalidRequest, "wallets[3]: kind must be"},
 		} {

@@ -96,10 +96,12 @@ type Result struct {
 	Hold     *ingot.Hold     // hold operations
 	Account  *ingot.Account  // wallet operations (and wallet creation)
 	Limits   *WalletLimits   // with Account: its effective limits
-	Accounts []ingot.Account // wallets opened by CreateWallets, in request order
-	Operator *ingot.Operator // operator creation
-	APIKey   string          // operator or auditor creation: the secret, shown once, never stored
-	Auditor  *ingot.APIKey   // auditor creation: the key's record (no secret)
+	// AccountLimits are the effective limits of Accounts, in order.
+	AccountLimits []WalletLimits
+	Accounts      []ingot.Account // wallets opened by CreateWallets, in request order
+	Operator      *ingot.Operator // operator creation
+	APIKey        string          // operator or auditor creation: the secret, shown once, never stored
+	Auditor       *ingot.APIKey   // auditor creation: the key's record (no secret)
 
 	// Replay is set when the command was not run because its
 	// Idempotency-Key had been used with the same request before.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -342,14 +341,12 @@ func (s *Service) Supply(ctx context.Context, a Actor, currency string) (Supply,
 
 // ---- wallets ----
 
-var phoneForm = regexp.MustCompile(`^\+?[0-9]{6,15}$`)
-
 // CreateWallet opens a wallet at the calling operator.
 func (s *Service) CreateWallet(ctx context.Context, a Actor, h ingot.Holder, currency string, kind ingot.WalletKind, idem *Idem) (*Result, error) {
 	if err := s.requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, err
 	}
-	acc, err := newWallet(a.OperatorID, WalletRequest{Holder: h, Currency: currency, Kind: kind}, time.Now())
+	acc, err := s.newWallet(a.OperatorID, WalletRequest{Holder: h, Currency: currency, Kind: kind}, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -779,17 +776,3 @@ func clampLimit(n int) int {
 	}
 	return min(n, MaxLimit)
 }
-
-// MaskPhone shows a phone number's first digits and last four only:
-// 13812345678 -> 138****5678.
-func MaskPhone(p string) string {
-	if len(p) < 9 {
-		if len(p) <= 2 {
-			return "****"
-		}
-		return "****" + p[len(p)-2:]
-	}
-	return p[:len(p)-8] + "****" + p[len(p)-4:]
-}
-
-var _ = fmt.Sprintf

@@ -24,6 +24,7 @@ import (
 	"github.com/ingot-cbdc/ingot/bench"
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/translog"
 )
 
@@ -318,7 +319,12 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Log: signer})
 	cleanup = append(cleanup, func() { eng.Close() })
-	svc := ledger.NewService(st, eng, log)
+	// A fresh, throwaway database: a throwaway data key.
+	dataKey, err := pii.ParseKey(pii.GenerateKey())
+	if err != nil {
+		return nil, err
+	}
+	svc := ledger.NewService(st, eng, log).WithPII(dataKey)
 	key := ledger.NewSecret()
 	if _, err := svc.Bootstrap(ctx, key); err != nil {
 		return nil, fmt.Errorf("bootstrap the central bank key: %w", err)

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/ingot-cbdc/ingot/pii"
 )
 
 // procAdminKey is the central bank's key every child process is started with.
@@ -144,6 +146,10 @@ var procSigningKey = sync.OnceValue(func() string {
 	return skey
 })
 
+// procDataKey is one data key for every child of this test binary, for the
+// same reason as procSigningKey.
+var procDataKey = pii.GenerateKey()
+
 // procEnv is this process's environment without INGOT_* variables, plus
 // the admin key and the log's signing key.
 func procEnv() []string {
@@ -153,7 +159,7 @@ func procEnv() []string {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "INGOT_ADMIN_KEY="+procAdminKey, "INGOT_SIGNING_KEY="+procSigningKey())
+	env = append(env, "INGOT_ADMIN_KEY="+procAdminKey, "INGOT_SIGNING_KEY="+procSigningKey(), "INGOT_DATA_KEY="+procDataKey)
 	if os.Getenv("GORACE") == "" {
 		// A -race child sleeps 1 s at exit by default; 100 ms is enough
 		// for a late report and keeps the many stops of these tests short.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
 )
@@ -31,6 +32,7 @@ type serveConfig struct {
 	logFormat string
 	keyFile   string
 	origin    string
+	dataKey   string
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -43,6 +45,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 			if err := fromEnv(cmd.Flags(), env, map[string]string{
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
+				"data-key-file": "INGOT_DATA_KEY_FILE",
 			}); err != nil {
 				return err
 			}
@@ -55,6 +58,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
+	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data key that seals holders' personal data, made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the key itself)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	return c
 }
@@ -88,7 +92,11 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Log: signer})
 	defer eng.Close()
-	svc := ledger.NewService(st, eng, log)
+	keys, err := loadDataKey(cfg.db, cfg.dataKey, env)
+	if err != nil {
+		return err
+	}
+	svc := ledger.NewService(st, eng, log).WithPII(keys)
 
 	secret, err := svc.Bootstrap(ctx, env("INGOT_ADMIN_KEY"))
 	if err != nil {
@@ -147,11 +155,7 @@ const defaultOrigin = "ingot.local/log"
 func loadSigner(ctx context.Context, st store.Store, cfg serveConfig, env func(string) string) (*translog.Signer, error) {
 	path := cfg.keyFile
 	if path == "" {
-		dir := "ingot-data"
-		if !isPostgres(cfg.db) {
-			dir = filepath.Dir(cfg.db)
-		}
-		path = filepath.Join(dir, "log-signing.key")
+		path = filepath.Join(dataDir(cfg.db), "log-signing.key")
 	}
 	signer, err := translog.LoadSigner(env("INGOT_SIGNING_KEY"), path, cfg.origin)
 	if err != nil {
@@ -168,4 +172,26 @@ func loadSigner(ctx context.Context, st store.Store, cfg serveConfig, env func(s
 		return nil, fmt.Errorf("the log's latest checkpoint (size %d) does not verify with this signing key and origin %q: every process of one log must use the same key (INGOT_SIGNING_KEY or --signing-key-file): %w", cp.Size, cfg.origin, err)
 	}
 	return signer, nil
+}
+
+// loadDataKey loads (or, at first start, makes) the data key that seals
+// holders' personal data: INGOT_DATA_KEY, else the key file.
+func loadDataKey(db, path string, env func(string) string) (*pii.Keys, error) {
+	if path == "" {
+		path = filepath.Join(dataDir(db), "data.key")
+	}
+	k, err := pii.LoadOrCreateKey(env("INGOT_DATA_KEY"), path)
+	if err != nil {
+		return nil, fmt.Errorf("data key: %w", err)
+	}
+	return k, nil
+}
+
+// dataDir is where keys live by default: beside the SQLite file, or
+// ingot-data for PostgreSQL.
+func dataDir(db string) string {
+	if isPostgres(db) {
+		return "ingot-data"
+	}
+	return filepath.Dir(db)
 }

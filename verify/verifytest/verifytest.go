@@ -22,6 +22,7 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
 )
@@ -101,7 +102,11 @@ func New(t testing.TB, kind string, s *translog.Signer, maxBatch int) *Env {
 	e := &Env{T: t, Kind: kind, DSN: dsn, St: st, Signer: s, Ctx: context.Background()}
 	e.Eng = ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Log: s})
 	t.Cleanup(e.Stop)
-	e.Svc = ledger.NewService(st, e.Eng, nil)
+	dataKey, err := pii.ParseKey(pii.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Svc = ledger.NewService(st, e.Eng, nil).WithPII(dataKey)
 	admin := "test-admin-key-" + t.Name()
 	if _, err := e.Svc.Bootstrap(e.Ctx, admin); err != nil {
 		t.Fatalf("bootstrap: %v", err)
