@@ -33,7 +33,7 @@ type listIn struct {
 type listWalletsIn struct {
 	Cursor string `query:"cursor" doc:"Opaque cursor from next_cursor."`
 	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
-	Phone string `query:"phone" maxLength:"64" doc:"Only the wallets whose holder has this phone number (any spelling of it; E.164 or a number of region CN). Matched through a keyed hash: numbers are never stored in clear."`
+	Phone  string `query:"phone" maxLength:"64" doc:"Only the wallets whose holder has this phone number (any spelling of it; E.164 or a number of region CN). Matched through a keyed hash: numbers are never stored in clear."`
 }
 
 type issueIn struct {
