@@ -113,6 +113,8 @@ const (
 	KindWithdraw TransferKind = "withdrawal" // wallet -> reserve
 	KindPayment  TransferKind = "payment"    // wallet -> wallet
 	KindCapture  TransferKind = "capture"    // held funds of a wallet -> wallet or reserve
+	KindSweep    TransferKind = "sweep"      // a waterfall's excess: wallet -> reserve, on to the bank
+	KindRefund   TransferKind = "refund"     // a withdrawal or sweep the bank refused: reserve -> wallet
 )
 
 // Transfer is an immutable movement of Amount from Debit to Credit.

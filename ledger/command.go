@@ -74,6 +74,8 @@ type Command struct {
 	HoldingLimit     *int64
 	ReverseWaterfall *bool
 
+	Bank *BankCommand // bank.go: bank accounts and operations
+
 	Idem *Idem // nil: not idempotent
 }
 
@@ -102,6 +104,7 @@ type Result struct {
 	Operator      *ingot.Operator // operator creation
 	APIKey        string          // operator or auditor creation: the secret, shown once, never stored
 	Auditor       *ingot.APIKey   // auditor creation: the key's record (no secret)
+	Bank          *BankResult     // bank.go: a bank account or operation
 
 	// Replay is set when the command was not run because its
 	// Idempotency-Key had been used with the same request before.

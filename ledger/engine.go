@@ -309,6 +309,9 @@ func (e *Engine) tryBatch(batch []*request) error {
 		}
 		st.limits = newLimitTable(rules)
 	}
+	if err := e.loadBank(ctx, tx, batch, st); err != nil { // bank.go
+		return err
+	}
 
 	// Apply in arrival order. A command that breaks a rule is undone alone.
 	results := make([]*Result, len(batch))
@@ -351,6 +354,7 @@ func (e *Engine) tryBatch(batch []*request) error {
 	}
 
 	w := st.write()
+	st.writeBank(w)
 	if len(st.transfers) > 0 && e.opt.Log != nil {
 		if err := e.appendLog(ctx, tx, st, w); err != nil {
 			return err
@@ -368,6 +372,9 @@ func (e *Engine) tryBatch(batch []*request) error {
 		if errors.Is(err, store.ErrIdempotencyRace) {
 			e.m.idemRaces.Inc()
 		}
+		return err
+	}
+	if err := tx.WriteBank(ctx, &w.Bank); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {

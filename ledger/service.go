@@ -32,6 +32,7 @@ type Service struct {
 	keys     sync.Map // sha256 hex -> cachedKey
 	accounts sync.Map // "kind|operator|currency" -> int64
 	pii      *pii.Keys
+	bank     *bankSide // bank_service.go
 }
 
 // WithPII gives the service the data key that seals holders' personal data
@@ -496,7 +497,11 @@ func (s *Service) Pay(ctx context.Context, a Actor, p PayRequest, idem *Idem) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.eng.Do(ctx, &Command{Op: OpPay, Actor: a, Debit: it.From, Credit: it.To, Amount: it.Amount, Currency: it.Currency, Memo: it.Memo, Idem: idem})
+	res, err := s.eng.Do(ctx, &Command{Op: OpPay, Actor: a, Debit: it.From, Credit: it.To, Amount: it.Amount, Currency: it.Currency, Memo: it.Memo, Idem: idem})
+	if ingot.ErrorCode(err) == ingot.CodeInsufficientFunds {
+		return s.reverseWaterfall(ctx, a, it, idem, err) // bank_service.go
+	}
+	return res, err
 }
 
 // MaxBatchItems is the most transfers one batch request carries.

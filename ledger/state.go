@@ -26,6 +26,7 @@ type state struct {
 	newHolds  []string // ids of holds created in this batch
 	touched   map[int64]struct{}
 	touchedH  map[string]struct{}
+	bank      *bankState // bank.go
 }
 
 type undoEntry struct {
@@ -34,6 +35,7 @@ type undoEntry struct {
 	hold    *ingot.Hold
 	oldHold ingot.Hold
 	newHold string // a hold created in this batch: delete on undo
+	fn      func() // undoes a change of bank.go
 }
 
 type mark struct{ journal, transfers, newHolds int }
@@ -58,6 +60,8 @@ func (s *state) undo(m mark) {
 	for i := len(s.journal) - 1; i >= m.journal; i-- {
 		j := s.journal[i]
 		switch {
+		case j.fn != nil:
+			j.fn()
 		case j.acct != nil:
 			*j.acct = j.oldAcct
 		case j.newHold != "":
@@ -215,6 +219,8 @@ func (s *state) apply(c *Command) (*Result, error) {
 		return s.upgrade(c)
 	case OpSettings:
 		return s.settings(c)
+	case OpLinkBank, OpUnlinkBank, OpBankWithdraw, OpBankSettle:
+		return s.applyBank(c) // bank.go
 	}
 	return nil, ingot.Errorf(ingot.CodeInternal, "unknown command %d", c.Op)
 }
@@ -253,10 +259,15 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		return nil, ingot.Errorf(ingot.CodeBalanceOverflow, "the payee's balance would overflow")
 	}
 	cur, _ := ingot.LookupCurrency(currency)
-	if credit.Kind == ingot.AccountWallet {
+	var excess int64 // the waterfall: swept on to the bank below (bank.go)
+	if credit.Kind == ingot.AccountWallet && kind != ingot.KindRefund {
 		if limit, name := s.limits.balanceCap(credit); limit > 0 && credit.Balance+amount > limit {
-			return nil, ingot.Errorf(ingot.CodeLimitExceeded, "%s: wallet %s would hold %s %s, above its %s of %s",
+			if s.canSweep(credit) {
+				excess = credit.Balance + amount - limit
+			} else {
+				return nil, ingot.Errorf(ingot.CodeLimitExceeded, "%s: wallet %s would hold %s %s, above its %s of %s",
 				name, ingot.FormatWalletID(credit.ID), ingot.FormatAmount(credit.Balance+amount, cur), currency, name, ingot.FormatAmount(limit, cur))
+			}
 		}
 	}
 	outflow := debit.Kind == ingot.AccountWallet && (kind == ingot.KindPayment || kind == ingot.KindCapture)
@@ -287,6 +298,11 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		LogIndex:      -1,
 	}
 	s.transfers = append(s.transfers, t)
+	if excess > 0 {
+		if err := s.sweep(credit, excess); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 

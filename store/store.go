@@ -58,6 +58,8 @@ type Totals struct {
 
 // Store is one Ingot database.
 type Store interface {
+	BankStore // bank.go
+
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
 	// Ping reports whether the database answers.
@@ -185,6 +187,8 @@ type StoredHash struct {
 // never deadlock; on SQLite the transaction is BEGIN IMMEDIATE and holds the
 // database's write lock from the start.
 type BatchTx interface {
+	BankBatchTx // bank.go
+
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []IdemKey) ([]IdemRecord, error)
 	// LockAccounts returns the accounts among ids, sorted by id, locked until
@@ -230,4 +234,6 @@ type BatchWrite struct {
 	// LogIndex.
 	LogHashes  []StoredHash
 	Checkpoint *Checkpoint
+	// Bank accounts and operations (bank.go), written by WriteBank.
+	Bank BankWrite
 }

@@ -1,0 +1,470 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// The service side of bank accounts and bank operations.
+//
+// A top-up (or a reverse waterfall's pull) is first recorded as a pending
+// operation, then the bank is debited with the operation's id as
+// reference, then the engine credits the wallet and marks the operation
+// completed in one batch. A withdrawal goes the other way: the engine
+// debits the wallet and records the pending operation in one batch, then
+// the bank is credited, then the operation is completed (or, refused,
+// refunded and failed in one batch). An outcome that is not learned (a
+// timeout, a crash in between) leaves the operation pending; the processor
+// (RunBankProcessor) calls the bank again with the same reference, which
+// the bank applies at most once, and settles it. Settling checks the
+// operation's state on its locked row: only pending becomes completed or
+// failed, once.
+
+// BankOptions tune the bank operations' processing.
+type BankOptions struct {
+	// Grace is how long the processor leaves a new operation to the
+	// request that made it; default 30s.
+	Grace time.Duration
+	// RetryBase is the first retry's delay, doubled per attempt up to
+	// RetryMax; defaults 1s and 5m.
+	RetryBase, RetryMax time.Duration
+	// Lease is how long a claimed operation is the claimer's; default 1m.
+	Lease time.Duration
+	// CallTimeout bounds one bank call; default 30s.
+	CallTimeout time.Duration
+}
+
+type bankSide struct {
+	conn bank.Connector
+	opt  BankOptions
+}
+
+// WithBank gives the service its bank connector. Without one, bank
+// accounts cannot be linked and bank operations are refused.
+func (s *Service) WithBank(c bank.Connector, opt BankOptions) *Service {
+	if opt.Grace == 0 {
+		opt.Grace = 30 * time.Second
+	}
+	if opt.Grace < 0 {
+		opt.Grace = 0
+	}
+	if opt.RetryBase <= 0 {
+		opt.RetryBase = time.Second
+	}
+	if opt.RetryMax <= 0 {
+		opt.RetryMax = 5 * time.Minute
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = time.Minute
+	}
+	if opt.CallTimeout <= 0 {
+		opt.CallTimeout = 30 * time.Second
+	}
+	s.bank = &bankSide{conn: c, opt: opt}
+	return s
+}
+
+var errNoBank = ingot.Errorf(ingot.CodeUnavailable, "no bank connector is configured on this server")
+
+func (s *Service) connector() (*bankSide, error) {
+	if s.bank == nil || s.bank.conn == nil {
+		return nil, errNoBank
+	}
+	return s.bank, nil
+}
+
+// LinkRequest is a bank account to link.
+type LinkRequest struct {
+	BankCode, AccountNumber, HolderName string
+}
+
+var (
+	bankCodeRe      = regexp.MustCompile(`^[A-Z0-9]{2,16}$`)
+	accountNumberRe = regexp.MustCompile(`^[A-Z0-9]{4,34}$`)
+)
+
+// lookup hash kind of bank account numbers.
+const kindBankAccount = "bank_account"
+
+// LinkBankAccount verifies an account with the bank (it exists, is open,
+// is in the wallet's currency and held by holder_name) and links it: the
+// number and the name are stored sealed, with a keyed hash of the number;
+// the wallet's evidence (bank account linked) and, when it has none, its
+// sweep account are set in the same batch.
+func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string, r LinkRequest, idem *Idem) (*Result, error) {
+	w, err := s.ownWallet(ctx, a, walletID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.connector()
+	if err != nil {
+		return nil, err
+	}
+	code := strings.ToUpper(strings.TrimSpace(r.BankCode))
+	number := strings.ToUpper(strings.Join(strings.Fields(r.AccountNumber), ""))
+	if !bankCodeRe.MatchString(code) {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "bank_code must be 2-16 letters or digits")
+	}
+	if !accountNumberRe.MatchString(number) {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "account_number must be 4-34 letters or digits")
+	}
+	if err := checkName("holder_name", r.HolderName, 200); err != nil {
+		return nil, err
+	}
+	if s.pii == nil {
+		return nil, ingot.Errorf(ingot.CodeInternal, "no data key: personal data cannot be stored")
+	}
+	ba := store.BankAccount{ID: newID(), BankCode: code, NumberHash: s.pii.LookupHash(kindBankAccount, code+"/"+number)}
+	cctx, cancel := context.WithTimeout(ctx, b.opt.CallTimeout)
+	err = b.conn.Verify(cctx, ba.ID, bank.Account{BankCode: code, Number: number}, strings.TrimSpace(r.HolderName), w.Currency)
+	cancel()
+	if rf, ok := bank.AsRefusal(err); ok {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "the bank did not verify the account: %s", rf.Code)
+	} else if err != nil {
+		s.log.Warn("bank verify failed", "err", err)
+		return nil, ingot.Errorf(ingot.CodeUnavailable, "the bank did not answer; retry with the same Idempotency-Key")
+	}
+	if ba.AccountNumber, err = s.sealPII("bank_account_number", w.ID, number); err != nil {
+		return nil, err
+	}
+	if ba.HolderName, err = s.sealPII("bank_holder_name", w.ID, strings.TrimSpace(r.HolderName)); err != nil {
+		return nil, err
+	}
+	return s.eng.Do(ctx, &Command{Op: OpLinkBank, Actor: a, Wallet: w.ID, Bank: &BankCommand{Account: &ba}, Idem: idem})
+}
+
+// UnlinkBankAccount unlinks a bank account; the wallet's last one only
+// when its tier does not need one (tiers 2 and 1 do: conflict).
+func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id string, idem *Idem) (*Result, error) {
+	w, err := s.ownWallet(ctx, a, walletID)
+	if err != nil {
+		return nil, err
+	}
+	return s.eng.Do(ctx, &Command{Op: OpUnlinkBank, Actor: a, Wallet: w.ID, Bank: &BankCommand{AccountID: id}, Idem: idem})
+}
+
+// BankAccounts lists a wallet's linked bank accounts.
+func (s *Service) BankAccounts(ctx context.Context, a Actor, walletID string) ([]store.BankAccount, error) {
+	w, err := s.ownWallet(ctx, a, walletID)
+	if err != nil {
+		return nil, err
+	}
+	bas, err := s.st.WalletBankAccounts(ctx, w.ID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return bas, nil
+}
+
+// RevealBankAccount opens a bank account's sealed number and holder name
+// in place, for masking in an answer.
+func (s *Service) RevealBankAccount(b *store.BankAccount) error {
+	if s.pii == nil {
+		return ingot.Errorf(ingot.CodeInternal, "no data key: personal data cannot be read")
+	}
+	for _, f := range []struct {
+		column string
+		v      *string
+	}{{"bank_account_number", &b.AccountNumber}, {"bank_holder_name", &b.HolderName}} {
+		if !strings.HasPrefix(*f.v, sealedPrefix) {
+			continue
+		}
+		v, err := s.pii.Open(*f.v, f.column+":"+itoa(b.Wallet))
+		if err != nil {
+			return errors.New("ledger: a bank account field does not open with the data key: " + f.column)
+		}
+		*f.v = v
+	}
+	return nil
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// BankOperation reads one of the operator's bank operations.
+func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (store.BankOperation, error) {
+	if err := s.requireRole(a, ingot.RoleOperator); err != nil {
+		return store.BankOperation{}, err
+	}
+	op, err := s.st.BankOperation(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && op.OperatorID != a.OperatorID) {
+		return store.BankOperation{}, notFound("bank operation " + id)
+	}
+	if err != nil {
+		return store.BankOperation{}, unavailable(err)
+	}
+	return op, nil
+}
+
+// BankFund tops a wallet up from a linked bank account (withdraw false) or
+// withdraws to one. The answer is the operation: completed, failed (the
+// bank refused; nothing moved, or the wallet was refunded), or pending
+// (the bank's answer is not known yet; the processor finishes it).
+func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankAccountID string, withdraw bool, idem *Idem) (*Result, error) {
+	w, err := s.ownWallet(ctx, a, walletID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.connector(); err != nil {
+		return nil, err
+	}
+	cur := ingot.MustCurrency(w.Currency)
+	v, err := ingot.ParseAmount(amount, cur)
+	if err != nil {
+		return nil, err
+	}
+	ba, err := s.st.BankAccount(ctx, bankAccountID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (ba.Wallet != w.ID || ba.Removed)) {
+		return nil, notFound("bank account " + bankAccountID)
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	reserve, err := s.account(ctx, ingot.AccountReserve, a.OperatorID, cur.Code)
+	if err != nil {
+		return nil, err
+	}
+	kind := store.BankTopUp
+	if withdraw {
+		kind = store.BankWithdraw
+	}
+	return s.startBankOp(ctx, a, w, reserve, kind, ba.ID, v, idem)
+}
+
+func (s *Service) newBankOp(a Actor, w ingot.Account, kind store.BankOpKind, baID string, v int64, idem *Idem) store.BankOperation {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	op := store.BankOperation{ID: newID(), OperatorID: a.OperatorID, Wallet: w.ID, BankAccount: baID, Kind: kind,
+		Amount: v, Currency: w.Currency, Status: store.BankPending, NextAttempt: now.Add(s.bank.opt.Grace),
+		CreatedAt: now, UpdatedAt: now}
+	if idem != nil {
+		op.Idem = idem.IdemKey
+	}
+	return op
+}
+
+func (s *Service) startBankOp(ctx context.Context, a Actor, w ingot.Account, reserve int64, kind store.BankOpKind, baID string, v int64, idem *Idem) (*Result, error) {
+	op := s.newBankOp(a, w, kind, baID, v, idem)
+	if kind.Credits() {
+		// The wallet's side first, with the operation, in one batch.
+		res, err := s.eng.Do(ctx, &Command{Op: OpBankWithdraw, Actor: a, Debit: w.ID, Credit: reserve, Amount: v, Currency: w.Currency,
+			Bank: &BankCommand{Op: &op}, Idem: idem})
+		if err != nil {
+			return nil, err
+		}
+		if res.Replay != nil {
+			return s.replayBankOp(ctx, res.Replay, idem)
+		}
+		return s.driveBankOp(ctx, *res.Bank.Op)
+	}
+	if w.Status != ingot.StatusActive {
+		return nil, canSend(&w)
+	}
+	rec, err := s.record(idem, &Result{Bank: &BankResult{Op: &op}})
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.st.CreateBankOperation(ctx, op, rec)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if existing != nil {
+		return s.replayBankOp(ctx, existing, idem)
+	}
+	return s.driveBankOp(ctx, op)
+}
+
+// replayBankOp answers a repeated request with the operation's current
+// state (not the state it had when first answered).
+func (s *Service) replayBankOp(ctx context.Context, rec *store.IdemRecord, idem *Idem) (*Result, error) {
+	if _, err := checkReplay(rec, idem); err != nil {
+		return nil, err
+	}
+	op, err := s.st.BankOperationByIdem(ctx, idem.IdemKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return &Result{Replay: rec}, nil
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	body, err := idem.Render(&Result{Bank: &BankResult{Op: &op}})
+	if err != nil {
+		return nil, err
+	}
+	r := *rec
+	r.Body = body
+	return &Result{Replay: &r}, nil
+}
+
+// driveBankOp calls the bank for a pending operation and settles it by the
+// answer; an unknown answer leaves it pending, to be retried. It returns
+// the operation as it stands afterwards.
+func (s *Service) driveBankOp(ctx context.Context, op store.BankOperation) (*Result, error) {
+	b := s.bank
+	ba, err := s.st.BankAccount(ctx, op.BankAccount)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if err := s.RevealBankAccount(&ba); err != nil {
+		return nil, err
+	}
+	acct := bank.Account{BankCode: ba.BankCode, Number: ba.AccountNumber}
+	cctx, cancel := context.WithTimeout(ctx, b.opt.CallTimeout)
+	if op.Kind.Credits() {
+		err = b.conn.Credit(cctx, op.ID, acct, op.Amount, op.Currency)
+	} else {
+		err = b.conn.Debit(cctx, op.ID, acct, op.Amount, op.Currency)
+	}
+	cancel()
+	var settleErr error
+	if rf, ok := bank.AsRefusal(err); ok {
+		settleErr = s.settle(ctx, op, store.BankFailed, rf.Code+": "+rf.Detail)
+	} else if err != nil {
+		s.retryLater(ctx, op, "bank: "+err.Error())
+	} else {
+		settleErr = s.settle(ctx, op, store.BankCompleted, "")
+	}
+	if settleErr != nil {
+		// Left pending: the processor settles it later. A rule that
+		// refuses the settlement (a frozen wallet) is recorded on it.
+		if ingot.ErrorCode(settleErr) != ingot.CodeUnavailable {
+			s.retryLater(ctx, op, "ledger: "+settleErr.Error())
+		}
+	}
+	cur, err := s.st.BankOperation(ctx, op.ID)
+	if err != nil {
+		// The operation stands; only reading it back failed.
+		cur = op
+	}
+	return &Result{Bank: &BankResult{Op: &cur}}, nil
+}
+
+func (s *Service) settle(ctx context.Context, op store.BankOperation, outcome store.BankOpStatus, reason string) error {
+	reserve, err := s.account(ctx, ingot.AccountReserve, op.OperatorID, op.Currency)
+	if err != nil {
+		return err
+	}
+	_, err = s.eng.Do(ctx, &Command{Op: OpBankSettle, Debit: reserve, Credit: op.Wallet,
+		Bank: &BankCommand{OpID: op.ID, Outcome: outcome, Reason: reason}})
+	return err
+}
+
+func (s *Service) retryLater(ctx context.Context, op store.BankOperation, reason string) {
+	d := s.bank.opt.RetryBase
+	for i := 1; i < op.Attempts && d < s.bank.opt.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, s.bank.opt.RetryMax)
+	if err := s.st.RetryBankOperation(ctx, op.ID, reason, time.Now().Add(d)); err != nil {
+		s.log.Warn("bank operation: recording a retry failed", "op", op.ID, "err", err)
+	}
+}
+
+// ProcessBankOps drives the pending bank operations that are due: it
+// claims them (so that other processes leave them alone meanwhile), calls
+// the bank again with the same reference and settles them. It returns how
+// many it claimed.
+func (s *Service) ProcessBankOps(ctx context.Context) (int, error) {
+	b, err := s.connector()
+	if err != nil {
+		return 0, err
+	}
+	now := time.Now()
+	ops, err := s.st.ClaimBankOperations(ctx, now, now.Add(b.opt.Lease), 100)
+	if err != nil {
+		return 0, err
+	}
+	for _, op := range ops {
+		if _, err := s.driveBankOp(ctx, op); err != nil {
+			s.log.Warn("bank operation failed to progress", "op", op.ID, "err", err)
+		}
+	}
+	return len(ops), nil
+}
+
+// RunBankProcessor processes pending bank operations at start (the
+// reconciliation after a crash) and then every interval until ctx ends.
+func (s *Service) RunBankProcessor(ctx context.Context, interval time.Duration) {
+	if s.bank == nil {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := s.ProcessBankOps(ctx)
+			if err != nil {
+				s.log.Warn("bank processor", "err", err)
+			}
+			if err != nil || n < 100 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reverseWaterfall: a payment refused for insufficient funds, from a
+// wallet that opted in and has a sweep account, pulls the shortfall from
+// the bank first (a "pull" operation, as a bank top-up) and is retried
+// once. The pulled money stays in the wallet if the payment then fails for
+// another reason.
+func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *Idem, perr error) (*Result, error) {
+	if s.bank == nil {
+		return nil, perr
+	}
+	w, err := s.st.Account(ctx, it.From)
+	if err != nil || w.OperatorID != a.OperatorID || !w.ReverseWaterfall || w.SweepAccount == "" || w.Status != ingot.StatusActive {
+		return nil, perr
+	}
+	short := it.Amount - w.Available()
+	if short <= 0 {
+		return nil, perr
+	}
+	// The pull is idempotent with the payment: a retry of the payment
+	// with its key finds the pull it made (a newline never occurs in a
+	// client's key).
+	var pidem *Idem
+	if idem != nil {
+		pidem = &Idem{IdemKey: store.IdemKey{Scope: idem.Scope, Key: "pull\n" + idem.Key}, Hash: idem.Hash, Status: 201,
+			Render: func(r *Result) ([]byte, error) { return json.Marshal(r.Bank.Op.ID) }}
+	}
+	op := s.newBankOp(a, w, store.BankPull, w.SweepAccount, short, pidem)
+	var cur store.BankOperation
+	rec, err := s.record(pidem, &Result{Bank: &BankResult{Op: &op}})
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.st.CreateBankOperation(ctx, op, rec)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if existing != nil {
+		if cur, err = s.st.BankOperationByIdem(ctx, pidem.IdemKey); err != nil {
+			return nil, perr
+		}
+	} else {
+		res, err := s.driveBankOp(ctx, op)
+		if err != nil {
+			return nil, perr
+		}
+		cur = *res.Bank.Op
+	}
+	if cur.Status != store.BankCompleted {
+		cy := ingot.MustCurrency(w.Currency)
+		return nil, ingot.Errorf(ingot.CodeInsufficientFunds, "%s; the pull of %s %s from the linked bank account is %s (bank operation %s)",
+			perr.(*ingot.Error).Detail, ingot.FormatAmount(cur.Amount, cy), w.Currency, cur.Status, cur.ID)
+	}
+	return s.eng.Do(ctx, &Command{Op: OpPay, Actor: a, Debit: it.From, Credit: it.To, Amount: it.Amount, Currency: it.Currency, Memo: it.Memo, Idem: idem})
+}
