@@ -74,7 +74,8 @@ type fundIn struct {
 	ID             string `path:"id" doc:"16-digit wallet id."`
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
 	Body           struct {
-		Amount string `json:"amount" example:"100.00"`
+		Amount        string `json:"amount" example:"100.00"`
+		BankAccountID string `json:"bank_account_id,omitempty" doc:"Through this linked bank account (bank.go): the answer is then the bank operation."`
 	}
 }
 

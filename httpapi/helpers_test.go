@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
@@ -32,6 +34,8 @@ type env struct {
 	h    http.Handler
 	st   store.Store
 	vkey string // the log's verifier key
+	svc  *ledger.Service
+	sb   *bank.Sandbox // the sandbox bank, on in tests (bank_test.go)
 }
 
 // opener opens a fresh, empty store for a test.
@@ -87,18 +91,20 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := ledger.NewService(st, eng, log).WithPII(dataKey)
+	sb := bank.NewSandbox(st, dataKey)
+	sb.Delay = 10 * time.Millisecond
+	svc := ledger.NewService(st, eng, log).WithPII(dataKey).WithBank(sb, ledger.BankOptions{Grace: -1, RetryBase: time.Millisecond, RetryMax: time.Millisecond})
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg})
+	h := httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Sandbox: sb})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
 		eng.Close()
 		_ = st.Close()
 	})
-	return &env{t: t, url: srv.URL, h: h, st: st, vkey: vkey}
+	return &env{t: t, url: srv.URL, h: h, st: st, vkey: vkey, svc: svc, sb: sb}
 }
 
 // resp is a decoded answer.

@@ -34,8 +34,8 @@ func (s *server) routes() {
 	post(s, "freezeWallet", "/v1/wallets/{id}/freeze", "Freeze a wallet", http.StatusOK, "Wallets", s.walletStatus(ledger.OpFreeze))
 	post(s, "unfreezeWallet", "/v1/wallets/{id}/unfreeze", "Unfreeze a wallet", http.StatusOK, "Wallets", s.walletStatus(ledger.OpUnfreeze))
 	post(s, "closeWallet", "/v1/wallets/{id}/close", "Close a wallet (zero balance, no open holds)", http.StatusOK, "Wallets", s.walletStatus(ledger.OpClose))
-	post(s, "topUp", "/v1/wallets/{id}/topups", "Top up from the operator's reserve", http.StatusCreated, "Wallets", s.fund(false))
-	post(s, "withdraw", "/v1/wallets/{id}/withdrawals", "Withdraw to the operator's reserve", http.StatusCreated, "Wallets", s.fund(true))
+	post(s, "topUp", "/v1/wallets/{id}/topups", "Top up from the operator's reserve, or from a linked bank account", http.StatusCreated, "Wallets", s.fundAny(false))
+	post(s, "withdraw", "/v1/wallets/{id}/withdrawals", "Withdraw to the operator's reserve, or to a linked bank account", http.StatusCreated, "Wallets", s.fundAny(true))
 	get(s, "listTransactions", "/v1/wallets/{id}/transactions", "A wallet's history, newest first", "Wallets", s.history)
 
 	// Transfers.
@@ -57,6 +57,7 @@ func (s *server) routes() {
 	// verifier key and consistency proofs; auditors have nothing else.
 	s.logRoutes()
 	s.kycRoutes()
+	s.bankRoutes() // bank.go
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

@@ -19,6 +19,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,8 @@ type Options struct {
 	Store store.Store
 	// Version is shown in the OpenAPI document.
 	Version string
+	// Sandbox, when set, serves the sandbox bank's API (bank.go).
+	Sandbox *bank.Sandbox
 }
 
 // Request body limits. A batch of 8,000 transfers is about 1.5 MB.
@@ -45,19 +48,20 @@ const (
 )
 
 type server struct {
-	svc   *ledger.Service
-	st    store.Store
-	log   *slog.Logger
-	reg   *prometheus.Registry
-	mux   *http.ServeMux
-	api   huma.API
-	met   *httpMetrics
-	owner sync.Map // reserve account id -> operator id
+	svc     *ledger.Service
+	st      store.Store
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	mux     *http.ServeMux
+	api     huma.API
+	met     *httpMetrics
+	owner   sync.Map // reserve account id -> operator id
+	sandbox *bank.Sandbox
 }
 
 // NewServer returns the API's handler.
 func NewServer(svc *ledger.Service, opts Options) http.Handler {
-	s := &server{svc: svc, st: opts.Store, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux()}
+	s := &server{svc: svc, st: opts.Store, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

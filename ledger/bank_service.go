@@ -92,6 +92,12 @@ var (
 	accountNumberRe = regexp.MustCompile(`^[A-Z0-9]{4,34}$`)
 )
 
+// NormalizeBankAccount is the form in which bank codes and account
+// numbers are verified, hashed and sent to the bank: upper case, no spaces.
+func NormalizeBankAccount(code, number string) bank.Account {
+	return bank.Account{BankCode: strings.ToUpper(strings.TrimSpace(code)), Number: strings.ToUpper(strings.Join(strings.Fields(number), ""))}
+}
+
 // lookup hash kind of bank account numbers.
 const kindBankAccount = "bank_account"
 
@@ -109,8 +115,8 @@ func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string,
 	if err != nil {
 		return nil, err
 	}
-	code := strings.ToUpper(strings.TrimSpace(r.BankCode))
-	number := strings.ToUpper(strings.Join(strings.Fields(r.AccountNumber), ""))
+	acct := NormalizeBankAccount(r.BankCode, r.AccountNumber)
+	code, number := acct.BankCode, acct.Number
 	if !bankCodeRe.MatchString(code) {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "bank_code must be 2-16 letters or digits")
 	}
