@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
@@ -33,6 +34,7 @@ type serveConfig struct {
 	keyFile   string
 	origin    string
 	dataKey   string
+	sandbox   bool
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -45,7 +47,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 			if err := fromEnv(cmd.Flags(), env, map[string]string{
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
-				"data-key-file": "INGOT_DATA_KEY_FILE",
+				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX",
 			}); err != nil {
 				return err
 			}
@@ -59,6 +61,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
 	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data key that seals holders' personal data, made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the key itself)")
+	f.BoolVar(&cfg.sandbox, "sandbox", false, "serve the built-in sandbox bank (deposit accounts in this database, /v1/sandbox/bank/...) as the bank connector: for tests and the quickstart, never in production (env INGOT_SANDBOX)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	return c
 }
@@ -97,6 +100,12 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	}
 	svc := ledger.NewService(st, eng, log).WithPII(keys)
+	var sandbox *bank.Sandbox
+	if cfg.sandbox {
+		sandbox = bank.NewSandbox(st, keys)
+		svc.WithBank(sandbox, ledger.BankOptions{})
+		log.Warn("the sandbox bank is on: bank accounts and operations go to a test bank in this database")
+	}
 
 	secret, err := svc.Bootstrap(ctx, env("INGOT_ADMIN_KEY"))
 	if err != nil {
@@ -111,7 +120,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Store: st}),
+		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Store: st, Sandbox: sandbox}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -121,6 +130,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go svc.RunExpiry(runCtx, time.Second)
+	go svc.RunBankProcessor(runCtx, time.Second)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
