@@ -63,7 +63,7 @@ func benchEngine(b *testing.B, kind string, withLog bool, maxBatch int) {
 	}
 	_ = items
 	for _, id := range ids {
-		if _, err := svc.Fund(ctx, op, ingot.FormatWalletID(id), "10000.00", false, nil); err != nil {
+		if _, err := svc.Fund(ctx, op, ingot.FormatWalletID(id), "1000.00", false, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

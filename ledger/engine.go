@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 	_ "time/tzdata" // limits need Asia/Shanghai on machines without zoneinfo
@@ -61,6 +62,18 @@ type Engine struct {
 	stopped chan struct{}
 	once    sync.Once
 	m       engineMetrics
+
+	// front caches the log's frontier hashes (all that appending needs)
+	// after this engine's last commit. It is used only while the locked
+	// log head still has its size, that is while no other process has
+	// appended since: it saves a read per batch, never decides anything.
+	front logFrontier
+}
+
+// logFrontier is the frontier of the log of a size.
+type logFrontier struct {
+	size   int64
+	hashes map[int64]tlog.Hash
 }
 
 type request struct {
@@ -378,7 +391,11 @@ func (e *Engine) tryBatch(batch []*request) error {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
+		e.front = logFrontier{}
 		return fmt.Errorf("%w: %w", errCommitUnknown, err)
+	}
+	if st.front != nil {
+		e.front = *st.front
 	}
 	e.m.transfers.Add(float64(len(w.Transfers)))
 	for i, r := range batch {
@@ -420,9 +437,27 @@ func (e *Engine) appendLog(ctx context.Context, tx store.BatchTx, st *state, w *
 		w.Transfers[i].LogIndex = t.LogIndex
 		leaves[i] = translog.LeafHash(*t)
 	}
-	hashes, tree, err := translog.AppendLeafHashes(n, leaves, txHashReader{ctx, tx})
+	known := map[int64]tlog.Hash{}
+	var r tlog.HashReader = recordingReader{txHashReader{ctx, tx}, known}
+	if e.front.hashes != nil && e.front.size == n {
+		r = mapReader(e.front.hashes)
+		maps.Copy(known, e.front.hashes)
+	}
+	hashes, tree, err := translog.AppendLeafHashes(n, leaves, r)
 	if err != nil {
 		return err
+	}
+	for _, h := range hashes {
+		known[h.Index] = h.Hash
+	}
+	st.front = &logFrontier{size: tree.N, hashes: map[int64]tlog.Hash{}}
+	for _, idx := range translog.FrontierIndexes(tree.N) {
+		h, ok := known[idx]
+		if !ok {
+			st.front = nil
+			break
+		}
+		st.front.hashes[idx] = h
 	}
 	note, err := translog.SignCheckpoint(e.opt.Log, e.opt.Log.Name(), tree)
 	if err != nil {
@@ -434,6 +469,37 @@ func (e *Engine) appendLog(ctx context.Context, tx store.BatchTx, st *state, w *
 	}
 	w.Checkpoint = &store.Checkpoint{Size: tree.N, Root: tree.Hash, Note: note, CreatedAt: st.now}
 	return nil
+}
+
+// mapReader serves hashes from memory.
+type mapReader map[int64]tlog.Hash
+
+func (m mapReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, ok := m[idx]
+		if !ok {
+			return nil, fmt.Errorf("ledger: log hash %d not cached", idx)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// recordingReader remembers what it read.
+type recordingReader struct {
+	r    tlog.HashReader
+	seen map[int64]tlog.Hash
+}
+
+func (r recordingReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	hs, err := r.r.ReadHashes(indexes)
+	if err == nil {
+		for i, idx := range indexes {
+			r.seen[idx] = hs[i]
+		}
+	}
+	return hs, err
 }
 
 type txHashReader struct {

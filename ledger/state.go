@@ -18,6 +18,7 @@ type state struct {
 	now       time.Time
 	day, year int32 // the period of daily and yearly limits
 	limits    *limitTable
+	front     *logFrontier // the log's frontier after this batch, if it appended
 	accounts  map[int64]*ingot.Account
 	holds     map[string]*ingot.Hold
 
@@ -266,7 +267,7 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 				excess = credit.Balance + amount - limit
 			} else {
 				return nil, ingot.Errorf(ingot.CodeLimitExceeded, "%s: wallet %s would hold %s %s, above its %s of %s",
-				name, ingot.FormatWalletID(credit.ID), ingot.FormatAmount(credit.Balance+amount, cur), currency, name, ingot.FormatAmount(limit, cur))
+					name, ingot.FormatWalletID(credit.ID), ingot.FormatAmount(credit.Balance+amount, cur), currency, name, ingot.FormatAmount(limit, cur))
 			}
 		}
 	}
