@@ -35,6 +35,7 @@ type serveConfig struct {
 	origin    string
 	dataKey   string
 	sandbox   bool
+	zone      string
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -47,7 +48,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 			if err := fromEnv(cmd.Flags(), env, map[string]string{
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
-				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX",
+				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
 			}); err != nil {
 				return err
 			}
@@ -61,6 +62,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
 	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data key that seals holders' personal data, made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the key itself)")
+	f.StringVar(&cfg.zone, "zone", ledger.DefaultZone, "time zone of the days and years of daily and yearly limits (env INGOT_ZONE)")
 	f.BoolVar(&cfg.sandbox, "sandbox", false, "serve the built-in sandbox bank (deposit accounts in this database, /v1/sandbox/bank/...) as the bank connector: for tests and the quickstart, never in production (env INGOT_SANDBOX)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	return c
@@ -86,6 +88,10 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return fmt.Errorf("migrate: %w", err)
 	}
 
+	zone, err := time.LoadLocation(cfg.zone)
+	if err != nil {
+		return fmt.Errorf("--zone: %w", err)
+	}
 	signer, err := loadSigner(ctx, st, cfg, env)
 	if err != nil {
 		return err
@@ -93,7 +99,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Log: signer})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Log: signer, Zone: zone})
 	defer eng.Close()
 	keys, err := loadDataKey(cfg.db, cfg.dataKey, env)
 	if err != nil {
