@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TimesUTC", testTimesUTC},
 		{"TransparencyLog", testTransparencyLog},
 		{"KYC", testKYC},
+		{"Bank", testBank}, // bank.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,133 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// testBank: bank accounts and operations written by a batch, the
+// operation's idempotency record, claims, retries and the sandbox's
+// idempotent postings.
+func testBank(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	op := mustCreateOperator(t, s, "BANK")
+	w := newWallet(op.ID, "CNY")
+	if _, err := s.CreateAccount(ctx, w, nil); err != nil {
+		t.Fatal(err)
+	}
+	t0 := norm(now())
+	ba := store.BankAccount{ID: uuid.NewString(), Wallet: w.ID, OperatorID: op.ID, BankCode: "ICBC", AccountNumber: "v1:n",
+		HolderName: "v1:h", NumberHash: []byte{9, 9}, Currency: "CNY", CreatedAt: t0, UpdatedAt: t0}
+	wop := store.BankOperation{ID: uuid.NewString(), OperatorID: op.ID, Wallet: w.ID, BankAccount: ba.ID, Kind: store.BankWithdraw,
+		Amount: 500, Currency: "CNY", Status: store.BankPending, NextAttempt: t0, CreatedAt: t0, UpdatedAt: t0}
+	writeBank(t, s, store.BankWrite{NewBankAccounts: []store.BankAccount{ba}, NewBankOps: []store.BankOperation{wop}})
+	got, err := s.BankAccount(ctx, ba.ID)
+	if err != nil || got.AccountNumber != "v1:n" || got.Wallet != w.ID || got.Removed || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("BankAccount = %+v, %v", got, err)
+	}
+	if l, err := s.WalletBankAccounts(ctx, w.ID); err != nil || len(l) != 1 {
+		t.Fatalf("WalletBankAccounts = %d, %v", len(l), err)
+	}
+
+	// A top-up with an idempotency record; the same key again writes nothing.
+	idem := &store.IdemRecord{IdemKey: store.IdemKey{Scope: "k", Key: "t-1"}, Hash: []byte{1}, Status: 201, Body: []byte(`{}`), CreatedAt: t0}
+	top := wop
+	top.ID, top.Kind, top.Idem = uuid.NewString(), store.BankTopUp, idem.IdemKey
+	if rec, err := s.CreateBankOperation(ctx, top, idem); err != nil || rec != nil {
+		t.Fatalf("CreateBankOperation = %v, %v", rec, err)
+	}
+	again := top
+	again.ID = uuid.NewString()
+	if rec, err := s.CreateBankOperation(ctx, again, idem); err != nil || rec == nil {
+		t.Fatalf("CreateBankOperation again = %v, %v; want the record", rec, err)
+	}
+	if o, err := s.BankOperationByIdem(ctx, idem.IdemKey); err != nil || o.ID != top.ID {
+		t.Fatalf("BankOperationByIdem = %+v, %v", o, err)
+	}
+	if _, err := s.BankOperation(ctx, again.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the replayed operation was written: %v", err)
+	}
+
+	// Claims: both due operations once, then none until released.
+	later := t0.Add(time.Second)
+	ops, err := s.ClaimBankOperations(ctx, later, later.Add(time.Minute), 10)
+	if err != nil || len(ops) != 2 || ops[0].Attempts != 1 {
+		t.Fatalf("claim = %+v, %v", ops, err)
+	}
+	if ops, err := s.ClaimBankOperations(ctx, later, later.Add(time.Minute), 10); err != nil || len(ops) != 0 {
+		t.Fatalf("second claim = %d, %v", len(ops), err)
+	}
+	if err := s.RetryBankOperation(ctx, top.ID, "timeout", later); err != nil {
+		t.Fatal(err)
+	}
+	if ops, err := s.ClaimBankOperations(ctx, later, later.Add(time.Minute), 10); err != nil || len(ops) != 1 || ops[0].ID != top.ID || ops[0].LastError != "timeout" || ops[0].Attempts != 2 {
+		t.Fatalf("claim after retry = %+v, %v", ops, err)
+	}
+
+	// Settled in a batch: locked, updated, not claimable any more.
+	tx, err := s.BeginBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked, err := tx.LockBankOperations(ctx, []string{wop.ID})
+	_ = tx.Rollback(ctx)
+	if err != nil || len(locked) != 1 || locked[0].Status != store.BankPending {
+		t.Fatalf("LockBankOperations = %+v, %v", locked, err)
+	}
+	done := locked[0]
+	done.Status, done.UpdatedAt = store.BankCompleted, later
+	ba.Removed, ba.UpdatedAt = true, later
+	writeBank(t, s, store.BankWrite{UpdatedBankOps: []store.BankOperation{done}, RemovedBankAccounts: []store.BankAccount{ba}})
+	if o, _ := s.BankOperation(ctx, wop.ID); o.Status != store.BankCompleted {
+		t.Fatalf("status %s", o.Status)
+	}
+	if l, _ := s.WalletBankAccounts(ctx, w.ID); len(l) != 0 {
+		t.Fatalf("a removed account is listed")
+	}
+
+	// The sandbox: postings are idempotent by ref, never below zero.
+	h := []byte("hash-1")
+	if err := s.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", Balance: 1000, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", CreatedAt: t0}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second open: %v", err)
+	}
+	for i := range 2 {
+		_, replay, err := s.SandboxPost(ctx, h, "ref-1", -300, t0)
+		if err != nil || replay != (i == 1) {
+			t.Fatalf("post %d: replay %v, %v", i, replay, err)
+		}
+	}
+	if _, _, err := s.SandboxPost(ctx, h, "ref-2", -701, t0); !errors.Is(err, store.ErrBankInsufficient) {
+		t.Fatalf("overdraft: %v", err)
+	}
+	if _, _, err := s.SandboxPost(ctx, []byte("nope"), "ref-3", 1, t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown account: %v", err)
+	}
+	if a, err := s.SandboxAccount(ctx, h); err != nil || a.Balance != 700 {
+		t.Fatalf("sandbox balance %d, %v; want 700", a.Balance, err)
+	}
+}
+
+func writeBank(t *testing.T, s store.Store, bw store.BankWrite) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.BeginBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := tx.WriteBank(ctx, &bw); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
