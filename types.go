@@ -97,6 +97,7 @@ type Account struct {
 	ReverseWaterfall bool   // pull a shortfall from the linked bank account
 	SweepAccount     string // the linked bank account that receives the waterfall; "" none
 	ParentID         int64  // a sub-wallet's parent wallet; 0 for a main wallet
+	Label            string // a sub-wallet's label ("pocket money"), sealed at rest like the holder
 	Outflow          Outflow
 }
 
@@ -115,6 +116,7 @@ const (
 	KindCapture  TransferKind = "capture"    // held funds of a wallet -> wallet or reserve
 	KindSweep    TransferKind = "sweep"      // a waterfall's excess: wallet -> reserve, on to the bank
 	KindRefund   TransferKind = "refund"     // a withdrawal or sweep the bank refused: reserve -> wallet
+	KindAllocate TransferKind = "allocation" // between a wallet and its own sub-wallet: not outflow
 )
 
 // Transfer is an immutable movement of Amount from Debit to Credit.

@@ -25,7 +25,7 @@ type Transfer struct {
 	To        string    `json:"to" doc:"Payee: wallet id, reserve:<operator_id> or issuance."`
 	Amount    string    `json:"amount" example:"12.30"`
 	Currency  string    `json:"currency" example:"CNY"`
-	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund"`
+	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation"`
 	Memo      string    `json:"memo"`
 	HoldID    string    `json:"hold_id,omitempty" doc:"The captured hold, for captures."`
 	CreatedAt time.Time `json:"created_at"`
@@ -56,6 +56,7 @@ type Wallet struct {
 	Remaining        *Remaining `json:"remaining,omitempty" doc:"What is left of the daily and yearly outflow limits; null means no limit."`
 	ReverseWaterfall bool       `json:"reverse_waterfall" doc:"A payment larger than the balance pulls the shortfall from the linked bank account."`
 	Parent           string     `json:"parent,omitempty" doc:"A sub-wallet's parent wallet."`
+	Label            string     `json:"label,omitempty" doc:"A sub-wallet's label (\"pocket money\")."`
 }
 
 // Limits are a wallet's effective limits, decimal strings in its currency;
@@ -192,10 +193,12 @@ func amt(v int64, cur string) string { return ingot.FormatAmount(v, curOf(cur)) 
 func (s *server) walletOut(acc *ingot.Account, l *ledger.WalletLimits) Wallet {
 	a := *acc
 	h := Holder{Name: "****", Phone: "****"}
+	label := ""
 	if err := s.svc.Reveal(&a); err != nil {
 		s.log.Error("holder data does not open", "wallet", ingot.FormatWalletID(a.ID), "err", err)
 	} else {
 		h = Holder{Kind: string(a.Holder.Kind), Name: pii.MaskName(a.Holder.Name), Phone: pii.MaskPhone(a.Holder.Phone)}
+		label = a.Label
 		if a.Holder.IDNumber != "" {
 			h.IDNumber = pii.MaskID(a.Holder.IDNumber)
 		}
@@ -210,7 +213,7 @@ func (s *server) walletOut(acc *ingot.Account, l *ledger.WalletLimits) Wallet {
 		w.Tier = int(ingot.Tier4)
 	}
 	if a.ParentID != 0 {
-		w.Parent = ingot.FormatWalletID(a.ParentID)
+		w.Parent, w.Label = ingot.FormatWalletID(a.ParentID), label
 	}
 	if l != nil {
 		// limit is an amount, or null for "no limit" (0 limits, -1 remaining).

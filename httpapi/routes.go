@@ -57,7 +57,8 @@ func (s *server) routes() {
 	// verifier key and consistency proofs; auditors have nothing else.
 	s.logRoutes()
 	s.kycRoutes()
-	s.bankRoutes() // bank.go
+	s.bankRoutes()      // bank.go
+	s.subWalletRoutes() // subwallet.go
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

@@ -268,6 +268,10 @@ func (s *state) linkBank(c *Command) (*Result, error) {
 	if w.Status == ingot.StatusClosed {
 		return nil, ingot.Errorf(ingot.CodeWalletClosed, "wallet %s is closed", ingot.FormatWalletID(w.ID))
 	}
+	if w.ParentID != 0 {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "wallet %s is a sub-wallet: it is funded by its parent %s and links no bank account of its own",
+			ingot.FormatWalletID(w.ID), ingot.FormatWalletID(w.ParentID))
+	}
 	ba := *c.Bank.Account
 	linked := s.bk().accounts[w.ID]
 	for _, o := range linked {

@@ -33,6 +33,7 @@ const (
 	OpClose
 	OpUpgrade  // change a wallet's tier (up with evidence, down when the balance fits)
 	OpSettings // the holder's holding limit and reverse waterfall
+	OpOpenSub  // open a sub-wallet of Wallet (subwallet.go)
 )
 
 // Item is one transfer of a batch command.
@@ -59,7 +60,10 @@ type Command struct {
 	Items  []Item // OpBatch
 	Atomic bool   // OpBatch: all or none
 
-	Wallet    int64     // OpHold, OpFreeze, OpUnfreeze, OpClose
+	Wallet int64 // OpHold, OpFreeze, OpUnfreeze, OpClose, OpOpenSub (the parent)
+	// Parent is Wallet's parent when Wallet is a sub-wallet (close,
+	// upgrade): locked with the batch's accounts.
+	Parent    int64
 	ExpiresAt time.Time // OpHold
 	HoldID    string    // OpCapture, OpVoid (Credit is the capture's payee)
 	HoldIDs   []string  // OpExpire
@@ -73,6 +77,12 @@ type Command struct {
 	// removes it.
 	HoldingLimit     *int64
 	ReverseWaterfall *bool
+
+	// OpOpenSub: the sub-wallet to open (holder sealed for its id) and its
+	// own single and daily limits (0: the tier's); HoldingLimit is its
+	// holding limit.
+	NewAccount *ingot.Account
+	SubLimits  ingot.Limits
 
 	Bank *BankCommand // bank.go: bank accounts and operations
 

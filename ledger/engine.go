@@ -294,6 +294,7 @@ func (e *Engine) tryBatch(batch []*request) error {
 		add(c.Debit)
 		add(c.Credit)
 		add(c.Wallet)
+		add(c.Parent)
 		for _, it := range c.Items {
 			add(it.From)
 			add(it.To)
@@ -307,16 +308,20 @@ func (e *Engine) tryBatch(batch []*request) error {
 		if err != nil {
 			return err
 		}
-		ops := map[string]struct{}{"": {}}
 		for i := range as {
 			a := as[i]
 			st.accounts[a.ID] = &a
-			if a.Kind == ingot.AccountWallet {
-				ops[a.OperatorID] = struct{}{}
-			}
 		}
-		// The limit rules of the batch's operators, as committed.
-		rules, err := tx.LimitRules(ctx, sortedStrings(ops))
+		if err := e.loadFamilies(ctx, tx, batch, st); err != nil { // subwallet.go
+			return err
+		}
+		locked := make([]*ingot.Account, 0, len(st.accounts))
+		for _, a := range st.accounts {
+			locked = append(locked, a)
+		}
+		// The limit rules of the batch's operators and sub-wallets, as
+		// committed.
+		rules, err := tx.LimitRules(ctx, ruleOwners(locked))
 		if err != nil {
 			return err
 		}

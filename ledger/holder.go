@@ -50,7 +50,7 @@ func (s *Service) Reveal(a *ingot.Account) error {
 	for _, f := range []struct {
 		column string
 		v      *string
-	}{{"holder_name", &a.Holder.Name}, {"holder_phone", &a.Holder.Phone}, {"holder_id_number", &a.Holder.IDNumber}} {
+	}{{"holder_name", &a.Holder.Name}, {"holder_phone", &a.Holder.Phone}, {"holder_id_number", &a.Holder.IDNumber}, {"label", &a.Label}} {
 		if !strings.HasPrefix(*f.v, sealedPrefix) {
 			continue
 		}

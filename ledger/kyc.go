@@ -32,7 +32,7 @@ func (s *Service) Upgrade(ctx context.Context, a Actor, walletID string, r Upgra
 	if !t.Valid() {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "tier must be 1, 2, 3 or 4")
 	}
-	c := &Command{Op: OpUpgrade, Actor: a, Wallet: w.ID, Tier: t,
+	c := &Command{Op: OpUpgrade, Actor: a, Wallet: w.ID, Parent: w.ParentID, Tier: t,
 		Evidence: ingot.Evidence{IDVerified: r.IDVerified, InPerson: r.InPerson}, Idem: idem}
 	if id := strings.TrimSpace(r.IDNumber); id != "" {
 		if len(id) > 64 {

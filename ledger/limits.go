@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
@@ -16,6 +17,31 @@ import (
 // as committed.
 type limitTable struct {
 	rules map[ruleKey]ingot.Limits
+	// wallets are a sub-wallet's own limits (rules keyed WalletRuleKey),
+	// whatever their tier: they only ever tighten the tier's.
+	wallets map[string]ingot.Limits
+}
+
+// WalletRuleKey is the OperatorID of the limit rule that holds a
+// sub-wallet's own limits: "wallet:" and its 16-digit id.
+func WalletRuleKey(id int64) string { return walletRulePrefix + ingot.FormatWalletID(id) }
+
+const walletRulePrefix = "wallet:"
+
+// ruleOwners are the rule keys that bear on wallets: the central bank's
+// (""), their operators' and, for sub-wallets, their own.
+func ruleOwners(ws []*ingot.Account) []string {
+	owners := map[string]struct{}{"": {}}
+	for _, a := range ws {
+		if a.Kind != ingot.AccountWallet {
+			continue
+		}
+		owners[a.OperatorID] = struct{}{}
+		if a.ParentID != 0 {
+			owners[WalletRuleKey(a.ID)] = struct{}{}
+		}
+	}
+	return sortedStrings(owners)
 }
 
 type ruleKey struct {
@@ -25,8 +51,12 @@ type ruleKey struct {
 }
 
 func newLimitTable(rules []store.LimitRule) *limitTable {
-	lt := &limitTable{rules: make(map[ruleKey]ingot.Limits, len(rules))}
+	lt := &limitTable{rules: make(map[ruleKey]ingot.Limits, len(rules)), wallets: map[string]ingot.Limits{}}
 	for _, r := range rules {
+		if strings.HasPrefix(r.OperatorID, walletRulePrefix) {
+			lt.wallets[r.OperatorID] = r.Limits
+			continue
+		}
 		lt.rules[ruleKey{r.OperatorID, r.Currency, r.WalletKind, r.Tier}] = r.Limits
 	}
 	return lt
@@ -59,7 +89,8 @@ func (lt *limitTable) tierLimits(operatorID string, kind ingot.WalletKind, t ing
 }
 
 // For is a wallet's effective limits. A merchant with a linked bank account
-// has no balance cap: its excess is swept to the bank.
+// has no balance cap: its excess is swept to the bank. A sub-wallet's own
+// limits tighten its tier's.
 func (lt *limitTable) For(a *ingot.Account) ingot.Limits {
 	cur, err := ingot.LookupCurrency(a.Currency)
 	if err != nil {
@@ -72,6 +103,11 @@ func (lt *limitTable) For(a *ingot.Account) ingot.Limits {
 	l := lt.tierLimits(a.OperatorID, kind, walletTier(a), cur)
 	if kind == ingot.WalletMerchant && a.Evidence.BankLinked {
 		l.Balance = 0
+	}
+	if a.ParentID != 0 {
+		if own, ok := lt.wallets[WalletRuleKey(a.ID)]; ok {
+			l = own.Min(l)
+		}
 	}
 	return l
 }
@@ -116,11 +152,11 @@ func (s *Service) zone() *time.Location {
 
 // Limits are the effective limits of wallets, as the rules stand now.
 func (s *Service) Limits(ctx context.Context, ws []ingot.Account) ([]WalletLimits, error) {
-	ops := map[string]struct{}{"": {}}
+	ps := make([]*ingot.Account, len(ws))
 	for i := range ws {
-		ops[ws[i].OperatorID] = struct{}{}
+		ps[i] = &ws[i]
 	}
-	rules, err := s.st.LimitRules(ctx, sortedStrings(ops))
+	rules, err := s.st.LimitRules(ctx, ruleOwners(ps))
 	if err != nil {
 		return nil, unavailable(err)
 	}

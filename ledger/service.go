@@ -429,7 +429,7 @@ func (s *Service) SetWalletStatus(ctx context.Context, a Actor, id string, op Op
 	if err != nil {
 		return nil, err
 	}
-	return s.eng.Do(ctx, &Command{Op: op, Actor: a, Wallet: w.ID, Idem: idem})
+	return s.eng.Do(ctx, &Command{Op: op, Actor: a, Wallet: w.ID, Parent: w.ParentID, Idem: idem})
 }
 
 // Fund tops up a wallet from the operator's reserve (withdraw false) or

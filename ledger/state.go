@@ -28,6 +28,14 @@ type state struct {
 	touched   map[int64]struct{}
 	touchedH  map[string]struct{}
 	bank      *bankState // bank.go
+
+	// Sub-wallets (subwallet.go): the sub-wallets of the parents the batch
+	// opens sub-wallets of or closes, and their status as read; the
+	// accounts opened and the limit rules set in the batch.
+	subs        map[int64][]int64
+	subStatus   map[int64]ingot.Status
+	newAccounts []int64
+	newRules    []store.LimitRule
 }
 
 type undoEntry struct {
@@ -101,6 +109,10 @@ func (s *state) write() *store.BatchWrite {
 	for _, id := range ids {
 		w.Accounts = append(w.Accounts, *s.accounts[id])
 	}
+	for _, id := range s.newAccounts {
+		w.NewAccounts = append(w.NewAccounts, *s.accounts[id])
+	}
+	w.LimitRules = append(w.LimitRules, s.newRules...)
 	created := map[string]bool{}
 	for _, id := range s.newHolds {
 		created[id] = true
@@ -220,6 +232,8 @@ func (s *state) apply(c *Command) (*Result, error) {
 		return s.upgrade(c)
 	case OpSettings:
 		return s.settings(c)
+	case OpOpenSub:
+		return s.openSub(c) // subwallet.go
 	case OpLinkBank, OpUnlinkBank, OpBankWithdraw, OpBankSettle:
 		return s.applyBank(c) // bank.go
 	}
@@ -263,7 +277,7 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	var excess int64 // the waterfall: swept on to the bank below (bank.go)
 	if credit.Kind == ingot.AccountWallet && kind != ingot.KindRefund {
 		if limit, name := s.limits.balanceCap(credit); limit > 0 && credit.Balance+amount > limit {
-			if s.canSweep(credit) {
+			if kind != ingot.KindAllocate && s.canSweep(credit) {
 				excess = credit.Balance + amount - limit
 			} else {
 				return nil, ingot.Errorf(ingot.CodeLimitExceeded, "%s: wallet %s would hold %s %s, above its %s of %s",
@@ -318,7 +332,11 @@ func (s *state) pay(a Actor, it Item) (*ingot.Transfer, *ingot.Error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.move(ingot.KindPayment, from, to, it.Amount, it.Currency, it.Memo, "")
+	kind := ingot.KindPayment
+	if isAllocation(from, to) {
+		kind = ingot.KindAllocate // subwallet.go: not outflow
+	}
+	return s.move(kind, from, to, it.Amount, it.Currency, it.Memo, "")
 }
 
 func (s *state) batch(c *Command) *Result {
@@ -449,12 +467,20 @@ func (s *state) setStatus(c *Command) (*Result, error) {
 		return nil, ingot.Errorf(ingot.CodeWalletClosed, "wallet %s is closed", ingot.FormatWalletID(w.ID))
 	}
 	next := w.Status
+	var moved *ingot.Transfer // a sub-wallet's balance, back to its parent
 	switch c.Op {
 	case OpFreeze:
 		next = ingot.StatusFrozen
 	case OpUnfreeze:
 		next = ingot.StatusActive
 	case OpClose:
+		if w.Kind == ingot.AccountWallet {
+			t, err := s.closeFamily(w) // subwallet.go
+			if err != nil {
+				return nil, err
+			}
+			moved = t
+		}
 		if w.Balance != 0 || w.Held != 0 {
 			cur, _ := ingot.LookupCurrency(w.Currency)
 			return nil, ingot.Errorf(ingot.CodeWalletNotEmpty, "wallet %s holds %s %s (%s on hold); withdraw or pay it out first", ingot.FormatWalletID(w.ID), ingot.FormatAmount(w.Balance, cur), w.Currency, ingot.FormatAmount(w.Held, cur))
@@ -466,7 +492,7 @@ func (s *state) setStatus(c *Command) (*Result, error) {
 		w.Status = next
 	}
 	ac := *w
-	return &Result{Account: &ac}, nil
+	return &Result{Account: &ac, Transfer: moved}, nil
 }
 
 func sortedInts(m map[int64]struct{}) []int64 {
@@ -500,6 +526,16 @@ func (s *state) upgrade(c *Command) (*Result, error) {
 	}
 	if !c.Tier.Valid() {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "tier must be 1, 2, 3 or 4")
+	}
+	if w.ParentID != 0 {
+		p := s.accounts[w.ParentID]
+		if p == nil {
+			return nil, ingot.Errorf(ingot.CodeInternal, "the parent of %s is not locked", ingot.FormatWalletID(w.ID))
+		}
+		if c.Tier < walletTier(p) {
+			return nil, ingot.Errorf(ingot.CodeTierRequirements, "tier %d needs a parent wallet of tier %d or better: sub-wallet %s is at most its parent's tier %d",
+				c.Tier, c.Tier, ingot.FormatWalletID(w.ID), walletTier(p))
+		}
 	}
 	ev := w.Evidence
 	ev.IDVerified = ev.IDVerified || c.Evidence.IDVerified

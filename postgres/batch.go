@@ -76,6 +76,20 @@ func (b *batchTx) LockAccounts(ctx context.Context, ids []int64) ([]ingot.Accoun
 	return as, nil
 }
 
+// SubWallets lists the wallets whose parent is among parents, by id (not
+// locked: their parents are).
+func (b *batchTx) SubWallets(ctx context.Context, parents []int64) ([]ingot.Account, error) {
+	if len(parents) == 0 {
+		return nil, nil
+	}
+	as, err := collectAccounts(b.tx.Query(ctx, `SELECT `+accountCols+` FROM accounts
+		WHERE parent_id = ANY($1) AND parent_id <> 0 ORDER BY id`, parents))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: sub-wallets: %w", err)
+	}
+	return as, nil
+}
+
 // LockHolds locks and returns the holds among ids, in id order.
 func (b *batchTx) LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error) {
 	if len(ids) == 0 {
@@ -115,6 +129,14 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 			SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::bytea[], $6::timestamptz[])
 			ON CONFLICT DO NOTHING`, scopes, keys, hashes, statuses, bodies, times)
 		checks = append(checks, check{"idempotency", n, store.ErrIdempotencyRace})
+	}
+	for i := range w.NewAccounts {
+		batch.Queue(`INSERT INTO accounts (`+accountCols+`) VALUES (`+accountValuesSQL+`)`, accountValues(&w.NewAccounts[i])...)
+		checks = append(checks, check{what: "new account", want: 1})
+	}
+	for _, r := range w.LimitRules {
+		batch.Queue(upsertLimitRuleSQL, limitRuleArgs(r)...)
+		checks = append(checks, check{what: "limit rule", want: 1})
 	}
 	if n := len(w.Accounts); n > 0 {
 		ids, bals, helds := make([]int64, n), make([]int64, n), make([]int64, n)

@@ -326,7 +326,7 @@ var accountColumns = []string{"id", "kind", "operator_id", "currency", "status",
 	"holder_name", "holder_phone", "created_at",
 	"tier", "phone_verified", "id_verified", "bank_linked", "in_person", "holding_limit", "reverse_waterfall",
 	"sweep_account", "parent_id", "out_day", "out_day_total", "out_year", "out_year_total",
-	"holder_kind", "holder_id_number", "holder_phone_hash"}
+	"holder_kind", "holder_id_number", "holder_phone_hash", "label"}
 
 var accountCols = strings.Join(accountColumns, ", ")
 
@@ -350,7 +350,7 @@ func accountValues(a *ingot.Account) []any {
 		int32(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
 		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
 		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
-		string(a.Holder.Kind), a.Holder.IDNumber, ph}
+		string(a.Holder.Kind), a.Holder.IDNumber, ph, a.Label}
 }
 
 func scanAccount(row pgx.Row) (ingot.Account, error) {
@@ -362,7 +362,7 @@ func scanAccount(row pgx.Row) (ingot.Account, error) {
 		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
 		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
 		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
-		&hkind, &a.Holder.IDNumber, &a.Holder.PhoneHash)
+		&hkind, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label)
 	a.Tier, a.Holder.Kind = ingot.Tier(tier), ingot.HolderKind(hkind)
 	if len(a.Holder.PhoneHash) == 0 {
 		a.Holder.PhoneHash = nil
@@ -736,13 +736,18 @@ func (s *Store) SubWallets(ctx context.Context, parent int64) ([]ingot.Account, 
 	return as, nil
 }
 
+const upsertLimitRuleSQL = `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
+		single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`
+
+func limitRuleArgs(r store.LimitRule) []any {
+	return []any{r.OperatorID, r.Currency, string(r.WalletKind), int32(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, r.UpdatedAt}
+}
+
 // SetLimitRule stores a limit rule, replacing the one with its key.
 func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
-			single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`,
-		r.OperatorID, r.Currency, string(r.WalletKind), int32(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, r.UpdatedAt)
+	_, err := s.pool.Exec(ctx, upsertLimitRuleSQL, limitRuleArgs(r)...)
 	if err != nil {
 		return fmt.Errorf("postgres: set limit rule: %w", err)
 	}

@@ -377,10 +377,10 @@ func (s *Store) Operators(ctx context.Context, after string, limit int) ([]ingot
 
 const accountCols = `id, kind, operator_id, currency, status, balance, held, wallet_kind, holder_name, holder_phone, created_at,
 	tier, phone_verified, id_verified, bank_linked, in_person, holding_limit, reverse_waterfall, sweep_account, parent_id,
-	out_day, out_day_total, out_year, out_year_total, holder_kind, holder_id_number, holder_phone_hash`
+	out_day, out_day_total, out_year, out_year_total, holder_kind, holder_id_number, holder_phone_hash, label`
 
 // accountParams is the number of accountCols.
-const accountParams = 27
+const accountParams = 28
 
 func scanAccount(sc scanner) (ingot.Account, error) {
 	var a ingot.Account
@@ -392,7 +392,7 @@ func scanAccount(sc scanner) (ingot.Account, error) {
 		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
 		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
 		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
-		&hk, &a.Holder.IDNumber, &a.Holder.PhoneHash); err != nil {
+		&hk, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label); err != nil {
 		return ingot.Account{}, err
 	}
 	a.Tier = ingot.Tier(tier)
@@ -434,7 +434,7 @@ func accountArgs(a *ingot.Account) []any {
 		int(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
 		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
 		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
-		string(a.Holder.Kind), a.Holder.IDNumber, ph}
+		string(a.Holder.Kind), a.Holder.IDNumber, ph, a.Label}
 }
 
 // CreateAccount stores a new account, with idem as for CreateOperator. A
@@ -802,6 +802,27 @@ func (b *batchTx) LockAccounts(ctx context.Context, ids []int64) ([]ingot.Accoun
 	return out, nil
 }
 
+// SubWallets lists the wallets whose parent is among parents, by id.
+func (b *batchTx) SubWallets(ctx context.Context, parents []int64) ([]ingot.Account, error) {
+	if len(parents) == 0 {
+		return nil, nil
+	}
+	arg, err := jsonArray(parents)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
+	}
+	rows, err := b.tx.QueryContext(ctx,
+		`SELECT `+accountCols+` FROM accounts WHERE parent_id IN (SELECT value FROM json_each(?)) AND parent_id <> 0 ORDER BY id`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
+	}
+	out, err := scanAccounts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
+	}
+	return out, nil
+}
+
 // LockHolds returns the holds among ids, by id.
 func (b *batchTx) LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error) {
 	if len(ids) == 0 {
@@ -850,6 +871,16 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 			} else if n == 0 {
 				return store.ErrIdempotencyRace
 			}
+		}
+	}
+	for i := range w.NewAccounts {
+		if _, err := b.tx.ExecContext(ctx, insertAccountSQL, accountArgs(&w.NewAccounts[i])...); err != nil {
+			return fmt.Errorf("sqlite: write new account %d: %w", w.NewAccounts[i].ID, err)
+		}
+	}
+	for _, r := range w.LimitRules {
+		if _, err := b.tx.ExecContext(ctx, upsertLimitRuleSQL, limitRuleArgs(r)...); err != nil {
+			return fmt.Errorf("sqlite: write limit rule: %w", err)
 		}
 	}
 	if len(w.Accounts) > 0 {
@@ -1181,13 +1212,18 @@ func (s *Store) SubWallets(ctx context.Context, parent int64) ([]ingot.Account, 
 	return out, nil
 }
 
+const upsertLimitRuleSQL = `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
+		single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`
+
+func limitRuleArgs(r store.LimitRule) []any {
+	return []any{r.OperatorID, r.Currency, string(r.WalletKind), int(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, micros(r.UpdatedAt)}
+}
+
 // SetLimitRule stores a limit rule, replacing the one with its key.
 func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
-			single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`,
-		r.OperatorID, r.Currency, string(r.WalletKind), int(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, micros(r.UpdatedAt))
+	_, err := s.w.ExecContext(ctx, upsertLimitRuleSQL, limitRuleArgs(r)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: set limit rule: %w", err)
 	}

@@ -198,6 +198,11 @@ type BatchTx interface {
 	LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error)
 	// LimitRules is Store.LimitRules inside the transaction.
 	LimitRules(ctx context.Context, operatorIDs []string) ([]LimitRule, error)
+	// SubWallets lists the wallets whose parent is among parents, by id,
+	// inside the transaction and without locking them: a sub-wallet is
+	// opened and closed only by batches that lock its parent, so with the
+	// parent locked the list is current.
+	SubWallets(ctx context.Context, parents []int64) ([]ingot.Account, error)
 	// LogHead locks the transparency log's head until the end of the
 	// transaction and returns the log's size (0 when empty). Batches take it
 	// after their accounts, so the log's order is the commit order.
@@ -215,6 +220,11 @@ type BatchTx interface {
 
 // BatchWrite is everything one batch changes.
 type BatchWrite struct {
+	// NewAccounts are inserted (sub-wallets opened in the batch), before
+	// Accounts are updated.
+	NewAccounts []ingot.Account
+	// LimitRules are stored, each replacing the one with its key.
+	LimitRules []LimitRule
 	// Accounts that changed: their mutable fields are written (Balance,
 	// Held, Status, Tier, Evidence, HoldingLimit, ReverseWaterfall,
 	// SweepAccount, Outflow and Holder.IDNumber); the others are ignored.

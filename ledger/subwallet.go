@@ -1,0 +1,264 @@
+package ledger
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// Sub-wallets (e-CNY's design): a wallet may open sub-wallets with their
+// own, lower limits. A sub-wallet has its parent's operator, currency,
+// holder (re-sealed for its own id), tier and evidence; it is personal and
+// has no sub-wallets of its own. Money moves between a parent and its own
+// sub-wallet as "allocation" transfers, which are not outflow; closing a
+// sub-wallet moves its balance back to the parent in the same command.
+//
+// Every rule about a family is checked in the engine's batch with the
+// parent locked: a sub-wallet is opened (OpOpenSub) and closed only by
+// batches that lock its parent, so the list of sub-wallets read after the
+// parent's lock is current.
+
+// MaxSubWallets is the most open sub-wallets a wallet may have.
+const MaxSubWallets = 10
+
+// SubWalletRequest opens a sub-wallet: a label and the sub-wallet's own
+// limits, decimal amounts; "" leaves a limit to the tier.
+type SubWalletRequest struct {
+	Name         string
+	HoldingLimit string
+	SingleLimit  string
+	DailyLimit   string
+}
+
+// OpenSubWallet opens a sub-wallet of one of the operator's wallets.
+func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r SubWalletRequest, idem *Idem) (*Result, error) {
+	p, err := s.ownWallet(ctx, a, parentID)
+	if err != nil {
+		return nil, err
+	}
+	if p.ParentID != 0 {
+		return nil, errNoGrandchildren(p.ID)
+	}
+	cur := ingot.MustCurrency(p.Currency)
+	var holding int64
+	var own ingot.Limits
+	for _, f := range []struct {
+		name, in string
+		out      *int64
+	}{{"holding_limit", r.HoldingLimit, &holding}, {"single_limit", r.SingleLimit, &own.Single}, {"daily_limit", r.DailyLimit, &own.Daily}} {
+		if f.in == "" {
+			continue
+		}
+		v, err := ingot.ParseAmount(f.in, cur)
+		if err != nil {
+			return nil, ingot.Errorf(ingot.CodeInvalidAmount, "%s: %s", f.name, err.(*ingot.Error).Detail)
+		}
+		*f.out = v
+	}
+	name := strings.TrimSpace(r.Name)
+	if name != "" {
+		if err := checkName("name", name, 100); err != nil {
+			return nil, err
+		}
+	}
+	// The holder is the parent's, sealed again for the sub-wallet's id.
+	if err := s.Reveal(&p); err != nil {
+		return nil, err
+	}
+	child := ingot.Account{
+		ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: p.OperatorID, Currency: p.Currency,
+		Status: ingot.StatusActive, WalletKind: ingot.WalletPersonal, ParentID: p.ID,
+		Holder:    ingot.Holder{Kind: p.Holder.Kind, Name: p.Holder.Name, Phone: p.Holder.Phone, IDNumber: p.Holder.IDNumber},
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+	}
+	if err := s.sealHolder(&child); err != nil {
+		return nil, err
+	}
+	if name != "" {
+		if child.Label, err = s.sealPII("label", child.ID, name); err != nil {
+			return nil, err
+		}
+	}
+	return s.eng.Do(ctx, &Command{Op: OpOpenSub, Actor: a, Wallet: p.ID, NewAccount: &child,
+		SubLimits: own, HoldingLimit: &holding, Idem: idem})
+}
+
+// SubWallets lists the sub-wallets of one of the operator's wallets, by id
+// (closed ones too).
+func (s *Service) SubWallets(ctx context.Context, a Actor, parentID string) ([]ingot.Account, error) {
+	p, err := s.ownWallet(ctx, a, parentID)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := s.st.SubWallets(ctx, p.ID)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return ws, nil
+}
+
+func errNoGrandchildren(id int64) *ingot.Error {
+	return ingot.Errorf(ingot.CodeInvalidRequest, "wallet %s is a sub-wallet; a sub-wallet cannot have sub-wallets", ingot.FormatWalletID(id))
+}
+
+// loadFamilies reads, after the batch's accounts are locked, the
+// sub-wallets of the wallets the batch opens a sub-wallet of or closes.
+func (e *Engine) loadFamilies(ctx context.Context, tx store.BatchTx, batch []*request, st *state) error {
+	parents := map[int64]struct{}{}
+	for _, r := range batch {
+		c := r.cmd
+		if c.Op != OpOpenSub && c.Op != OpClose {
+			continue
+		}
+		if a := st.accounts[c.Wallet]; a != nil && a.Kind == ingot.AccountWallet && a.ParentID == 0 {
+			parents[a.ID] = struct{}{}
+		}
+	}
+	if len(parents) == 0 {
+		return nil
+	}
+	subs, err := tx.SubWallets(ctx, sortedInts(parents))
+	if err != nil {
+		return err
+	}
+	st.subs = make(map[int64][]int64, len(parents))
+	st.subStatus = make(map[int64]ingot.Status, len(subs))
+	for id := range parents {
+		st.subs[id] = nil
+	}
+	for _, a := range subs {
+		st.subs[a.ParentID] = append(st.subs[a.ParentID], a.ID)
+		st.subStatus[a.ID] = a.Status
+	}
+	return nil
+}
+
+// openSubs lists a parent's sub-wallets that are not closed, as they stand
+// in the batch.
+func (s *state) openSubs(parent int64) ([]int64, bool) {
+	ids, ok := s.subs[parent]
+	if !ok {
+		return nil, false
+	}
+	var open []int64
+	for _, id := range ids {
+		status := s.subStatus[id]
+		if a := s.accounts[id]; a != nil {
+			status = a.Status
+		}
+		if status != ingot.StatusClosed {
+			open = append(open, id)
+		}
+	}
+	return open, true
+}
+
+func walletList(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = ingot.FormatWalletID(id)
+	}
+	return joinAnd(parts)
+}
+
+// openSub opens a sub-wallet of c.Wallet: c.NewAccount, prepared by the
+// service, takes the locked parent's tier and evidence here.
+func (s *state) openSub(c *Command) (*Result, error) {
+	p, err := s.ownWallet(c.Wallet, c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if p.ParentID != 0 {
+		return nil, errNoGrandchildren(p.ID)
+	}
+	if err := canSend(p); err != nil {
+		return nil, err
+	}
+	open, ok := s.openSubs(p.ID)
+	if !ok || c.NewAccount == nil {
+		return nil, ingot.Errorf(ingot.CodeInternal, "sub-wallets of %s not loaded", ingot.FormatWalletID(p.ID))
+	}
+	if len(open) >= MaxSubWallets {
+		return nil, ingot.Errorf(ingot.CodeLimitExceeded, "sub-wallets: wallet %s has %d open sub-wallets, the most a wallet may have", ingot.FormatWalletID(p.ID), len(open))
+	}
+	child := *c.NewAccount
+	if child.ParentID != p.ID || child.OperatorID != p.OperatorID || child.Currency != p.Currency || s.accounts[child.ID] != nil {
+		return nil, ingot.Errorf(ingot.CodeInternal, "a sub-wallet that does not match its parent")
+	}
+	child.Kind, child.WalletKind, child.Status = ingot.AccountWallet, ingot.WalletPersonal, ingot.StatusActive
+	child.Balance, child.Held, child.Outflow = 0, 0, ingot.Outflow{}
+	child.Tier, child.Evidence = walletTier(p), p.Evidence
+	child.SweepAccount, child.ReverseWaterfall = "", false
+	// The sub-wallet's own limits must be within its tier's.
+	cur, _ := ingot.LookupCurrency(child.Currency)
+	tier := s.limits.tierLimits(child.OperatorID, ingot.WalletPersonal, child.Tier, cur)
+	if c.HoldingLimit != nil {
+		child.HoldingLimit = *c.HoldingLimit
+	}
+	for _, f := range []struct {
+		name     string
+		v, limit int64
+	}{{"holding limit", child.HoldingLimit, tier.Balance}, {"single payment limit", c.SubLimits.Single, tier.Single}, {"daily limit", c.SubLimits.Daily, tier.Daily}} {
+		if f.v > 0 && f.limit > 0 && f.v > f.limit {
+			return nil, ingot.Errorf(ingot.CodeLimitExceeded, "%s: a sub-wallet's %s of %s is above tier %d's limit of %s",
+				f.name, f.name, ingot.FormatAmount(f.v, cur), child.Tier, ingot.FormatAmount(f.limit, cur))
+		}
+	}
+	s.accounts[child.ID] = &child
+	s.subs[p.ID] = append(s.subs[p.ID], child.ID)
+	s.newAccounts = append(s.newAccounts, child.ID)
+	s.journal = append(s.journal, undoEntry{fn: func() {
+		delete(s.accounts, child.ID)
+		s.subs[p.ID] = s.subs[p.ID][:len(s.subs[p.ID])-1]
+		s.newAccounts = s.newAccounts[:len(s.newAccounts)-1]
+	}})
+	if own := (ingot.Limits{Single: c.SubLimits.Single, Daily: c.SubLimits.Daily}); own != (ingot.Limits{}) {
+		key := WalletRuleKey(child.ID)
+		s.newRules = append(s.newRules, store.LimitRule{OperatorID: key, Currency: child.Currency,
+			WalletKind: ingot.WalletPersonal, Tier: child.Tier, Limits: own, UpdatedAt: s.now})
+		s.limits.wallets[key] = own
+		s.journal = append(s.journal, undoEntry{fn: func() {
+			delete(s.limits.wallets, key)
+			s.newRules = s.newRules[:len(s.newRules)-1]
+		}})
+	}
+	ac := child
+	return &Result{Account: &ac}, nil
+}
+
+// closeFamily checks the family rules of a close: a parent with open
+// sub-wallets stays open; a sub-wallet's balance goes back to its parent
+// (an allocation) before it closes. It returns the allocation, if any.
+func (s *state) closeFamily(w *ingot.Account) (*ingot.Transfer, *ingot.Error) {
+	if w.ParentID == 0 {
+		open, ok := s.openSubs(w.ID)
+		if !ok {
+			return nil, ingot.Errorf(ingot.CodeInternal, "sub-wallets of %s not loaded", ingot.FormatWalletID(w.ID))
+		}
+		if len(open) > 0 {
+			return nil, ingot.Errorf(ingot.CodeWalletNotEmpty, "wallet %s has open sub-wallets (%s); close them first", ingot.FormatWalletID(w.ID), walletList(open))
+		}
+		return nil, nil
+	}
+	if w.Held != 0 {
+		cur, _ := ingot.LookupCurrency(w.Currency)
+		return nil, ingot.Errorf(ingot.CodeWalletNotEmpty, "sub-wallet %s has %s %s on hold; capture or void the holds first", ingot.FormatWalletID(w.ID), ingot.FormatAmount(w.Held, cur), w.Currency)
+	}
+	if w.Balance == 0 {
+		return nil, nil
+	}
+	parent := s.accounts[w.ParentID]
+	if parent == nil {
+		return nil, ingot.Errorf(ingot.CodeInternal, "the parent of %s is not locked", ingot.FormatWalletID(w.ID))
+	}
+	return s.move(ingot.KindAllocate, w, parent, w.Balance, w.Currency, "sub-wallet closed: its balance returns to the parent", "")
+}
+
+// isAllocation reports whether a payment is between a wallet and its own
+// sub-wallet (either way).
+func isAllocation(from, to *ingot.Account) bool {
+	return from.OperatorID == to.OperatorID && ((from.ParentID != 0 && from.ParentID == to.ID) || (to.ParentID != 0 && to.ParentID == from.ID))
+}
