@@ -262,7 +262,10 @@ func (e *Engine) tryBatch(batch []*request) error {
 	}
 
 	// Lock holds first, then accounts (each in id order): every batch takes
-	// locks in this one order, so two processes never deadlock.
+	// locks in this one order, so two processes never deadlock. The one
+	// exception is the rest of a sub-wallet's family, locked in later
+	// rounds (loadFamilies): a deadlock there fails the batch, which is run
+	// again.
 	holdIDs := map[string]struct{}{}
 	for _, r := range batch {
 		if r.cmd.HoldID != "" {
@@ -312,7 +315,7 @@ func (e *Engine) tryBatch(batch []*request) error {
 			a := as[i]
 			st.accounts[a.ID] = &a
 		}
-		if err := e.loadFamilies(ctx, tx, batch, st); err != nil { // subwallet.go
+		if err := e.loadFamilies(ctx, tx, st); err != nil { // subwallet.go
 			return err
 		}
 		locked := make([]*ingot.Account, 0, len(st.accounts))

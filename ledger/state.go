@@ -29,9 +29,9 @@ type state struct {
 	touchedH  map[string]struct{}
 	bank      *bankState // bank.go
 
-	// Sub-wallets (subwallet.go): the sub-wallets of the parents the batch
-	// opens sub-wallets of or closes, and their status as read; the
-	// accounts opened and the limit rules set in the batch.
+	// Sub-wallets (subwallet.go): the sub-wallets of every locked wallet's
+	// family parent, and their status as read (the open ones are locked);
+	// the accounts opened and the limit rules set in the batch.
 	subs        map[int64][]int64
 	subStatus   map[int64]ingot.Status
 	newAccounts []int64
@@ -275,6 +275,12 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	}
 	cur, _ := ingot.LookupCurrency(currency)
 	var excess int64 // the waterfall: swept on to the bank below (bank.go)
+	if credit.Kind == ingot.AccountWallet && kind != ingot.KindRefund && kind != ingot.KindAllocate {
+		// A family is one holder for its tier's balance cap (subwallet.go).
+		if err := s.checkFamilyBalance(debit, credit, amount, cur); err != nil {
+			return nil, err
+		}
+	}
 	if credit.Kind == ingot.AccountWallet && kind != ingot.KindRefund {
 		if limit, name := s.limits.balanceCap(credit); limit > 0 && credit.Balance+amount > limit {
 			if kind != ingot.KindAllocate && s.canSweep(credit) {
@@ -286,9 +292,21 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		}
 	}
 	outflow := debit.Kind == ingot.AccountWallet && (kind == ingot.KindPayment || kind == ingot.KindCapture)
+	var parent *ingot.Account // a paying sub-wallet's parent: its outflow counts too
 	if outflow {
 		if err := ingot.CheckOutflow(s.limits.For(debit), debit.Outflow, amount, s.day, s.year, cur); err != nil {
 			return nil, err.(*ingot.Error)
+		}
+		if debit.ParentID != 0 {
+			// A family is one holder for its tier's outflow limits: a
+			// sub-wallet's payment is its parent's outflow too.
+			if parent = s.accounts[debit.ParentID]; parent == nil {
+				return nil, ingot.Errorf(ingot.CodeInternal, "the parent of %s is not locked", ingot.FormatWalletID(debit.ID))
+			}
+			if err := ingot.CheckOutflow(s.limits.For(parent), parent.Outflow, amount, s.day, s.year, cur); err != nil {
+				e := err.(*ingot.Error)
+				return nil, ingot.Errorf(e.Code, "%s (the limits of wallet %s and its sub-wallets together)", e.Detail, ingot.FormatWalletID(parent.ID))
+			}
 		}
 	}
 	s.save(debit)
@@ -297,6 +315,10 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	credit.Balance += amount
 	if outflow {
 		debit.Outflow = debit.Outflow.Add(amount, s.day, s.year)
+		if parent != nil {
+			s.save(parent)
+			parent.Outflow = parent.Outflow.Add(amount, s.day, s.year)
+		}
 	}
 	t := &ingot.Transfer{
 		ID:            uuid.Must(uuid.NewV7()).String(),

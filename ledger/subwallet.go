@@ -104,17 +104,56 @@ func errNoGrandchildren(id int64) *ingot.Error {
 	return ingot.Errorf(ingot.CodeInvalidRequest, "wallet %s is a sub-wallet; a sub-wallet cannot have sub-wallets", ingot.FormatWalletID(id))
 }
 
-// loadFamilies reads, after the batch's accounts are locked, the
-// sub-wallets of the wallets the batch opens a sub-wallet of or closes.
-func (e *Engine) loadFamilies(ctx context.Context, tx store.BatchTx, batch []*request, st *state) error {
+// loadFamilies locks, after the batch's own accounts, the rest of every
+// family a locked wallet belongs to: the parent of a locked sub-wallet and
+// the open sub-wallets of every locked (or so loaded) parent. KYC tiers are
+// per holder, so a family is one holder for its parent's tier limits
+// (familyBalance, move), and every member must be locked to check them.
+// It also lists each parent's sub-wallets (closed ones too) for opening and
+// closing them.
+//
+// The extra lock rounds are out of the global id order that LockAccounts
+// keeps within one round: on PostgreSQL, two processes locking one family
+// from different members can deadlock. PostgreSQL detects it and fails one
+// transaction; the engine runs a failed batch again (it only gives up after
+// a commit of unknown outcome), so this costs a retry, not a wrong answer.
+// A batch without sub-wallets costs one indexed query (the sub-wallets of
+// its wallets, none) and no extra lock.
+func (e *Engine) loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
+	lock := func(ids map[int64]struct{}) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		as, err := tx.LockAccounts(ctx, sortedInts(ids))
+		if err != nil {
+			return err
+		}
+		for i := range as {
+			a := as[i]
+			st.accounts[a.ID] = &a
+		}
+		return nil
+	}
+	// The parents of locked sub-wallets first: a sub-wallet's parent never
+	// changes, and its sub-wallets are read below with it locked.
+	missing := map[int64]struct{}{}
+	for _, a := range st.accounts {
+		if a.Kind == ingot.AccountWallet && a.ParentID != 0 && st.accounts[a.ParentID] == nil {
+			missing[a.ParentID] = struct{}{}
+		}
+	}
+	if err := lock(missing); err != nil {
+		return err
+	}
 	parents := map[int64]struct{}{}
-	for _, r := range batch {
-		c := r.cmd
-		if c.Op != OpOpenSub && c.Op != OpClose {
+	for _, a := range st.accounts {
+		if a.Kind != ingot.AccountWallet {
 			continue
 		}
-		if a := st.accounts[c.Wallet]; a != nil && a.Kind == ingot.AccountWallet && a.ParentID == 0 {
+		if a.ParentID == 0 {
 			parents[a.ID] = struct{}{}
+		} else {
+			parents[a.ParentID] = struct{}{}
 		}
 	}
 	if len(parents) == 0 {
@@ -129,9 +168,69 @@ func (e *Engine) loadFamilies(ctx context.Context, tx store.BatchTx, batch []*re
 	for id := range parents {
 		st.subs[id] = nil
 	}
+	missing = map[int64]struct{}{}
 	for _, a := range subs {
 		st.subs[a.ParentID] = append(st.subs[a.ParentID], a.ID)
 		st.subStatus[a.ID] = a.Status
+		if a.Status != ingot.StatusClosed && st.accounts[a.ID] == nil {
+			missing[a.ID] = struct{}{}
+		}
+	}
+	return lock(missing)
+}
+
+// family is a wallet's family as locked in the batch: its parent (the
+// wallet itself when it is not a sub-wallet) and the parent's open
+// sub-wallets. ok is false for a wallet with neither parent nor open
+// sub-wallets.
+func (s *state) family(w *ingot.Account) (parent *ingot.Account, subs []*ingot.Account, ok bool, err *ingot.Error) {
+	if w.Kind != ingot.AccountWallet {
+		return nil, nil, false, nil
+	}
+	parent = w
+	if w.ParentID != 0 {
+		if parent = s.accounts[w.ParentID]; parent == nil {
+			return nil, nil, false, ingot.Errorf(ingot.CodeInternal, "the parent of %s is not locked", ingot.FormatWalletID(w.ID))
+		}
+	}
+	open, loaded := s.openSubs(parent.ID)
+	if !loaded {
+		return nil, nil, false, ingot.Errorf(ingot.CodeInternal, "sub-wallets of %s not loaded", ingot.FormatWalletID(parent.ID))
+	}
+	for _, id := range open {
+		a := s.accounts[id]
+		if a == nil {
+			return nil, nil, false, ingot.Errorf(ingot.CodeInternal, "sub-wallet %s is not locked", ingot.FormatWalletID(id))
+		}
+		subs = append(subs, a)
+	}
+	return parent, subs, w.ParentID != 0 || len(subs) > 0, nil
+}
+
+// checkFamilyBalance refuses a credit of amount to credit (not an
+// allocation, not a refund) that would take its family's total balance
+// above the parent's tier balance cap. A payment within the family does
+// not change the total and passes. Above the cap it is refused, never
+// swept, even when the parent links a bank account.
+func (s *state) checkFamilyBalance(debit, credit *ingot.Account, amount int64, cur ingot.Currency) *ingot.Error {
+	parent, subs, ok, err := s.family(credit)
+	if err != nil || !ok {
+		return err
+	}
+	if debit.Kind == ingot.AccountWallet && (debit.ID == parent.ID || debit.ParentID == parent.ID) {
+		return nil
+	}
+	limit := s.limits.For(parent).Balance
+	if limit <= 0 {
+		return nil
+	}
+	total := parent.Balance
+	for _, a := range subs {
+		total += a.Balance
+	}
+	if total > limit-amount {
+		return ingot.Errorf(ingot.CodeLimitExceeded, "balance limit: the family of wallet %s (it and its %d open sub-wallets) would hold %s %s, above its balance limit of %s",
+			ingot.FormatWalletID(parent.ID), len(subs), ingot.FormatAmount(total+amount, cur), cur.Code, ingot.FormatAmount(limit, cur))
 	}
 	return nil
 }

@@ -98,9 +98,10 @@ func TestSubWallets(t *testing.T) {
 		if r, err := pay(e, a, child, parent, "150.00"); err != nil || r.Transfer.Kind != ingot.KindAllocate {
 			t.Fatalf("allocate back to the parent: %+v, %v", r, err)
 		}
-		// Allocations both ways are not the parent's outflow either.
-		if l := limitsOf(e, a, parent); l.Daily != 500_000 || l.Yearly != 5_000_000 {
-			t.Fatalf("parent's remaining %+v after allocations; want its full daily and yearly limits", l)
+		// Allocations both ways are not the parent's outflow either; the
+		// child's payments (300.00) are.
+		if l := limitsOf(e, a, parent); l.Daily != 470_000 || l.Yearly != 4_970_000 {
+			t.Fatalf("parent's remaining %+v after allocations; want its limits less the child's 300.00 of payments", l)
 		}
 
 		// Children of one parent are not linked: between them it is a
@@ -226,5 +227,95 @@ func TestSubWalletCountAndTier(t *testing.T) {
 		if _, res := openSub(e, a, parent, ledger.SubWalletRequest{}); res.Account.Tier != ingot.Tier3 {
 			t.Fatalf("new sub-wallet of a tier-3 parent is tier %d", res.Account.Tier)
 		}
+	})
+}
+
+// TestSubWalletFamilyLimits: a parent and its open sub-wallets are one
+// holder for the parent's tier limits: their balances together stay within
+// the tier's balance cap, their payments together within its daily limit;
+// allocations count for neither, and a child's own lower limits still hold.
+func TestSubWalletFamilyLimits(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		a, aID := e.operator("BANKA")
+		e.mint(aID, "100000.00", "CNY")
+		stranger := e.wallet(a, "CNY", "100.00")
+		mustPay := func(from, to, amount string, want ingot.TransferKind) {
+			t.Helper()
+			if r, err := pay(e, a, from, to, amount); err != nil || r.Transfer.Kind != want {
+				t.Fatalf("%s -> %s %s: %+v, %v; want a %s", from, to, amount, r, err, want)
+			}
+		}
+		fund := func(w, amount string) error {
+			_, err := e.svc.Fund(e.ctx, a, w, amount, false, nil)
+			return err
+		}
+
+		// Balance: tier 4 holds at most 10,000.00, the family together.
+		parent := e.wallet(a, "CNY", "6000.00")
+		c1, _ := openSub(e, a, parent, ledger.SubWalletRequest{})
+		c2, _ := openSub(e, a, parent, ledger.SubWalletRequest{})
+		mustPay(parent, c1, "2000.00", ingot.KindAllocate)
+		mustPay(parent, c2, "1000.00", ingot.KindAllocate)
+		if err := fund(c1, "4000.00"); err != nil { // 3,000 + 6,000 + 1,000
+			t.Fatalf("fund the family to exactly its cap: %v", err)
+		}
+		for _, w := range []string{parent, c1, c2} {
+			wantLimit(t, fund(w, "0.01"), "balance limit")
+		}
+		_, err := pay(e, a, stranger, c2, "0.01")
+		wantLimit(t, err, "balance limit")
+		// Moves within the family leave its total alone.
+		mustPay(parent, c2, "1000.00", ingot.KindAllocate)
+		mustPay(c2, parent, "500.00", ingot.KindAllocate)
+		mustPay(c1, c2, "100.00", ingot.KindPayment)
+		bals := map[string]int64{}
+		var total int64
+		for _, w := range []string{parent, c1, c2} {
+			bals[w], _ = e.balance(a, w)
+			total += bals[w]
+		}
+		if total != 1_000_000 || bals[parent] != 250_000 || bals[c1] != 590_000 || bals[c2] != 160_000 {
+			t.Fatalf("family balances %v (total %d); want 2,500.00, 5,900.00, 1,600.00 = 10,000.00", bals, total)
+		}
+		// Once the family holds less, a credit fits again.
+		mustPay(c1, stranger, "0.01", ingot.KindPayment)
+		if err := fund(c2, "0.01"); err != nil {
+			t.Fatalf("fund the family back to its cap: %v", err)
+		}
+
+		// Outflow: tier 4 pays at most 5,000.00 a day, the family together;
+		// a child's own lower daily limit still holds.
+		p := e.wallet(a, "CNY", "9000.00")
+		d1, _ := openSub(e, a, p, ledger.SubWalletRequest{})
+		d2, _ := openSub(e, a, p, ledger.SubWalletRequest{DailyLimit: "1000.00"})
+		shop := e.wallet(a, "CNY", "")
+		mustPay(p, d1, "4000.00", ingot.KindAllocate)
+		mustPay(p, d2, "2000.00", ingot.KindAllocate)
+		_, err = pay(e, a, d2, shop, "1000.01")
+		wantLimit(t, err, "daily limit")
+		mustPay(d2, shop, "1000.00", ingot.KindPayment)
+		mustPay(p, shop, "1000.00", ingot.KindPayment)
+		mustPay(d1, shop, "2000.00", ingot.KindPayment)
+		mustPay(d1, shop, "1000.00", ingot.KindPayment) // 5,000.00: exactly the limit
+		_, err = pay(e, a, d1, shop, "0.01")
+		wantLimit(t, err, "daily limit")
+		_, err = pay(e, a, p, shop, "0.01")
+		wantLimit(t, err, "daily limit")
+		_, err = pay(e, a, d1, d2, "0.01") // between siblings: a payment
+		wantLimit(t, err, "daily limit")
+		if l := limitsOf(e, a, p); l.Daily != 0 || l.Yearly != 5_000_000-500_000 {
+			t.Fatalf("parent's remaining %+v; want none today, 45,000.00 this year", l)
+		}
+		if l := limitsOf(e, a, d1); l.Daily != 200_000 {
+			t.Fatalf("d1's own remaining today %d; want 2,000.00", l.Daily)
+		}
+		// Allocations stay free, both ways, above the single limit too.
+		mustPay(p, d1, "1500.00", ingot.KindAllocate)
+		mustPay(d1, p, "2500.00", ingot.KindAllocate)
+		if b, _ := e.balance(a, shop); b != 500_000 {
+			t.Fatalf("shop received %d; want 5,000.00", b)
+		}
+		e.checkBooks()
 	})
 }
