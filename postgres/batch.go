@@ -180,12 +180,16 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	}
 
 	if n := len(w.LogHashes); n > 0 {
-		idx, hashes := make([]int64, n), make([][]byte, n)
+		// One row for the batch's contiguous run of stored hashes.
+		block := make([]byte, 0, n*tlog.HashSize)
 		for i, h := range w.LogHashes {
-			idx[i], hashes[i] = h.Index, h.Hash[:]
+			if h.Index != w.LogHashes[0].Index+int64(i) {
+				return fmt.Errorf("postgres: write log hashes: index %d after %d is not contiguous", h.Index, w.LogHashes[0].Index)
+			}
+			block = append(block, h.Hash[:]...)
 		}
-		batch.Queue(`INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, hashes)
-		checks = append(checks, check{what: "log hashes", want: n})
+		batch.Queue(`INSERT INTO log_hash_blocks (start, hashes) VALUES ($1, $2)`, w.LogHashes[0].Index, block)
+		checks = append(checks, check{what: "log hashes", want: 1})
 	}
 	if c := w.Checkpoint; c != nil {
 		batch.Queue(`INSERT INTO checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)`,

@@ -254,17 +254,17 @@ var tamperCases = []tamperCase{
 	}},
 	{"leaf hash", func(t *testing.T, e *verifytest.Env) want {
 		idx := tlog.StoredHashIndex(0, target)
-		e.Exec("UPDATE log_hashes SET hash = ? WHERE idx = ?", "UPDATE log_hashes SET hash = $1 WHERE idx = $2", randomHash(), idx)
+		e.Exec("UPDATE log_hashes SET hash = ? WHERE idx = ?", pgSetHash, randomHash(), idx)
 		return want{"log hash", strconv.FormatInt(idx, 10), -1, "the stored hash was changed"}
 	}},
 	{"interior hash", func(t *testing.T, e *verifytest.Env) want {
 		idx := tlog.StoredHashIndex(2, 1) // leaves 4 to 7
-		e.Exec("UPDATE log_hashes SET hash = ? WHERE idx = ?", "UPDATE log_hashes SET hash = $1 WHERE idx = $2", randomHash(), idx)
+		e.Exec("UPDATE log_hashes SET hash = ? WHERE idx = ?", pgSetHash, randomHash(), idx)
 		return want{"log hash", strconv.FormatInt(idx, 10), -1, "the stored hash was changed"}
 	}},
 	{"deleted hash", func(t *testing.T, e *verifytest.Env) want {
 		idx := tlog.StoredHashIndex(1, 3)
-		e.Exec("DELETE FROM log_hashes WHERE idx = ?", "DELETE FROM log_hashes WHERE idx = $1", idx)
+		e.Exec("DELETE FROM log_hashes WHERE idx = ?", pgCutHash, idx)
 		return want{"log hash", strconv.FormatInt(idx, 10), -1, "missing"}
 	}},
 	{"transfer and its hashes rewritten", func(t *testing.T, e *verifytest.Env) want {
@@ -277,7 +277,7 @@ var tamperCases = []tamperCase{
 		}
 		for x := int64(0); x < b.StoredHashCount(); x++ {
 			h, _ := b.Hash(x)
-			e.Exec("UPDATE log_hashes SET hash = ? WHERE idx = ?", "UPDATE log_hashes SET hash = $1 WHERE idx = $2", h[:], x)
+			e.Exec("UPDATE log_hashes SET hash = ? WHERE idx = ?", pgSetHash, h[:], x)
 		}
 		c := checkpoints(t, e.St)
 		var first int64
@@ -333,3 +333,13 @@ func TestVerifyTampering(t *testing.T) {
 		})
 	}
 }
+
+// PostgreSQL keeps the log's stored hashes in blocks (one row per batch):
+// these edit the hash at an index ($2, resp. $1) in its block.
+const (
+	pgSetHash = `UPDATE log_hash_blocks SET hashes = overlay(hashes placing $1 from (($2 - start) * 32 + 1)::int for 32)
+		WHERE start = (SELECT max(start) FROM log_hash_blocks WHERE start <= $2)`
+	// pgCutHash removes the hash at $1 (and the rest of its block).
+	pgCutHash = `UPDATE log_hash_blocks SET hashes = substring(hashes from 1 for (($1 - start) * 32)::int)
+		WHERE start = (SELECT max(start) FROM log_hash_blocks WHERE start <= $1)`
+)
