@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -337,9 +338,16 @@ func (s *Service) driveBankOp(ctx context.Context, op store.BankOperation) (*Res
 	} else {
 		settleErr = s.settle(ctx, op, store.BankCompleted, "")
 	}
+	if settleErr != nil && err == nil && !op.Kind.Credits() && isRuleRefusal(settleErr) {
+		// The bank has debited, but a ledger rule refuses the credit (the
+		// wallet was frozen or closed meanwhile, or is at its limit): give
+		// the money back to the bank, so that both sides are as they were,
+		// then fail the operation. The return is idempotent by its own
+		// reference; an unknown answer is retried like any call.
+		settleErr = s.returnDebit(ctx, op, acct, settleErr)
+	}
 	if settleErr != nil {
-		// Left pending: the processor settles it later. A rule that
-		// refuses the settlement (a frozen wallet) is recorded on it.
+		// Left pending: the processor settles it later.
 		if ingot.ErrorCode(settleErr) != ingot.CodeUnavailable {
 			s.retryLater(ctx, op, "ledger: "+settleErr.Error())
 		}
@@ -350,6 +358,28 @@ func (s *Service) driveBankOp(ctx context.Context, op store.BankOperation) (*Res
 		cur = op
 	}
 	return &Result{Bank: &BankResult{Op: &cur}}, nil
+}
+
+// isRuleRefusal reports a definite refusal by a ledger rule, as opposed to
+// a storage failure or a bug.
+func isRuleRefusal(err error) bool {
+	switch ingot.ErrorCode(err) {
+	case ingot.CodeUnavailable, ingot.CodeInternal:
+		return false
+	}
+	return true
+}
+
+// returnDebit credits a debited amount back to the bank account (reference
+// "<op id>:return") and fails the operation.
+func (s *Service) returnDebit(ctx context.Context, op store.BankOperation, acct bank.Account, refusal error) error {
+	cctx, cancel := context.WithTimeout(ctx, s.bank.opt.CallTimeout)
+	err := s.bank.conn.Credit(cctx, op.ID+":return", acct, op.Amount, op.Currency)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("returning the debit to the bank: %w (the ledger refused the credit: %v)", err, refusal)
+	}
+	return s.settle(ctx, op, store.BankFailed, "the ledger refused the credit ("+refusal.Error()+"); the debit was returned to the bank")
 }
 
 func (s *Service) settle(ctx context.Context, op store.BankOperation, outcome store.BankOpStatus, reason string) error {

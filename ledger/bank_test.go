@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -486,6 +487,53 @@ func TestNoBankPIIAtRest(t *testing.T) {
 			if bytes.Contains(dump, []byte(s)) {
 				t.Errorf("%q is stored in clear", s)
 			}
+		}
+	})
+}
+
+// TestBankDebitReturnedWhenLedgerRefuses: the bank debits, then a ledger
+// rule refuses the credit (the wallet was frozen meanwhile): the money goes
+// back to the bank and the operation fails; both sides are as they were.
+func TestBankDebitReturnedWhenLedgerRefuses(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		b := newBankEnv(t, kind)
+		w := b.wallet(b.a, "CNY", "10.00")
+		acct := b.openDeposit("6222021234560077", "Li Wei", 50000)
+		ba := b.link(w, "6222021234560077", "Li Wei")
+		// The bank debits but its answer is lost: the operation stays
+		// pending. Meanwhile the wallet is frozen.
+		if err := b.sb.SetFault(bank.FaultTimeout, 1); err != nil {
+			t.Fatal(err)
+		}
+		op := b.fund(w, "1.00", ba, false)
+		wantOp(t, op, store.BankPending)
+		if b.deposit(acct) != 49900 {
+			t.Fatalf("bank %d after the lost answer; want 49900 (debited)", b.deposit(acct))
+		}
+		if _, err := b.svc.SetWalletStatus(b.ctx, b.a, w, ledger.OpFreeze, nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if n, err := b.svc.ProcessBankOps(b.ctx); err != nil || n != 1 {
+			t.Fatalf("processor claimed %d, %v", n, err)
+		}
+		op, err := b.svc.BankOperation(b.ctx, b.a, op.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantOp(t, op, store.BankFailed)
+		if !strings.Contains(op.LastError, "returned to the bank") || !strings.Contains(op.LastError, "frozen") {
+			t.Fatalf("operation %+v does not say the debit was returned", op)
+		}
+		if b.bal(w) != 1000 || b.deposit(acct) != 50000 {
+			t.Fatalf("wallet %d, bank %d; want 1000 and 50000 (both as they were)", b.bal(w), b.deposit(acct))
+		}
+		// The processor has nothing left to do; nothing is returned twice.
+		if n, err := b.svc.ProcessBankOps(b.ctx); err != nil || n != 0 {
+			t.Fatalf("processor claimed %d, %v", n, err)
+		}
+		if b.deposit(acct) != 50000 {
+			t.Fatalf("bank %d after the processor; want 50000", b.deposit(acct))
 		}
 	})
 }
