@@ -537,3 +537,39 @@ func TestBankDebitReturnedWhenLedgerRefuses(t *testing.T) {
 		}
 	})
 }
+
+// TestMerchantWaterfall: a merchant with a linked bank account receives
+// without limit: what arrives above its tier's balance cap is swept.
+func TestMerchantWaterfall(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		b := newBankEnv(t, kind)
+		// The operator caps its tier-4 merchants at 100.00 (within the
+		// central bank's 50,000.00).
+		if _, err := b.svc.SetLimits(b.ctx, b.a, ledger.LimitRequest{Currency: "CNY", WalletKind: "merchant", Tier: 4,
+			Balance: "100.00", Single: "5000.00", Daily: "20000.00", Yearly: "200000.00"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.svc.CreateWallet(b.ctx, b.a, ingot.Holder{Name: "Li Wei", Phone: "13812345678"}, "CNY", ingot.WalletMerchant, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := ingot.FormatWalletID(res.Account.ID)
+		acct := b.openDeposit("6222021234560099", "Li Wei", 0)
+		b.link(m, "6222021234560099", "Li Wei")
+		payer := b.wallet(b.a, "CNY", "500.00")
+		for range 3 {
+			if _, err := pay(b.env, b.a, payer, m, "60.00"); err != nil {
+				t.Fatalf("payment to a merchant at its cap: %v", err)
+			}
+		}
+		if b.bal(m) != 10000 {
+			t.Fatalf("merchant holds %d; want its cap, 10000", b.bal(m))
+		}
+		if _, err := b.svc.ProcessBankOps(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if b.deposit(acct) != 8000 {
+			t.Fatalf("bank %d; want the 80.00 above the cap", b.deposit(acct))
+		}
+	})
+}

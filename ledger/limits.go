@@ -88,8 +88,10 @@ func (lt *limitTable) tierLimits(operatorID string, kind ingot.WalletKind, t ing
 	return c
 }
 
-// For is a wallet's effective limits. A merchant with a linked bank account
-// has no balance cap: its excess is swept to the bank. A sub-wallet's own
+// For is a wallet's effective limits. A wallet with a linked bank account
+// still has its balance cap, but never refuses a credit for it: the excess
+// is swept to the bank (the waterfall), which is how a merchant receives
+// without limit. A sub-wallet's own
 // limits tighten its tier's.
 func (lt *limitTable) For(a *ingot.Account) ingot.Limits {
 	cur, err := ingot.LookupCurrency(a.Currency)
@@ -101,9 +103,6 @@ func (lt *limitTable) For(a *ingot.Account) ingot.Limits {
 		kind = ingot.WalletPersonal
 	}
 	l := lt.tierLimits(a.OperatorID, kind, walletTier(a), cur)
-	if kind == ingot.WalletMerchant && a.Evidence.BankLinked {
-		l.Balance = 0
-	}
 	if a.ParentID != 0 {
 		if own, ok := lt.wallets[WalletRuleKey(a.ID)]; ok {
 			l = own.Min(l)
