@@ -2,9 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/bank"
@@ -127,21 +132,45 @@ func (s *server) getBankOp(ctx context.Context, in *idIn) (*Body[BankOperation],
 // fundAny is POST /v1/wallets/{id}/topups and /withdrawals: from or to the
 // operator's reserve (a transfer), or, with bank_account_id, through the
 // holder's bank (an operation).
-func (s *server) fundAny(withdraw bool) func(context.Context, *fundIn) (*Out[any], error) {
+func (s *server) fundAny(withdraw bool) func(context.Context, *fundIn) (*Out[Funding], error) {
 	plain := s.fund(withdraw)
-	return func(ctx context.Context, in *fundIn) (*Out[any], error) {
+	return func(ctx context.Context, in *fundIn) (*Out[Funding], error) {
 		if in.Body.BankAccountID == "" {
 			out, err := plain(ctx, in)
 			if err != nil {
 				return nil, err
 			}
-			return &Out[any]{Status: out.Status, Replayed: out.Replayed, Body: out.Body}, nil
+			return &Out[Funding]{Status: out.Status, Replayed: out.Replayed, Body: Funding{out.Body}}, nil
 		}
 		a := actor(ctx)
 		return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 			func(idem *ledger.Idem) (*ledger.Result, error) {
 				return s.svc.BankFund(ctx, a, in.ID, in.Body.Amount, in.Body.BankAccountID, withdraw, idem)
-			}, func(r *ledger.Result) any { return bankOpOut(r.Bank.Op) })
+			}, func(r *ledger.Result) Funding { return Funding{bankOpOut(r.Bank.Op)} })
+	}
+}
+
+// Funding is the answer to a top-up or withdrawal: a transfer (from or to
+// the operator's reserve) or, with bank_account_id, a bank operation.
+type Funding struct{ v any }
+
+// MarshalJSON writes the transfer or the operation.
+func (f Funding) MarshalJSON() ([]byte, error) { return json.Marshal(f.v) }
+
+// UnmarshalJSON keeps a stored answer as it is (idempotent replays).
+func (f *Funding) UnmarshalJSON(b []byte) error {
+	f.v = json.RawMessage(slices.Clone(b))
+	return nil
+}
+
+// Schema documents the answer as either a transfer or a bank operation.
+func (Funding) Schema(r huma.Registry) *huma.Schema {
+	return &huma.Schema{
+		Description: "A transfer (from or to the operator's reserve), or with bank_account_id the bank operation.",
+		OneOf: []*huma.Schema{
+			r.Schema(reflect.TypeFor[Transfer](), true, ""),
+			r.Schema(reflect.TypeFor[BankOperation](), true, ""),
+		},
 	}
 }
 
