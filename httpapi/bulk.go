@@ -15,6 +15,7 @@ type WalletBody struct {
 	Holder struct {
 		Name  string `json:"name" example:"Zhang San"`
 		Phone string `json:"phone" example:"13812345678"`
+		Kind  string `json:"kind,omitempty" enum:"person,business" doc:"Default person."`
 	} `json:"holder"`
 	Currency string `json:"currency" example:"CNY"`
 	Kind     string `json:"kind,omitempty" enum:"personal,merchant" doc:"Default personal."`
@@ -47,7 +48,7 @@ func (s *server) createWallets(ctx context.Context, in *createWalletsIn) (*Out[W
 			ws := make([]ledger.WalletRequest, len(in.Body.Wallets))
 			for i, w := range in.Body.Wallets {
 				ws[i] = ledger.WalletRequest{
-					Holder:   ingot.Holder{Name: w.Holder.Name, Phone: w.Holder.Phone},
+					Holder:   ingot.Holder{Name: w.Holder.Name, Phone: w.Holder.Phone, Kind: ingot.HolderKind(w.Holder.Kind)},
 					Currency: w.Currency, Kind: ingot.WalletKind(w.Kind),
 				}
 			}

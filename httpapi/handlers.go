@@ -55,6 +55,7 @@ type createWalletIn struct {
 		Holder struct {
 			Name  string `json:"name" example:"Zhang San"`
 			Phone string `json:"phone" example:"13812345678"`
+			Kind  string `json:"kind,omitempty" enum:"person,business" doc:"Default person."`
 		} `json:"holder"`
 		Currency string `json:"currency" example:"CNY"`
 		Kind     string `json:"kind,omitempty" enum:"personal,merchant" doc:"Default personal."`
@@ -270,7 +271,7 @@ func (s *server) renderWallet(r *ledger.Result) Wallet { return s.walletOut(r.Ac
 func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wallet], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ledger.Result, error) {
-			h := ingot.Holder{Name: in.Body.Holder.Name, Phone: in.Body.Holder.Phone}
+			h := ingot.Holder{Name: in.Body.Holder.Name, Phone: in.Body.Holder.Phone, Kind: ingot.HolderKind(in.Body.Holder.Kind)}
 			return s.svc.CreateWallet(ctx, actor(ctx), h, in.Body.Currency, ingot.WalletKind(in.Body.Kind), idem)
 		}, s.renderWallet)
 }

@@ -77,6 +77,14 @@ func TestKYC(t *testing.T) {
 		e.problem(e.req("POST", "/v1/transfers", key, map[string]any{"from": w4, "to": to, "amount": "100.01", "currency": "CNY"}), 422, "limit_exceeded")
 		e.problem(e.req("PUT", "/v1/limits", key, map[string]any{"currency": "CNY", "wallet_kind": "personal", "tier": 9}), 422, "invalid_request")
 
+		// A business holder.
+		r = e.must(e.req("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Example Trading Co", "phone": "+86 10 6512 3456", "kind": "business"},
+			"currency": "CNY", "kind": "merchant"}), 201)
+		if h, _ := r.body["holder"].(map[string]any); h["kind"] != "business" || h["name"] != "E****** T****** C*" || r.body["kind"] != "merchant" {
+			t.Fatalf("business holder: %s", r.raw)
+		}
+		e.problem(e.req("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "X", "phone": "13812345678", "kind": "robot"}, "currency": "CNY"}), 422, "invalid_request")
+
 		// Find wallets by phone, in any spelling.
 		r = e.must(e.req("GET", "/v1/wallets?phone=%2B86%20138-1234-5678", key, nil), 200)
 		if len(r.items()) != 2 {
