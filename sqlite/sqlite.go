@@ -420,6 +420,20 @@ func scanAccounts(rows *sql.Rows) ([]ingot.Account, error) {
 	return out, rows.Err()
 }
 
+// queryAccounts runs a query for accounts (selecting accountCols) and scans
+// them; what names the caller in errors.
+func queryAccounts(ctx context.Context, q querier, what, query string, args ...any) ([]ingot.Account, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	out, err := scanAccounts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return out, nil
+}
+
 var insertAccountSQL = `INSERT INTO accounts (` + accountCols + `) VALUES ` + accountPlaceholders
 
 var accountPlaceholders = "(?" + strings.Repeat(", ?", accountParams-1) + ")"
@@ -549,17 +563,9 @@ func (s *Store) Account(ctx context.Context, id int64) (ingot.Account, error) {
 
 // Accounts lists an operator's accounts of a kind by id.
 func (s *Store) Accounts(ctx context.Context, operatorID string, kind ingot.AccountKind, after int64, limit int) ([]ingot.Account, error) {
-	rows, err := s.r.QueryContext(ctx,
+	return queryAccounts(ctx, s.r, "accounts",
 		`SELECT `+accountCols+` FROM accounts WHERE operator_id = ? AND kind = ? AND id > ? ORDER BY id LIMIT ?`,
 		operatorID, string(kind), after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: accounts: %w", err)
-	}
-	out, err := scanAccounts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: accounts: %w", err)
-	}
-	return out, nil
 }
 
 // Totals sums balances of a currency by account kind. A currency without
@@ -790,16 +796,8 @@ func (b *batchTx) LockAccounts(ctx context.Context, ids []int64) ([]ingot.Accoun
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: lock accounts: %w", err)
 	}
-	rows, err := b.tx.QueryContext(ctx,
+	return queryAccounts(ctx, b.tx, "lock accounts",
 		`SELECT `+accountCols+` FROM accounts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, arg)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: lock accounts: %w", err)
-	}
-	out, err := scanAccounts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: lock accounts: %w", err)
-	}
-	return out, nil
 }
 
 // SubWallets lists the wallets whose parent is among parents, by id.
@@ -811,16 +809,8 @@ func (b *batchTx) SubWallets(ctx context.Context, parents []int64) ([]ingot.Acco
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
 	}
-	rows, err := b.tx.QueryContext(ctx,
+	return queryAccounts(ctx, b.tx, "sub-wallets",
 		`SELECT `+accountCols+` FROM accounts WHERE parent_id IN (SELECT value FROM json_each(?)) AND parent_id <> 0 ORDER BY id`, arg)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
-	}
-	out, err := scanAccounts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
-	}
-	return out, nil
 }
 
 // LockHolds returns the holds among ids, by id.
@@ -1154,15 +1144,7 @@ func (s *Store) CountTransfers(ctx context.Context) (int64, error) {
 
 // AllAccounts lists every account by id.
 func (s *Store) AllAccounts(ctx context.Context, after int64, limit int) ([]ingot.Account, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: all accounts: %w", err)
-	}
-	out, err := scanAccounts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: all accounts: %w", err)
-	}
-	return out, nil
+	return queryAccounts(ctx, s.r, "all accounts", `SELECT `+accountCols+` FROM accounts WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 }
 
 // AllHolds lists every hold by id.
@@ -1187,29 +1169,13 @@ func (s *Store) AllHolds(ctx context.Context, after string, limit int) ([]ingot.
 
 // AccountsByPhone lists an operator's wallets with a holder phone hash.
 func (s *Store) AccountsByPhone(ctx context.Context, operatorID string, h []byte) ([]ingot.Account, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts
+	return queryAccounts(ctx, s.r, "accounts by phone", `SELECT `+accountCols+` FROM accounts
 		WHERE operator_id = ? AND holder_phone_hash = ? AND kind = 'wallet' ORDER BY id`, operatorID, h)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: accounts by phone: %w", err)
-	}
-	out, err := scanAccounts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: accounts by phone: %w", err)
-	}
-	return out, nil
 }
 
 // SubWallets lists the wallets whose parent is the given wallet.
 func (s *Store) SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE parent_id = ? AND parent_id <> 0 ORDER BY id`, parent)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
-	}
-	out, err := scanAccounts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: sub-wallets: %w", err)
-	}
-	return out, nil
+	return queryAccounts(ctx, s.r, "sub-wallets", `SELECT `+accountCols+` FROM accounts WHERE parent_id = ? AND parent_id <> 0 ORDER BY id`, parent)
 }
 
 const upsertLimitRuleSQL = `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)
