@@ -172,3 +172,15 @@ func Remaining(l Limits, o Outflow, day, year int32) (daily, yearly int64) {
 
 // String writes a tier as its number.
 func (t Tier) String() string { return fmt.Sprintf("%d", int(t)) }
+
+// LimitRule sets the limits of a tier for wallets of a kind and currency:
+// the central bank's (OperatorID "") are the ceiling and the default, an
+// operator's apply to its own wallets and must be within the central bank's.
+type LimitRule struct {
+	OperatorID string
+	Currency   string
+	WalletKind WalletKind
+	Tier       Tier
+	Limits     Limits
+	UpdatedAt  time.Time
+}

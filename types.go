@@ -1,6 +1,10 @@
 package ingot
 
-import "time"
+import (
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
 
 // Role is what an API key may do.
 type Role string
@@ -165,4 +169,20 @@ type Hold struct {
 	ExpiresAt  time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// IdemKey identifies an idempotent request: the credential it came with
+// (Scope, the API key id) and the client's Idempotency-Key.
+type IdemKey struct {
+	Scope string
+	Key   string
+}
+
+// Checkpoint is a signed statement of the transparency log's size and root
+// hash: Note is the C2SP signed note, stored as signed.
+type Checkpoint struct {
+	Size      int64
+	Root      tlog.Hash
+	Note      []byte
+	CreatedAt time.Time
 }

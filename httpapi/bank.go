@@ -76,7 +76,7 @@ func (s *server) bankRoutes() {
 	}
 }
 
-func (s *server) bankAccountOut(b *store.BankAccount) BankAccount {
+func (s *server) bankAccountOut(b *ingot.BankAccount) BankAccount {
 	x := *b
 	out := BankAccount{ID: x.ID, Wallet: ingot.FormatWalletID(x.Wallet), BankCode: x.BankCode, AccountNumber: "****", HolderName: "****",
 		Currency: x.Currency, CreatedAt: x.CreatedAt.UTC()}
@@ -88,7 +88,7 @@ func (s *server) bankAccountOut(b *store.BankAccount) BankAccount {
 	return out
 }
 
-func bankOpOut(o *store.BankOperation) BankOperation {
+func bankOpOut(o *ingot.BankOperation) BankOperation {
 	return BankOperation{ID: o.ID, Kind: string(o.Kind), Status: string(o.Status), Amount: amt(o.Amount, o.Currency), Currency: o.Currency,
 		Wallet: ingot.FormatWalletID(o.Wallet), BankAccountID: o.BankAccount, TransferID: o.TransferID, RefundTransferID: o.RefundTransferID,
 		Attempts: o.Attempts, LastError: o.LastError, CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}

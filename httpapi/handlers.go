@@ -9,7 +9,6 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
-	"github.com/ingot-cbdc/ingot/store"
 )
 
 // ---- inputs ----
@@ -186,7 +185,7 @@ func exec[T any](s *server, ctx context.Context, key string, status int, body an
 		h.Write([]byte(ri.method + " " + ri.path + "\n"))
 		h.Write(canon)
 		idem = &ledger.Idem{
-			IdemKey: store.IdemKey{Scope: ri.actor.KeyID, Key: key},
+			IdemKey: ingot.IdemKey{Scope: ri.actor.KeyID, Key: key},
 			Hash:    h.Sum(nil),
 			Status:  status,
 			Render:  func(r *ledger.Result) ([]byte, error) { return json.Marshal(render(r)) },

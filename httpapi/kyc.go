@@ -8,7 +8,6 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
-	"github.com/ingot-cbdc/ingot/store"
 )
 
 // KYC tiers and limits: upgrades, the holder's settings, limit rules.
@@ -112,7 +111,7 @@ func (s *server) setLimits(ctx context.Context, in *setLimitsIn) (*Body[LimitRul
 	return &Body[LimitRule]{Body: limitRuleOut(r)}, nil
 }
 
-func limitRuleOut(r store.LimitRule) LimitRule {
+func limitRuleOut(r ingot.LimitRule) LimitRule {
 	cur := ingot.MustCurrency(r.Currency)
 	f := func(v int64) *string {
 		if v <= 0 {

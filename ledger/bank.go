@@ -27,34 +27,34 @@ const (
 
 // BankCommand is the bank part of a Command.
 type BankCommand struct {
-	Account   *store.BankAccount   // OpLinkBank: sealed, verified
+	Account   *ingot.BankAccount   // OpLinkBank: sealed, verified
 	AccountID string               // OpUnlinkBank
-	Op        *store.BankOperation // OpBankWithdraw: the operation to record
+	Op        *ingot.BankOperation // OpBankWithdraw: the operation to record
 	OpID      string               // OpBankSettle
-	Outcome   store.BankOpStatus   // OpBankSettle: completed or failed
+	Outcome   ingot.BankOpStatus   // OpBankSettle: completed or failed
 	Reason    string               // OpBankSettle: why it failed
 }
 
 // BankResult is the bank part of a Result.
 type BankResult struct {
-	Account *store.BankAccount
-	Op      *store.BankOperation
+	Account *ingot.BankAccount
+	Op      *ingot.BankOperation
 }
 
 // bankState is a batch's view of the bank accounts and operations its
 // commands touch.
 type bankState struct {
-	accounts    map[int64][]store.BankAccount // wallet -> its linked accounts
-	ops         map[string]*store.BankOperation
-	newAccounts []store.BankAccount
-	removed     []store.BankAccount
-	newOps      []store.BankOperation
+	accounts    map[int64][]ingot.BankAccount // wallet -> its linked accounts
+	ops         map[string]*ingot.BankOperation
+	newAccounts []ingot.BankAccount
+	removed     []ingot.BankAccount
+	newOps      []ingot.BankOperation
 	touchedOps  map[string]struct{}
 }
 
 func (s *state) bk() *bankState {
 	if s.bank == nil {
-		s.bank = &bankState{accounts: map[int64][]store.BankAccount{}, ops: map[string]*store.BankOperation{}, touchedOps: map[string]struct{}{}}
+		s.bank = &bankState{accounts: map[int64][]ingot.BankAccount{}, ops: map[string]*ingot.BankOperation{}, touchedOps: map[string]struct{}{}}
 	}
 	return s.bank
 }
@@ -185,7 +185,7 @@ func (s *state) writeBank(w *store.BatchWrite) {
 }
 
 // addOp records a new bank operation.
-func (s *state) addOp(op store.BankOperation) {
+func (s *state) addOp(op ingot.BankOperation) {
 	b := s.bk()
 	n := len(b.newOps)
 	b.newOps = append(b.newOps, op)
@@ -193,7 +193,7 @@ func (s *state) addOp(op store.BankOperation) {
 }
 
 // setOp changes a loaded operation.
-func (s *state) setOp(op *store.BankOperation, f func(*store.BankOperation)) {
+func (s *state) setOp(op *ingot.BankOperation, f func(*ingot.BankOperation)) {
 	b := s.bk()
 	old := *op
 	_, wasTouched := b.touchedOps[op.ID]
@@ -208,7 +208,7 @@ func (s *state) setOp(op *store.BankOperation, f func(*store.BankOperation)) {
 	b.touchedOps[op.ID] = struct{}{}
 }
 
-func (s *state) setLinked(wallet int64, list []store.BankAccount) {
+func (s *state) setLinked(wallet int64, list []ingot.BankAccount) {
 	b := s.bk()
 	old, had := b.accounts[wallet]
 	s.onUndo(func() {
@@ -235,9 +235,9 @@ func (s *state) sweep(w *ingot.Account, excess int64) *ingot.Error {
 	if err != nil {
 		return err
 	}
-	s.addOp(store.BankOperation{
+	s.addOp(ingot.BankOperation{
 		ID: uuid.Must(uuid.NewV7()).String(), OperatorID: w.OperatorID, Wallet: w.ID, BankAccount: w.SweepAccount,
-		Kind: store.BankSweep, Amount: excess, Currency: w.Currency, Status: store.BankPending, TransferID: t.ID,
+		Kind: ingot.BankSweep, Amount: excess, Currency: w.Currency, Status: ingot.BankPending, TransferID: t.ID,
 		NextAttempt: s.now, CreatedAt: s.now, UpdatedAt: s.now,
 	})
 	return nil
@@ -301,7 +301,7 @@ func (s *state) unlinkBank(c *Command) (*Result, error) {
 		return nil, err
 	}
 	linked := s.bk().accounts[w.ID]
-	i := slices.IndexFunc(linked, func(b store.BankAccount) bool { return b.ID == c.Bank.AccountID })
+	i := slices.IndexFunc(linked, func(b ingot.BankAccount) bool { return b.ID == c.Bank.AccountID })
 	if i < 0 {
 		return nil, notFound("bank account " + c.Bank.AccountID)
 	}
@@ -343,14 +343,14 @@ func (s *state) bankWithdraw(c *Command) (*Result, error) {
 		return nil, notFound("reserve account")
 	}
 	op := *c.Bank.Op
-	if !slices.ContainsFunc(s.bk().accounts[w.ID], func(b store.BankAccount) bool { return b.ID == op.BankAccount }) {
+	if !slices.ContainsFunc(s.bk().accounts[w.ID], func(b ingot.BankAccount) bool { return b.ID == op.BankAccount }) {
 		return nil, notFound("bank account " + op.BankAccount)
 	}
 	t, err := s.move(ingot.KindWithdraw, w, reserve, c.Amount, c.Currency, c.Memo, "")
 	if err != nil {
 		return nil, err
 	}
-	op.TransferID, op.Status = t.ID, store.BankPending
+	op.TransferID, op.Status = t.ID, ingot.BankPending
 	op.CreatedAt, op.UpdatedAt = s.now, s.now
 	s.addOp(op)
 	return &Result{Transfer: t, Bank: &BankResult{Op: &op}}, nil
@@ -365,7 +365,7 @@ func (s *state) settleBank(c *Command) (*Result, error) {
 	if op == nil || (c.Actor.OperatorID != "" && op.OperatorID != c.Actor.OperatorID) {
 		return nil, notFound("bank operation " + c.Bank.OpID)
 	}
-	if op.Status != store.BankPending {
+	if op.Status != ingot.BankPending {
 		oc := *op
 		return &Result{Bank: &BankResult{Op: &oc}}, nil
 	}
@@ -375,7 +375,7 @@ func (s *state) settleBank(c *Command) (*Result, error) {
 	}
 	var res Result
 	switch c.Bank.Outcome {
-	case store.BankCompleted:
+	case ingot.BankCompleted:
 		var transfer string
 		if !op.Kind.Credits() {
 			// The bank was debited: the wallet receives the money now.
@@ -386,13 +386,13 @@ func (s *state) settleBank(c *Command) (*Result, error) {
 			transfer = t.ID
 			res.Transfer = t
 		}
-		s.setOp(op, func(o *store.BankOperation) {
-			o.Status, o.LastError = store.BankCompleted, ""
+		s.setOp(op, func(o *ingot.BankOperation) {
+			o.Status, o.LastError = ingot.BankCompleted, ""
 			if transfer != "" {
 				o.TransferID = transfer
 			}
 		})
-	case store.BankFailed:
+	case ingot.BankFailed:
 		var refund string
 		if op.Kind.Credits() {
 			// The bank refused the credit: the money goes back.
@@ -403,8 +403,8 @@ func (s *state) settleBank(c *Command) (*Result, error) {
 			refund = t.ID
 			res.Transfer = t
 		}
-		s.setOp(op, func(o *store.BankOperation) {
-			o.Status, o.LastError, o.RefundTransferID = store.BankFailed, c.Bank.Reason, refund
+		s.setOp(op, func(o *ingot.BankOperation) {
+			o.Status, o.LastError, o.RefundTransferID = ingot.BankFailed, c.Bank.Reason, refund
 		})
 	default:
 		return nil, ingot.Errorf(ingot.CodeInternal, "a bank operation settles as completed or failed")

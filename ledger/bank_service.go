@@ -130,7 +130,7 @@ func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string,
 	if s.pii == nil {
 		return nil, ingot.Errorf(ingot.CodeInternal, "no data key: personal data cannot be stored")
 	}
-	ba := store.BankAccount{ID: newID(), BankCode: code, NumberHash: s.pii.LookupHash(kindBankAccount, code+"/"+number)}
+	ba := ingot.BankAccount{ID: newID(), BankCode: code, NumberHash: s.pii.LookupHash(kindBankAccount, code+"/"+number)}
 	cctx, cancel := context.WithTimeout(ctx, b.opt.CallTimeout)
 	err = b.conn.Verify(cctx, ba.ID, bank.Account{BankCode: code, Number: number}, strings.TrimSpace(r.HolderName), w.Currency)
 	cancel()
@@ -160,7 +160,7 @@ func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id s
 }
 
 // BankAccounts lists a wallet's linked bank accounts.
-func (s *Service) BankAccounts(ctx context.Context, a Actor, walletID string) ([]store.BankAccount, error) {
+func (s *Service) BankAccounts(ctx context.Context, a Actor, walletID string) ([]ingot.BankAccount, error) {
 	w, err := s.ownWallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func (s *Service) BankAccounts(ctx context.Context, a Actor, walletID string) ([
 
 // RevealBankAccount opens a bank account's sealed number and holder name
 // in place, for masking in an answer.
-func (s *Service) RevealBankAccount(b *store.BankAccount) error {
+func (s *Service) RevealBankAccount(b *ingot.BankAccount) error {
 	if s.pii == nil {
 		return ingot.Errorf(ingot.CodeInternal, "no data key: personal data cannot be read")
 	}
@@ -197,16 +197,16 @@ func (s *Service) RevealBankAccount(b *store.BankAccount) error {
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // BankOperation reads one of the operator's bank operations.
-func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (store.BankOperation, error) {
+func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (ingot.BankOperation, error) {
 	if err := s.requireRole(a, ingot.RoleOperator); err != nil {
-		return store.BankOperation{}, err
+		return ingot.BankOperation{}, err
 	}
 	op, err := s.st.BankOperation(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && op.OperatorID != a.OperatorID) {
-		return store.BankOperation{}, notFound("bank operation " + id)
+		return ingot.BankOperation{}, notFound("bank operation " + id)
 	}
 	if err != nil {
-		return store.BankOperation{}, unavailable(err)
+		return ingot.BankOperation{}, unavailable(err)
 	}
 	return op, nil
 }
@@ -239,17 +239,17 @@ func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankA
 	if err != nil {
 		return nil, err
 	}
-	kind := store.BankTopUp
+	kind := ingot.BankTopUp
 	if withdraw {
-		kind = store.BankWithdraw
+		kind = ingot.BankWithdraw
 	}
 	return s.startBankOp(ctx, a, w, reserve, kind, ba.ID, v, idem)
 }
 
-func (s *Service) newBankOp(a Actor, w ingot.Account, kind store.BankOpKind, baID string, v int64, idem *Idem) store.BankOperation {
+func (s *Service) newBankOp(a Actor, w ingot.Account, kind ingot.BankOpKind, baID string, v int64, idem *Idem) ingot.BankOperation {
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	op := store.BankOperation{ID: newID(), OperatorID: a.OperatorID, Wallet: w.ID, BankAccount: baID, Kind: kind,
-		Amount: v, Currency: w.Currency, Status: store.BankPending, NextAttempt: now.Add(s.bank.opt.Grace),
+	op := ingot.BankOperation{ID: newID(), OperatorID: a.OperatorID, Wallet: w.ID, BankAccount: baID, Kind: kind,
+		Amount: v, Currency: w.Currency, Status: ingot.BankPending, NextAttempt: now.Add(s.bank.opt.Grace),
 		CreatedAt: now, UpdatedAt: now}
 	if idem != nil {
 		op.Idem = idem.IdemKey
@@ -257,7 +257,7 @@ func (s *Service) newBankOp(a Actor, w ingot.Account, kind store.BankOpKind, baI
 	return op
 }
 
-func (s *Service) startBankOp(ctx context.Context, a Actor, w ingot.Account, reserve int64, kind store.BankOpKind, baID string, v int64, idem *Idem) (*Result, error) {
+func (s *Service) startBankOp(ctx context.Context, a Actor, w ingot.Account, reserve int64, kind ingot.BankOpKind, baID string, v int64, idem *Idem) (*Result, error) {
 	op := s.newBankOp(a, w, kind, baID, v, idem)
 	if kind.Credits() {
 		// The wallet's side first, with the operation, in one batch.
@@ -313,7 +313,7 @@ func (s *Service) replayBankOp(ctx context.Context, rec *store.IdemRecord, idem 
 // driveBankOp calls the bank for a pending operation and settles it by the
 // answer; an unknown answer leaves it pending, to be retried. It returns
 // the operation as it stands afterwards.
-func (s *Service) driveBankOp(ctx context.Context, op store.BankOperation) (*Result, error) {
+func (s *Service) driveBankOp(ctx context.Context, op ingot.BankOperation) (*Result, error) {
 	b := s.bank
 	ba, err := s.st.BankAccount(ctx, op.BankAccount)
 	if err != nil {
@@ -332,11 +332,11 @@ func (s *Service) driveBankOp(ctx context.Context, op store.BankOperation) (*Res
 	cancel()
 	var settleErr error
 	if rf, ok := bank.AsRefusal(err); ok {
-		settleErr = s.settle(ctx, op, store.BankFailed, rf.Code+": "+rf.Detail)
+		settleErr = s.settle(ctx, op, ingot.BankFailed, rf.Code+": "+rf.Detail)
 	} else if err != nil {
 		s.retryLater(ctx, op, "bank: "+err.Error())
 	} else {
-		settleErr = s.settle(ctx, op, store.BankCompleted, "")
+		settleErr = s.settle(ctx, op, ingot.BankCompleted, "")
 	}
 	if settleErr != nil && err == nil && !op.Kind.Credits() && isRuleRefusal(settleErr) {
 		// The bank has debited, but a ledger rule refuses the credit (the
@@ -372,17 +372,17 @@ func isRuleRefusal(err error) bool {
 
 // returnDebit credits a debited amount back to the bank account (reference
 // "<op id>:return") and fails the operation.
-func (s *Service) returnDebit(ctx context.Context, op store.BankOperation, acct bank.Account, refusal error) error {
+func (s *Service) returnDebit(ctx context.Context, op ingot.BankOperation, acct bank.Account, refusal error) error {
 	cctx, cancel := context.WithTimeout(ctx, s.bank.opt.CallTimeout)
 	err := s.bank.conn.Credit(cctx, op.ID+":return", acct, op.Amount, op.Currency)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("returning the debit to the bank: %w (the ledger refused the credit: %v)", err, refusal)
 	}
-	return s.settle(ctx, op, store.BankFailed, "the ledger refused the credit ("+refusal.Error()+"); the debit was returned to the bank")
+	return s.settle(ctx, op, ingot.BankFailed, "the ledger refused the credit ("+refusal.Error()+"); the debit was returned to the bank")
 }
 
-func (s *Service) settle(ctx context.Context, op store.BankOperation, outcome store.BankOpStatus, reason string) error {
+func (s *Service) settle(ctx context.Context, op ingot.BankOperation, outcome ingot.BankOpStatus, reason string) error {
 	reserve, err := s.account(ctx, ingot.AccountReserve, op.OperatorID, op.Currency)
 	if err != nil {
 		return err
@@ -392,7 +392,7 @@ func (s *Service) settle(ctx context.Context, op store.BankOperation, outcome st
 	return err
 }
 
-func (s *Service) retryLater(ctx context.Context, op store.BankOperation, reason string) {
+func (s *Service) retryLater(ctx context.Context, op ingot.BankOperation, reason string) {
 	d := s.bank.opt.RetryBase
 	for i := 1; i < op.Attempts && d < s.bank.opt.RetryMax; i++ {
 		d *= 2
@@ -473,11 +473,11 @@ func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *
 	// client's key).
 	var pidem *Idem
 	if idem != nil {
-		pidem = &Idem{IdemKey: store.IdemKey{Scope: idem.Scope, Key: "pull\n" + idem.Key}, Hash: idem.Hash, Status: 201,
+		pidem = &Idem{IdemKey: ingot.IdemKey{Scope: idem.Scope, Key: "pull\n" + idem.Key}, Hash: idem.Hash, Status: 201,
 			Render: func(r *Result) ([]byte, error) { return json.Marshal(r.Bank.Op.ID) }}
 	}
-	op := s.newBankOp(a, w, store.BankPull, w.SweepAccount, short, pidem)
-	var cur store.BankOperation
+	op := s.newBankOp(a, w, ingot.BankPull, w.SweepAccount, short, pidem)
+	var cur ingot.BankOperation
 	rec, err := s.record(pidem, &Result{Bank: &BankResult{Op: &op}})
 	if err != nil {
 		return nil, err
@@ -497,7 +497,7 @@ func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *
 		}
 		cur = *res.Bank.Op
 	}
-	if cur.Status != store.BankCompleted {
+	if cur.Status != ingot.BankCompleted {
 		cy := ingot.MustCurrency(w.Currency)
 		return nil, ingot.Errorf(ingot.CodeInsufficientFunds, "%s; the pull of %s %s from the linked bank account is %s (bank operation %s)",
 			perr.(*ingot.Error).Detail, ingot.FormatAmount(cur.Amount, cy), w.Currency, cur.Status, cur.ID)

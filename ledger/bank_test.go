@@ -68,7 +68,7 @@ func (b *bankEnv) link(w, number, holder string) string {
 	return res.Bank.Account.ID
 }
 
-func (b *bankEnv) fund(w, amount, ba string, withdraw bool) store.BankOperation {
+func (b *bankEnv) fund(w, amount, ba string, withdraw bool) ingot.BankOperation {
 	b.t.Helper()
 	res, err := b.svc.BankFund(b.ctx, b.a, w, amount, ba, withdraw, nil)
 	if err != nil {
@@ -83,7 +83,7 @@ func (b *bankEnv) bal(w string) int64 {
 	return v
 }
 
-func wantOp(t *testing.T, op store.BankOperation, status store.BankOpStatus) {
+func wantOp(t *testing.T, op ingot.BankOperation, status ingot.BankOpStatus) {
 	t.Helper()
 	if op.Status != status {
 		t.Fatalf("operation %s is %s (%s); want %s", op.ID, op.Status, op.LastError, status)
@@ -98,20 +98,20 @@ func TestBankTopUpAndWithdrawal(t *testing.T) {
 		ba := b.link(w, "6222 0212 3456 6789", "LI  WEI")
 
 		op := b.fund(w, "300.00", ba, false)
-		wantOp(t, op, store.BankCompleted)
-		if op.Kind != store.BankTopUp || op.Amount != 30000 || op.TransferID == "" {
+		wantOp(t, op, ingot.BankCompleted)
+		if op.Kind != ingot.BankTopUp || op.Amount != 30000 || op.TransferID == "" {
 			t.Fatalf("top-up operation %+v", op)
 		}
 		if b.bal(w) != 30000 || b.deposit(acct) != 70000 {
 			t.Fatalf("wallet %d, bank %d; want 30000 and 70000", b.bal(w), b.deposit(acct))
 		}
 		op = b.fund(w, "100.00", ba, true)
-		wantOp(t, op, store.BankCompleted)
+		wantOp(t, op, ingot.BankCompleted)
 		if b.bal(w) != 20000 || b.deposit(acct) != 80000 {
 			t.Fatalf("after withdrawal: wallet %d, bank %d; want 20000 and 80000", b.bal(w), b.deposit(acct))
 		}
 		got, err := b.svc.BankOperation(b.ctx, b.a, op.ID)
-		if err != nil || got.Status != store.BankCompleted || got.Kind != store.BankWithdraw {
+		if err != nil || got.Status != ingot.BankCompleted || got.Kind != ingot.BankWithdraw {
 			t.Fatalf("read operation: %+v %v", got, err)
 		}
 		// Another operator does not see it.
@@ -123,15 +123,15 @@ func TestBankTopUpAndWithdrawal(t *testing.T) {
 		k := idem(b.a.KeyID, "topup-1", "same")
 		k.Render = func(r *ledger.Result) ([]byte, error) { return json.Marshal(r.Bank.Op) }
 		r1, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, k)
-		if err != nil || r1.Bank.Op.Status != store.BankCompleted {
+		if err != nil || r1.Bank.Op.Status != ingot.BankCompleted {
 			t.Fatalf("first: %+v %v", r1, err)
 		}
 		r2, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, k)
 		if err != nil || r2.Replay == nil {
 			t.Fatalf("second: %+v %v", r2, err)
 		}
-		var replayed store.BankOperation
-		if err := json.Unmarshal(r2.Replay.Body, &replayed); err != nil || replayed.ID != r1.Bank.Op.ID || replayed.Status != store.BankCompleted {
+		var replayed ingot.BankOperation
+		if err := json.Unmarshal(r2.Replay.Body, &replayed); err != nil || replayed.ID != r1.Bank.Op.ID || replayed.Status != ingot.BankCompleted {
 			t.Fatalf("replay shows %+v, %v", replayed, err)
 		}
 		if b.bal(w) != 25000 || b.deposit(acct) != 75000 {
@@ -152,13 +152,13 @@ func TestBankRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := b.fund(w, "50.00", ba, false)
-		wantOp(t, op, store.BankFailed)
+		wantOp(t, op, ingot.BankFailed)
 		if b.bal(w) != 0 || b.deposit(acct) != 10000 {
 			t.Fatalf("refused top-up moved money: wallet %d, bank %d", b.bal(w), b.deposit(acct))
 		}
 		// Insufficient funds at the bank.
 		op = b.fund(w, "100.01", ba, false)
-		wantOp(t, op, store.BankFailed)
+		wantOp(t, op, ingot.BankFailed)
 		if op.LastError == "" || b.bal(w) != 0 || b.deposit(acct) != 10000 {
 			t.Fatalf("insufficient: %+v wallet %d bank %d", op, b.bal(w), b.deposit(acct))
 		}
@@ -168,7 +168,7 @@ func TestBankRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		op = b.fund(w, "20.00", ba, true)
-		wantOp(t, op, store.BankFailed)
+		wantOp(t, op, ingot.BankFailed)
 		if op.RefundTransferID == "" || b.bal(w) != 6000 || b.deposit(acct) != 4000 {
 			t.Fatalf("refused withdrawal: %+v wallet %d bank %d; want 6000 and 4000", op, b.bal(w), b.deposit(acct))
 		}
@@ -191,7 +191,7 @@ func TestBankTimeoutCompletesOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := b.fund(w, "300.00", ba, false)
-		wantOp(t, op, store.BankPending)
+		wantOp(t, op, ingot.BankPending)
 		if b.bal(w) != 0 || b.deposit(acct) != 70000 {
 			t.Fatalf("after the timeout: wallet %d, bank %d; want 0 and 70000", b.bal(w), b.deposit(acct))
 		}
@@ -200,7 +200,7 @@ func TestBankTimeoutCompletesOnce(t *testing.T) {
 			t.Fatalf("processor claimed %d, %v; want 1", n, err)
 		}
 		got, _ := b.svc.BankOperation(b.ctx, b.a, op.ID)
-		wantOp(t, got, store.BankCompleted)
+		wantOp(t, got, ingot.BankCompleted)
 		if got.Attempts != 1 || b.bal(w) != 30000 || b.deposit(acct) != 70000 {
 			t.Fatalf("after processing: attempts %d, wallet %d, bank %d; want 1, 30000, 70000", got.Attempts, b.bal(w), b.deposit(acct))
 		}
@@ -209,7 +209,7 @@ func TestBankTimeoutCompletesOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		op = b.fund(w, "100.00", ba, true)
-		wantOp(t, op, store.BankPending)
+		wantOp(t, op, ingot.BankPending)
 		if b.bal(w) != 20000 || b.deposit(acct) != 80000 {
 			t.Fatalf("withdrawal timeout: wallet %d, bank %d; want 20000 and 80000", b.bal(w), b.deposit(acct))
 		}
@@ -220,7 +220,7 @@ func TestBankTimeoutCompletesOnce(t *testing.T) {
 			}
 		}
 		got, _ = b.svc.BankOperation(b.ctx, b.a, op.ID)
-		wantOp(t, got, store.BankCompleted)
+		wantOp(t, got, ingot.BankCompleted)
 		if b.bal(w) != 20000 || b.deposit(acct) != 80000 {
 			t.Fatalf("withdrawal processed: wallet %d, bank %d; want 20000 and 80000", b.bal(w), b.deposit(acct))
 		}
@@ -228,7 +228,7 @@ func TestBankTimeoutCompletesOnce(t *testing.T) {
 		if err := b.sb.SetFault(bank.FaultSlow, 1); err != nil {
 			t.Fatal(err)
 		}
-		wantOp(t, b.fund(w, "1.00", ba, false), store.BankCompleted)
+		wantOp(t, b.fund(w, "1.00", ba, false), ingot.BankCompleted)
 		if b.bal(w) != 20100 || b.deposit(acct) != 79900 {
 			t.Fatalf("slow: wallet %d, bank %d", b.bal(w), b.deposit(acct))
 		}
@@ -245,14 +245,14 @@ func TestBankCrashBetweenSides(t *testing.T) {
 		acct := b.openDeposit("6222021234560003", "Li Wei", 100000)
 		ba := b.link(w, "6222021234560003", "Li Wei")
 		wd := b.fund(w, "100.00", ba, false) // 100.00 in the wallet
-		wantOp(t, wd, store.BankCompleted)
+		wantOp(t, wd, ingot.BankCompleted)
 
 		// Withdrawal: the wallet's side is committed, then the bank is
 		// unreachable (nothing applied) and the process dies.
 		down := &downBank{}
 		b.svc.WithBank(down, bankOpts)
 		op2 := b.fund(w, "40.00", ba, true)
-		wantOp(t, op2, store.BankPending)
+		wantOp(t, op2, ingot.BankPending)
 
 		// Top-up: the bank debits, then the engine is gone.
 		b.svc.WithBank(b.sb, bankOpts)
@@ -262,7 +262,7 @@ func TestBankCrashBetweenSides(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := *res.Bank.Op
-		wantOp(t, op, store.BankPending)
+		wantOp(t, op, ingot.BankPending)
 		if b.deposit(acct) != 60000 {
 			t.Fatalf("bank %d; want 60000 (debited 100.00 and 300.00)", b.deposit(acct))
 		}
@@ -281,7 +281,7 @@ func TestBankCrashBetweenSides(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantOp(t, got, store.BankCompleted)
+			wantOp(t, got, ingot.BankCompleted)
 		}
 		wl, err := svc2.Wallet(b.ctx, b.a, w)
 		if err != nil {
@@ -506,7 +506,7 @@ func TestBankDebitReturnedWhenLedgerRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		op := b.fund(w, "1.00", ba, false)
-		wantOp(t, op, store.BankPending)
+		wantOp(t, op, ingot.BankPending)
 		if b.deposit(acct) != 49900 {
 			t.Fatalf("bank %d after the lost answer; want 49900 (debited)", b.deposit(acct))
 		}
@@ -521,7 +521,7 @@ func TestBankDebitReturnedWhenLedgerRefuses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantOp(t, op, store.BankFailed)
+		wantOp(t, op, ingot.BankFailed)
 		if !strings.Contains(op.LastError, "returned to the bank") || !strings.Contains(op.LastError, "frozen") {
 			t.Fatalf("operation %+v does not say the debit was returned", op)
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
-	"github.com/ingot-cbdc/ingot/store"
 )
 
 func walletReqs(n int) []ledger.WalletRequest {
@@ -108,7 +107,7 @@ func TestCreateWalletsIdempotency(t *testing.T) {
 		a, _ := e.operator("BANKA")
 		idem := func(key, hash string) *ledger.Idem {
 			return &ledger.Idem{
-				IdemKey: store.IdemKey{Scope: a.KeyID, Key: key}, Hash: []byte(hash), Status: 201,
+				IdemKey: ingot.IdemKey{Scope: a.KeyID, Key: key}, Hash: []byte(hash), Status: 201,
 				Render: func(r *ledger.Result) ([]byte, error) { return json.Marshal(r.Accounts) },
 			}
 		}

@@ -94,7 +94,7 @@ type Command struct {
 // response instead of running again (or idempotency_conflict when Hash
 // differs).
 type Idem struct {
-	store.IdemKey
+	ingot.IdemKey
 	Hash   []byte
 	Status int // HTTP status to store with the body
 	// Render makes the body to store from the command's result.

@@ -244,13 +244,13 @@ func (e *Engine) tryBatch(batch []*request) error {
 	defer func() { _ = tx.Rollback(ctx) }()
 
 	// Idempotency records already committed for the batch's keys.
-	var keys []store.IdemKey
+	var keys []ingot.IdemKey
 	for _, r := range batch {
 		if r.cmd.Idem != nil {
 			keys = append(keys, r.cmd.Idem.IdemKey)
 		}
 	}
-	idem := map[store.IdemKey]*store.IdemRecord{}
+	idem := map[ingot.IdemKey]*store.IdemRecord{}
 	if len(keys) > 0 {
 		recs, err := tx.Idempotency(ctx, keys)
 		if err != nil {
@@ -471,11 +471,11 @@ func (e *Engine) appendLog(ctx context.Context, tx store.BatchTx, st *state, w *
 	if err != nil {
 		return err
 	}
-	w.LogHashes = make([]store.StoredHash, len(hashes))
+	w.LogHashes = make([]translog.StoredHash, len(hashes))
 	for i, h := range hashes {
-		w.LogHashes[i] = store.StoredHash{Index: h.Index, Hash: h.Hash}
+		w.LogHashes[i] = translog.StoredHash{Index: h.Index, Hash: h.Hash}
 	}
-	w.Checkpoint = &store.Checkpoint{Size: tree.N, Root: tree.Hash, Note: note, CreatedAt: st.now}
+	w.Checkpoint = &ingot.Checkpoint{Size: tree.N, Root: tree.Hash, Note: note, CreatedAt: st.now}
 	return nil
 }
 

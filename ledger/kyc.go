@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
-	"github.com/ingot-cbdc/ingot/store"
 )
 
 // UpgradeRequest asks for a wallet's tier to change. IDNumber, IDVerified
@@ -88,21 +87,21 @@ type LimitRequest struct {
 // SetLimits sets limits of a tier: the central bank's are the ceiling for
 // every operator; an operator's apply to its own wallets and must be within
 // the central bank's.
-func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (store.LimitRule, error) {
+func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (ingot.LimitRule, error) {
 	if a.Role != ingot.RoleCentralBank && a.Role != ingot.RoleOperator {
-		return store.LimitRule{}, ingot.Errorf(ingot.CodeForbidden, "only the central bank and operators set limits")
+		return ingot.LimitRule{}, ingot.Errorf(ingot.CodeForbidden, "only the central bank and operators set limits")
 	}
 	cur, err := ingot.LookupCurrency(r.Currency)
 	if err != nil {
-		return store.LimitRule{}, err
+		return ingot.LimitRule{}, err
 	}
 	kind := ingot.WalletKind(r.WalletKind)
 	if kind != ingot.WalletPersonal && kind != ingot.WalletMerchant {
-		return store.LimitRule{}, ingot.Errorf(ingot.CodeInvalidRequest, "wallet_kind must be \"personal\" or \"merchant\"")
+		return ingot.LimitRule{}, ingot.Errorf(ingot.CodeInvalidRequest, "wallet_kind must be \"personal\" or \"merchant\"")
 	}
 	t := ingot.Tier(r.Tier)
 	if !t.Valid() {
-		return store.LimitRule{}, ingot.Errorf(ingot.CodeInvalidRequest, "tier must be 1, 2, 3 or 4")
+		return ingot.LimitRule{}, ingot.Errorf(ingot.CodeInvalidRequest, "tier must be 1, 2, 3 or 4")
 	}
 	var l ingot.Limits
 	for _, f := range []struct {
@@ -115,25 +114,25 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (store
 		}
 		v, err := ingot.ParseAmount(f.in, cur)
 		if err != nil {
-			return store.LimitRule{}, ingot.Errorf(ingot.CodeInvalidAmount, "%s: %s", f.name, err.(*ingot.Error).Detail)
+			return ingot.LimitRule{}, ingot.Errorf(ingot.CodeInvalidAmount, "%s: %s", f.name, err.(*ingot.Error).Detail)
 		}
 		*f.out = v
 	}
-	rule := store.LimitRule{Currency: cur.Code, WalletKind: kind, Tier: t, Limits: l, UpdatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	rule := ingot.LimitRule{Currency: cur.Code, WalletKind: kind, Tier: t, Limits: l, UpdatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	if a.Role == ingot.RoleOperator {
 		rule.OperatorID = a.OperatorID
 		rules, err := s.st.LimitRules(ctx, []string{""})
 		if err != nil {
-			return store.LimitRule{}, unavailable(err)
+			return ingot.LimitRule{}, unavailable(err)
 		}
 		ceiling := newLimitTable(rules).central(kind, t, cur)
 		if !l.Within(ceiling) {
-			return store.LimitRule{}, ingot.Errorf(ingot.CodeLimitExceeded, "an operator's limits must be within the central bank's for tier %d: balance %s, single %s, daily %s, yearly %s",
+			return ingot.LimitRule{}, ingot.Errorf(ingot.CodeLimitExceeded, "an operator's limits must be within the central bank's for tier %d: balance %s, single %s, daily %s, yearly %s",
 				t, limitText(ceiling.Balance, cur), limitText(ceiling.Single, cur), limitText(ceiling.Daily, cur), limitText(ceiling.Yearly, cur))
 		}
 	}
 	if err := s.st.SetLimitRule(ctx, rule); err != nil {
-		return store.LimitRule{}, unavailable(err)
+		return ingot.LimitRule{}, unavailable(err)
 	}
 	return rule, nil
 }
@@ -141,7 +140,7 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (store
 // TierLimits lists the effective limits of every tier and wallet kind of a
 // currency for the caller: the central bank's, or an operator's own (its
 // rules within the central bank's).
-func (s *Service) TierLimits(ctx context.Context, a Actor, currency string) ([]store.LimitRule, error) {
+func (s *Service) TierLimits(ctx context.Context, a Actor, currency string) ([]ingot.LimitRule, error) {
 	if a.Role != ingot.RoleCentralBank && a.Role != ingot.RoleOperator {
 		return nil, ingot.Errorf(ingot.CodeForbidden, "only the central bank and operators read limits")
 	}
@@ -154,10 +153,10 @@ func (s *Service) TierLimits(ctx context.Context, a Actor, currency string) ([]s
 		return nil, unavailable(err)
 	}
 	lt := newLimitTable(rules)
-	var out []store.LimitRule
+	var out []ingot.LimitRule
 	for _, kind := range []ingot.WalletKind{ingot.WalletPersonal, ingot.WalletMerchant} {
 		for t := ingot.Tier1; t <= ingot.Tier4; t++ {
-			out = append(out, store.LimitRule{OperatorID: a.OperatorID, Currency: cur.Code, WalletKind: kind, Tier: t,
+			out = append(out, ingot.LimitRule{OperatorID: a.OperatorID, Currency: cur.Code, WalletKind: kind, Tier: t,
 				Limits: lt.tierLimits(a.OperatorID, kind, t, cur)})
 		}
 	}

@@ -470,7 +470,7 @@ func TestTwoEnginesOneDatabase(t *testing.T) {
 
 func idem(scope, key, body string) *ledger.Idem {
 	return &ledger.Idem{
-		IdemKey: store.IdemKey{Scope: scope, Key: key},
+		IdemKey: ingot.IdemKey{Scope: scope, Key: key},
 		Hash:    []byte(body),
 		Status:  201,
 		Render: func(r *ledger.Result) ([]byte, error) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
-	"github.com/ingot-cbdc/ingot/store"
 )
 
 // limitTable resolves a wallet's effective limits from the limit rules:
@@ -50,7 +49,7 @@ type ruleKey struct {
 	tier               ingot.Tier
 }
 
-func newLimitTable(rules []store.LimitRule) *limitTable {
+func newLimitTable(rules []ingot.LimitRule) *limitTable {
 	lt := &limitTable{rules: make(map[ruleKey]ingot.Limits, len(rules)), wallets: map[string]ingot.Limits{}}
 	for _, r := range rules {
 		if strings.HasPrefix(r.OperatorID, walletRulePrefix) {

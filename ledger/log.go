@@ -38,16 +38,16 @@ func (s *Service) LogKey(a Actor) (string, error) {
 }
 
 // Checkpoint is the latest signed checkpoint.
-func (s *Service) Checkpoint(ctx context.Context, a Actor) (store.Checkpoint, error) {
+func (s *Service) Checkpoint(ctx context.Context, a Actor) (ingot.Checkpoint, error) {
 	if _, err := s.signer(); err != nil {
-		return store.Checkpoint{}, err
+		return ingot.Checkpoint{}, err
 	}
 	c, err := s.st.LatestCheckpoint(ctx)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Checkpoint{}, ingot.Errorf(ingot.CodeNotFound, "the log is empty: no transfer has been committed yet")
+		return ingot.Checkpoint{}, ingot.Errorf(ingot.CodeNotFound, "the log is empty: no transfer has been committed yet")
 	}
 	if err != nil {
-		return store.Checkpoint{}, unavailable(err)
+		return ingot.Checkpoint{}, unavailable(err)
 	}
 	return c, nil
 }
@@ -130,7 +130,7 @@ func (s *Service) prove(ctx context.Context, t ingot.Transfer, treeSize int64) (
 	if t.LogIndex < 0 {
 		return Proof{}, ingot.Errorf(ingot.CodeNotFound, "transfer %s was committed without a log", id)
 	}
-	var cp store.Checkpoint
+	var cp ingot.Checkpoint
 	if treeSize == 0 {
 		cp, err = s.st.LatestCheckpoint(ctx)
 	} else {

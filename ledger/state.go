@@ -35,7 +35,7 @@ type state struct {
 	subs        map[int64][]int64
 	subStatus   map[int64]ingot.Status
 	newAccounts []int64
-	newRules    []store.LimitRule
+	newRules    []ingot.LimitRule
 }
 
 type undoEntry struct {

@@ -316,7 +316,7 @@ func (s *state) openSub(c *Command) (*Result, error) {
 	}})
 	if own := (ingot.Limits{Single: c.SubLimits.Single, Daily: c.SubLimits.Daily}); own != (ingot.Limits{}) {
 		key := WalletRuleKey(child.ID)
-		s.newRules = append(s.newRules, store.LimitRule{OperatorID: key, Currency: child.Currency,
+		s.newRules = append(s.newRules, ingot.LimitRule{OperatorID: key, Currency: child.Currency,
 			WalletKind: ingot.WalletPersonal, Tier: child.Tier, Limits: own, UpdatedAt: s.now})
 		s.limits.wallets[key] = own
 		s.journal = append(s.journal, undoEntry{fn: func() {

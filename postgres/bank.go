@@ -16,41 +16,41 @@ import (
 
 const bankAccountCols = `id, wallet, operator_id, bank_code, account_number, holder_name, number_hash, currency, removed, created_at, updated_at`
 
-func scanBankAccount(row pgx.Row) (store.BankAccount, error) {
-	var b store.BankAccount
+func scanBankAccount(row pgx.Row) (ingot.BankAccount, error) {
+	var b ingot.BankAccount
 	err := row.Scan(&b.ID, &b.Wallet, &b.OperatorID, &b.BankCode, &b.AccountNumber, &b.HolderName, &b.NumberHash,
 		&b.Currency, &b.Removed, &b.CreatedAt, &b.UpdatedAt)
 	b.CreatedAt, b.UpdatedAt = b.CreatedAt.UTC(), b.UpdatedAt.UTC()
 	return b, err
 }
 
-func collectBankAccounts(rows pgx.Rows, err error) ([]store.BankAccount, error) {
+func collectBankAccounts(rows pgx.Rows, err error) ([]ingot.BankAccount, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.BankAccount, error) { return scanBankAccount(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.BankAccount, error) { return scanBankAccount(row) })
 }
 
 const bankOpCols = `id, operator_id, wallet, bank_account, kind, amount, currency, status, transfer_id, refund_transfer_id,
 	attempts, last_error, next_attempt, claimed_until, idem_scope, idem_key, created_at, updated_at`
 
-func scanBankOp(row pgx.Row) (store.BankOperation, error) {
-	var o store.BankOperation
+func scanBankOp(row pgx.Row) (ingot.BankOperation, error) {
+	var o ingot.BankOperation
 	var kind, status string
 	var attempts int32
 	err := row.Scan(&o.ID, &o.OperatorID, &o.Wallet, &o.BankAccount, &kind, &o.Amount, &o.Currency, &status,
 		&o.TransferID, &o.RefundTransferID, &attempts, &o.LastError, &o.NextAttempt, &o.ClaimedUntil, &o.Idem.Scope, &o.Idem.Key,
 		&o.CreatedAt, &o.UpdatedAt)
-	o.Kind, o.Status, o.Attempts = store.BankOpKind(kind), store.BankOpStatus(status), int(attempts)
+	o.Kind, o.Status, o.Attempts = ingot.BankOpKind(kind), ingot.BankOpStatus(status), int(attempts)
 	o.NextAttempt, o.ClaimedUntil, o.CreatedAt, o.UpdatedAt = o.NextAttempt.UTC(), o.ClaimedUntil.UTC(), o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }
 
-func collectBankOps(rows pgx.Rows, err error) ([]store.BankOperation, error) {
+func collectBankOps(rows pgx.Rows, err error) ([]ingot.BankOperation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.BankOperation, error) { return scanBankOp(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.BankOperation, error) { return scanBankOp(row) })
 }
 
 // epoch stands for "never claimed".
@@ -63,7 +63,7 @@ func notBefore(t time.Time) time.Time {
 	return t
 }
 
-func insertBankOp(ctx context.Context, tx pgx.Tx, o *store.BankOperation) error {
+func insertBankOp(ctx context.Context, tx pgx.Tx, o *ingot.BankOperation) error {
 	_, err := tx.Exec(ctx, `INSERT INTO bank_operations (`+bankOpCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		o.ID, o.OperatorID, o.Wallet, o.BankAccount, string(o.Kind), o.Amount, o.Currency, string(o.Status), o.TransferID,
 		o.RefundTransferID, int32(o.Attempts), o.LastError, notBefore(o.NextAttempt), notBefore(o.ClaimedUntil), o.Idem.Scope, o.Idem.Key,
@@ -72,16 +72,16 @@ func insertBankOp(ctx context.Context, tx pgx.Tx, o *store.BankOperation) error 
 }
 
 // BankAccount reads a bank account.
-func (s *Store) BankAccount(ctx context.Context, id string) (store.BankAccount, error) {
+func (s *Store) BankAccount(ctx context.Context, id string) (ingot.BankAccount, error) {
 	b, err := scanBankAccount(s.pool.QueryRow(ctx, `SELECT `+bankAccountCols+` FROM bank_accounts WHERE id = $1`, id))
 	if err != nil {
-		return store.BankAccount{}, notFound(err, "bank account")
+		return ingot.BankAccount{}, notFound(err, "bank account")
 	}
 	return b, nil
 }
 
 // WalletBankAccounts lists a wallet's linked accounts.
-func (s *Store) WalletBankAccounts(ctx context.Context, wallet int64) ([]store.BankAccount, error) {
+func (s *Store) WalletBankAccounts(ctx context.Context, wallet int64) ([]ingot.BankAccount, error) {
 	out, err := collectBankAccounts(s.pool.Query(ctx, `SELECT `+bankAccountCols+` FROM bank_accounts
 		WHERE wallet = $1 AND NOT removed ORDER BY id`, wallet))
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Store) WalletBankAccounts(ctx context.Context, wallet int64) ([]store.B
 }
 
 // CreateBankOperation stores a new operation with idem.
-func (s *Store) CreateBankOperation(ctx context.Context, op store.BankOperation, idem *store.IdemRecord) (*store.IdemRecord, error) {
+func (s *Store) CreateBankOperation(ctx context.Context, op ingot.BankOperation, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
 		err := insertBankOp(ctx, tx, &op)
 		if isUniqueViolation(err) {
@@ -105,27 +105,27 @@ func (s *Store) CreateBankOperation(ctx context.Context, op store.BankOperation,
 }
 
 // BankOperation reads an operation.
-func (s *Store) BankOperation(ctx context.Context, id string) (store.BankOperation, error) {
+func (s *Store) BankOperation(ctx context.Context, id string) (ingot.BankOperation, error) {
 	o, err := scanBankOp(s.pool.QueryRow(ctx, `SELECT `+bankOpCols+` FROM bank_operations WHERE id = $1`, id))
 	if err != nil {
-		return store.BankOperation{}, notFound(err, "bank operation")
+		return ingot.BankOperation{}, notFound(err, "bank operation")
 	}
 	return o, nil
 }
 
 // BankOperationByIdem finds the operation made by a request.
-func (s *Store) BankOperationByIdem(ctx context.Context, k store.IdemKey) (store.BankOperation, error) {
+func (s *Store) BankOperationByIdem(ctx context.Context, k ingot.IdemKey) (ingot.BankOperation, error) {
 	o, err := scanBankOp(s.pool.QueryRow(ctx, `SELECT `+bankOpCols+` FROM bank_operations
 		WHERE idem_scope = $1 AND idem_key = $2 AND idem_key <> ''`, k.Scope, k.Key))
 	if err != nil {
-		return store.BankOperation{}, notFound(err, "bank operation by idempotency key")
+		return ingot.BankOperation{}, notFound(err, "bank operation by idempotency key")
 	}
 	return o, nil
 }
 
 // ClaimBankOperations claims due pending operations; SKIP LOCKED lets
 // several processes claim disjoint sets at once.
-func (s *Store) ClaimBankOperations(ctx context.Context, now, until time.Time, limit int) ([]store.BankOperation, error) {
+func (s *Store) ClaimBankOperations(ctx context.Context, now, until time.Time, limit int) ([]ingot.BankOperation, error) {
 	out, err := collectBankOps(s.pool.Query(ctx, `UPDATE bank_operations SET claimed_until = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM bank_operations WHERE status = 'pending' AND next_attempt <= $2 AND claimed_until <= $2
 			ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -215,7 +215,7 @@ func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount
 // ---- in the batch ----
 
 // LockBankOperations returns the operations among ids, locked.
-func (b *batchTx) LockBankOperations(ctx context.Context, ids []string) ([]store.BankOperation, error) {
+func (b *batchTx) LockBankOperations(ctx context.Context, ids []string) ([]ingot.BankOperation, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -229,7 +229,7 @@ func (b *batchTx) LockBankOperations(ctx context.Context, ids []string) ([]store
 
 // WalletBankAccounts lists the linked accounts of wallets (whose rows the
 // batch has locked, which serializes links and unlinks of one wallet).
-func (b *batchTx) WalletBankAccounts(ctx context.Context, wallets []int64) ([]store.BankAccount, error) {
+func (b *batchTx) WalletBankAccounts(ctx context.Context, wallets []int64) ([]ingot.BankAccount, error) {
 	if len(wallets) == 0 {
 		return nil, nil
 	}

@@ -46,7 +46,7 @@ func (b *batchTx) Rollback(ctx context.Context) error {
 }
 
 // Idempotency returns the committed records among keys.
-func (b *batchTx) Idempotency(ctx context.Context, keys []store.IdemKey) ([]store.IdemRecord, error) {
+func (b *batchTx) Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]store.IdemRecord, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}

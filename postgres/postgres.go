@@ -583,7 +583,7 @@ func scanIdem(row pgx.Row) (store.IdemRecord, error) {
 }
 
 // Idempotency reads a stored idempotency record.
-func (s *Store) Idempotency(ctx context.Context, k store.IdemKey) (store.IdemRecord, error) {
+func (s *Store) Idempotency(ctx context.Context, k ingot.IdemKey) (store.IdemRecord, error) {
 	r, err := scanIdem(s.pool.QueryRow(ctx, `SELECT `+idemCols+` FROM idempotency WHERE scope = $1 AND key = $2`,
 		k.Scope, k.Key))
 	if err != nil {
@@ -637,14 +637,14 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 
 const checkpointCols = "size, root, note, created_at"
 
-func scanCheckpoint(row pgx.Row) (store.Checkpoint, error) {
-	var c store.Checkpoint
+func scanCheckpoint(row pgx.Row) (ingot.Checkpoint, error) {
+	var c ingot.Checkpoint
 	var root []byte
 	if err := row.Scan(&c.Size, &root, &c.Note, &c.CreatedAt); err != nil {
-		return store.Checkpoint{}, err
+		return ingot.Checkpoint{}, err
 	}
 	if len(root) != tlog.HashSize {
-		return store.Checkpoint{}, fmt.Errorf("checkpoint %d root has %d bytes", c.Size, len(root))
+		return ingot.Checkpoint{}, fmt.Errorf("checkpoint %d root has %d bytes", c.Size, len(root))
 	}
 	c.Root = tlog.Hash(root)
 	c.CreatedAt = c.CreatedAt.UTC()
@@ -652,27 +652,27 @@ func scanCheckpoint(row pgx.Row) (store.Checkpoint, error) {
 }
 
 // LatestCheckpoint is the checkpoint of the largest tree.
-func (s *Store) LatestCheckpoint(ctx context.Context) (store.Checkpoint, error) {
+func (s *Store) LatestCheckpoint(ctx context.Context) (ingot.Checkpoint, error) {
 	c, err := scanCheckpoint(s.pool.QueryRow(ctx, `SELECT `+checkpointCols+` FROM checkpoints ORDER BY size DESC LIMIT 1`))
 	if err != nil {
-		return store.Checkpoint{}, notFound(err, "latest checkpoint")
+		return ingot.Checkpoint{}, notFound(err, "latest checkpoint")
 	}
 	return c, nil
 }
 
 // Checkpoint is the checkpoint of a tree size.
-func (s *Store) Checkpoint(ctx context.Context, size int64) (store.Checkpoint, error) {
+func (s *Store) Checkpoint(ctx context.Context, size int64) (ingot.Checkpoint, error) {
 	c, err := scanCheckpoint(s.pool.QueryRow(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size = $1`, size))
 	if err != nil {
-		return store.Checkpoint{}, notFound(err, "checkpoint %d", size)
+		return ingot.Checkpoint{}, notFound(err, "checkpoint %d", size)
 	}
 	return c, nil
 }
 
 // Checkpoints lists checkpoints with size > after, ascending.
-func (s *Store) Checkpoints(ctx context.Context, after int64, limit int) ([]store.Checkpoint, error) {
+func (s *Store) Checkpoints(ctx context.Context, after int64, limit int) ([]ingot.Checkpoint, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size > $1 ORDER BY size LIMIT $2`, after, limit)
-	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Checkpoint, error) { return scanCheckpoint(row) })
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Checkpoint, error) { return scanCheckpoint(row) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: checkpoints: %w", err)
 	}
@@ -744,12 +744,12 @@ const upsertLimitRuleSQL = `INSERT INTO tier_limits (operator_id, currency, wall
 	ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
 		single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`
 
-func limitRuleArgs(r store.LimitRule) []any {
+func limitRuleArgs(r ingot.LimitRule) []any {
 	return []any{r.OperatorID, r.Currency, string(r.WalletKind), int32(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, r.UpdatedAt}
 }
 
 // SetLimitRule stores a limit rule, replacing the one with its key.
-func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
+func (s *Store) SetLimitRule(ctx context.Context, r ingot.LimitRule) error {
 	_, err := s.pool.Exec(ctx, upsertLimitRuleSQL, limitRuleArgs(r)...)
 	if err != nil {
 		return fmt.Errorf("postgres: set limit rule: %w", err)
@@ -757,14 +757,14 @@ func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
 	return nil
 }
 
-func limitRules(ctx context.Context, q queryer, operatorIDs []string) ([]store.LimitRule, error) {
+func limitRules(ctx context.Context, q queryer, operatorIDs []string) ([]ingot.LimitRule, error) {
 	if len(operatorIDs) == 0 {
 		return nil, nil
 	}
 	rows, _ := q.Query(ctx, `SELECT operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at
 		FROM tier_limits WHERE operator_id = ANY($1) ORDER BY operator_id, currency, wallet_kind, tier`, operatorIDs)
-	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.LimitRule, error) {
-		var r store.LimitRule
+	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.LimitRule, error) {
+		var r ingot.LimitRule
 		var wk string
 		var tier int32
 		err := row.Scan(&r.OperatorID, &r.Currency, &wk, &tier, &r.Limits.Balance, &r.Limits.Single, &r.Limits.Daily, &r.Limits.Yearly, &r.UpdatedAt)
@@ -778,11 +778,11 @@ func limitRules(ctx context.Context, q queryer, operatorIDs []string) ([]store.L
 }
 
 // LimitRules lists the limit rules of the given operators.
-func (s *Store) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+func (s *Store) LimitRules(ctx context.Context, operatorIDs []string) ([]ingot.LimitRule, error) {
 	return limitRules(ctx, s.pool, operatorIDs)
 }
 
 // LimitRules lists the limit rules of the given operators in the batch.
-func (b *batchTx) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+func (b *batchTx) LimitRules(ctx context.Context, operatorIDs []string) ([]ingot.LimitRule, error) {
 	return limitRules(ctx, b.tx, operatorIDs)
 }

@@ -185,7 +185,7 @@ func TestLargeBatch(t *testing.T) {
 		tr.DebitBalance, tr.CreditBalance = bal[tr.Debit], bal[tr.Credit]
 		w.Transfers = append(w.Transfers, tr)
 		w.Idempotency = append(w.Idempotency, store.IdemRecord{
-			IdemKey: store.IdemKey{Scope: "k", Key: fmt.Sprint(i)}, Hash: []byte{1}, Status: 201,
+			IdemKey: ingot.IdemKey{Scope: "k", Key: fmt.Sprint(i)}, Hash: []byte{1}, Status: 201,
 			Body: []byte("{}"), CreatedAt: time.Now(),
 		})
 	}
@@ -342,7 +342,7 @@ func TestIdempotencyRaceWaits(t *testing.T) {
 	s := openTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rec := store.IdemRecord{IdemKey: store.IdemKey{Scope: "s", Key: "k"}, Hash: []byte{1}, Status: 201,
+	rec := store.IdemRecord{IdemKey: ingot.IdemKey{Scope: "s", Key: "k"}, Hash: []byte{1}, Status: 201,
 		Body: []byte("{}"), CreatedAt: time.Now()}
 
 	tx1, err := s.BeginBatch(ctx)
@@ -388,7 +388,7 @@ func TestCreateOperatorIdemConcurrent(t *testing.T) {
 			op := ingot.Operator{ID: uuid.NewString(), Name: "B", Code: fmt.Sprint("C", i), CreatedAt: time.Now()}
 			key := ingot.APIKey{ID: uuid.NewString(), Role: ingot.RoleOperator, OperatorID: op.ID,
 				Hash: []byte(uuid.NewString()), CreatedAt: time.Now()}
-			idem := &store.IdemRecord{IdemKey: store.IdemKey{Scope: "cb", Key: "same"}, Hash: []byte{byte(i)},
+			idem := &store.IdemRecord{IdemKey: ingot.IdemKey{Scope: "cb", Key: "same"}, Hash: []byte{byte(i)},
 				Status: 201, Body: []byte("{}"), CreatedAt: time.Now()}
 			recs[i], errs[i] = s.CreateOperator(ctx, op, key, idem)
 		})

@@ -15,8 +15,8 @@ import (
 
 const bankAccountCols = `id, wallet, operator_id, bank_code, account_number, holder_name, number_hash, currency, removed, created_at, updated_at`
 
-func scanBankAccount(sc scanner) (store.BankAccount, error) {
-	var b store.BankAccount
+func scanBankAccount(sc scanner) (ingot.BankAccount, error) {
+	var b ingot.BankAccount
 	var created, updated int64
 	err := sc.Scan(&b.ID, &b.Wallet, &b.OperatorID, &b.BankCode, &b.AccountNumber, &b.HolderName, &b.NumberHash,
 		&b.Currency, &b.Removed, &created, &updated)
@@ -24,12 +24,12 @@ func scanBankAccount(sc scanner) (store.BankAccount, error) {
 	return b, err
 }
 
-func collectBankAccounts(rows *sql.Rows, err error) ([]store.BankAccount, error) {
+func collectBankAccounts(rows *sql.Rows, err error) ([]ingot.BankAccount, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.BankAccount
+	var out []ingot.BankAccount
 	for rows.Next() {
 		b, err := scanBankAccount(rows)
 		if err != nil {
@@ -43,23 +43,23 @@ func collectBankAccounts(rows *sql.Rows, err error) ([]store.BankAccount, error)
 const bankOpCols = `id, operator_id, wallet, bank_account, kind, amount, currency, status, transfer_id, refund_transfer_id,
 	attempts, last_error, next_attempt, claimed_until, idem_scope, idem_key, created_at, updated_at`
 
-func scanBankOp(sc scanner) (store.BankOperation, error) {
-	var o store.BankOperation
+func scanBankOp(sc scanner) (ingot.BankOperation, error) {
+	var o ingot.BankOperation
 	var kind, status string
 	var next, claimed, created, updated int64
 	err := sc.Scan(&o.ID, &o.OperatorID, &o.Wallet, &o.BankAccount, &kind, &o.Amount, &o.Currency, &status,
 		&o.TransferID, &o.RefundTransferID, &o.Attempts, &o.LastError, &next, &claimed, &o.Idem.Scope, &o.Idem.Key, &created, &updated)
-	o.Kind, o.Status = store.BankOpKind(kind), store.BankOpStatus(status)
+	o.Kind, o.Status = ingot.BankOpKind(kind), ingot.BankOpStatus(status)
 	o.NextAttempt, o.ClaimedUntil, o.CreatedAt, o.UpdatedAt = fromMicros(next), fromMicros(claimed), fromMicros(created), fromMicros(updated)
 	return o, err
 }
 
-func collectBankOps(rows *sql.Rows, err error) ([]store.BankOperation, error) {
+func collectBankOps(rows *sql.Rows, err error) ([]ingot.BankOperation, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.BankOperation
+	var out []ingot.BankOperation
 	for rows.Next() {
 		o, err := scanBankOp(rows)
 		if err != nil {
@@ -70,7 +70,7 @@ func collectBankOps(rows *sql.Rows, err error) ([]store.BankOperation, error) {
 	return out, rows.Err()
 }
 
-func insertBankOp(ctx context.Context, q querier, o *store.BankOperation) error {
+func insertBankOp(ctx context.Context, q querier, o *ingot.BankOperation) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO bank_operations (`+bankOpCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.OperatorID, o.Wallet, o.BankAccount, string(o.Kind), o.Amount, o.Currency, string(o.Status), o.TransferID,
 		o.RefundTransferID, o.Attempts, o.LastError, micros(o.NextAttempt), micros(o.ClaimedUntil), o.Idem.Scope, o.Idem.Key,
@@ -79,16 +79,16 @@ func insertBankOp(ctx context.Context, q querier, o *store.BankOperation) error 
 }
 
 // BankAccount reads a bank account.
-func (s *Store) BankAccount(ctx context.Context, id string) (store.BankAccount, error) {
+func (s *Store) BankAccount(ctx context.Context, id string) (ingot.BankAccount, error) {
 	b, err := scanBankAccount(s.r.QueryRowContext(ctx, `SELECT `+bankAccountCols+` FROM bank_accounts WHERE id = ?`, id))
 	if err != nil {
-		return store.BankAccount{}, notFound(err, "bank account")
+		return ingot.BankAccount{}, notFound(err, "bank account")
 	}
 	return b, nil
 }
 
 // WalletBankAccounts lists a wallet's linked accounts.
-func (s *Store) WalletBankAccounts(ctx context.Context, wallet int64) ([]store.BankAccount, error) {
+func (s *Store) WalletBankAccounts(ctx context.Context, wallet int64) ([]ingot.BankAccount, error) {
 	out, err := collectBankAccounts(s.r.QueryContext(ctx, `SELECT `+bankAccountCols+` FROM bank_accounts
 		WHERE wallet = ? AND removed = 0 ORDER BY id`, wallet))
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Store) WalletBankAccounts(ctx context.Context, wallet int64) ([]store.B
 }
 
 // CreateBankOperation stores a new operation with idem.
-func (s *Store) CreateBankOperation(ctx context.Context, op store.BankOperation, idem *store.IdemRecord) (*store.IdemRecord, error) {
+func (s *Store) CreateBankOperation(ctx context.Context, op ingot.BankOperation, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: create bank operation: begin: %w", err)
@@ -126,27 +126,27 @@ func (s *Store) CreateBankOperation(ctx context.Context, op store.BankOperation,
 }
 
 // BankOperation reads an operation.
-func (s *Store) BankOperation(ctx context.Context, id string) (store.BankOperation, error) {
+func (s *Store) BankOperation(ctx context.Context, id string) (ingot.BankOperation, error) {
 	o, err := scanBankOp(s.r.QueryRowContext(ctx, `SELECT `+bankOpCols+` FROM bank_operations WHERE id = ?`, id))
 	if err != nil {
-		return store.BankOperation{}, notFound(err, "bank operation")
+		return ingot.BankOperation{}, notFound(err, "bank operation")
 	}
 	return o, nil
 }
 
 // BankOperationByIdem finds the operation made by a request.
-func (s *Store) BankOperationByIdem(ctx context.Context, k store.IdemKey) (store.BankOperation, error) {
+func (s *Store) BankOperationByIdem(ctx context.Context, k ingot.IdemKey) (ingot.BankOperation, error) {
 	o, err := scanBankOp(s.r.QueryRowContext(ctx, `SELECT `+bankOpCols+` FROM bank_operations
 		WHERE idem_scope = ? AND idem_key = ? AND idem_key <> ''`, k.Scope, k.Key))
 	if err != nil {
-		return store.BankOperation{}, notFound(err, "bank operation by idempotency key")
+		return ingot.BankOperation{}, notFound(err, "bank operation by idempotency key")
 	}
 	return o, nil
 }
 
 // ClaimBankOperations claims due pending operations (the writer's
 // transaction holds the database's write lock).
-func (s *Store) ClaimBankOperations(ctx context.Context, now, until time.Time, limit int) ([]store.BankOperation, error) {
+func (s *Store) ClaimBankOperations(ctx context.Context, now, until time.Time, limit int) ([]ingot.BankOperation, error) {
 	out, err := collectBankOps(s.w.QueryContext(ctx, `UPDATE bank_operations SET claimed_until = ?, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM bank_operations WHERE status = 'pending' AND next_attempt <= ? AND claimed_until <= ?
 			ORDER BY created_at, id LIMIT ?)
@@ -241,7 +241,7 @@ func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount
 // ---- in the batch ----
 
 // LockBankOperations returns the operations among ids.
-func (b *batchTx) LockBankOperations(ctx context.Context, ids []string) ([]store.BankOperation, error) {
+func (b *batchTx) LockBankOperations(ctx context.Context, ids []string) ([]ingot.BankOperation, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -258,7 +258,7 @@ func (b *batchTx) LockBankOperations(ctx context.Context, ids []string) ([]store
 }
 
 // WalletBankAccounts lists the linked accounts of wallets.
-func (b *batchTx) WalletBankAccounts(ctx context.Context, wallets []int64) ([]store.BankAccount, error) {
+func (b *batchTx) WalletBankAccounts(ctx context.Context, wallets []int64) ([]ingot.BankAccount, error) {
 	if len(wallets) == 0 {
 		return nil, nil
 	}

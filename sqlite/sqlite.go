@@ -245,7 +245,7 @@ func scanIdem(sc scanner) (store.IdemRecord, error) {
 }
 
 // Idempotency reads a stored idempotency record.
-func (s *Store) Idempotency(ctx context.Context, k store.IdemKey) (store.IdemRecord, error) {
+func (s *Store) Idempotency(ctx context.Context, k ingot.IdemKey) (store.IdemRecord, error) {
 	r, err := scanIdem(s.r.QueryRowContext(ctx,
 		`SELECT `+idemCols+` FROM idempotency WHERE scope = ? AND key = ?`, k.Scope, k.Key))
 	if err != nil {
@@ -754,7 +754,7 @@ func jsonArray(v any) (string, error) {
 }
 
 // Idempotency returns the committed records among keys.
-func (b *batchTx) Idempotency(ctx context.Context, keys []store.IdemKey) ([]store.IdemRecord, error) {
+func (b *batchTx) Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]store.IdemRecord, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -1064,15 +1064,15 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 
 const checkpointCols = `size, root, note, created_at`
 
-func scanCheckpoint(sc scanner) (store.Checkpoint, error) {
-	var c store.Checkpoint
+func scanCheckpoint(sc scanner) (ingot.Checkpoint, error) {
+	var c ingot.Checkpoint
 	var root []byte
 	var created int64
 	if err := sc.Scan(&c.Size, &root, &c.Note, &created); err != nil {
-		return store.Checkpoint{}, err
+		return ingot.Checkpoint{}, err
 	}
 	if len(root) != tlog.HashSize {
-		return store.Checkpoint{}, fmt.Errorf("sqlite: checkpoint %d root has %d bytes", c.Size, len(root))
+		return ingot.Checkpoint{}, fmt.Errorf("sqlite: checkpoint %d root has %d bytes", c.Size, len(root))
 	}
 	c.Root = tlog.Hash(root)
 	c.CreatedAt = fromMicros(created)
@@ -1080,31 +1080,31 @@ func scanCheckpoint(sc scanner) (store.Checkpoint, error) {
 }
 
 // LatestCheckpoint is the checkpoint of the largest tree.
-func (s *Store) LatestCheckpoint(ctx context.Context) (store.Checkpoint, error) {
+func (s *Store) LatestCheckpoint(ctx context.Context) (ingot.Checkpoint, error) {
 	c, err := scanCheckpoint(s.r.QueryRowContext(ctx, `SELECT `+checkpointCols+` FROM checkpoints ORDER BY size DESC LIMIT 1`))
 	if err != nil {
-		return store.Checkpoint{}, notFound(err, "checkpoint")
+		return ingot.Checkpoint{}, notFound(err, "checkpoint")
 	}
 	return c, nil
 }
 
 // Checkpoint is the checkpoint of a tree size.
-func (s *Store) Checkpoint(ctx context.Context, size int64) (store.Checkpoint, error) {
+func (s *Store) Checkpoint(ctx context.Context, size int64) (ingot.Checkpoint, error) {
 	c, err := scanCheckpoint(s.r.QueryRowContext(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size = ?`, size))
 	if err != nil {
-		return store.Checkpoint{}, notFound(err, "checkpoint")
+		return ingot.Checkpoint{}, notFound(err, "checkpoint")
 	}
 	return c, nil
 }
 
 // Checkpoints lists checkpoints with size > after, ascending.
-func (s *Store) Checkpoints(ctx context.Context, after int64, limit int) ([]store.Checkpoint, error) {
+func (s *Store) Checkpoints(ctx context.Context, after int64, limit int) ([]ingot.Checkpoint, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE size > ? ORDER BY size LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: checkpoints: %w", err)
 	}
 	defer rows.Close()
-	var out []store.Checkpoint
+	var out []ingot.Checkpoint
 	for rows.Next() {
 		c, err := scanCheckpoint(rows)
 		if err != nil {
@@ -1183,12 +1183,12 @@ const upsertLimitRuleSQL = `INSERT INTO tier_limits (operator_id, currency, wall
 	ON CONFLICT (operator_id, currency, wallet_kind, tier) DO UPDATE SET balance = excluded.balance,
 		single = excluded.single, daily = excluded.daily, yearly = excluded.yearly, updated_at = excluded.updated_at`
 
-func limitRuleArgs(r store.LimitRule) []any {
+func limitRuleArgs(r ingot.LimitRule) []any {
 	return []any{r.OperatorID, r.Currency, string(r.WalletKind), int(r.Tier), r.Limits.Balance, r.Limits.Single, r.Limits.Daily, r.Limits.Yearly, micros(r.UpdatedAt)}
 }
 
 // SetLimitRule stores a limit rule, replacing the one with its key.
-func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
+func (s *Store) SetLimitRule(ctx context.Context, r ingot.LimitRule) error {
 	_, err := s.w.ExecContext(ctx, upsertLimitRuleSQL, limitRuleArgs(r)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: set limit rule: %w", err)
@@ -1196,7 +1196,7 @@ func (s *Store) SetLimitRule(ctx context.Context, r store.LimitRule) error {
 	return nil
 }
 
-func limitRules(ctx context.Context, q querier, operatorIDs []string) ([]store.LimitRule, error) {
+func limitRules(ctx context.Context, q querier, operatorIDs []string) ([]ingot.LimitRule, error) {
 	if len(operatorIDs) == 0 {
 		return nil, nil
 	}
@@ -1211,9 +1211,9 @@ func limitRules(ctx context.Context, q querier, operatorIDs []string) ([]store.L
 		return nil, fmt.Errorf("sqlite: limit rules: %w", err)
 	}
 	defer rows.Close()
-	var out []store.LimitRule
+	var out []ingot.LimitRule
 	for rows.Next() {
-		var r store.LimitRule
+		var r ingot.LimitRule
 		var wk string
 		var tier int
 		var updated int64
@@ -1227,11 +1227,11 @@ func limitRules(ctx context.Context, q querier, operatorIDs []string) ([]store.L
 }
 
 // LimitRules lists the limit rules of the given operators.
-func (s *Store) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+func (s *Store) LimitRules(ctx context.Context, operatorIDs []string) ([]ingot.LimitRule, error) {
 	return limitRules(ctx, s.r, operatorIDs)
 }
 
 // LimitRules lists the limit rules of the given operators in the batch.
-func (b *batchTx) LimitRules(ctx context.Context, operatorIDs []string) ([]store.LimitRule, error) {
+func (b *batchTx) LimitRules(ctx context.Context, operatorIDs []string) ([]ingot.LimitRule, error) {
 	return limitRules(ctx, b.tx, operatorIDs)
 }

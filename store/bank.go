@@ -15,70 +15,6 @@ import (
 // sandbox deposit account below zero.
 var ErrBankInsufficient = errors.New("store: sandbox account has insufficient funds")
 
-// BankAccount is a bank account linked to a wallet. AccountNumber and
-// HolderName are sealed by the service (never stored in clear); NumberHash
-// is a keyed hash of bank code and number, to find duplicates.
-type BankAccount struct {
-	ID            string // UUIDv7
-	Wallet        int64
-	OperatorID    string
-	BankCode      string
-	AccountNumber string // sealed
-	HolderName    string // sealed
-	NumberHash    []byte
-	Currency      string
-	Removed       bool // unlinked; kept for the operations that name it
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
-
-// BankOpKind says what a bank operation does.
-type BankOpKind string
-
-const (
-	BankTopUp    BankOpKind = "topup"      // bank debited, wallet credited from the reserve
-	BankWithdraw BankOpKind = "withdrawal" // wallet debited to the reserve, bank credited
-	BankSweep    BankOpKind = "sweep"      // a waterfall's excess: wallet -> reserve, bank credited
-	BankPull     BankOpKind = "pull"       // a reverse waterfall's shortfall: as a top-up
-)
-
-// Credits reports whether the operation credits the bank (withdrawal,
-// sweep); the others debit it.
-func (k BankOpKind) Credits() bool { return k == BankWithdraw || k == BankSweep }
-
-// BankOpStatus is a bank operation's state: pending until both sides are
-// known, then completed or failed (final).
-type BankOpStatus string
-
-const (
-	BankPending   BankOpStatus = "pending"
-	BankCompleted BankOpStatus = "completed"
-	BankFailed    BankOpStatus = "failed"
-)
-
-// BankOperation is one movement between a wallet and its linked bank
-// account. Its id is the reference of the bank call, so retries are
-// idempotent at the bank.
-type BankOperation struct {
-	ID               string
-	OperatorID       string
-	Wallet           int64
-	BankAccount      string // BankAccount.ID
-	Kind             BankOpKind
-	Amount           int64
-	Currency         string
-	Status           BankOpStatus
-	TransferID       string // the ledger transfer (top-up, withdrawal, sweep)
-	RefundTransferID string // a failed withdrawal's or sweep's refund
-	Attempts         int
-	LastError        string
-	NextAttempt      time.Time // the processor does not look before
-	ClaimedUntil     time.Time // a processor holds it until then
-	Idem             IdemKey   // the request that made it, if any
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-}
-
 // ReserveKey names an operator's reserve of a currency.
 type ReserveKey struct {
 	OperatorID string
@@ -109,33 +45,33 @@ type SandboxEntry struct {
 
 // BankWrite is what a batch changes of bank accounts and operations.
 type BankWrite struct {
-	NewBankAccounts     []BankAccount
-	RemovedBankAccounts []BankAccount // Removed and UpdatedAt are written
-	NewBankOps          []BankOperation
+	NewBankAccounts     []ingot.BankAccount
+	RemovedBankAccounts []ingot.BankAccount // Removed and UpdatedAt are written
+	NewBankOps          []ingot.BankOperation
 	// UpdatedBankOps have a new Status, TransferID, RefundTransferID,
 	// LastError and UpdatedAt.
-	UpdatedBankOps []BankOperation
+	UpdatedBankOps []ingot.BankOperation
 }
 
 // BankStore is the part of Store for bank accounts and operations.
 type BankStore interface {
 	// BankAccount reads a linked (or unlinked) bank account, or ErrNotFound.
-	BankAccount(ctx context.Context, id string) (BankAccount, error)
+	BankAccount(ctx context.Context, id string) (ingot.BankAccount, error)
 	// WalletBankAccounts lists a wallet's linked accounts (not removed), by id.
-	WalletBankAccounts(ctx context.Context, wallet int64) ([]BankAccount, error)
+	WalletBankAccounts(ctx context.Context, wallet int64) ([]ingot.BankAccount, error)
 
 	// CreateBankOperation stores a new operation, with idem as for
 	// CreateAccount: when a record with idem's key exists already, nothing
 	// is written and the existing record is returned.
-	CreateBankOperation(ctx context.Context, op BankOperation, idem *IdemRecord) (*IdemRecord, error)
-	BankOperation(ctx context.Context, id string) (BankOperation, error)
+	CreateBankOperation(ctx context.Context, op ingot.BankOperation, idem *IdemRecord) (*IdemRecord, error)
+	BankOperation(ctx context.Context, id string) (ingot.BankOperation, error)
 	// BankOperationByIdem finds the operation made by a request, or ErrNotFound.
-	BankOperationByIdem(ctx context.Context, k IdemKey) (BankOperation, error)
+	BankOperationByIdem(ctx context.Context, k ingot.IdemKey) (ingot.BankOperation, error)
 	// ClaimBankOperations claims up to limit pending operations whose
 	// NextAttempt and ClaimedUntil are past: it sets ClaimedUntil to until
 	// and counts an attempt, so that another process does not take them
 	// meanwhile. Oldest first.
-	ClaimBankOperations(ctx context.Context, now, until time.Time, limit int) ([]BankOperation, error)
+	ClaimBankOperations(ctx context.Context, now, until time.Time, limit int) ([]ingot.BankOperation, error)
 	// RetryBankOperation records a failed attempt of a pending operation:
 	// its error, the time of the next attempt, and releases the claim.
 	RetryBankOperation(ctx context.Context, id, lastError string, next time.Time) error
@@ -155,10 +91,10 @@ type BankStore interface {
 // BankBatchTx is the part of BatchTx for bank accounts and operations.
 type BankBatchTx interface {
 	// LockBankOperations returns the operations among ids, locked.
-	LockBankOperations(ctx context.Context, ids []string) ([]BankOperation, error)
+	LockBankOperations(ctx context.Context, ids []string) ([]ingot.BankOperation, error)
 	// WalletBankAccounts lists the linked accounts of wallets (locked
 	// already by LockAccounts).
-	WalletBankAccounts(ctx context.Context, wallets []int64) ([]BankAccount, error)
+	WalletBankAccounts(ctx context.Context, wallets []int64) ([]ingot.BankAccount, error)
 	// LockReserves returns the existing reserves among keys, locked.
 	LockReserves(ctx context.Context, keys []ReserveKey) ([]ingot.Account, error)
 	// WriteBank stores w in the batch's transaction.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/translog"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -28,17 +29,10 @@ var (
 	ErrIdempotencyRace = errors.New("store: idempotency key committed concurrently")
 )
 
-// IdemKey identifies an idempotent request: the credential it came with
-// (Scope, the API key id) and the client's Idempotency-Key.
-type IdemKey struct {
-	Scope string
-	Key   string
-}
-
 // IdemRecord is the stored outcome of an idempotent request: the hash of the
 // request it answered, and the response to replay.
 type IdemRecord struct {
-	IdemKey
+	ingot.IdemKey
 	Hash      []byte // SHA-256 of method, path and canonical body
 	Status    int    // HTTP status of the first response
 	Body      []byte // its JSON body
@@ -110,10 +104,10 @@ type Store interface {
 	// SubWallets lists the wallets whose parent is the given wallet, by id.
 	SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error)
 	// SetLimitRule stores a limit rule, replacing the one with its key.
-	SetLimitRule(ctx context.Context, r LimitRule) error
+	SetLimitRule(ctx context.Context, r ingot.LimitRule) error
 	// LimitRules lists the limit rules of the given operators ("" is the
 	// central bank's).
-	LimitRules(ctx context.Context, operatorIDs []string) ([]LimitRule, error)
+	LimitRules(ctx context.Context, operatorIDs []string) ([]ingot.LimitRule, error)
 	// Totals sums balances of a currency by account kind.
 	Totals(ctx context.Context, currency string) (Totals, error)
 	// Currencies lists the currencies that have accounts.
@@ -130,7 +124,7 @@ type Store interface {
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error)
 
 	// Idempotency reads a stored idempotency record, or ErrNotFound.
-	Idempotency(ctx context.Context, k IdemKey) (IdemRecord, error)
+	Idempotency(ctx context.Context, k ingot.IdemKey) (IdemRecord, error)
 
 	// The transparency log.
 
@@ -139,11 +133,11 @@ type Store interface {
 	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
 	// LatestCheckpoint is the checkpoint of the largest tree, or ErrNotFound
 	// for an empty log.
-	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+	LatestCheckpoint(ctx context.Context) (ingot.Checkpoint, error)
 	// Checkpoint is the checkpoint of a tree size, or ErrNotFound.
-	Checkpoint(ctx context.Context, size int64) (Checkpoint, error)
+	Checkpoint(ctx context.Context, size int64) (ingot.Checkpoint, error)
 	// Checkpoints lists checkpoints with Size > after, ascending, at most limit.
-	Checkpoints(ctx context.Context, after int64, limit int) ([]Checkpoint, error)
+	Checkpoints(ctx context.Context, after int64, limit int) ([]ingot.Checkpoint, error)
 	// LogTransfers lists transfers with LogIndex >= from, ascending by
 	// LogIndex, at most limit.
 	LogTransfers(ctx context.Context, from int64, limit int) ([]ingot.Transfer, error)
@@ -155,33 +149,6 @@ type Store interface {
 	AllHolds(ctx context.Context, after string, limit int) ([]ingot.Hold, error)
 }
 
-// LimitRule sets the limits of a tier for wallets of a kind and currency:
-// the central bank's (OperatorID "") are the ceiling and the default, an
-// operator's apply to its own wallets and must be within the central bank's.
-type LimitRule struct {
-	OperatorID string
-	Currency   string
-	WalletKind ingot.WalletKind
-	Tier       ingot.Tier
-	Limits     ingot.Limits
-	UpdatedAt  time.Time
-}
-
-// Checkpoint is a signed statement of the transparency log's size and root
-// hash: Note is the C2SP signed note, stored as signed.
-type Checkpoint struct {
-	Size      int64
-	Root      tlog.Hash
-	Note      []byte
-	CreatedAt time.Time
-}
-
-// StoredHash is one hash of the log's tlog storage layout.
-type StoredHash struct {
-	Index int64 // tlog.StoredHashIndex numbering
-	Hash  tlog.Hash
-}
-
 // BatchTx is the transaction of one engine batch. On PostgreSQL, Lock* take
 // row locks (FOR UPDATE) in ascending key order, so that several processes
 // never deadlock; on SQLite the transaction is BEGIN IMMEDIATE and holds the
@@ -190,14 +157,14 @@ type BatchTx interface {
 	BankBatchTx // bank.go
 
 	// Idempotency returns the committed records among keys.
-	Idempotency(ctx context.Context, keys []IdemKey) ([]IdemRecord, error)
+	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
 	// LockAccounts returns the accounts among ids, sorted by id, locked until
 	// the end of the transaction. Unknown ids are left out.
 	LockAccounts(ctx context.Context, ids []int64) ([]ingot.Account, error)
 	// LockHolds returns the holds among ids, locked. Unknown ids are left out.
 	LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, error)
 	// LimitRules is Store.LimitRules inside the transaction.
-	LimitRules(ctx context.Context, operatorIDs []string) ([]LimitRule, error)
+	LimitRules(ctx context.Context, operatorIDs []string) ([]ingot.LimitRule, error)
 	// SubWallets lists the wallets whose parent is among parents, by id,
 	// inside the transaction and without locking them: a sub-wallet is
 	// opened and closed only by batches that lock its parent, so with the
@@ -224,7 +191,7 @@ type BatchWrite struct {
 	// Accounts are updated.
 	NewAccounts []ingot.Account
 	// LimitRules are stored, each replacing the one with its key.
-	LimitRules []LimitRule
+	LimitRules []ingot.LimitRule
 	// Accounts that changed: their mutable fields are written (Balance,
 	// Held, Status, Tier, Evidence, HoldingLimit, ReverseWaterfall,
 	// SweepAccount, Outflow and Holder.IDNumber); the others are ignored.
@@ -242,8 +209,8 @@ type BatchWrite struct {
 	// (stored, and the head's size set to Checkpoint.Size). Both empty when
 	// the batch made no transfer or the log is off. Transfers carry their
 	// LogIndex.
-	LogHashes  []StoredHash
-	Checkpoint *Checkpoint
+	LogHashes  []translog.StoredHash
+	Checkpoint *ingot.Checkpoint
 	// Bank accounts and operations (bank.go), written by WriteBank.
 	Bank BankWrite
 }

@@ -140,13 +140,13 @@ type db struct {
 	origin string
 	rep    Report
 
-	latest    store.Checkpoint
+	latest    ingot.Checkpoint
 	hasLatest bool
 
 	b translog.Builder
 
 	// Checkpoints, read ahead in pages.
-	cps     []store.Checkpoint
+	cps     []ingot.Checkpoint
 	cpAfter int64
 	cpDone  bool
 	// goodSize is the largest checkpoint size whose signed root the rebuilt
@@ -286,11 +286,11 @@ func (d *db) transfer(t ingot.Transfer) error {
 }
 
 // peekCheckpoint returns the next checkpoint not checked yet.
-func (d *db) peekCheckpoint() (store.Checkpoint, bool, error) {
+func (d *db) peekCheckpoint() (ingot.Checkpoint, bool, error) {
 	if len(d.cps) == 0 && !d.cpDone {
 		cs, err := d.st.Checkpoints(d.ctx, d.cpAfter, checkpointPage)
 		if err != nil {
-			return store.Checkpoint{}, false, fmt.Errorf("read checkpoints after size %d: %w", d.cpAfter, err)
+			return ingot.Checkpoint{}, false, fmt.Errorf("read checkpoints after size %d: %w", d.cpAfter, err)
 		}
 		if len(cs) < checkpointPage {
 			d.cpDone = true
@@ -301,12 +301,12 @@ func (d *db) peekCheckpoint() (store.Checkpoint, bool, error) {
 		d.cps = cs
 	}
 	if len(d.cps) == 0 {
-		return store.Checkpoint{}, false, nil
+		return ingot.Checkpoint{}, false, nil
 	}
 	return d.cps[0], true, nil
 }
 
-func (d *db) nextCheckpoint() (store.Checkpoint, bool, error) { return d.peekCheckpoint() }
+func (d *db) nextCheckpoint() (ingot.Checkpoint, bool, error) { return d.peekCheckpoint() }
 
 // checkpointsAt checks the checkpoints of size up to size, the builder's.
 func (d *db) checkpointsAt(size int64) error {
@@ -324,7 +324,7 @@ func (d *db) checkpointsAt(size int64) error {
 
 // checkpoint checks one checkpoint against its signature and the rebuilt
 // tree, which has its size.
-func (d *db) checkpoint(c store.Checkpoint) error {
+func (d *db) checkpoint(c ingot.Checkpoint) error {
 	if err := d.signed(c); err != nil {
 		return err
 	}
@@ -358,7 +358,7 @@ func (d *db) checkpoint(c store.Checkpoint) error {
 
 // signed checks a checkpoint's signature, and that its stored size and root
 // are those of its signed note.
-func (d *db) signed(c store.Checkpoint) error {
+func (d *db) signed(c ingot.Checkpoint) error {
 	tree, err := translog.OpenCheckpoint(c.Note, d.vkey, d.origin)
 	if err != nil {
 		return checkpointProblem(c.Size, "its note does not verify with the log's key: %v", err)

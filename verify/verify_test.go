@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
@@ -22,7 +23,7 @@ func run(e *verifytest.Env) (verify.Report, error) {
 	return verify.Database(context.Background(), e.St, e.Signer.VerifierKey(), verifytest.Origin)
 }
 
-func checkpoints(t *testing.T, st store.Store) []store.Checkpoint {
+func checkpoints(t *testing.T, st store.Store) []ingot.Checkpoint {
 	t.Helper()
 	cs, err := st.Checkpoints(context.Background(), -1, 100000)
 	if err != nil {
@@ -127,7 +128,7 @@ func randomHash() []byte {
 }
 
 // middle is a checkpoint in the middle of the log.
-func middle(t *testing.T, e *verifytest.Env) store.Checkpoint {
+func middle(t *testing.T, e *verifytest.Env) ingot.Checkpoint {
 	cs := checkpoints(t, e.St)
 	return cs[len(cs)/2]
 }

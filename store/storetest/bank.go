@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -22,11 +23,11 @@ func testBank(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	t0 := norm(now())
-	ba := store.BankAccount{ID: uuid.NewString(), Wallet: w.ID, OperatorID: op.ID, BankCode: "ICBC", AccountNumber: "v1:n",
+	ba := ingot.BankAccount{ID: uuid.NewString(), Wallet: w.ID, OperatorID: op.ID, BankCode: "ICBC", AccountNumber: "v1:n",
 		HolderName: "v1:h", NumberHash: []byte{9, 9}, Currency: "CNY", CreatedAt: t0, UpdatedAt: t0}
-	wop := store.BankOperation{ID: uuid.NewString(), OperatorID: op.ID, Wallet: w.ID, BankAccount: ba.ID, Kind: store.BankWithdraw,
-		Amount: 500, Currency: "CNY", Status: store.BankPending, NextAttempt: t0, CreatedAt: t0, UpdatedAt: t0}
-	writeBank(t, s, store.BankWrite{NewBankAccounts: []store.BankAccount{ba}, NewBankOps: []store.BankOperation{wop}})
+	wop := ingot.BankOperation{ID: uuid.NewString(), OperatorID: op.ID, Wallet: w.ID, BankAccount: ba.ID, Kind: ingot.BankWithdraw,
+		Amount: 500, Currency: "CNY", Status: ingot.BankPending, NextAttempt: t0, CreatedAt: t0, UpdatedAt: t0}
+	writeBank(t, s, store.BankWrite{NewBankAccounts: []ingot.BankAccount{ba}, NewBankOps: []ingot.BankOperation{wop}})
 	got, err := s.BankAccount(ctx, ba.ID)
 	if err != nil || got.AccountNumber != "v1:n" || got.Wallet != w.ID || got.Removed || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("BankAccount = %+v, %v", got, err)
@@ -36,9 +37,9 @@ func testBank(t *testing.T, s store.Store) {
 	}
 
 	// A top-up with an idempotency record; the same key again writes nothing.
-	idem := &store.IdemRecord{IdemKey: store.IdemKey{Scope: "k", Key: "t-1"}, Hash: []byte{1}, Status: 201, Body: []byte(`{}`), CreatedAt: t0}
+	idem := &store.IdemRecord{IdemKey: ingot.IdemKey{Scope: "k", Key: "t-1"}, Hash: []byte{1}, Status: 201, Body: []byte(`{}`), CreatedAt: t0}
 	top := wop
-	top.ID, top.Kind, top.Idem = uuid.NewString(), store.BankTopUp, idem.IdemKey
+	top.ID, top.Kind, top.Idem = uuid.NewString(), ingot.BankTopUp, idem.IdemKey
 	if rec, err := s.CreateBankOperation(ctx, top, idem); err != nil || rec != nil {
 		t.Fatalf("CreateBankOperation = %v, %v", rec, err)
 	}
@@ -77,14 +78,14 @@ func testBank(t *testing.T, s store.Store) {
 	}
 	locked, err := tx.LockBankOperations(ctx, []string{wop.ID})
 	_ = tx.Rollback(ctx)
-	if err != nil || len(locked) != 1 || locked[0].Status != store.BankPending {
+	if err != nil || len(locked) != 1 || locked[0].Status != ingot.BankPending {
 		t.Fatalf("LockBankOperations = %+v, %v", locked, err)
 	}
 	done := locked[0]
-	done.Status, done.UpdatedAt = store.BankCompleted, later
+	done.Status, done.UpdatedAt = ingot.BankCompleted, later
 	ba.Removed, ba.UpdatedAt = true, later
-	writeBank(t, s, store.BankWrite{UpdatedBankOps: []store.BankOperation{done}, RemovedBankAccounts: []store.BankAccount{ba}})
-	if o, _ := s.BankOperation(ctx, wop.ID); o.Status != store.BankCompleted {
+	writeBank(t, s, store.BankWrite{UpdatedBankOps: []ingot.BankOperation{done}, RemovedBankAccounts: []ingot.BankAccount{ba}})
+	if o, _ := s.BankOperation(ctx, wop.ID); o.Status != ingot.BankCompleted {
 		t.Fatalf("status %s", o.Status)
 	}
 	if l, _ := s.WalletBankAccounts(ctx, w.ID); len(l) != 0 {

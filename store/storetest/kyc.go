@@ -71,10 +71,10 @@ func testKYC(t *testing.T, s store.Store) {
 	}
 
 	// Limit rules: set, replace, list by operator, also inside a batch.
-	cb := store.LimitRule{Currency: "CNY", WalletKind: ingot.WalletPersonal, Tier: ingot.Tier4, Limits: ingot.Limits{Balance: 1000, Single: 200, Daily: 500, Yearly: 5000}, UpdatedAt: now()}
+	cb := ingot.LimitRule{Currency: "CNY", WalletKind: ingot.WalletPersonal, Tier: ingot.Tier4, Limits: ingot.Limits{Balance: 1000, Single: 200, Daily: 500, Yearly: 5000}, UpdatedAt: now()}
 	mine := cb
 	mine.OperatorID, mine.Limits = op.ID, ingot.Limits{Balance: 800, Single: 100, Daily: 300, Yearly: 4000}
-	for _, r := range []store.LimitRule{cb, mine} {
+	for _, r := range []ingot.LimitRule{cb, mine} {
 		if err := s.SetLimitRule(ctx, r); err != nil {
 			t.Fatalf("SetLimitRule: %v", err)
 		}

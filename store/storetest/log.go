@@ -7,6 +7,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/translog"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -23,8 +24,8 @@ func testTransparencyLog(t *testing.T, s store.Store) {
 
 	// appendBatch appends n mint transfers with their leaves.
 	var all []ingot.Transfer
-	var hashes []store.StoredHash // every stored hash so far, by index
-	appendBatch := func(n int) store.Checkpoint {
+	var hashes []translog.StoredHash // every stored hash so far, by index
+	appendBatch := func(n int) ingot.Checkpoint {
 		t.Helper()
 		tx, err := s.BeginBatch(ctx)
 		if err != nil {
@@ -72,7 +73,7 @@ func testTransparencyLog(t *testing.T, s store.Store) {
 				t.Fatalf("StoredHashes: %v", err)
 			}
 			for _, h := range got {
-				sh := store.StoredHash{Index: int64(len(hashes)), Hash: h}
+				sh := translog.StoredHash{Index: int64(len(hashes)), Hash: h}
 				hashes = append(hashes, sh)
 				w.LogHashes = append(w.LogHashes, sh)
 			}
@@ -89,7 +90,7 @@ func testTransparencyLog(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cp := store.Checkpoint{Size: int64(len(all)), Root: root, Note: []byte("note of " + string(rune('0'+len(all)))), CreatedAt: now()}
+		cp := ingot.Checkpoint{Size: int64(len(all)), Root: root, Note: []byte("note of " + string(rune('0'+len(all)))), CreatedAt: now()}
 		w.Checkpoint = &cp
 		if err := tx.Write(ctx, w); err != nil {
 			t.Fatalf("Write: %v", err)
@@ -155,7 +156,7 @@ func testTransparencyLog(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if err := tx.Write(ctx, &store.BatchWrite{Checkpoint: &store.Checkpoint{Size: 7, Root: tlog.Hash{1}, Note: []byte("x"), CreatedAt: now()}}); err == nil {
+	if err := tx.Write(ctx, &store.BatchWrite{Checkpoint: &ingot.Checkpoint{Size: 7, Root: tlog.Hash{1}, Note: []byte("x"), CreatedAt: now()}}); err == nil {
 		if err := tx.Commit(ctx); err == nil {
 			t.Fatal("a second checkpoint of size 7 was stored")
 		}

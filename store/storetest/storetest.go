@@ -95,7 +95,7 @@ func newOperator(code string) ingot.Operator {
 func newIdem(scope, key string) *store.IdemRecord {
 	h := sha256.Sum256([]byte(scope + key))
 	return &store.IdemRecord{
-		IdemKey:   store.IdemKey{Scope: scope, Key: key},
+		IdemKey:   ingot.IdemKey{Scope: scope, Key: key},
 		Hash:      h[:],
 		Status:    201,
 		Body:      []byte(`{"key":"` + key + `"}`),
@@ -661,7 +661,7 @@ func testNotFound(t *testing.T, s store.Store) {
 	checkNotFound(t, "Transfer", err)
 	_, err = s.Hold(ctx, uuid.NewString())
 	checkNotFound(t, "Hold", err)
-	_, err = s.Idempotency(ctx, store.IdemKey{Scope: "s", Key: "k"})
+	_, err = s.Idempotency(ctx, ingot.IdemKey{Scope: "s", Key: "k"})
 	checkNotFound(t, "Idempotency", err)
 	ops, err := s.Operators(ctx, "", 10)
 	if err != nil || len(ops) != 0 {
@@ -724,7 +724,7 @@ func testBatchCommit(t *testing.T, s store.Store) {
 			checkAccount(t, a, w1)
 		}
 	}
-	if recs, err := tx.Idempotency(ctx, []store.IdemKey{{Scope: "s", Key: "nope"}}); err != nil || len(recs) != 0 {
+	if recs, err := tx.Idempotency(ctx, []ingot.IdemKey{{Scope: "s", Key: "nope"}}); err != nil || len(recs) != 0 {
 		t.Fatalf("batch Idempotency of unknown keys = %v, %v", recs, err)
 	}
 
@@ -806,7 +806,7 @@ func testBatchCommit(t *testing.T, s store.Store) {
 		t.Fatalf("BeginBatch: %v", err)
 	}
 	defer tx.Rollback(ctx)
-	recs, err := tx.Idempotency(ctx, []store.IdemKey{idems[1].IdemKey, {Scope: "k9", Key: "pay-1"}, idems[2].IdemKey})
+	recs, err := tx.Idempotency(ctx, []ingot.IdemKey{idems[1].IdemKey, {Scope: "k9", Key: "pay-1"}, idems[2].IdemKey})
 	if err != nil {
 		t.Fatalf("batch Idempotency: %v", err)
 	}
