@@ -3,11 +3,10 @@ package ingot
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Stable error codes. Clients branch on these; they never change meaning.
-// Each maps to one HTTP status in Status.
+// Each maps to one HTTP status, in the HTTP layer (httpapi/problem.go).
 const (
 	CodeMalformedRequest    = "malformed_request"       // the body is not JSON, or a header is malformed
 	CodeInvalidRequest      = "invalid_request"         // well-formed, but a field is unknown, missing or invalid
@@ -28,7 +27,7 @@ const (
 	CodeTierRequirements    = "tier_requirements_unmet" // an upgrade lacks evidence; the detail lists what
 	CodeHoldNotPending      = "hold_not_pending"        // the hold was captured, voided or expired
 	CodeHoldExpired         = "hold_expired"            // the hold expired before capture
-	CodeAmountTooLarge      = "amount_exceeds_hold"     // capture above the held amount
+	CodeAmountExceedsHold   = "amount_exceeds_hold"     // capture above the held amount
 	CodeBalanceOverflow     = "balance_overflow"        // the credit would overflow the balance
 	CodeConflict            = "conflict"                // unique field already taken (operator code)
 	CodeIdempotencyConflict = "idempotency_conflict"    // same key, different request
@@ -38,36 +37,6 @@ const (
 	CodeInternal            = "internal"                // a bug; reported, never expected
 )
 
-var codeStatus = map[string]int{
-	CodeMalformedRequest:    http.StatusBadRequest,
-	CodeInvalidRequest:      http.StatusUnprocessableEntity,
-	CodeInvalidAmount:       http.StatusUnprocessableEntity,
-	CodeInvalidCurrency:     http.StatusUnprocessableEntity,
-	CodeCurrencyMismatch:    http.StatusUnprocessableEntity,
-	CodeInvalidWalletID:     http.StatusUnprocessableEntity,
-	CodeInvalidCursor:       http.StatusBadRequest,
-	CodeNotFound:            http.StatusNotFound,
-	CodeUnauthorized:        http.StatusUnauthorized,
-	CodeForbidden:           http.StatusForbidden,
-	CodeInsufficientFunds:   http.StatusUnprocessableEntity,
-	CodeWalletFrozen:        http.StatusUnprocessableEntity,
-	CodeWalletClosed:        http.StatusUnprocessableEntity,
-	CodeWalletNotEmpty:      http.StatusConflict,
-	CodeSameAccount:         http.StatusUnprocessableEntity,
-	CodeLimitExceeded:       http.StatusUnprocessableEntity,
-	CodeTierRequirements:    http.StatusUnprocessableEntity,
-	CodeHoldNotPending:      http.StatusConflict,
-	CodeHoldExpired:         http.StatusConflict,
-	CodeAmountTooLarge:      http.StatusUnprocessableEntity,
-	CodeBalanceOverflow:     http.StatusUnprocessableEntity,
-	CodeConflict:            http.StatusConflict,
-	CodeIdempotencyConflict: http.StatusUnprocessableEntity,
-	CodeLinkedFailed:        http.StatusUnprocessableEntity,
-	CodeBodyTooLarge:        http.StatusRequestEntityTooLarge,
-	CodeUnavailable:         http.StatusServiceUnavailable,
-	CodeInternal:            http.StatusInternalServerError,
-}
-
 // Error is a rule violation or a request problem with a stable code. It is
 // what the API renders as an RFC 9457 problem.
 type Error struct {
@@ -76,14 +45,6 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Detail }
-
-// Status is the HTTP status for the error's code.
-func (e *Error) Status() int {
-	if s, ok := codeStatus[e.Code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
 
 // Errorf makes an *Error with a formatted detail.
 func Errorf(code, format string, args ...any) *Error {
@@ -100,10 +61,22 @@ func ErrorCode(err error) string {
 	return CodeInternal
 }
 
-// StatusOf returns the HTTP status of a code.
-func StatusOf(code string) int {
-	if s, ok := codeStatus[code]; ok {
-		return s
+// AsError returns err as an *Error when it is (or wraps) one, and nil
+// otherwise.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
 	}
-	return http.StatusInternalServerError
+	return nil
+}
+
+// Prefix returns err with prefix and ": " before its detail, keeping its
+// code ("transfers[3]: amount ..."); an error that is not an *Error is
+// returned as it is.
+func Prefix(err error, prefix string) error {
+	if e := AsError(err); e != nil {
+		return &Error{Code: e.Code, Detail: prefix + ": " + e.Detail}
+	}
+	return err
 }

@@ -46,10 +46,49 @@ func (p *Problem) ContentType(ct string) string {
 	return ct
 }
 
+// status is the HTTP status of an error code; an unknown code is a bug: 500.
+func status(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
 // problemOf renders a domain error.
 func problemOf(e *ingot.Error) *Problem {
-	st := e.Status()
+	st := status(e.Code)
 	return &Problem{Type: typeURI(e.Code), Title: http.StatusText(st), Status: st, Detail: e.Detail, Code: e.Code}
+}
+
+// statusOf is the one HTTP status of each error code.
+var statusOf = map[string]int{
+	ingot.CodeMalformedRequest:    http.StatusBadRequest,
+	ingot.CodeInvalidRequest:      http.StatusUnprocessableEntity,
+	ingot.CodeInvalidAmount:       http.StatusUnprocessableEntity,
+	ingot.CodeInvalidCurrency:     http.StatusUnprocessableEntity,
+	ingot.CodeCurrencyMismatch:    http.StatusUnprocessableEntity,
+	ingot.CodeInvalidWalletID:     http.StatusUnprocessableEntity,
+	ingot.CodeInvalidCursor:       http.StatusBadRequest,
+	ingot.CodeNotFound:            http.StatusNotFound,
+	ingot.CodeUnauthorized:        http.StatusUnauthorized,
+	ingot.CodeForbidden:           http.StatusForbidden,
+	ingot.CodeInsufficientFunds:   http.StatusUnprocessableEntity,
+	ingot.CodeWalletFrozen:        http.StatusUnprocessableEntity,
+	ingot.CodeWalletClosed:        http.StatusUnprocessableEntity,
+	ingot.CodeWalletNotEmpty:      http.StatusConflict,
+	ingot.CodeSameAccount:         http.StatusUnprocessableEntity,
+	ingot.CodeLimitExceeded:       http.StatusUnprocessableEntity,
+	ingot.CodeTierRequirements:    http.StatusUnprocessableEntity,
+	ingot.CodeHoldNotPending:      http.StatusConflict,
+	ingot.CodeHoldExpired:         http.StatusConflict,
+	ingot.CodeAmountExceedsHold:   http.StatusUnprocessableEntity,
+	ingot.CodeBalanceOverflow:     http.StatusUnprocessableEntity,
+	ingot.CodeConflict:            http.StatusConflict,
+	ingot.CodeIdempotencyConflict: http.StatusUnprocessableEntity,
+	ingot.CodeLinkedFailed:        http.StatusUnprocessableEntity,
+	ingot.CodeBodyTooLarge:        http.StatusRequestEntityTooLarge,
+	ingot.CodeUnavailable:         http.StatusServiceUnavailable,
+	ingot.CodeInternal:            http.StatusInternalServerError,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

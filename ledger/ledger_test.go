@@ -633,7 +633,7 @@ func TestHolds(t *testing.T) {
 		_, err = e.svc.CaptureHold(e.ctx, b, h.ID, w2, "", nil)
 		wantCode(t, err, ingot.CodeNotFound)
 		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "60.01", nil)
-		wantCode(t, err, ingot.CodeAmountTooLarge)
+		wantCode(t, err, ingot.CodeAmountExceedsHold)
 		res, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "25.00", nil)
 		if err != nil {
 			t.Fatal(err)

@@ -462,7 +462,7 @@ func (s *state) capture(c *Command) (*Result, error) {
 	}
 	if amount > h.Amount {
 		cur, _ := ingot.LookupCurrency(h.Currency)
-		return nil, ingot.Errorf(ingot.CodeAmountTooLarge, "capture of %s is more than the held %s", ingot.FormatAmount(amount, cur), ingot.FormatAmount(h.Amount, cur))
+		return nil, ingot.Errorf(ingot.CodeAmountExceedsHold, "capture of %s is more than the held %s", ingot.FormatAmount(amount, cur), ingot.FormatAmount(h.Amount, cur))
 	}
 	to, err := s.anyWallet(c.Credit)
 	if err != nil {
