@@ -96,17 +96,17 @@ func bankOpOut(o *ingot.BankOperation) BankOperation {
 
 func (s *server) linkBank(ctx context.Context, in *linkIn) (*Out[BankAccount], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ingot.BankAccount, error) {
 			return s.svc.LinkBankAccount(ctx, actor(ctx), in.ID, ledger.LinkRequest{BankCode: in.Body.BankCode,
 				AccountNumber: in.Body.AccountNumber, HolderName: in.Body.HolderName}, idem)
-		}, func(r *ledger.Result) BankAccount { return s.bankAccountOut(r.Bank.Account) })
+		}, s.bankAccountOut)
 }
 
 func (s *server) unlinkBank(ctx context.Context, in *unlinkIn) (*Out[BankAccount], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ingot.BankAccount, error) {
 			return s.svc.UnlinkBankAccount(ctx, actor(ctx), in.ID, in.BankAccountID, idem)
-		}, func(r *ledger.Result) BankAccount { return s.bankAccountOut(r.Bank.Account) })
+		}, s.bankAccountOut)
 }
 
 func (s *server) listBank(ctx context.Context, in *walletIn) (*Body[List[BankAccount]], error) {
@@ -144,9 +144,9 @@ func (s *server) fundAny(withdraw bool) func(context.Context, *fundIn) (*Out[Fun
 		}
 		a := actor(ctx)
 		return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-			func(idem *ledger.Idem) (*ledger.Result, error) {
+			func(idem *ledger.Idem) (*ingot.BankOperation, error) {
 				return s.svc.BankFund(ctx, a, in.ID, in.Body.Amount, in.Body.BankAccountID, withdraw, idem)
-			}, func(r *ledger.Result) Funding { return Funding{bankOpOut(r.Bank.Op)} })
+			}, func(op *ingot.BankOperation) Funding { return Funding{bankOpOut(op)} })
 	}
 }
 

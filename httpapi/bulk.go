@@ -44,7 +44,7 @@ func (s *server) walletBatchRoute() {
 
 func (s *server) createWallets(ctx context.Context, in *createWalletsIn) (*Out[Wallets], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) ([]ledger.WalletView, error) {
 			ws := make([]ledger.WalletRequest, len(in.Body.Wallets))
 			for i, w := range in.Body.Wallets {
 				ws[i] = ledger.WalletRequest{
@@ -56,14 +56,10 @@ func (s *server) createWallets(ctx context.Context, in *createWalletsIn) (*Out[W
 		}, s.walletsOut)
 }
 
-func (s *server) walletsOut(r *ledger.Result) Wallets {
-	out := Wallets{Items: make([]Wallet, len(r.Accounts))}
-	for i := range r.Accounts {
-		var l *ledger.WalletLimits
-		if i < len(r.AccountLimits) {
-			l = &r.AccountLimits[i]
-		}
-		out.Items[i] = s.walletOut(&r.Accounts[i], l)
+func (s *server) walletsOut(ws []ledger.WalletView) Wallets {
+	out := Wallets{Items: make([]Wallet, len(ws))}
+	for i := range ws {
+		out.Items[i] = s.renderWallet(&ws[i])
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -164,14 +165,14 @@ func checkIdemKey(k string) error {
 }
 
 // exec runs a write: it builds the Idem for key (when not empty) from the
-// method, path and canonical JSON of body, calls do, and renders the result,
-// or the stored response of a replay.
-func exec[T any](s *server, ctx context.Context, key string, status int, body any,
-	do func(*ledger.Idem) (*ledger.Result, error), render func(*ledger.Result) T) (*Out[T], error) {
+// method, path and canonical JSON of body, calls do, and renders its
+// result, fresh or replayed (Idempotent-Replayed: true) alike.
+func exec[R, T any](s *server, ctx context.Context, key string, status int, body any,
+	do func(*ledger.Idem) (R, error), render func(R) T) (*Out[T], error) {
 	var idem *ledger.Idem
 	if key != "" {
 		if err := checkIdemKey(key); err != nil {
-			return nil, problemOf(err.(*ingot.Error))
+			return nil, s.problem(ctx, err)
 		}
 		ri := info(ctx)
 		canon := []byte("null")
@@ -184,35 +185,41 @@ func exec[T any](s *server, ctx context.Context, key string, status int, body an
 		h := sha256.New()
 		h.Write([]byte(ri.method + " " + ri.path + "\n"))
 		h.Write(canon)
-		idem = &ledger.Idem{
-			IdemKey: ingot.IdemKey{Scope: ri.actor.KeyID, Key: key},
-			Hash:    h.Sum(nil),
-			Status:  status,
-			Render:  func(r *ledger.Result) ([]byte, error) { return json.Marshal(render(r)) },
-		}
+		idem = &ledger.Idem{IdemKey: ingot.IdemKey{Scope: ri.actor.KeyID, Key: key}, Hash: h.Sum(nil)}
 	}
 	res, err := do(idem)
+	var stored *ledger.StoredAnswer
+	if errors.As(err, &stored) {
+		return storedAnswer[T](s, ctx, stored)
+	}
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	if res.Replay != nil {
-		var b T
-		if err := json.Unmarshal(res.Replay.Body, &b); err != nil {
-			return nil, s.problem(ctx, err)
-		}
-		return &Out[T]{Status: res.Replay.Status, Replayed: "true", Body: b}, nil
+	out := &Out[T]{Status: status, Body: render(res)}
+	if idem != nil && idem.Replayed {
+		out.Replayed = "true"
 	}
-	return &Out[T]{Status: status, Body: render(res)}, nil
+	return out, nil
+}
+
+// storedAnswer replays an answer stored as HTTP status and body by an
+// Ingot version before idempotency records held outcomes.
+func storedAnswer[T any](s *server, ctx context.Context, a *ledger.StoredAnswer) (*Out[T], error) {
+	var b T
+	if err := json.Unmarshal(a.Body, &b); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Out[T]{Status: a.Status, Replayed: "true", Body: b}, nil
 }
 
 // ---- operators ----
 
 func (s *server) createOperator(ctx context.Context, in *createOperatorIn) (*Out[Operator], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ledger.NewOperator, error) {
 			return s.svc.CreateOperator(ctx, actor(ctx), in.Body.Name, in.Body.Code, idem)
 		},
-		func(r *ledger.Result) Operator { return operatorOut(r.Operator, r.APIKey) })
+		func(r *ledger.NewOperator) Operator { return operatorOut(&r.Operator, r.APIKey) })
 }
 
 func (s *server) listOperators(ctx context.Context, in *listIn) (*Body[List[Operator]], error) {
@@ -244,10 +251,10 @@ func (s *server) me(ctx context.Context, _ *struct{}) (*Body[Me], error) {
 func (s *server) issue(burn bool) func(context.Context, *issueIn) (*Out[Transfer], error) {
 	return func(ctx context.Context, in *issueIn) (*Out[Transfer], error) {
 		return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-			func(idem *ledger.Idem) (*ledger.Result, error) {
+			func(idem *ledger.Idem) (*ingot.Transfer, error) {
 				return s.svc.Issue(ctx, actor(ctx), burn, in.Body.OperatorID, in.Body.Amount, in.Body.Currency, idem)
 			},
-			func(r *ledger.Result) Transfer { return transferOut(r.Transfer, in.Body.OperatorID) })
+			func(t *ingot.Transfer) Transfer { return transferOut(t, in.Body.OperatorID) })
 	}
 }
 
@@ -265,11 +272,11 @@ func (s *server) supply(ctx context.Context, in *supplyIn) (*Body[Supply], error
 
 // ---- wallets ----
 
-func (s *server) renderWallet(r *ledger.Result) Wallet { return s.walletOut(r.Account, r.Limits) }
+func (s *server) renderWallet(r *ledger.WalletView) Wallet { return s.walletOut(&r.Account, &r.Limits) }
 
 func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wallet], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ledger.WalletView, error) {
 			h := ingot.Holder{Name: in.Body.Holder.Name, Phone: in.Body.Holder.Phone, Kind: ingot.HolderKind(in.Body.Holder.Kind)}
 			return s.svc.CreateWallet(ctx, actor(ctx), h, in.Body.Currency, ingot.WalletKind(in.Body.Kind), idem)
 		}, s.renderWallet)
@@ -310,11 +317,11 @@ func (s *server) listWallets(ctx context.Context, in *listWalletsIn) (*Body[List
 	return &Body[List[Wallet]]{Body: out}, nil
 }
 
-func (s *server) walletStatus(op ledger.Op) func(context.Context, *walletActionIn) (*Out[Wallet], error) {
+func (s *server) walletStatus(to ingot.Status) func(context.Context, *walletActionIn) (*Out[Wallet], error) {
 	return func(ctx context.Context, in *walletActionIn) (*Out[Wallet], error) {
 		return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
-			func(idem *ledger.Idem) (*ledger.Result, error) {
-				return s.svc.SetWalletStatus(ctx, actor(ctx), in.ID, op, idem)
+			func(idem *ledger.Idem) (*ledger.WalletView, error) {
+				return s.svc.SetWalletStatus(ctx, actor(ctx), in.ID, to, idem)
 			}, s.renderWallet)
 	}
 }
@@ -323,10 +330,10 @@ func (s *server) fund(withdraw bool) func(context.Context, *fundIn) (*Out[Transf
 	return func(ctx context.Context, in *fundIn) (*Out[Transfer], error) {
 		a := actor(ctx)
 		return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-			func(idem *ledger.Idem) (*ledger.Result, error) {
+			func(idem *ledger.Idem) (*ingot.Transfer, error) {
 				return s.svc.Fund(ctx, a, in.ID, in.Body.Amount, withdraw, idem)
 			},
-			func(r *ledger.Result) Transfer { return transferOut(r.Transfer, a.OperatorID) })
+			func(t *ingot.Transfer) Transfer { return transferOut(t, a.OperatorID) })
 	}
 }
 
@@ -356,15 +363,15 @@ func pay(b PayBody) ledger.PayRequest {
 
 func (s *server) createTransfer(ctx context.Context, in *transferIn) (*Out[Transfer], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ingot.Transfer, error) {
 			return s.svc.Pay(ctx, actor(ctx), pay(in.Body), idem)
 		},
-		func(r *ledger.Result) Transfer { return transferOut(r.Transfer, "") })
+		func(t *ingot.Transfer) Transfer { return transferOut(t, "") })
 }
 
 func (s *server) batch(ctx context.Context, in *batchIn) (*Out[BatchResults], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) ([]ledger.ItemResult, error) {
 			ps := make([]ledger.PayRequest, len(in.Body.Transfers))
 			for i, b := range in.Body.Transfers {
 				ps[i] = pay(b)
@@ -378,16 +385,16 @@ func (s *server) getTransfer(ctx context.Context, in *idIn) (*Body[Transfer], er
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &Body[Transfer]{Body: transferOut(&t, s.reserveOwner(ctx, &t))}, nil
+	return &Body[Transfer]{Body: transferOut(&t, s.svc.ReserveOperator(ctx, &t))}, nil
 }
 
 // ---- holds ----
 
-func renderHold(r *ledger.Result) Hold { return holdOut(r.Hold) }
+func renderHold(h *ingot.Hold) Hold { return holdOut(h) }
 
 func (s *server) createHold(ctx context.Context, in *holdIn) (*Out[Hold], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ingot.Hold, error) {
 			return s.svc.PlaceHold(ctx, actor(ctx), in.Body.Wallet, in.Body.Amount, in.Body.ExpiresAt, idem)
 		}, renderHold)
 }
@@ -402,14 +409,14 @@ func (s *server) getHold(ctx context.Context, in *idIn) (*Body[Hold], error) {
 
 func (s *server) captureHold(ctx context.Context, in *captureIn) (*Out[Hold], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ledger.Capture, error) {
 			return s.svc.CaptureHold(ctx, actor(ctx), in.ID, in.Body.To, in.Body.Amount, idem)
-		}, renderHold)
+		}, func(c *ledger.Capture) Hold { return holdOut(c.Hold) })
 }
 
 func (s *server) voidHold(ctx context.Context, in *voidIn) (*Out[Hold], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ingot.Hold, error) {
 			return s.svc.VoidHold(ctx, actor(ctx), in.ID, idem)
 		}, renderHold)
 }

@@ -86,7 +86,7 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Log: signer})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Signer: signer})
 	dataKey, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
 		t.Fatal(err)

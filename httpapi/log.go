@@ -129,8 +129,7 @@ func (s *server) logEntry(ctx context.Context, in *entryIn) (*Body[InclusionProo
 
 func (s *server) createAuditor(ctx context.Context, in *createAuditorIn) (*Out[Auditor], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, nil,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ledger.NewAuditor, error) {
 			return s.svc.CreateAuditor(ctx, actor(ctx), idem)
-		},
-		func(r *ledger.Result) Auditor { return auditorOut(r.Auditor, r.APIKey) })
+		}, auditorOut)
 }

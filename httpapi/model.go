@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"reflect"
 	"time"
 
@@ -246,8 +245,8 @@ func holdOut(h *ingot.Hold) Hold {
 	}
 }
 
-func auditorOut(k *ingot.APIKey, key string) Auditor {
-	return Auditor{ID: k.ID, Role: string(k.Role), CreatedAt: k.CreatedAt.UTC(), APIKey: key}
+func auditorOut(k *ledger.NewAuditor) Auditor {
+	return Auditor{ID: k.ID, Role: string(ingot.RoleAuditor), CreatedAt: k.CreatedAt.UTC(), APIKey: k.APIKey}
 }
 
 func hashesOut(hs []tlog.Hash) []string {
@@ -283,29 +282,9 @@ func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
 	}
 }
 
-// reserveOwner finds the operator of the reserve side of a transfer (for
-// reads, where the request does not say it). Owners never change: cached.
-func (s *server) reserveOwner(ctx context.Context, t *ingot.Transfer) string {
-	for _, id := range []int64{t.Debit, t.Credit} {
-		if ingot.IsWalletID(id) {
-			continue
-		}
-		if v, ok := s.owner.Load(id); ok {
-			return v.(string)
-		}
-		acc, err := s.st.Account(ctx, id)
-		if err != nil || acc.Kind != ingot.AccountReserve {
-			continue
-		}
-		s.owner.Store(id, acc.OperatorID)
-		return acc.OperatorID
-	}
-	return ""
-}
-
-func batchOut(r *ledger.Result) BatchResults {
-	out := BatchResults{Results: make([]BatchResult, len(r.Items))}
-	for i, it := range r.Items {
+func batchOut(items []ledger.ItemResult) BatchResults {
+	out := BatchResults{Results: make([]BatchResult, len(items))}
+	for i, it := range items {
 		switch {
 		case it.Err != nil:
 			out.Results[i].Error = &ItemError{Code: it.Err.Code, Detail: it.Err.Detail}

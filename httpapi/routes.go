@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot"
 )
 
 // routes lists the whole API.
@@ -31,9 +31,9 @@ func (s *server) routes() {
 	s.walletBatchRoute() // POST /v1/wallets/batch (bulk.go)
 	get(s, "listWallets", "/v1/wallets", "List the operator's wallets", "Wallets", s.listWallets)
 	get(s, "getWallet", "/v1/wallets/{id}", "Read a wallet", "Wallets", s.getWallet)
-	post(s, "freezeWallet", "/v1/wallets/{id}/freeze", "Freeze a wallet", http.StatusOK, "Wallets", s.walletStatus(ledger.OpFreeze))
-	post(s, "unfreezeWallet", "/v1/wallets/{id}/unfreeze", "Unfreeze a wallet", http.StatusOK, "Wallets", s.walletStatus(ledger.OpUnfreeze))
-	post(s, "closeWallet", "/v1/wallets/{id}/close", "Close a wallet (zero balance, no open holds)", http.StatusOK, "Wallets", s.walletStatus(ledger.OpClose))
+	post(s, "freezeWallet", "/v1/wallets/{id}/freeze", "Freeze a wallet", http.StatusOK, "Wallets", s.walletStatus(ingot.StatusFrozen))
+	post(s, "unfreezeWallet", "/v1/wallets/{id}/unfreeze", "Unfreeze a wallet", http.StatusOK, "Wallets", s.walletStatus(ingot.StatusActive))
+	post(s, "closeWallet", "/v1/wallets/{id}/close", "Close a wallet (zero balance, no open holds)", http.StatusOK, "Wallets", s.walletStatus(ingot.StatusClosed))
 	post(s, "topUp", "/v1/wallets/{id}/topups", "Top up from the operator's reserve, or from a linked bank account", http.StatusCreated, "Wallets", s.fundAny(false))
 	post(s, "withdraw", "/v1/wallets/{id}/withdrawals", "Withdraw to the operator's reserve, or to a linked bank account", http.StatusCreated, "Wallets", s.fundAny(true))
 	get(s, "listTransactions", "/v1/wallets/{id}/transactions", "A wallet's history, newest first", "Wallets", s.history)

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -21,7 +20,6 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/ledger"
-	"github.com/ingot-cbdc/ingot/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -33,8 +31,6 @@ type Options struct {
 	// Registry receives the HTTP metrics and is served at /metrics; nil: a
 	// new registry.
 	Registry *prometheus.Registry
-	// Store is pinged by /readyz; nil: the service's store.
-	Store store.Store
 	// Version is shown in the OpenAPI document.
 	Version string
 	// Sandbox, when set, serves the sandbox bank's API (bank.go).
@@ -49,27 +45,22 @@ const (
 
 type server struct {
 	svc     *ledger.Service
-	st      store.Store
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	mux     *http.ServeMux
 	api     huma.API
 	met     *httpMetrics
-	owner   sync.Map // reserve account id -> operator id
 	sandbox *bank.Sandbox
 }
 
 // NewServer returns the API's handler.
 func NewServer(svc *ledger.Service, opts Options) http.Handler {
-	s := &server{svc: svc, st: opts.Store, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox}
+	s := &server{svc: svc, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
-	}
-	if s.st == nil {
-		s.st = svc.Store()
 	}
 	s.met = newHTTPMetrics(s.reg)
 	version := opts.Version
@@ -276,9 +267,8 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.st.Ping(ctx); err != nil {
-		s.log.WarnContext(ctx, "readiness: store ping failed", "err", err)
-		writeProblem(w, problemOf(ingot.Errorf(ingot.CodeUnavailable, "the database does not answer")))
+	if err := s.svc.Ready(ctx); err != nil {
+		writeProblem(w, s.problem(ctx, err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

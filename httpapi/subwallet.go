@@ -27,7 +27,7 @@ func (s *server) subWalletRoutes() {
 
 func (s *server) openSubWallet(ctx context.Context, in *subWalletIn) (*Out[Wallet], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
-		func(idem *ledger.Idem) (*ledger.Result, error) {
+		func(idem *ledger.Idem) (*ledger.WalletView, error) {
 			b := in.Body
 			return s.svc.OpenSubWallet(ctx, actor(ctx), in.ID, ledger.SubWalletRequest{Name: b.Name,
 				HoldingLimit: b.HoldingLimit, SingleLimit: b.SingleLimit, DailyLimit: b.DailyLimit}, idem)

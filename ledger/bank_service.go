@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/bank"
-	"github.com/ingot-cbdc/ingot/store"
 )
 
 // The service side of bank accounts and bank operations.
@@ -107,7 +105,7 @@ const kindBankAccount = "bank_account"
 // number and the name are stored sealed, with a keyed hash of the number;
 // the wallet's evidence (bank account linked) and, when it has none, its
 // sweep account are set in the same batch.
-func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string, r LinkRequest, idem *Idem) (*Result, error) {
+func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string, r LinkRequest, idem *Idem) (*ingot.BankAccount, error) {
 	w, err := s.ownWallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -137,7 +135,7 @@ func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string,
 	if rf, ok := bank.AsRefusal(err); ok {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "the bank did not verify the account: %s", rf.Code)
 	} else if err != nil {
-		s.log.Warn("bank verify failed", "err", err)
+		s.log.WarnContext(ctx, "bank verify failed", "err", err)
 		return nil, ingot.Errorf(ingot.CodeUnavailable, "the bank did not answer; retry with the same Idempotency-Key")
 	}
 	if ba.AccountNumber, err = s.sealPII("bank_account_number", w.ID, number); err != nil {
@@ -146,17 +144,17 @@ func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string,
 	if ba.HolderName, err = s.sealPII("bank_holder_name", w.ID, strings.TrimSpace(r.HolderName)); err != nil {
 		return nil, err
 	}
-	return s.eng.Do(ctx, &Command{Op: OpLinkBank, Actor: a, Wallet: w.ID, Bank: &BankCommand{Account: &ba}, Idem: idem})
+	return submit(ctx, s.eng, a, &linkBankCmd{wallet: w.ID, account: ba}, idem)
 }
 
 // UnlinkBankAccount unlinks a bank account; the wallet's last one only
 // when its tier does not need one (tiers 2 and 1 do: conflict).
-func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id string, idem *Idem) (*Result, error) {
+func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id string, idem *Idem) (*ingot.BankAccount, error) {
 	w, err := s.ownWallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}
-	return s.eng.Do(ctx, &Command{Op: OpUnlinkBank, Actor: a, Wallet: w.ID, Bank: &BankCommand{AccountID: id}, Idem: idem})
+	return submit(ctx, s.eng, a, &unlinkBankCmd{wallet: w.ID, account: id}, idem)
 }
 
 // BankAccounts lists a wallet's linked bank accounts.
@@ -167,7 +165,7 @@ func (s *Service) BankAccounts(ctx context.Context, a Actor, walletID string) ([
 	}
 	bas, err := s.st.WalletBankAccounts(ctx, w.ID)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	return bas, nil
 }
@@ -198,15 +196,15 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // BankOperation reads one of the operator's bank operations.
 func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (ingot.BankOperation, error) {
-	if err := s.requireRole(a, ingot.RoleOperator); err != nil {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return ingot.BankOperation{}, err
 	}
 	op, err := s.st.BankOperation(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && op.OperatorID != a.OperatorID) {
+	if isNotFound(err) || (err == nil && op.OperatorID != a.OperatorID) {
 		return ingot.BankOperation{}, notFound("bank operation " + id)
 	}
 	if err != nil {
-		return ingot.BankOperation{}, unavailable(err)
+		return ingot.BankOperation{}, s.unavailable(ctx, err)
 	}
 	return op, nil
 }
@@ -215,7 +213,7 @@ func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (ingot.
 // withdraws to one. The answer is the operation: completed, failed (the
 // bank refused; nothing moved, or the wallet was refunded), or pending
 // (the bank's answer is not known yet; the processor finishes it).
-func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankAccountID string, withdraw bool, idem *Idem) (*Result, error) {
+func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankAccountID string, withdraw bool, idem *Idem) (*ingot.BankOperation, error) {
 	w, err := s.ownWallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -229,11 +227,11 @@ func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankA
 		return nil, err
 	}
 	ba, err := s.st.BankAccount(ctx, bankAccountID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (ba.Wallet != w.ID || ba.Removed)) {
+	if isNotFound(err) || (err == nil && (ba.Wallet != w.ID || ba.Removed)) {
 		return nil, notFound("bank account " + bankAccountID)
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	reserve, err := s.account(ctx, ingot.AccountReserve, a.OperatorID, cur.Code)
 	if err != nil {
@@ -247,7 +245,7 @@ func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankA
 }
 
 func (s *Service) newBankOp(a Actor, w ingot.Account, kind ingot.BankOpKind, baID string, v int64, idem *Idem) ingot.BankOperation {
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	op := ingot.BankOperation{ID: newID(), OperatorID: a.OperatorID, Wallet: w.ID, BankAccount: baID, Kind: kind,
 		Amount: v, Currency: w.Currency, Status: ingot.BankPending, NextAttempt: now.Add(s.bank.opt.Grace),
 		CreatedAt: now, UpdatedAt: now}
@@ -257,67 +255,55 @@ func (s *Service) newBankOp(a Actor, w ingot.Account, kind ingot.BankOpKind, baI
 	return op
 }
 
-func (s *Service) startBankOp(ctx context.Context, a Actor, w ingot.Account, reserve int64, kind ingot.BankOpKind, baID string, v int64, idem *Idem) (*Result, error) {
+func (s *Service) startBankOp(ctx context.Context, a Actor, w ingot.Account, reserve int64, kind ingot.BankOpKind, baID string, v int64, idem *Idem) (*ingot.BankOperation, error) {
 	op := s.newBankOp(a, w, kind, baID, v, idem)
 	if kind.Credits() {
 		// The wallet's side first, with the operation, in one batch.
-		res, err := s.eng.Do(ctx, &Command{Op: OpBankWithdraw, Actor: a, Debit: w.ID, Credit: reserve, Amount: v, Currency: w.Currency,
-			Bank: &BankCommand{Op: &op}, Idem: idem})
+		m, err := submit(ctx, s.eng, a, &bankWithdrawCmd{wallet: w.ID, reserve: reserve, op: op}, idem)
 		if err != nil {
 			return nil, err
 		}
-		if res.Replay != nil {
-			return s.replayBankOp(ctx, res.Replay, idem)
+		if idem != nil && idem.Replayed {
+			return s.currentBankOp(ctx, *m.Op)
 		}
-		return s.driveBankOp(ctx, *res.Bank.Op)
+		return s.driveBankOp(ctx, *m.Op)
 	}
 	if w.Status != ingot.StatusActive {
 		return nil, canSend(&w)
 	}
-	rec, err := s.record(idem, &Result{Bank: &BankResult{Op: &op}})
+	rec, err := s.outcomeRecord(idem, &op)
 	if err != nil {
 		return nil, err
 	}
 	existing, err := s.st.CreateBankOperation(ctx, op, rec)
+	stored, err := created(ctx, s, &op, existing, err, idem)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, err
 	}
 	if existing != nil {
-		return s.replayBankOp(ctx, existing, idem)
+		return s.currentBankOp(ctx, *stored)
 	}
 	return s.driveBankOp(ctx, op)
 }
 
-// replayBankOp answers a repeated request with the operation's current
+// currentBankOp answers a repeated request with its operation's current
 // state (not the state it had when first answered).
-func (s *Service) replayBankOp(ctx context.Context, rec *store.IdemRecord, idem *Idem) (*Result, error) {
-	if _, err := checkReplay(rec, idem); err != nil {
-		return nil, err
-	}
-	op, err := s.st.BankOperationByIdem(ctx, idem.IdemKey)
-	if errors.Is(err, store.ErrNotFound) {
-		return &Result{Replay: rec}, nil
-	}
+func (s *Service) currentBankOp(ctx context.Context, op ingot.BankOperation) (*ingot.BankOperation, error) {
+	cur, err := s.st.BankOperation(ctx, op.ID)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
-	body, err := idem.Render(&Result{Bank: &BankResult{Op: &op}})
-	if err != nil {
-		return nil, err
-	}
-	r := *rec
-	r.Body = body
-	return &Result{Replay: &r}, nil
+	return &cur, nil
 }
 
 // driveBankOp calls the bank for a pending operation and settles it by the
 // answer; an unknown answer leaves it pending, to be retried. It returns
 // the operation as it stands afterwards.
-func (s *Service) driveBankOp(ctx context.Context, op ingot.BankOperation) (*Result, error) {
+func (s *Service) driveBankOp(ctx context.Context, op ingot.BankOperation) (*ingot.BankOperation, error) {
 	b := s.bank
 	ba, err := s.st.BankAccount(ctx, op.BankAccount)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	if err := s.RevealBankAccount(&ba); err != nil {
 		return nil, err
@@ -357,7 +343,7 @@ func (s *Service) driveBankOp(ctx context.Context, op ingot.BankOperation) (*Res
 		// The operation stands; only reading it back failed.
 		cur = op
 	}
-	return &Result{Bank: &BankResult{Op: &cur}}, nil
+	return &cur, nil
 }
 
 // isRuleRefusal reports a definite refusal by a ledger rule, as opposed to
@@ -387,8 +373,7 @@ func (s *Service) settle(ctx context.Context, op ingot.BankOperation, outcome in
 	if err != nil {
 		return err
 	}
-	_, err = s.eng.Do(ctx, &Command{Op: OpBankSettle, Debit: reserve, Credit: op.Wallet,
-		Bank: &BankCommand{OpID: op.ID, Outcome: outcome, Reason: reason}})
+	_, err = submit(ctx, s.eng, Actor{}, &settleBankCmd{op: op.ID, reserve: reserve, wallet: op.Wallet, outcome: outcome, reason: reason}, nil)
 	return err
 }
 
@@ -398,8 +383,8 @@ func (s *Service) retryLater(ctx context.Context, op ingot.BankOperation, reason
 		d *= 2
 	}
 	d = min(d, s.bank.opt.RetryMax)
-	if err := s.st.RetryBankOperation(ctx, op.ID, reason, time.Now().Add(d)); err != nil {
-		s.log.Warn("bank operation: recording a retry failed", "op", op.ID, "err", err)
+	if err := s.st.RetryBankOperation(ctx, op.ID, reason, s.now().Add(d)); err != nil {
+		s.log.WarnContext(ctx, "bank operation: recording a retry failed", "op", op.ID, "err", err)
 	}
 }
 
@@ -412,7 +397,7 @@ func (s *Service) ProcessBankOps(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := time.Now()
+	now := s.now()
 	ops, err := s.st.ClaimBankOperations(ctx, now, now.Add(b.opt.Lease), 100)
 	if err != nil {
 		return 0, err
@@ -456,7 +441,7 @@ func (s *Service) RunBankProcessor(ctx context.Context, interval time.Duration) 
 // the bank first (a "pull" operation, as a bank top-up) and is retried
 // once. The pulled money stays in the wallet if the payment then fails for
 // another reason.
-func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *Idem, perr error) (*Result, error) {
+func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *Idem, perr *ingot.Error) (*ingot.Transfer, error) {
 	if s.bank == nil {
 		return nil, perr
 	}
@@ -473,34 +458,31 @@ func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *
 	// client's key).
 	var pidem *Idem
 	if idem != nil {
-		pidem = &Idem{IdemKey: ingot.IdemKey{Scope: idem.Scope, Key: "pull\n" + idem.Key}, Hash: idem.Hash, Status: 201,
-			Render: func(r *Result) ([]byte, error) { return json.Marshal(r.Bank.Op.ID) }}
+		pidem = &Idem{IdemKey: ingot.IdemKey{Scope: idem.Scope, Key: "pull\n" + idem.Key}, Hash: idem.Hash}
 	}
 	op := s.newBankOp(a, w, ingot.BankPull, w.SweepAccount, short, pidem)
-	var cur ingot.BankOperation
-	rec, err := s.record(pidem, &Result{Bank: &BankResult{Op: &op}})
+	rec, err := s.outcomeRecord(pidem, &op)
 	if err != nil {
 		return nil, err
 	}
 	existing, err := s.st.CreateBankOperation(ctx, op, rec)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
+	var cur *ingot.BankOperation
 	if existing != nil {
-		if cur, err = s.st.BankOperationByIdem(ctx, pidem.IdemKey); err != nil {
+		var c ingot.BankOperation
+		if c, err = s.st.BankOperationByIdem(ctx, pidem.IdemKey); err != nil {
 			return nil, perr
 		}
-	} else {
-		res, err := s.driveBankOp(ctx, op)
-		if err != nil {
-			return nil, perr
-		}
-		cur = *res.Bank.Op
+		cur = &c
+	} else if cur, err = s.driveBankOp(ctx, op); err != nil {
+		return nil, perr
 	}
 	if cur.Status != ingot.BankCompleted {
 		cy := ingot.MustCurrency(w.Currency)
 		return nil, ingot.Errorf(ingot.CodeInsufficientFunds, "%s; the pull of %s %s from the linked bank account is %s (bank operation %s)",
-			perr.(*ingot.Error).Detail, ingot.FormatAmount(cur.Amount, cy), w.Currency, cur.Status, cur.ID)
+			perr.Detail, ingot.FormatAmount(cur.Amount, cy), w.Currency, cur.Status, cur.ID)
 	}
-	return s.eng.Do(ctx, &Command{Op: OpPay, Actor: a, Debit: it.From, Credit: it.To, Amount: it.Amount, Currency: it.Currency, Memo: it.Memo, Idem: idem})
+	return submit(ctx, s.eng, a, &payCmd{it}, idem)
 }

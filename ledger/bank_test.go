@@ -3,7 +3,6 @@ package ledger_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -65,7 +64,7 @@ func (b *bankEnv) link(w, number, holder string) string {
 	if err != nil {
 		b.t.Fatalf("link: %v", err)
 	}
-	return res.Bank.Account.ID
+	return res.ID
 }
 
 func (b *bankEnv) fund(w, amount, ba string, withdraw bool) ingot.BankOperation {
@@ -74,7 +73,7 @@ func (b *bankEnv) fund(w, amount, ba string, withdraw bool) ingot.BankOperation 
 	if err != nil {
 		b.t.Fatalf("bank fund %s: %v", amount, err)
 	}
-	return *res.Bank.Op
+	return *res
 }
 
 func (b *bankEnv) bal(w string) int64 {
@@ -121,18 +120,14 @@ func TestBankTopUpAndWithdrawal(t *testing.T) {
 
 		// The same Idempotency-Key twice: one debit, one credit.
 		k := idem(b.a.KeyID, "topup-1", "same")
-		k.Render = func(r *ledger.Result) ([]byte, error) { return json.Marshal(r.Bank.Op) }
 		r1, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, k)
-		if err != nil || r1.Bank.Op.Status != ingot.BankCompleted {
+		if err != nil || r1.Status != ingot.BankCompleted || k.Replayed {
 			t.Fatalf("first: %+v %v", r1, err)
 		}
+		k = idem(b.a.KeyID, "topup-1", "same")
 		r2, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, k)
-		if err != nil || r2.Replay == nil {
-			t.Fatalf("second: %+v %v", r2, err)
-		}
-		var replayed ingot.BankOperation
-		if err := json.Unmarshal(r2.Replay.Body, &replayed); err != nil || replayed.ID != r1.Bank.Op.ID || replayed.Status != ingot.BankCompleted {
-			t.Fatalf("replay shows %+v, %v", replayed, err)
+		if err != nil || !k.Replayed || r2.ID != r1.ID || r2.Status != ingot.BankCompleted {
+			t.Fatalf("second: %+v %v; want a replay of %s, completed", r2, err, r1.ID)
 		}
 		if b.bal(w) != 25000 || b.deposit(acct) != 75000 {
 			t.Fatalf("after a replayed top-up: wallet %d, bank %d; want 25000 and 75000", b.bal(w), b.deposit(acct))
@@ -261,14 +256,14 @@ func TestBankCrashBetweenSides(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		op := *res.Bank.Op
+		op := *res
 		wantOp(t, op, ingot.BankPending)
 		if b.deposit(acct) != 60000 {
 			t.Fatalf("bank %d; want 60000 (debited 100.00 and 300.00)", b.deposit(acct))
 		}
 
 		// A new process: its processor reconciles at start.
-		eng2 := ledger.NewEngine(b.st, ledger.Options{Log: testSigner(t)})
+		eng2 := ledger.NewEngine(b.st, ledger.Options{Signer: testSigner(t)})
 		t.Cleanup(eng2.Close)
 		svc2 := ledger.NewService(b.st, eng2, nil).WithPII(testPII()).WithBank(b.sb, bankOpts)
 		for range 3 {
@@ -510,7 +505,7 @@ func TestBankDebitReturnedWhenLedgerRefuses(t *testing.T) {
 		if b.deposit(acct) != 49900 {
 			t.Fatalf("bank %d after the lost answer; want 49900 (debited)", b.deposit(acct))
 		}
-		if _, err := b.svc.SetWalletStatus(b.ctx, b.a, w, ledger.OpFreeze, nil); err != nil {
+		if _, err := b.svc.SetWalletStatus(b.ctx, b.a, w, ingot.StatusFrozen, nil); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)

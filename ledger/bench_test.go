@@ -34,7 +34,7 @@ func benchEngine(b *testing.B, kind string, withLog bool, maxBatch int) {
 	if withLog {
 		signer = benchSigner(b)
 	}
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Log: signer})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Signer: signer})
 	defer eng.Close()
 	svc := ledger.NewService(st, eng, nil).WithPII(testPII())
 	ctx := context.Background()
@@ -81,7 +81,7 @@ func benchEngine(b *testing.B, kind string, withLog bool, maxBatch int) {
 					continue
 				}
 			}
-			_, err := eng.Do(ctx, &ledger.Command{Op: ledger.OpPay, Actor: op, Debit: from, Credit: to, Amount: 1, Currency: "CNY"})
+			_, err := ledger.EnginePay(ctx, eng, op, from, to, 1, "CNY")
 			if err != nil {
 				failed.Add(1)
 			}

@@ -1,7 +1,6 @@
 package ledger_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -30,11 +29,12 @@ func TestCreateWallets(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CreateWallets: %v", err)
 		}
-		if len(res.Accounts) != len(ws) {
-			t.Fatalf("%d accounts for %d requests", len(res.Accounts), len(ws))
+		if len(res) != len(ws) {
+			t.Fatalf("%d accounts for %d requests", len(res), len(ws))
 		}
 		ids := map[int64]bool{}
-		for i, acc := range res.Accounts {
+		for i, v := range res {
+			acc := v.Account
 			want := fmt.Sprintf("Holder %d", i)
 			// Stored sealed; the service opens it.
 			if !strings.HasPrefix(acc.Holder.Name, "v1:") || !strings.HasPrefix(acc.Holder.Phone, "v1:") {
@@ -57,14 +57,14 @@ func TestCreateWallets(t *testing.T) {
 			}
 		}
 		// They are the operator's wallets, and only its.
-		w, err := e.svc.Wallet(e.ctx, a, ingot.FormatWalletID(res.Accounts[999].ID))
+		w, err := e.svc.Wallet(e.ctx, a, ingot.FormatWalletID(res[999].Account.ID))
 		if err == nil {
 			err = e.svc.Reveal(&w)
 		}
 		if err != nil || w.Holder.Name != "Holder 999" {
 			t.Fatalf("Wallet = %+v, %v", w, err)
 		}
-		_, err = e.svc.Wallet(e.ctx, b, ingot.FormatWalletID(res.Accounts[0].ID))
+		_, err = e.svc.Wallet(e.ctx, b, ingot.FormatWalletID(res[0].Account.ID))
 		wantCode(t, err, ingot.CodeNotFound)
 
 		// The first invalid item refuses the whole request, naming it.
@@ -106,22 +106,17 @@ func TestCreateWalletsIdempotency(t *testing.T) {
 		e := newEnv(t, kind, 0)
 		a, _ := e.operator("BANKA")
 		idem := func(key, hash string) *ledger.Idem {
-			return &ledger.Idem{
-				IdemKey: ingot.IdemKey{Scope: a.KeyID, Key: key}, Hash: []byte(hash), Status: 201,
-				Render: func(r *ledger.Result) ([]byte, error) { return json.Marshal(r.Accounts) },
-			}
+			return &ledger.Idem{IdemKey: ingot.IdemKey{Scope: a.KeyID, Key: key}, Hash: []byte(hash)}
 		}
-		first, err := e.svc.CreateWallets(e.ctx, a, walletReqs(3), idem("k1", "h1"))
-		if err != nil || first.Replay != nil {
+		k := idem("k1", "h1")
+		first, err := e.svc.CreateWallets(e.ctx, a, walletReqs(3), k)
+		if err != nil || k.Replayed {
 			t.Fatalf("CreateWallets = %+v, %v", first, err)
 		}
-		again, err := e.svc.CreateWallets(e.ctx, a, walletReqs(3), idem("k1", "h1"))
-		if err != nil || again.Replay == nil {
-			t.Fatalf("replay = %+v, %v", again, err)
-		}
-		var stored []ingot.Account
-		if err := json.Unmarshal(again.Replay.Body, &stored); err != nil || len(stored) != 3 || stored[2].ID != first.Accounts[2].ID {
-			t.Fatalf("replayed body %s: %v", again.Replay.Body, err)
+		k = idem("k1", "h1")
+		again, err := e.svc.CreateWallets(e.ctx, a, walletReqs(3), k)
+		if err != nil || !k.Replayed || len(again) != 3 || again[2].Account.ID != first[2].Account.ID || again[2].Limits != first[2].Limits {
+			t.Fatalf("replay = %+v, %v; want the first answer %+v", again, err, first)
 		}
 		_, err = e.svc.CreateWallets(e.ctx, a, walletReqs(2), idem("k1", "h2"))
 		wantCode(t, err, ingot.CodeIdempotencyConflict)

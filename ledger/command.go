@@ -1,7 +1,9 @@
 package ledger
 
 import (
-	"time"
+	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
@@ -14,115 +16,191 @@ type Actor struct {
 	OperatorID string // operators only
 }
 
-// Op is what a command does.
-type Op int
+// command is one operation of the engine: a small type per operation
+// (payCmd, mintCmd, captureCmd, ...), each in its own file cmd_*.go. R is
+// what the operation answers.
+//
+// The engine knows this interface, not the operations: it asks every
+// command of a batch what to lock, locks it all in one order, then applies
+// the commands one by one. Adding an operation is a new type, a Service
+// method that submits it, a route and tests (docs/architecture.md, "Adding
+// an operation").
+type command[R any] interface {
+	// locks adds to ls every account, hold and bank operation the command
+	// reads or changes. apply finds in the state only what was locked.
+	locks(ls *lockSet)
+	// apply checks the command's rules against the locked state and makes
+	// its changes through the state (move, save, ...), on behalf of a. On
+	// an error, the engine undoes whatever the command changed. A result
+	// that names a transfer holds the state's *ingot.Transfer, whose
+	// LogIndex is set when the batch is appended to the log.
+	apply(s *state, a Actor) (R, error)
+}
 
-const (
-	OpMint     Op = iota + 1 // issuance -> reserve
-	OpBurn                   // reserve -> issuance
-	OpTopUp                  // reserve -> wallet
-	OpWithdraw               // wallet -> reserve
-	OpPay                    // wallet -> wallet
-	OpBatch                  // many OpPay, optionally atomic
-	OpHold                   // reserve part of a wallet's balance
-	OpCapture                // move (part of) a hold's amount to a wallet
-	OpVoid                   // release a hold
-	OpExpire                 // release expired holds (system)
-	OpFreeze
-	OpUnfreeze
-	OpClose
-	OpUpgrade  // change a wallet's tier (up with evidence, down when the balance fits)
-	OpSettings // the holder's holding limit and reverse waterfall
-	OpOpenSub  // open a sub-wallet of Wallet (subwallet.go)
+// op is a command with its result type erased, as the engine's queue
+// holds them.
+type op interface {
+	locks(*lockSet)
+	run(s *state, a Actor) (any, error)
+	// record reports whether an applied command's outcome is stored under
+	// its Idempotency-Key.
+	record(result any) bool
+	// weight is how many transfers the command may make, to size batches.
+	weight() int
+}
+
+// typed adapts a command[R] to op.
+type typed[R any] struct{ c command[R] }
+
+func (t typed[R]) locks(ls *lockSet) { t.c.locks(ls) }
+
+func (t typed[R]) run(s *state, a Actor) (any, error) { return t.c.apply(s, a) }
+
+// Optional methods of a command.
+type (
+	// weigher is a command that may make many transfers (a batch).
+	weigher interface{ weight() int }
+	// partial is a command whose outcome may be that nothing happened (a
+	// batch none of whose items applied); it is then not recorded, like a
+	// rejected command, so that it can be retried once its cause is fixed.
+	partial[R any] interface{ applied(R) bool }
 )
 
-// Item is one transfer of a batch command.
-type Item struct {
-	From, To int64
-	Amount   int64
-	Currency string
-	Memo     string
+func (t typed[R]) weight() int {
+	if w, ok := t.c.(weigher); ok {
+		return max(1, w.weight())
+	}
+	return 1
 }
 
-// Command is one request to the engine. Accounts are resolved to ids before
-// a command is submitted; the engine checks every rule against the locked,
-// current state of the accounts inside its batch.
-type Command struct {
-	Op    Op
-	Actor Actor
-
-	// Transfers (mint, burn, top-up, withdrawal, payment): Debit pays Credit.
-	Debit, Credit int64
-	Amount        int64 // minor units; for capture 0 means the whole hold
-	Currency      string
-	Memo          string
-
-	Items  []Item // OpBatch
-	Atomic bool   // OpBatch: all or none
-
-	Wallet int64 // OpHold, OpFreeze, OpUnfreeze, OpClose, OpOpenSub (the parent)
-	// Parent is Wallet's parent when Wallet is a sub-wallet (close,
-	// upgrade): locked with the batch's accounts.
-	Parent    int64
-	ExpiresAt time.Time // OpHold
-	HoldID    string    // OpCapture, OpVoid (Credit is the capture's payee)
-	HoldIDs   []string  // OpExpire
-
-	// OpUpgrade: the tier asked for, evidence the operator vouches for (added
-	// to what the wallet has) and the sealed ID number when given.
-	Tier     ingot.Tier
-	Evidence ingot.Evidence
-	IDNumber string
-	// OpSettings: nil leaves a setting as it is; a holding limit of 0
-	// removes it.
-	HoldingLimit     *int64
-	ReverseWaterfall *bool
-
-	// OpOpenSub: the sub-wallet to open (holder sealed for its id) and its
-	// own single and daily limits (0: the tier's); HoldingLimit is its
-	// holding limit.
-	NewAccount *ingot.Account
-	SubLimits  ingot.Limits
-
-	Bank *BankCommand // bank.go: bank accounts and operations
-
-	Idem *Idem // nil: not idempotent
+func (t typed[R]) record(res any) bool {
+	if p, ok := t.c.(partial[R]); ok {
+		return p.applied(res.(R))
+	}
+	return true
 }
 
-// Idem makes a command idempotent: its outcome is stored under Key in the
-// same transaction, and a later command with the same Key gets the stored
-// response instead of running again (or idempotency_conflict when Hash
-// differs).
+// Idem makes a write idempotent. IdemKey is the client's Idempotency-Key
+// scoped to its credential and Hash the fingerprint of its request. The
+// outcome of the first request with a key is stored in the same
+// transaction as its effects; a later request with the same key and hash
+// gets that outcome back, with Replayed set, instead of running again, and
+// one with another hash is idempotency_conflict.
 type Idem struct {
 	ingot.IdemKey
-	Hash   []byte
-	Status int // HTTP status to store with the body
-	// Render makes the body to store from the command's result.
-	Render func(*Result) ([]byte, error)
+	Hash []byte
+	// Replayed is set by the call that answers with a stored outcome.
+	Replayed bool
 }
 
-// Result is a command's outcome.
-type Result struct {
-	Transfer *ingot.Transfer // single transfers and captures
-	Items    []ItemResult    // OpBatch, one per item in order
-	Hold     *ingot.Hold     // hold operations
-	Account  *ingot.Account  // wallet operations (and wallet creation)
-	Limits   *WalletLimits   // with Account: its effective limits
-	// AccountLimits are the effective limits of Accounts, in order.
-	AccountLimits []WalletLimits
-	Accounts      []ingot.Account // wallets opened by CreateWallets, in request order
-	Operator      *ingot.Operator // operator creation
-	APIKey        string          // operator or auditor creation: the secret, shown once, never stored
-	Auditor       *ingot.APIKey   // auditor creation: the key's record (no secret)
-	Bank          *BankResult     // bank.go: a bank account or operation
-
-	// Replay is set when the command was not run because its
-	// Idempotency-Key had been used with the same request before.
-	Replay *store.IdemRecord
+// submit runs c in the engine on behalf of a and returns its result, or
+// the stored result of an earlier request with idem's key.
+func submit[R any](ctx context.Context, e *Engine, a Actor, c command[R], idem *Idem) (R, error) {
+	var zero R
+	r, err := e.do(ctx, &request{actor: a, cmd: typed[R]{c}, idem: idem})
+	if err != nil {
+		return zero, err
+	}
+	if r.replay != nil {
+		return replayed[R](r.replay, idem)
+	}
+	return r.res.(R), nil
 }
 
-// ItemResult is one batch item's outcome: a transfer or an error.
-type ItemResult struct {
-	Transfer *ingot.Transfer
-	Err      *ingot.Error
+// Outcomes: what an idempotency record stores is the JSON of the result
+// of the command (or of a write outside the engine), rendered by the
+// ledger, never by the HTTP layer; a replay decodes it into the same
+// result type and the API renders it like a fresh one. Result types are
+// therefore plain data: exported fields, no secrets (a secret shown once is
+// tagged json:"-" and so absent from replays).
+
+// encodeOutcome is the stored form of a result.
+func encodeOutcome(res any) ([]byte, error) {
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: encoding an outcome: %w", err)
+	}
+	return b, nil
+}
+
+// StoredAnswer is a replay of an idempotency record that an Ingot version
+// before stored outcomes kept as the HTTP answer itself: its status and
+// body, to be sent as they are. It is returned as an error, so that only
+// the HTTP layer, which wrote such records, handles it.
+type StoredAnswer struct {
+	Status int
+	Body   []byte
+}
+
+func (a *StoredAnswer) Error() string {
+	return fmt.Sprintf("an HTTP answer stored by an earlier version (status %d)", a.Status)
+}
+
+// replayed decodes a stored outcome for idem, or answers
+// idempotency_conflict when the record is of another request.
+func replayed[R any](rec *store.IdemRecord, idem *Idem) (R, error) {
+	var v R
+	if string(rec.Hash) != string(idem.Hash) {
+		return v, errIdemConflict
+	}
+	idem.Replayed = true
+	if rec.Status != 0 {
+		return v, &StoredAnswer{Status: rec.Status, Body: rec.Body}
+	}
+	if err := json.Unmarshal(rec.Body, &v); err != nil {
+		return v, fmt.Errorf("ledger: a stored outcome does not decode as %T: %w", v, err)
+	}
+	return v, nil
+}
+
+var errIdemConflict = ingot.Errorf(ingot.CodeIdempotencyConflict, "this Idempotency-Key was used with a different request")
+
+// lockSet is what a batch reads under lock: every command adds what it
+// needs, and the engine locks all of it once, in one global order (holds,
+// then accounts, each by id; then bank operations), so that batches of
+// several processes never deadlock.
+type lockSet struct {
+	accounts map[int64]struct{}
+	holds    map[string]struct{}
+	// credited are accounts that may receive money: a wallet among them
+	// that sweeps its excess to the bank (the waterfall) needs its
+	// operator's reserve, which the engine locks too.
+	credited map[int64]struct{}
+	bankOps  map[string]struct{}
+	// linked are wallets whose linked bank accounts the batch reads.
+	linked map[int64]struct{}
+}
+
+func newLockSet() *lockSet {
+	return &lockSet{accounts: map[int64]struct{}{}, holds: map[string]struct{}{}, credited: map[int64]struct{}{},
+		bankOps: map[string]struct{}{}, linked: map[int64]struct{}{}}
+}
+
+// account locks accounts (0 is no account).
+func (l *lockSet) account(ids ...int64) {
+	for _, id := range ids {
+		if id != 0 {
+			l.accounts[id] = struct{}{}
+		}
+	}
+}
+
+// credit locks an account that may receive money.
+func (l *lockSet) credit(id int64) {
+	l.account(id)
+	if id != 0 {
+		l.credited[id] = struct{}{}
+	}
+}
+
+// hold locks a hold, and with it its wallet.
+func (l *lockSet) hold(id string) { l.holds[id] = struct{}{} }
+
+// bankOp locks a bank operation.
+func (l *lockSet) bankOp(id string) { l.bankOps[id] = struct{}{} }
+
+// linkedAccounts reads a (locked) wallet's linked bank accounts.
+func (l *lockSet) linkedAccounts(wallet int64) {
+	l.account(wallet)
+	l.linked[wallet] = struct{}{}
 }

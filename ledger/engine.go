@@ -31,11 +31,13 @@ type Options struct {
 	Logger    *slog.Logger
 	// Registerer receives the engine's metrics; nil: not registered.
 	Registerer prometheus.Registerer
-	// Now is the clock; nil is time.Now.
+	// Now is the one clock of the engine and of the service over it; nil
+	// is time.Now. Tests move time with it.
 	Now func() time.Time
-	// Log signs the transparency log's checkpoints; nil runs without a log
-	// (for benchmarks that measure the log's cost, never in production).
-	Log *translog.Signer
+	// Signer signs the transparency log's checkpoints; nil runs without a
+	// log (for benchmarks that measure the log's cost, never in
+	// production).
+	Signer *translog.Signer
 	// Zone is the time zone of the days and years of daily and yearly
 	// limits; nil is DefaultZone.
 	Zone *time.Location
@@ -54,7 +56,7 @@ const DefaultMaxBatch = 8192
 // Engine on one PostgreSQL database: correctness comes from the row locks
 // the batch takes, never from memory.
 type Engine struct {
-	st      store.Store
+	db      BatchOpener
 	opt     Options
 	log     *slog.Logger
 	queue   chan *request
@@ -76,25 +78,26 @@ type logFrontier struct {
 	hashes map[int64]tlog.Hash
 }
 
+// request is one command waiting for the engine, and its answer.
 type request struct {
-	cmd  *Command
-	res  *Result
-	err  error
-	done chan struct{}
+	actor Actor
+	cmd   op
+	idem  *Idem
+
+	res    any               // the command's result
+	replay *store.IdemRecord // or the stored outcome of its Idempotency-Key
+	err    error             // or why it failed
+	done   chan struct{}
 }
 
-func (r *request) weight() int {
-	if r.cmd.Op == OpBatch {
-		return max(1, len(r.cmd.Items))
-	}
-	if r.cmd.Op == OpExpire {
-		return max(1, len(r.cmd.HoldIDs))
-	}
-	return 1
+// BatchOpener is what the engine needs of a store: the transaction of one
+// batch.
+type BatchOpener interface {
+	BeginBatch(ctx context.Context) (store.BatchTx, error)
 }
 
 // NewEngine starts an engine on st. Close stops it.
-func NewEngine(st store.Store, opt Options) *Engine {
+func NewEngine(db BatchOpener, opt Options) *Engine {
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = DefaultMaxBatch
 	}
@@ -115,7 +118,7 @@ func NewEngine(st store.Store, opt Options) *Engine {
 		opt.Zone = z
 	}
 	e := &Engine{
-		st:      st,
+		db:      db,
 		opt:     opt,
 		log:     opt.Logger,
 		queue:   make(chan *request, opt.QueueSize),
@@ -138,15 +141,18 @@ var errCommitUnknown = errors.New("commit failed; its outcome is unknown")
 
 var errClosed = ingot.Errorf(ingot.CodeUnavailable, "the ledger engine is shutting down; retry with the same Idempotency-Key")
 
-// Do submits a command and waits for its outcome. A rule violation is an
+// now is the engine's clock, in UTC, to the microsecond the stores keep.
+func (e *Engine) now() time.Time { return e.opt.Now().UTC().Truncate(time.Microsecond) }
+
+// do queues a request and waits for its answer. A rule violation is an
 // *ingot.Error; a storage failure is an *ingot.Error with code unavailable,
-// after which the command may or may not have been committed: retry it with
-// the same Idempotency-Key to find out.
+// after which the command may or may not have been committed: retrying it
+// with the same Idempotency-Key finds out.
 //
-// Once queued, Do waits for the batch even if ctx ends, so that its answer
+// Once queued, do waits for the batch even if ctx ends, so that its answer
 // is always the truth.
-func (e *Engine) Do(ctx context.Context, cmd *Command) (*Result, error) {
-	r := &request{cmd: cmd, done: make(chan struct{})}
+func (e *Engine) do(ctx context.Context, r *request) (*request, error) {
+	r.done = make(chan struct{})
 	select {
 	case <-e.stop:
 		return nil, errClosed
@@ -160,7 +166,7 @@ func (e *Engine) Do(ctx context.Context, cmd *Command) (*Result, error) {
 		return nil, errClosed
 	}
 	<-r.done
-	return r.res, r.err
+	return r, r.err
 }
 
 func (e *Engine) run() {
@@ -182,13 +188,13 @@ func (e *Engine) run() {
 			}
 		}
 		batch = append(batch[:0], first)
-		n := first.weight()
+		n := first.cmd.weight()
 	fill:
 		for n < e.opt.MaxBatch {
 			select {
 			case r := <-e.queue:
 				batch = append(batch, r)
-				n += r.weight()
+				n += r.cmd.weight()
 			default:
 				break fill
 			}
@@ -234,160 +240,75 @@ func (e *Engine) process(batch []*request) {
 	}
 }
 
+// tryBatch runs a batch in one transaction: it reads the batch's
+// idempotency records, locks what its commands need, applies them in
+// arrival order, writes the effects in bulk and commits. The answers are
+// set on the requests only once the commit succeeded.
 func (e *Engine) tryBatch(batch []*request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tx, err := e.st.BeginBatch(ctx)
+	tx, err := e.db.BeginBatch(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 
-	// Idempotency records already committed for the batch's keys.
-	var keys []ingot.IdemKey
+	idem, err := readIdempotency(ctx, tx, batch)
+	if err != nil {
+		return err
+	}
+	ls := newLockSet()
 	for _, r := range batch {
-		if r.cmd.Idem != nil {
-			keys = append(keys, r.cmd.Idem.IdemKey)
-		}
+		r.cmd.locks(ls)
 	}
-	idem := map[ingot.IdemKey]*store.IdemRecord{}
-	if len(keys) > 0 {
-		recs, err := tx.Idempotency(ctx, keys)
-		if err != nil {
-			return err
-		}
-		for i := range recs {
-			idem[recs[i].IdemKey] = &recs[i]
-		}
-	}
-
-	// Lock holds first, then accounts (each in id order): every batch takes
-	// locks in this one order, so two processes never deadlock. The one
-	// exception is the rest of a sub-wallet's family, locked in later
-	// rounds (loadFamilies): a deadlock there fails the batch, which is run
-	// again.
-	holdIDs := map[string]struct{}{}
-	for _, r := range batch {
-		if r.cmd.HoldID != "" {
-			holdIDs[r.cmd.HoldID] = struct{}{}
-		}
-		for _, id := range r.cmd.HoldIDs {
-			holdIDs[id] = struct{}{}
-		}
-	}
-	st := newState(e.opt.Now().UTC().Truncate(time.Microsecond), e.opt.Zone)
-	if len(holdIDs) > 0 {
-		hs, err := tx.LockHolds(ctx, sortedStrings(holdIDs))
-		if err != nil {
-			return err
-		}
-		for i := range hs {
-			h := hs[i]
-			st.holds[h.ID] = &h
-		}
-	}
-	accIDs := map[int64]struct{}{}
-	add := func(id int64) {
-		if id != 0 {
-			accIDs[id] = struct{}{}
-		}
-	}
-	for _, r := range batch {
-		c := r.cmd
-		add(c.Debit)
-		add(c.Credit)
-		add(c.Wallet)
-		add(c.Parent)
-		for _, it := range c.Items {
-			add(it.From)
-			add(it.To)
-		}
-	}
-	for _, h := range st.holds {
-		add(h.Wallet)
-	}
-	if len(accIDs) > 0 {
-		as, err := tx.LockAccounts(ctx, sortedInts(accIDs))
-		if err != nil {
-			return err
-		}
-		for i := range as {
-			a := as[i]
-			st.accounts[a.ID] = &a
-		}
-		if err := e.loadFamilies(ctx, tx, st); err != nil { // subwallet.go
-			return err
-		}
-		locked := make([]*ingot.Account, 0, len(st.accounts))
-		for _, a := range st.accounts {
-			locked = append(locked, a)
-		}
-		// The limit rules of the batch's operators and sub-wallets, as
-		// committed.
-		rules, err := tx.LimitRules(ctx, ruleOwners(locked))
-		if err != nil {
-			return err
-		}
-		st.limits = newLimitTable(rules)
-	}
-	if err := e.loadBank(ctx, tx, batch, st); err != nil { // bank.go
+	st := newState(e.now(), e.opt.Zone)
+	if err := e.lock(ctx, tx, ls, st); err != nil {
 		return err
 	}
 
 	// Apply in arrival order. A command that breaks a rule is undone alone.
-	results := make([]*Result, len(batch))
-	errs := make([]error, len(batch))
-	type pendingIdem struct {
-		req int
-		rec *store.IdemRecord
+	type answer struct {
+		res    any
+		replay *store.IdemRecord
+		err    error
 	}
-	var newIdem []pendingIdem
+	answers := make([]answer, len(batch))
+	var recorded []int // requests whose outcome is stored with the batch
 	for i, r := range batch {
-		c := r.cmd
-		if c.Idem != nil {
-			if rec, ok := idem[c.Idem.IdemKey]; ok {
-				if string(rec.Hash) != string(c.Idem.Hash) {
-					errs[i] = ingot.Errorf(ingot.CodeIdempotencyConflict, "this Idempotency-Key was used with a different request")
-				} else {
-					results[i] = &Result{Replay: rec}
-				}
+		if r.idem != nil {
+			if rec, ok := idem[r.idem.IdemKey]; ok {
+				answers[i].replay = rec
 				continue
 			}
 		}
 		mark := st.mark()
-		res, err := st.apply(c)
+		res, err := r.cmd.run(st, r.actor)
 		if err != nil {
 			st.undo(mark)
-			errs[i] = err
+			answers[i].err = err
 			continue
 		}
-		if res.Account != nil && res.Limits == nil {
-			res.Limits = st.limits.view(res.Account, st.day, st.year)
-		}
-		results[i] = res
-		if c.Idem != nil && !movedNothing(c, res) {
-			// The body is rendered below, once the transfers have their
+		answers[i].res = res
+		if r.idem != nil && r.cmd.record(res) {
+			// The outcome is encoded below, once the transfers have their
 			// log indexes; a duplicate later in this batch replays it.
-			rec := &store.IdemRecord{IdemKey: c.Idem.IdemKey, Hash: c.Idem.Hash, Status: c.Idem.Status, CreatedAt: st.now}
-			newIdem = append(newIdem, pendingIdem{req: i, rec: rec})
-			idem[rec.IdemKey] = rec
+			recorded = append(recorded, i)
+			idem[r.idem.IdemKey] = &store.IdemRecord{IdemKey: r.idem.IdemKey, Hash: r.idem.Hash, CreatedAt: st.now}
 		}
 	}
 
 	w := st.write()
-	st.writeBank(w)
-	if len(st.transfers) > 0 && e.opt.Log != nil {
+	if len(st.transfers) > 0 && e.opt.Signer != nil {
 		if err := e.appendLog(ctx, tx, st, w); err != nil {
 			return err
 		}
 	}
-	for _, p := range newIdem {
-		body, err := batch[p.req].cmd.Idem.Render(results[p.req])
-		if err != nil {
+	for _, i := range recorded {
+		rec := idem[batch[i].idem.IdemKey]
+		if rec.Body, err = encodeOutcome(answers[i].res); err != nil {
 			return err
 		}
-		p.rec.Body = body
-		w.Idempotency = append(w.Idempotency, *p.rec)
+		w.Idempotency = append(w.Idempotency, *rec)
 	}
 	if err := tx.Write(ctx, w); err != nil {
 		if errors.Is(err, store.ErrIdempotencyRace) {
@@ -407,27 +328,81 @@ func (e *Engine) tryBatch(batch []*request) error {
 	}
 	e.m.transfers.Add(float64(len(w.Transfers)))
 	for i, r := range batch {
-		r.res, r.err = results[i], errs[i]
-		if errs[i] != nil {
-			e.m.rejected.WithLabelValues(ingot.ErrorCode(errs[i])).Inc()
+		r.res, r.replay, r.err = answers[i].res, answers[i].replay, answers[i].err
+		if r.err != nil {
+			e.m.rejected.WithLabelValues(ingot.ErrorCode(r.err)).Inc()
 		}
 	}
 	return nil
 }
 
-// movedNothing reports a batch command none of whose items applied: like a
-// rejected command, it stores no idempotency record, so that it can be
-// retried once its cause is fixed.
-func movedNothing(c *Command, res *Result) bool {
-	if c.Op != OpBatch {
-		return false
-	}
-	for _, it := range res.Items {
-		if it.Transfer != nil {
-			return false
+// readIdempotency reads the committed idempotency records of the batch's
+// keys.
+func readIdempotency(ctx context.Context, tx store.BatchTx, batch []*request) (map[ingot.IdemKey]*store.IdemRecord, error) {
+	idem := map[ingot.IdemKey]*store.IdemRecord{}
+	var keys []ingot.IdemKey
+	for _, r := range batch {
+		if r.idem != nil {
+			keys = append(keys, r.idem.IdemKey)
 		}
 	}
-	return true
+	if len(keys) == 0 {
+		return idem, nil
+	}
+	recs, err := tx.Idempotency(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		idem[recs[i].IdemKey] = &recs[i]
+	}
+	return idem, nil
+}
+
+// lock locks what the batch's commands need and loads it into st: holds
+// first, then accounts (with the holds' wallets), each in id order, then
+// the rest of the locked wallets' families, the limit rules that bear on
+// them, and the bank side (bank.go). Every batch takes locks in this one
+// order, so two processes never deadlock; the one exception is the rest of
+// a sub-wallet's family, locked in later rounds (loadFamilies): a deadlock
+// there fails the batch, which is run again.
+func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *state) error {
+	if len(ls.holds) > 0 {
+		hs, err := tx.LockHolds(ctx, sortedKeys(ls.holds))
+		if err != nil {
+			return err
+		}
+		for i := range hs {
+			h := hs[i]
+			st.holds[h.ID] = &h
+			ls.account(h.Wallet)
+		}
+	}
+	if len(ls.accounts) > 0 {
+		as, err := tx.LockAccounts(ctx, sortedKeys(ls.accounts))
+		if err != nil {
+			return err
+		}
+		for i := range as {
+			a := as[i]
+			st.accounts[a.ID] = &a
+		}
+		if err := loadFamilies(ctx, tx, st); err != nil { // subwallet.go
+			return err
+		}
+		locked := make([]*ingot.Account, 0, len(st.accounts))
+		for _, a := range st.accounts {
+			locked = append(locked, a)
+		}
+		// The limit rules of the batch's operators and sub-wallets, as
+		// committed.
+		rules, err := tx.LimitRules(ctx, ruleOwners(locked))
+		if err != nil {
+			return err
+		}
+		st.limits = newLimitTable(rules)
+	}
+	return loadBank(ctx, tx, ls, st) // bank.go
 }
 
 // appendLog makes the batch's transfers the next leaves of the transparency
@@ -467,14 +442,11 @@ func (e *Engine) appendLog(ctx context.Context, tx store.BatchTx, st *state, w *
 		}
 		st.front.hashes[idx] = h
 	}
-	note, err := translog.SignCheckpoint(e.opt.Log, e.opt.Log.Name(), tree)
+	note, err := translog.SignCheckpoint(e.opt.Signer, e.opt.Signer.Name(), tree)
 	if err != nil {
 		return err
 	}
-	w.LogHashes = make([]translog.StoredHash, len(hashes))
-	for i, h := range hashes {
-		w.LogHashes[i] = translog.StoredHash{Index: h.Index, Hash: h.Hash}
-	}
+	w.LogHashes = hashes
 	w.Checkpoint = &ingot.Checkpoint{Size: tree.N, Root: tree.Hash, Note: note, CreatedAt: st.now}
 	return nil
 }

@@ -80,7 +80,7 @@ func phoneOf(field, raw string) (string, error) {
 // WalletsByPhone finds the operator's wallets whose holder has a phone
 // number, in any spelling NormalizePhone accepts, through its keyed hash.
 func (s *Service) WalletsByPhone(ctx context.Context, a Actor, phone string) ([]ingot.Account, error) {
-	if err := s.requireRole(a, ingot.RoleOperator); err != nil {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, err
 	}
 	if s.pii == nil {
@@ -92,7 +92,7 @@ func (s *Service) WalletsByPhone(ctx context.Context, a Actor, phone string) ([]
 	}
 	ws, err := s.st.AccountsByPhone(ctx, a.OperatorID, s.pii.LookupHash(pii.KindPhone, p))
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	return ws, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ingot-cbdc/ingot"
 )
@@ -22,7 +21,7 @@ type UpgradeRequest struct {
 // Upgrade changes a wallet's tier: up when the evidence is there (else
 // tier_requirements_unmet, listing what is missing), down when the balance
 // fits the lower tier.
-func (s *Service) Upgrade(ctx context.Context, a Actor, walletID string, r UpgradeRequest, idem *Idem) (*Result, error) {
+func (s *Service) Upgrade(ctx context.Context, a Actor, walletID string, r UpgradeRequest, idem *Idem) (*WalletView, error) {
 	w, err := s.ownWallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -31,17 +30,16 @@ func (s *Service) Upgrade(ctx context.Context, a Actor, walletID string, r Upgra
 	if !t.Valid() {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "tier must be 1, 2, 3 or 4")
 	}
-	c := &Command{Op: OpUpgrade, Actor: a, Wallet: w.ID, Parent: w.ParentID, Tier: t,
-		Evidence: ingot.Evidence{IDVerified: r.IDVerified, InPerson: r.InPerson}, Idem: idem}
+	c := &upgradeCmd{wallet: w.ID, parent: w.ParentID, tier: t, evidence: ingot.Evidence{IDVerified: r.IDVerified, InPerson: r.InPerson}}
 	if id := strings.TrimSpace(r.IDNumber); id != "" {
 		if len(id) > 64 {
 			return nil, ingot.Errorf(ingot.CodeInvalidRequest, "id_number must be at most 64 characters")
 		}
-		if c.IDNumber, err = s.sealPII("holder_id_number", w.ID, id); err != nil {
+		if c.idNumber, err = s.sealPII("holder_id_number", w.ID, id); err != nil {
 			return nil, err
 		}
 	}
-	return s.eng.Do(ctx, c)
+	return submit(ctx, s.eng, a, c, idem)
 }
 
 // Settings are the holder's own settings; nil leaves one as it is.
@@ -51,12 +49,12 @@ type Settings struct {
 }
 
 // UpdateSettings changes a wallet's holding limit and reverse waterfall.
-func (s *Service) UpdateSettings(ctx context.Context, a Actor, walletID string, st Settings, idem *Idem) (*Result, error) {
+func (s *Service) UpdateSettings(ctx context.Context, a Actor, walletID string, st Settings, idem *Idem) (*WalletView, error) {
 	w, err := s.ownWallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}
-	c := &Command{Op: OpSettings, Actor: a, Wallet: w.ID, ReverseWaterfall: st.ReverseWaterfall, Idem: idem}
+	c := &settingsCmd{wallet: w.ID, reverseWaterfall: st.ReverseWaterfall}
 	if st.HoldingLimit != nil {
 		var v int64
 		if h := *st.HoldingLimit; h != "" && h != "0" {
@@ -64,12 +62,12 @@ func (s *Service) UpdateSettings(ctx context.Context, a Actor, walletID string, 
 				return nil, err
 			}
 		}
-		c.HoldingLimit = &v
+		c.holdingLimit = &v
 	}
-	if c.HoldingLimit == nil && c.ReverseWaterfall == nil {
+	if c.holdingLimit == nil && c.reverseWaterfall == nil {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "nothing to change: give holding_limit or reverse_waterfall")
 	}
-	return s.eng.Do(ctx, c)
+	return submit(ctx, s.eng, a, c, idem)
 }
 
 // LimitRequest sets the limits of a tier (decimal amounts; "" or absent is
@@ -114,16 +112,16 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (ingot
 		}
 		v, err := ingot.ParseAmount(f.in, cur)
 		if err != nil {
-			return ingot.LimitRule{}, ingot.Errorf(ingot.CodeInvalidAmount, "%s: %s", f.name, err.(*ingot.Error).Detail)
+			return ingot.LimitRule{}, ingot.Prefix(err, f.name)
 		}
 		*f.out = v
 	}
-	rule := ingot.LimitRule{Currency: cur.Code, WalletKind: kind, Tier: t, Limits: l, UpdatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	rule := ingot.LimitRule{Currency: cur.Code, WalletKind: kind, Tier: t, Limits: l, UpdatedAt: s.now()}
 	if a.Role == ingot.RoleOperator {
 		rule.OperatorID = a.OperatorID
 		rules, err := s.st.LimitRules(ctx, []string{""})
 		if err != nil {
-			return ingot.LimitRule{}, unavailable(err)
+			return ingot.LimitRule{}, s.unavailable(ctx, err)
 		}
 		ceiling := newLimitTable(rules).central(kind, t, cur)
 		if !l.Within(ceiling) {
@@ -132,7 +130,7 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (ingot
 		}
 	}
 	if err := s.st.SetLimitRule(ctx, rule); err != nil {
-		return ingot.LimitRule{}, unavailable(err)
+		return ingot.LimitRule{}, s.unavailable(ctx, err)
 	}
 	return rule, nil
 }
@@ -150,7 +148,7 @@ func (s *Service) TierLimits(ctx context.Context, a Actor, currency string) ([]i
 	}
 	rules, err := s.st.LimitRules(ctx, []string{"", a.OperatorID})
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	lt := newLimitTable(rules)
 	var out []ingot.LimitRule

@@ -3,7 +3,6 @@ package ledger_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -53,7 +52,7 @@ var testPII = sync.OnceValue(func() *pii.Keys {
 
 func newEnvWith(t *testing.T, st store.Store, opt ledger.Options) *env {
 	t.Helper()
-	opt.Log = testSigner(t)
+	opt.Signer = testSigner(t)
 	eng := ledger.NewEngine(st, opt)
 	t.Cleanup(eng.Close)
 	svc := ledger.NewService(st, eng, nil).WithPII(testPII())
@@ -231,7 +230,7 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
-func pay(e *env, op ledger.Actor, from, to, amount string) (*ledger.Result, error) {
+func pay(e *env, op ledger.Actor, from, to, amount string) (*ingot.Transfer, error) {
 	return e.svc.Pay(e.ctx, op, ledger.PayRequest{From: from, To: to, Amount: amount, Currency: "CNY"}, nil)
 }
 
@@ -256,7 +255,7 @@ func TestTwoTierFlow(t *testing.T) {
 		if err != nil {
 			t.Fatalf("pay: %v", err)
 		}
-		if tr := res.Transfer; tr.Amount != 12050 || tr.Kind != ingot.KindPayment || tr.DebitBalance != 17950 || tr.CreditBalance != 12050 {
+		if tr := res; tr.Amount != 12050 || tr.Kind != ingot.KindPayment || tr.DebitBalance != 17950 || tr.CreditBalance != 12050 {
 			t.Fatalf("transfer = %+v", tr)
 		}
 		if bal, _ := e.balance(a, w1); bal != 17950 {
@@ -342,7 +341,7 @@ func TestRules(t *testing.T) {
 		_, err = e.svc.CreateWallet(e.ctx, e.cb, ingot.Holder{Name: "x", Phone: "13812345678"}, "CNY", "", nil)
 		wantCode(t, err, ingot.CodeForbidden)
 		// Frozen: neither sends nor receives.
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, w2, ledger.OpFreeze, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, w2, ingot.StatusFrozen, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err = pay(e, a, w1, w2, "1.00")
@@ -352,21 +351,21 @@ func TestRules(t *testing.T) {
 		_, err = e.svc.Fund(e.ctx, a, w2, "1.00", false, nil)
 		wantCode(t, err, ingot.CodeWalletFrozen)
 		// Another operator cannot freeze or unfreeze it.
-		_, err = e.svc.SetWalletStatus(e.ctx, b, w2, ledger.OpUnfreeze, nil)
+		_, err = e.svc.SetWalletStatus(e.ctx, b, w2, ingot.StatusActive, nil)
 		wantCode(t, err, ingot.CodeNotFound)
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, w2, ledger.OpUnfreeze, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, w2, ingot.StatusActive, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := pay(e, a, w1, w2, "1.00"); err != nil {
 			t.Fatalf("pay after unfreeze: %v", err)
 		}
 		// Close needs a zero balance; closed does nothing.
-		_, err = e.svc.SetWalletStatus(e.ctx, a, w2, ledger.OpClose, nil)
+		_, err = e.svc.SetWalletStatus(e.ctx, a, w2, ingot.StatusClosed, nil)
 		wantCode(t, err, ingot.CodeWalletNotEmpty)
 		if _, err := e.svc.Fund(e.ctx, a, w2, "1.00", true, nil); err != nil {
 			t.Fatalf("withdraw: %v", err)
 		}
-		res, err := e.svc.SetWalletStatus(e.ctx, a, w2, ledger.OpClose, nil)
+		res, err := e.svc.SetWalletStatus(e.ctx, a, w2, ingot.StatusClosed, nil)
 		if err != nil || res.Account.Status != ingot.StatusClosed {
 			t.Fatalf("close: %v %+v", err, res)
 		}
@@ -374,7 +373,7 @@ func TestRules(t *testing.T) {
 		wantCode(t, err, ingot.CodeWalletClosed)
 		_, err = e.svc.Fund(e.ctx, a, w2, "1.00", false, nil)
 		wantCode(t, err, ingot.CodeWalletClosed)
-		_, err = e.svc.SetWalletStatus(e.ctx, a, w2, ledger.OpUnfreeze, nil)
+		_, err = e.svc.SetWalletStatus(e.ctx, a, w2, ingot.StatusActive, nil)
 		wantCode(t, err, ingot.CodeWalletClosed)
 		// Malformed ids.
 		_, err = pay(e, a, "1234567890123456", w1, "1.00")
@@ -469,17 +468,7 @@ func TestTwoEnginesOneDatabase(t *testing.T) {
 }
 
 func idem(scope, key, body string) *ledger.Idem {
-	return &ledger.Idem{
-		IdemKey: ingot.IdemKey{Scope: scope, Key: key},
-		Hash:    []byte(body),
-		Status:  201,
-		Render: func(r *ledger.Result) ([]byte, error) {
-			if r.Transfer != nil {
-				return json.Marshal(map[string]string{"id": r.Transfer.ID})
-			}
-			return json.Marshal(r.Items != nil)
-		},
-	}
+	return &ledger.Idem{IdemKey: ingot.IdemKey{Scope: scope, Key: key}, Hash: []byte(body)}
 }
 
 func TestIdempotency(t *testing.T) {
@@ -491,32 +480,29 @@ func TestIdempotency(t *testing.T) {
 		to := e.wallet(a, "CNY", "")
 		var mu sync.Mutex
 		bodies := map[string]int{}
+		replays := 0
 		var wg sync.WaitGroup
 		for i := 0; i < 30; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := e.svc.Pay(e.ctx, a, ledger.PayRequest{From: from, To: to, Amount: "7.00", Currency: "CNY"}, idem(a.KeyID, "k1", "same"))
+				k := idem(a.KeyID, "k1", "same")
+				res, err := e.svc.Pay(e.ctx, a, ledger.PayRequest{From: from, To: to, Amount: "7.00", Currency: "CNY"}, k)
 				if err != nil {
 					t.Errorf("pay: %v", err)
 					return
 				}
-				var id string
-				if res.Replay != nil {
-					var m map[string]string
-					_ = json.Unmarshal(res.Replay.Body, &m)
-					id = m["id"]
-				} else {
-					id = res.Transfer.ID
-				}
 				mu.Lock()
-				bodies[id]++
+				bodies[res.ID]++
+				if k.Replayed {
+					replays++
+				}
 				mu.Unlock()
 			}()
 		}
 		wg.Wait()
-		if len(bodies) != 1 {
-			t.Fatalf("concurrent retries answered with %d different transfers: %v", len(bodies), bodies)
+		if len(bodies) != 1 || replays != 29 {
+			t.Fatalf("concurrent retries answered with %d different transfers (%v), %d replays; want 1 transfer, 29 replays", len(bodies), bodies, replays)
 		}
 		if bal, _ := e.balance(a, from); bal != 9300 {
 			t.Fatalf("balance %d; want 9300 (money moved once)", bal)
@@ -533,19 +519,20 @@ func TestIdempotency(t *testing.T) {
 		if _, err := pay(e, a, from, to, "50.00"); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := e.svc.Pay(e.ctx, a, ledger.PayRequest{From: to, To: from, Amount: "50.00", Currency: "CNY"}, idem(a.KeyID, "k2", "x")); err != nil || res.Replay != nil {
+		k2 := idem(a.KeyID, "k2", "x")
+		if res, err := e.svc.Pay(e.ctx, a, ledger.PayRequest{From: to, To: from, Amount: "50.00", Currency: "CNY"}, k2); err != nil || k2.Replayed {
 			t.Fatalf("retry after rejection: %v %+v", err, res)
 		}
 		// Operator creation is idempotent in its own transaction.
 		i := idem(e.cb.KeyID, "op", "op")
-		i.Render = func(r *ledger.Result) ([]byte, error) { return json.Marshal(r.Operator.ID) }
 		r1, err := e.svc.CreateOperator(e.ctx, e.cb, "Bank C", "BANKC", i)
-		if err != nil || r1.APIKey == "" {
+		if err != nil || r1.APIKey == "" || i.Replayed {
 			t.Fatal(err)
 		}
+		i = idem(e.cb.KeyID, "op", "op")
 		r2, err := e.svc.CreateOperator(e.ctx, e.cb, "Bank C", "BANKC", i)
-		if err != nil || r2.Replay == nil || string(r2.Replay.Body) != `"`+r1.Operator.ID+`"` {
-			t.Fatalf("replay of operator creation: %v %+v", err, r2)
+		if err != nil || !i.Replayed || r2.Operator != r1.Operator || r2.APIKey != "" {
+			t.Fatalf("replay of operator creation: %v %+v; want %+v without the secret", err, r2, r1.Operator)
 		}
 		_, err = e.svc.CreateOperator(e.ctx, e.cb, "Bank C", "BANKD", idem(e.cb.KeyID, "op", "different"))
 		wantCode(t, err, ingot.CodeIdempotencyConflict)
@@ -570,10 +557,10 @@ func TestBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Items[1].Err == nil || res.Items[1].Err.Code != ingot.CodeInsufficientFunds ||
-			res.Items[0].Err == nil || res.Items[0].Err.Code != ingot.CodeLinkedFailed ||
-			res.Items[2].Err == nil || res.Items[2].Err.Code != ingot.CodeLinkedFailed {
-			t.Fatalf("atomic batch results: %+v", res.Items)
+		if res[1].Err == nil || res[1].Err.Code != ingot.CodeInsufficientFunds ||
+			res[0].Err == nil || res[0].Err.Code != ingot.CodeLinkedFailed ||
+			res[2].Err == nil || res[2].Err.Code != ingot.CodeLinkedFailed {
+			t.Fatalf("atomic batch results: %+v", res)
 		}
 		if bal, _ := e.balance(a, w1); bal != 1000 {
 			t.Fatalf("atomic batch moved money: balance %d", bal)
@@ -586,8 +573,9 @@ func TestBatch(t *testing.T) {
 		if _, err := e.svc.Fund(e.ctx, a, w1, "6.00", false, nil); err != nil {
 			t.Fatal(err)
 		}
-		res, err = e.svc.PayBatch(e.ctx, a, items, true, idem(a.KeyID, "b1", "batch"))
-		if err != nil || res.Replay != nil || res.Items[1].Transfer == nil {
+		b1 := idem(a.KeyID, "b1", "batch")
+		res, err = e.svc.PayBatch(e.ctx, a, items, true, b1)
+		if err != nil || b1.Replayed || res[1].Transfer == nil {
 			t.Fatalf("retry of a failed atomic batch: %v %+v", err, res)
 		}
 		// Back to w1 10.00, w2 0.00 for what follows.
@@ -602,8 +590,8 @@ func TestBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Items[0].Transfer == nil || res.Items[1].Err.Code != ingot.CodeInsufficientFunds || res.Items[2].Transfer == nil || res.Items[3].Err.Code != ingot.CodeInvalidWalletID {
-			t.Fatalf("non-atomic batch results: %+v", res.Items)
+		if res[0].Transfer == nil || res[1].Err.Code != ingot.CodeInsufficientFunds || res[2].Transfer == nil || res[3].Err.Code != ingot.CodeInvalidWalletID {
+			t.Fatalf("non-atomic batch results: %+v", res)
 		}
 		if bal, _ := e.balance(a, w2); bal != 1000 {
 			t.Fatalf("payee balance %d; want 1000", bal)
@@ -620,11 +608,10 @@ func TestHolds(t *testing.T) {
 		w1 := e.wallet(a, "CNY", "100.00")
 		w2 := e.wallet(b, "CNY", "")
 		soon := time.Now().Add(time.Hour)
-		res, err := e.svc.PlaceHold(e.ctx, a, w1, "60.00", soon, nil)
+		h, err := e.svc.PlaceHold(e.ctx, a, w1, "60.00", soon, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := res.Hold
 		if bal, held := e.balance(a, w1); bal != 10000 || held != 6000 {
 			t.Fatalf("after hold: balance %d held %d", bal, held)
 		}
@@ -634,7 +621,7 @@ func TestHolds(t *testing.T) {
 		wantCode(t, err, ingot.CodeNotFound)
 		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "60.01", nil)
 		wantCode(t, err, ingot.CodeAmountExceedsHold)
-		res, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "25.00", nil)
+		res, err := e.svc.CaptureHold(e.ctx, a, h.ID, w2, "25.00", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -647,22 +634,22 @@ func TestHolds(t *testing.T) {
 		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", nil)
 		wantCode(t, err, ingot.CodeHoldNotPending)
 		// Void.
-		res, err = e.svc.PlaceHold(e.ctx, a, w1, "75.00", soon, nil)
+		h, err = e.svc.PlaceHold(e.ctx, a, w1, "75.00", soon, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.PlaceHold(e.ctx, a, w1, "0.01", soon, nil)
 		wantCode(t, err, ingot.CodeInsufficientFunds)
-		_, err = e.svc.SetWalletStatus(e.ctx, a, w1, ledger.OpClose, nil)
+		_, err = e.svc.SetWalletStatus(e.ctx, a, w1, ingot.StatusClosed, nil)
 		wantCode(t, err, ingot.CodeWalletNotEmpty)
-		if _, err := e.svc.VoidHold(e.ctx, a, res.Hold.ID, nil); err != nil {
+		if _, err := e.svc.VoidHold(e.ctx, a, h.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, held := e.balance(a, w1); held != 0 {
 			t.Fatalf("held %d after void", held)
 		}
 		// Expiry releases by itself.
-		res, err = e.svc.PlaceHold(e.ctx, a, w1, "10.00", time.Now().Add(300*time.Millisecond), nil)
+		h, err = e.svc.PlaceHold(e.ctx, a, w1, "10.00", time.Now().Add(300*time.Millisecond), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -671,7 +658,7 @@ func TestHolds(t *testing.T) {
 		go e.svc.RunExpiry(ctx, 50*time.Millisecond)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			hh, err := e.svc.Hold(e.ctx, a, res.Hold.ID)
+			hh, err := e.svc.Hold(e.ctx, a, h.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -686,7 +673,7 @@ func TestHolds(t *testing.T) {
 		if _, held := e.balance(a, w1); held != 0 {
 			t.Fatalf("held %d after expiry", held)
 		}
-		_, err = e.svc.CaptureHold(e.ctx, a, res.Hold.ID, w2, "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", nil)
 		wantCode(t, err, ingot.CodeHoldNotPending)
 	})
 }
@@ -731,7 +718,9 @@ func TestRestart(t *testing.T) {
 		if err != nil || tot.Reserves != 1234 || tot.Issuance != -1234 {
 			t.Fatalf("after restart: %+v %v", tot, err)
 		}
-		svc2 := ledger.NewService(st2, nil, nil)
+		eng2 := ledger.NewEngine(st2, ledger.Options{})
+		defer eng2.Close()
+		svc2 := ledger.NewService(st2, eng2, nil)
 		if shown, err := svc2.Bootstrap(ctx, ""); err != nil || shown != "" {
 			t.Fatalf("second bootstrap made a new key: %q %v", shown, err)
 		}

@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/ingot-cbdc/ingot"
 )
@@ -40,7 +39,7 @@ func ruleOwners(ws []*ingot.Account) []string {
 			owners[WalletRuleKey(a.ID)] = struct{}{}
 		}
 	}
-	return sortedStrings(owners)
+	return sortedKeys(owners)
 }
 
 type ruleKey struct {
@@ -136,18 +135,6 @@ func (lt *limitTable) view(a *ingot.Account, day, year int32) *WalletLimits {
 	return &WalletLimits{Limits: l, Holding: a.HoldingLimit, Daily: d, Yearly: y}
 }
 
-// zone is the time zone of daily and yearly limits.
-func (s *Service) zone() *time.Location {
-	if s.eng != nil && s.eng.opt.Zone != nil {
-		return s.eng.opt.Zone
-	}
-	z, err := time.LoadLocation(DefaultZone)
-	if err != nil {
-		return time.UTC
-	}
-	return z
-}
-
 // Limits are the effective limits of wallets, as the rules stand now.
 func (s *Service) Limits(ctx context.Context, ws []ingot.Account) ([]WalletLimits, error) {
 	ps := make([]*ingot.Account, len(ws))
@@ -156,10 +143,10 @@ func (s *Service) Limits(ctx context.Context, ws []ingot.Account) ([]WalletLimit
 	}
 	rules, err := s.st.LimitRules(ctx, ruleOwners(ps))
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	lt := newLimitTable(rules)
-	day, year := ingot.Period(time.Now(), s.zone())
+	day, year := ingot.Period(s.now(), s.zone())
 	out := make([]WalletLimits, len(ws))
 	for i := range ws {
 		out[i] = *lt.view(&ws[i], day, year)

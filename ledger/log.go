@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -22,10 +21,10 @@ import (
 var errNoLog = ingot.Errorf(ingot.CodeNotFound, "this server keeps no transparency log")
 
 func (s *Service) signer() (*translog.Signer, error) {
-	if s.eng == nil || s.eng.opt.Log == nil {
+	if s.eng.opt.Signer == nil {
 		return nil, errNoLog
 	}
-	return s.eng.opt.Log, nil
+	return s.eng.opt.Signer, nil
 }
 
 // LogKey is the log's verifier key in note format.
@@ -43,11 +42,11 @@ func (s *Service) Checkpoint(ctx context.Context, a Actor) (ingot.Checkpoint, er
 		return ingot.Checkpoint{}, err
 	}
 	c, err := s.st.LatestCheckpoint(ctx)
-	if errors.Is(err, store.ErrNotFound) {
+	if isNotFound(err) {
 		return ingot.Checkpoint{}, ingot.Errorf(ingot.CodeNotFound, "the log is empty: no transfer has been committed yet")
 	}
 	if err != nil {
-		return ingot.Checkpoint{}, unavailable(err)
+		return ingot.Checkpoint{}, s.unavailable(ctx, err)
 	}
 	return c, nil
 }
@@ -68,7 +67,7 @@ func (s *Service) Consistency(ctx context.Context, a Actor, from, to int64) (tlo
 	}
 	p, err := translog.ProveConsistency(from, to, hashReader{ctx, s.st})
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	return p, nil
 }
@@ -114,7 +113,7 @@ func (s *Service) EntryProof(ctx context.Context, a Actor, index, treeSize int64
 	}
 	ts, err := s.st.LogTransfers(ctx, index, 1)
 	if err != nil {
-		return Proof{}, unavailable(err)
+		return Proof{}, s.unavailable(ctx, err)
 	}
 	if index < 0 || len(ts) == 0 || ts[0].LogIndex != index {
 		return Proof{}, ingot.Errorf(ingot.CodeNotFound, "no log entry %d", index)
@@ -136,18 +135,18 @@ func (s *Service) prove(ctx context.Context, t ingot.Transfer, treeSize int64) (
 	} else {
 		cp, err = s.st.Checkpoint(ctx, treeSize)
 	}
-	if errors.Is(err, store.ErrNotFound) {
+	if isNotFound(err) {
 		return Proof{}, ingot.Errorf(ingot.CodeNotFound, "no checkpoint of tree size %d (every committed batch makes one; see GET /v1/log/checkpoint)", treeSize)
 	}
 	if err != nil {
-		return Proof{}, unavailable(err)
+		return Proof{}, s.unavailable(ctx, err)
 	}
 	if t.LogIndex >= cp.Size {
 		return Proof{}, ingot.Errorf(ingot.CodeInvalidRequest, "transfer %s (log index %d) is not in the tree of size %d", id, t.LogIndex, cp.Size)
 	}
 	p, err := translog.ProveInclusion(t.LogIndex, cp.Size, hashReader{ctx, s.st})
 	if err != nil {
-		return Proof{}, unavailable(err)
+		return Proof{}, s.unavailable(ctx, err)
 	}
 	return Proof{Transfer: t, LogIndex: t.LogIndex, TreeSize: cp.Size, Leaf: translog.LeafBytes(t), Proof: p, Checkpoint: cp.Note}, nil
 }
@@ -158,34 +157,38 @@ func (s *Service) anyTransfer(ctx context.Context, id string) (ingot.Transfer, e
 		return ingot.Transfer{}, notFound("transfer " + strconv.Quote(id))
 	}
 	t, err := s.st.Transfer(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if isNotFound(err) {
 		return ingot.Transfer{}, notFound("transfer " + id)
 	}
 	if err != nil {
-		return ingot.Transfer{}, unavailable(err)
+		return ingot.Transfer{}, s.unavailable(ctx, err)
 	}
 	return t, nil
 }
 
-// CreateAuditor makes a read-only auditor key (central bank only). The
-// result's APIKey is the secret, shown once; Auditor is the key's record.
-func (s *Service) CreateAuditor(ctx context.Context, a Actor, idem *Idem) (*Result, error) {
-	if err := s.requireRole(a, ingot.RoleCentralBank); err != nil {
+// NewAuditor is a read-only auditor key: its record and its secret, shown
+// once: never stored, so absent from a replay.
+type NewAuditor struct {
+	ID        string
+	CreatedAt time.Time
+	APIKey    string `json:"-"`
+}
+
+// CreateAuditor makes a read-only auditor key (central bank only).
+func (s *Service) CreateAuditor(ctx context.Context, a Actor, idem *Idem) (*NewAuditor, error) {
+	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return nil, err
 	}
 	secret := NewSecret()
-	key := ingot.APIKey{ID: newID(), Role: ingot.RoleAuditor, Hash: HashSecret(secret), CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-	res := &Result{Auditor: &key}
-	rec, err := s.record(idem, res)
+	key := ingot.APIKey{ID: newID(), Role: ingot.RoleAuditor, Hash: HashSecret(secret), CreatedAt: s.now()}
+	res := &NewAuditor{ID: key.ID, CreatedAt: key.CreatedAt}
+	rec, err := s.outcomeRecord(idem, res)
 	if err != nil {
 		return nil, err
 	}
 	existing, err := s.st.CreateAPIKey(ctx, key, rec)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	if existing != nil {
-		return checkReplay(existing, idem)
+	if res, err = created(ctx, s, res, existing, err, idem); err != nil || existing != nil {
+		return res, err
 	}
 	res.APIKey = secret
 	return res, nil

@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
@@ -34,7 +33,7 @@ type SubWalletRequest struct {
 }
 
 // OpenSubWallet opens a sub-wallet of one of the operator's wallets.
-func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r SubWalletRequest, idem *Idem) (*Result, error) {
+func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r SubWalletRequest, idem *Idem) (*WalletView, error) {
 	p, err := s.ownWallet(ctx, a, parentID)
 	if err != nil {
 		return nil, err
@@ -54,7 +53,7 @@ func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r
 		}
 		v, err := ingot.ParseAmount(f.in, cur)
 		if err != nil {
-			return nil, ingot.Errorf(ingot.CodeInvalidAmount, "%s: %s", f.name, err.(*ingot.Error).Detail)
+			return nil, ingot.Prefix(err, f.name)
 		}
 		*f.out = v
 	}
@@ -72,7 +71,7 @@ func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r
 		ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: p.OperatorID, Currency: p.Currency,
 		Status: ingot.StatusActive, WalletKind: ingot.WalletPersonal, ParentID: p.ID,
 		Holder:    ingot.Holder{Kind: p.Holder.Kind, Name: p.Holder.Name, Phone: p.Holder.Phone, IDNumber: p.Holder.IDNumber},
-		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+		CreatedAt: s.now(),
 	}
 	if err := s.sealHolder(&child); err != nil {
 		return nil, err
@@ -82,8 +81,8 @@ func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r
 			return nil, err
 		}
 	}
-	return s.eng.Do(ctx, &Command{Op: OpOpenSub, Actor: a, Wallet: p.ID, NewAccount: &child,
-		SubLimits: own, HoldingLimit: &holding, Idem: idem})
+	child.HoldingLimit = holding
+	return submit(ctx, s.eng, a, &openSubCmd{parent: p.ID, child: child, own: own}, idem)
 }
 
 // SubWallets lists the sub-wallets of one of the operator's wallets, by id
@@ -95,7 +94,7 @@ func (s *Service) SubWallets(ctx context.Context, a Actor, parentID string) ([]i
 	}
 	ws, err := s.st.SubWallets(ctx, p.ID)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	return ws, nil
 }
@@ -119,12 +118,12 @@ func errNoGrandchildren(id int64) *ingot.Error {
 // a commit of unknown outcome), so this costs a retry, not a wrong answer.
 // A batch without sub-wallets costs one indexed query (the sub-wallets of
 // its wallets, none) and no extra lock.
-func (e *Engine) loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
+func loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
 	lock := func(ids map[int64]struct{}) error {
 		if len(ids) == 0 {
 			return nil
 		}
-		as, err := tx.LockAccounts(ctx, sortedInts(ids))
+		as, err := tx.LockAccounts(ctx, sortedKeys(ids))
 		if err != nil {
 			return err
 		}
@@ -159,7 +158,7 @@ func (e *Engine) loadFamilies(ctx context.Context, tx store.BatchTx, st *state) 
 	if len(parents) == 0 {
 		return nil
 	}
-	subs, err := tx.SubWallets(ctx, sortedInts(parents))
+	subs, err := tx.SubWallets(ctx, sortedKeys(parents))
 	if err != nil {
 		return err
 	}
@@ -183,7 +182,7 @@ func (e *Engine) loadFamilies(ctx context.Context, tx store.BatchTx, st *state) 
 // wallet itself when it is not a sub-wallet) and the parent's open
 // sub-wallets. ok is false for a wallet with neither parent nor open
 // sub-wallets.
-func (s *state) family(w *ingot.Account) (parent *ingot.Account, subs []*ingot.Account, ok bool, err *ingot.Error) {
+func (s *state) family(w *ingot.Account) (parent *ingot.Account, subs []*ingot.Account, ok bool, err error) {
 	if w.Kind != ingot.AccountWallet {
 		return nil, nil, false, nil
 	}
@@ -212,7 +211,7 @@ func (s *state) family(w *ingot.Account) (parent *ingot.Account, subs []*ingot.A
 // above the parent's tier balance cap. A payment within the family does
 // not change the total and passes. Above the cap it is refused, never
 // swept, even when the parent links a bank account.
-func (s *state) checkFamilyBalance(debit, credit *ingot.Account, amount int64, cur ingot.Currency) *ingot.Error {
+func (s *state) checkFamilyBalance(debit, credit *ingot.Account, amount int64, cur ingot.Currency) error {
 	parent, subs, ok, err := s.family(credit)
 	if err != nil || !ok {
 		return err
@@ -263,75 +262,10 @@ func walletList(ids []int64) string {
 	return joinAnd(parts)
 }
 
-// openSub opens a sub-wallet of c.Wallet: c.NewAccount, prepared by the
-// service, takes the locked parent's tier and evidence here.
-func (s *state) openSub(c *Command) (*Result, error) {
-	p, err := s.ownWallet(c.Wallet, c.Actor)
-	if err != nil {
-		return nil, err
-	}
-	if p.ParentID != 0 {
-		return nil, errNoGrandchildren(p.ID)
-	}
-	if err := canSend(p); err != nil {
-		return nil, err
-	}
-	open, ok := s.openSubs(p.ID)
-	if !ok || c.NewAccount == nil {
-		return nil, ingot.Errorf(ingot.CodeInternal, "sub-wallets of %s not loaded", ingot.FormatWalletID(p.ID))
-	}
-	if len(open) >= MaxSubWallets {
-		return nil, ingot.Errorf(ingot.CodeLimitExceeded, "sub-wallets: wallet %s has %d open sub-wallets, the most a wallet may have", ingot.FormatWalletID(p.ID), len(open))
-	}
-	child := *c.NewAccount
-	if child.ParentID != p.ID || child.OperatorID != p.OperatorID || child.Currency != p.Currency || s.accounts[child.ID] != nil {
-		return nil, ingot.Errorf(ingot.CodeInternal, "a sub-wallet that does not match its parent")
-	}
-	child.Kind, child.WalletKind, child.Status = ingot.AccountWallet, ingot.WalletPersonal, ingot.StatusActive
-	child.Balance, child.Held, child.Outflow = 0, 0, ingot.Outflow{}
-	child.Tier, child.Evidence = walletTier(p), p.Evidence
-	child.SweepAccount, child.ReverseWaterfall = "", false
-	// The sub-wallet's own limits must be within its tier's.
-	cur, _ := ingot.LookupCurrency(child.Currency)
-	tier := s.limits.tierLimits(child.OperatorID, ingot.WalletPersonal, child.Tier, cur)
-	if c.HoldingLimit != nil {
-		child.HoldingLimit = *c.HoldingLimit
-	}
-	for _, f := range []struct {
-		name     string
-		v, limit int64
-	}{{"holding limit", child.HoldingLimit, tier.Balance}, {"single payment limit", c.SubLimits.Single, tier.Single}, {"daily limit", c.SubLimits.Daily, tier.Daily}} {
-		if f.v > 0 && f.limit > 0 && f.v > f.limit {
-			return nil, ingot.Errorf(ingot.CodeLimitExceeded, "%s: a sub-wallet's %s of %s is above tier %d's limit of %s",
-				f.name, f.name, ingot.FormatAmount(f.v, cur), child.Tier, ingot.FormatAmount(f.limit, cur))
-		}
-	}
-	s.accounts[child.ID] = &child
-	s.subs[p.ID] = append(s.subs[p.ID], child.ID)
-	s.newAccounts = append(s.newAccounts, child.ID)
-	s.journal = append(s.journal, undoEntry{fn: func() {
-		delete(s.accounts, child.ID)
-		s.subs[p.ID] = s.subs[p.ID][:len(s.subs[p.ID])-1]
-		s.newAccounts = s.newAccounts[:len(s.newAccounts)-1]
-	}})
-	if own := (ingot.Limits{Single: c.SubLimits.Single, Daily: c.SubLimits.Daily}); own != (ingot.Limits{}) {
-		key := WalletRuleKey(child.ID)
-		s.newRules = append(s.newRules, ingot.LimitRule{OperatorID: key, Currency: child.Currency,
-			WalletKind: ingot.WalletPersonal, Tier: child.Tier, Limits: own, UpdatedAt: s.now})
-		s.limits.wallets[key] = own
-		s.journal = append(s.journal, undoEntry{fn: func() {
-			delete(s.limits.wallets, key)
-			s.newRules = s.newRules[:len(s.newRules)-1]
-		}})
-	}
-	ac := child
-	return &Result{Account: &ac}, nil
-}
-
 // closeFamily checks the family rules of a close: a parent with open
 // sub-wallets stays open; a sub-wallet's balance goes back to its parent
 // (an allocation) before it closes. It returns the allocation, if any.
-func (s *state) closeFamily(w *ingot.Account) (*ingot.Transfer, *ingot.Error) {
+func (s *state) closeFamily(w *ingot.Account) (*ingot.Transfer, error) {
 	if w.ParentID == 0 {
 		open, ok := s.openSubs(w.ID)
 		if !ok {

@@ -9,7 +9,7 @@ import (
 	"github.com/ingot-cbdc/ingot/ledger"
 )
 
-func openSub(e *env, a ledger.Actor, parent string, r ledger.SubWalletRequest) (string, *ledger.Result) {
+func openSub(e *env, a ledger.Actor, parent string, r ledger.SubWalletRequest) (string, *ledger.WalletView) {
 	e.t.Helper()
 	res, err := e.svc.OpenSubWallet(e.ctx, a, parent, r, nil)
 	if err != nil {
@@ -60,7 +60,7 @@ func TestSubWallets(t *testing.T) {
 			t.Fatalf("revealed %+v, %q: %v", acc.Holder, acc.Label, err)
 		}
 		want := ingot.Limits{Balance: 1_000_000, Single: 10_000, Daily: 30_000, Yearly: 5_000_000}
-		if res.Limits == nil || res.Limits.Limits != want || res.Limits.Holding != 50_000 {
+		if res.Limits.Limits != want || res.Limits.Holding != 50_000 {
 			t.Fatalf("opening answered limits %+v; want %+v, holding 500.00", res.Limits, want)
 		}
 		if l := limitsOf(e, a, child); l.Limits != want || l.Holding != 50_000 || l.Daily != 30_000 {
@@ -73,7 +73,7 @@ func TestSubWallets(t *testing.T) {
 
 		// Parent -> child: an allocation, up to the child's holding limit.
 		r, err := pay(e, a, parent, child, "500.00")
-		if err != nil || r.Transfer.Kind != ingot.KindAllocate {
+		if err != nil || r.Kind != ingot.KindAllocate {
 			t.Fatalf("allocate to exactly the holding limit: %+v, %v", r, err)
 		}
 		_, err = pay(e, a, parent, child, "0.01")
@@ -83,7 +83,7 @@ func TestSubWallets(t *testing.T) {
 		_, err = pay(e, a, child, shop, "100.01")
 		wantLimit(t, err, "single payment limit")
 		for range 3 {
-			if r, err := pay(e, a, child, shop, "100.00"); err != nil || r.Transfer.Kind != ingot.KindPayment {
+			if r, err := pay(e, a, child, shop, "100.00"); err != nil || r.Kind != ingot.KindPayment {
 				t.Fatalf("child pays the shop: %+v, %v", r, err)
 			}
 		}
@@ -95,7 +95,7 @@ func TestSubWallets(t *testing.T) {
 
 		// Child -> parent: an allocation, above the child's single limit
 		// and with its daily limit spent.
-		if r, err := pay(e, a, child, parent, "150.00"); err != nil || r.Transfer.Kind != ingot.KindAllocate {
+		if r, err := pay(e, a, child, parent, "150.00"); err != nil || r.Kind != ingot.KindAllocate {
 			t.Fatalf("allocate back to the parent: %+v, %v", r, err)
 		}
 		// Allocations both ways are not the parent's outflow either; the
@@ -131,19 +131,19 @@ func TestSubWallets(t *testing.T) {
 		}
 
 		// A frozen parent opens nothing and allocates nothing, either way.
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, parent, ledger.OpFreeze, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, parent, ingot.StatusFrozen, nil); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.OpenSubWallet(e.ctx, a, parent, ledger.SubWalletRequest{}, nil)
 		wantCode(t, err, ingot.CodeWalletFrozen)
 		_, err = pay(e, a, child, parent, "1.00")
 		wantCode(t, err, ingot.CodeWalletFrozen)
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, parent, ledger.OpUnfreeze, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, parent, ingot.StatusActive, nil); err != nil {
 			t.Fatal(err)
 		}
 
 		// The parent stays open while its sub-wallets are.
-		_, err = e.svc.SetWalletStatus(e.ctx, a, parent, ledger.OpClose, nil)
+		_, err = e.svc.SetWalletStatus(e.ctx, a, parent, ingot.StatusClosed, nil)
 		wantCode(t, err, ingot.CodeWalletNotEmpty)
 		if d := err.(*ingot.Error).Detail; !strings.Contains(d, child) || !strings.Contains(d, sibling) {
 			t.Fatalf("refusal %q does not name the sub-wallets", d)
@@ -154,17 +154,21 @@ func TestSubWallets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.SetWalletStatus(e.ctx, a, child, ledger.OpClose, nil)
+		_, err = e.svc.SetWalletStatus(e.ctx, a, child, ingot.StatusClosed, nil)
 		wantCode(t, err, ingot.CodeWalletNotEmpty)
-		if _, err := e.svc.VoidHold(e.ctx, a, h.Hold.ID, nil); err != nil {
+		if _, err := e.svc.VoidHold(e.ctx, a, h.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 
 		// Closing returns the balance (50.00) to the parent in one command.
 		before, _ := e.balance(a, parent)
-		res, err = e.svc.SetWalletStatus(e.ctx, a, child, ledger.OpClose, nil)
-		if err != nil || res.Account.Status != ingot.StatusClosed || res.Transfer == nil || res.Transfer.Kind != ingot.KindAllocate || res.Transfer.Amount != 5_000 {
+		res, err = e.svc.SetWalletStatus(e.ctx, a, child, ingot.StatusClosed, nil)
+		if err != nil || res.Account.Status != ingot.StatusClosed || res.Account.Balance != 0 {
 			t.Fatalf("close sub-wallet: %+v, %v", res, err)
+		}
+		if hist, _, err := e.svc.History(e.ctx, a, child, "", 1); err != nil || len(hist) != 1 ||
+			hist[0].Transfer.Kind != ingot.KindAllocate || hist[0].Amount != -5_000 || hist[0].Transfer.Credit != res.Account.ParentID {
+			t.Fatalf("the close's last transfer: %+v, %v; want an allocation of 50.00 to the parent", hist, err)
 		}
 		if after, _ := e.balance(a, parent); after != before+5_000 {
 			t.Fatalf("parent %d after the close; want %d", after, before+5_000)
@@ -176,14 +180,14 @@ func TestSubWallets(t *testing.T) {
 		wantCode(t, err, ingot.CodeWalletClosed)
 
 		// Once every sub-wallet is closed, the parent may close.
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, sibling, ledger.OpClose, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, sibling, ingot.StatusClosed, nil); err != nil {
 			t.Fatal(err)
 		}
 		bal, _ := e.balance(a, parent)
 		if _, err := e.svc.Fund(e.ctx, a, parent, ingot.FormatAmount(bal, ingot.MustCurrency("CNY")), true, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, parent, ledger.OpClose, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, parent, ingot.StatusClosed, nil); err != nil {
 			t.Fatalf("close the parent after its sub-wallets: %v", err)
 		}
 	})
@@ -204,7 +208,7 @@ func TestSubWalletCountAndTier(t *testing.T) {
 		}
 		_, err := e.svc.OpenSubWallet(e.ctx, a, parent, ledger.SubWalletRequest{}, nil)
 		wantLimit(t, err, "sub-wallets")
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, subs[0], ledger.OpClose, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, subs[0], ingot.StatusClosed, nil); err != nil {
 			t.Fatal(err)
 		}
 		openSub(e, a, parent, ledger.SubWalletRequest{})
@@ -221,7 +225,7 @@ func TestSubWalletCountAndTier(t *testing.T) {
 		// A sub-wallet opened now has the parent's tier.
 		_, err = e.svc.OpenSubWallet(e.ctx, a, parent, ledger.SubWalletRequest{}, nil)
 		wantLimit(t, err, "sub-wallets")
-		if _, err := e.svc.SetWalletStatus(e.ctx, a, subs[2], ledger.OpClose, nil); err != nil {
+		if _, err := e.svc.SetWalletStatus(e.ctx, a, subs[2], ingot.StatusClosed, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, res := openSub(e, a, parent, ledger.SubWalletRequest{}); res.Account.Tier != ingot.Tier3 {
@@ -242,7 +246,7 @@ func TestSubWalletFamilyLimits(t *testing.T) {
 		stranger := e.wallet(a, "CNY", "100.00")
 		mustPay := func(from, to, amount string, want ingot.TransferKind) {
 			t.Helper()
-			if r, err := pay(e, a, from, to, amount); err != nil || r.Transfer.Kind != want {
+			if r, err := pay(e, a, from, to, amount); err != nil || r.Kind != want {
 				t.Fatalf("%s -> %s %s: %+v, %v; want a %s", from, to, amount, r, err, want)
 			}
 		}

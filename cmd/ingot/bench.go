@@ -317,7 +317,7 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 	))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Log: signer})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Signer: signer})
 	cleanup = append(cleanup, func() { eng.Close() })
 	// A fresh, throwaway database: a throwaway data key.
 	dataKey, err := pii.ParseKey(pii.GenerateKey())
@@ -335,7 +335,7 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 		return nil, err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Store: st}),
+		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

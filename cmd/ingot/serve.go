@@ -99,7 +99,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Log: signer, Zone: zone})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Signer: signer, Zone: zone})
 	defer eng.Close()
 	keys, err := loadDataKey(cfg.db, cfg.dataKey, env)
 	if err != nil {
@@ -126,7 +126,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Store: st, Sandbox: sandbox}),
+		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Sandbox: sandbox}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

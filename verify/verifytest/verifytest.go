@@ -100,7 +100,7 @@ func New(t testing.TB, kind string, s *translog.Signer, maxBatch int) *Env {
 	}
 	st, dsn := testdb.OpenURL(t, kind)
 	e := &Env{T: t, Kind: kind, DSN: dsn, St: st, Signer: s, Ctx: context.Background()}
-	e.Eng = ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Log: s})
+	e.Eng = ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Signer: s})
 	t.Cleanup(e.Stop)
 	dataKey, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
@@ -183,11 +183,11 @@ func (e *Env) Populate() {
 	e.must("batch", err)
 	h1, err := e.Svc.PlaceHold(ctx, e.Op, ws[0], "40.00", time.Now().Add(time.Hour), nil)
 	e.must("hold 1", err)
-	_, err = e.Svc.CaptureHold(ctx, e.Op, h1.Hold.ID, ws[1], "25.00", nil)
+	_, err = e.Svc.CaptureHold(ctx, e.Op, h1.ID, ws[1], "25.00", nil)
 	e.must("capture", err)
 	h2, err := e.Svc.PlaceHold(ctx, e.Op, ws[1], "10.00", time.Now().Add(time.Hour), nil)
 	e.must("hold 2", err)
-	_, err = e.Svc.VoidHold(ctx, e.Op, h2.Hold.ID, nil)
+	_, err = e.Svc.VoidHold(ctx, e.Op, h2.ID, nil)
 	e.must("void", err)
 	// A pending hold stays: wallet 2 has held > 0.
 	_, err = e.Svc.PlaceHold(ctx, e.Op, ws[2], "5.00", time.Now().Add(time.Hour), nil)

@@ -1,0 +1,40 @@
+package ledger
+
+import "github.com/ingot-cbdc/ingot"
+
+// payCmd is a wallet-to-wallet payment: the payer's operator sends it; the
+// payee may be at any operator. Between a wallet and its own sub-wallet it
+// is an allocation, which is not outflow (subwallet.go).
+type payCmd struct{ Item }
+
+// Item is one payment: From pays To.
+type Item struct {
+	From, To int64
+	Amount   int64
+	Currency string
+	Memo     string
+}
+
+func (c *payCmd) locks(ls *lockSet) {
+	ls.account(c.From)
+	ls.credit(c.To)
+}
+
+func (c *payCmd) apply(s *state, a Actor) (*ingot.Transfer, error) { return s.pay(a, c.Item) }
+
+// pay applies one payment.
+func (s *state) pay(a Actor, it Item) (*ingot.Transfer, error) {
+	from, err := s.ownWallet(it.From, a)
+	if err != nil {
+		return nil, err
+	}
+	to, err := s.anyWallet(it.To)
+	if err != nil {
+		return nil, err
+	}
+	kind := ingot.KindPayment
+	if isAllocation(from, to) {
+		kind = ingot.KindAllocate
+	}
+	return s.move(kind, from, to, it.Amount, it.Currency, it.Memo, "")
+}

@@ -1,0 +1,89 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+var operatorCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{1,31}$`)
+
+// NewOperator is a registered operator and its first API key's secret,
+// shown once: never stored, so absent from a replay.
+type NewOperator struct {
+	Operator ingot.Operator
+	APIKey   string `json:"-"`
+}
+
+// CreateOperator registers an operator and makes its first API key.
+func (s *Service) CreateOperator(ctx context.Context, a Actor, name, code string, idem *Idem) (*NewOperator, error) {
+	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
+		return nil, err
+	}
+	if err := checkName("name", name, 200); err != nil {
+		return nil, err
+	}
+	if !operatorCode.MatchString(code) {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "code must be 2-32 upper-case letters, digits, '_' or '-', like \"ICBC\"")
+	}
+	now := s.now()
+	op := ingot.Operator{ID: newID(), Name: strings.TrimSpace(name), Code: code, CreatedAt: now}
+	secret := NewSecret()
+	key := ingot.APIKey{ID: newID(), Role: ingot.RoleOperator, OperatorID: op.ID, Hash: HashSecret(secret), CreatedAt: now}
+	res := &NewOperator{Operator: op}
+	rec, err := s.outcomeRecord(idem, res)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.st.CreateOperator(ctx, op, key, rec)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, ingot.Errorf(ingot.CodeConflict, "an operator with code %s exists already", code)
+	}
+	if res, err = created(ctx, s, res, existing, err, idem); err != nil || existing != nil {
+		return res, err
+	}
+	res.APIKey = secret
+	return res, nil
+}
+
+// Operators lists operators for the central bank.
+func (s *Service) Operators(ctx context.Context, a Actor, cursor string, limit int) ([]ingot.Operator, string, error) {
+	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
+		return nil, "", err
+	}
+	after, err := decodeCursor(cursor, "op")
+	if err != nil {
+		return nil, "", err
+	}
+	limit = clampLimit(limit)
+	ops, err := s.st.Operators(ctx, after, limit+1)
+	if err != nil {
+		return nil, "", s.unavailable(ctx, err)
+	}
+	next := ""
+	if len(ops) > limit {
+		ops = ops[:limit]
+		next = encodeCursor("op", ops[limit-1].ID)
+	}
+	return ops, next, nil
+}
+
+// Me returns the calling operator and its reserve accounts.
+func (s *Service) Me(ctx context.Context, a Actor) (ingot.Operator, []ingot.Account, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return ingot.Operator{}, nil, err
+	}
+	op, err := s.st.Operator(ctx, a.OperatorID)
+	if err != nil {
+		return ingot.Operator{}, nil, s.unavailable(ctx, err)
+	}
+	res, err := s.st.Accounts(ctx, a.OperatorID, ingot.AccountReserve, 0, 1000)
+	if err != nil {
+		return ingot.Operator{}, nil, s.unavailable(ctx, err)
+	}
+	return op, res, nil
+}

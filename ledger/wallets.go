@@ -1,0 +1,224 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+)
+
+// Wallets: opening them (one, or up to MaxWalletBatch at once), reading
+// them, freezing, unfreezing and closing them, and funding them from the
+// operator's reserve.
+
+// CreateWallet opens a wallet at the calling operator.
+func (s *Service) CreateWallet(ctx context.Context, a Actor, h ingot.Holder, currency string, kind ingot.WalletKind, idem *Idem) (*WalletView, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
+	acc, err := s.newWallet(a.OperatorID, WalletRequest{Holder: h, Currency: currency, Kind: kind}, s.now())
+	if err != nil {
+		return nil, err
+	}
+	lim, err := s.Limits(ctx, []ingot.Account{acc})
+	if err != nil {
+		return nil, err
+	}
+	res := &WalletView{Account: acc, Limits: lim[0]}
+	rec, err := s.outcomeRecord(idem, res)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.st.CreateAccount(ctx, acc, rec)
+	return created(ctx, s, res, existing, err, idem)
+}
+
+// MaxWalletBatch is the most wallets one CreateWallets call opens.
+const MaxWalletBatch = 1000
+
+// WalletRequest is one wallet to open: the body of POST /v1/wallets.
+type WalletRequest struct {
+	Holder   ingot.Holder
+	Currency string
+	Kind     ingot.WalletKind // "" is personal
+}
+
+// newWallet checks a wallet request, as CreateWallet and CreateWallets
+// both do, and makes the new wallet account of an operator (a new random
+// wallet id, balance zero, created at now).
+//
+// The holder's phone is normalized to E.164 and the holder's data sealed:
+// the account is ready to store. A new wallet is tier 4 (phone only).
+func (s *Service) newWallet(operatorID string, w WalletRequest, now time.Time) (ingot.Account, error) {
+	h := w.Holder
+	if err := checkName("holder.name", h.Name, 200); err != nil {
+		return ingot.Account{}, err
+	}
+	h.Name = strings.TrimSpace(h.Name)
+	phone, err := phoneOf("holder.phone", h.Phone)
+	if err != nil {
+		return ingot.Account{}, err
+	}
+	h.Phone = phone
+	switch h.Kind {
+	case "":
+		h.Kind = ingot.HolderPerson
+	case ingot.HolderPerson, ingot.HolderBusiness:
+	default:
+		return ingot.Account{}, ingot.Errorf(ingot.CodeInvalidRequest, "holder.kind must be \"person\" or \"business\"")
+	}
+	cur, err := ingot.LookupCurrency(w.Currency)
+	if err != nil {
+		return ingot.Account{}, err
+	}
+	kind := w.Kind
+	switch kind {
+	case "":
+		kind = ingot.WalletPersonal
+	case ingot.WalletPersonal, ingot.WalletMerchant:
+	default:
+		return ingot.Account{}, ingot.Errorf(ingot.CodeInvalidRequest, "kind must be \"personal\" or \"merchant\"")
+	}
+	a := ingot.Account{
+		ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: operatorID,
+		Currency: cur.Code, Status: ingot.StatusActive, WalletKind: kind, Holder: h,
+		CreatedAt: now.UTC().Truncate(time.Microsecond),
+		Tier:      ingot.Tier4, Evidence: ingot.Evidence{PhoneVerified: true},
+	}
+	if err := s.sealHolder(&a); err != nil {
+		return ingot.Account{}, err
+	}
+	return a, nil
+}
+
+// CreateWallets opens up to MaxWalletBatch wallets at the calling operator
+// in one transaction: all or none. Each item is checked as CreateWallet
+// checks one; the first invalid item refuses the whole request with its
+// error, prefixed with "wallets[i]: ", and nothing is created. With idem,
+// the rendered answer is stored in the same transaction as the wallets, and
+// a repeated request replays it.
+func (s *Service) CreateWallets(ctx context.Context, a Actor, ws []WalletRequest, idem *Idem) ([]WalletView, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
+	if len(ws) == 0 || len(ws) > MaxWalletBatch {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "wallets must hold 1 to %d items", MaxWalletBatch)
+	}
+	now := s.now()
+	accs := make([]ingot.Account, len(ws))
+	seen := make(map[int64]bool, len(ws))
+	for i, w := range ws {
+		acc, err := s.newWallet(a.OperatorID, w, now)
+		if err != nil {
+			return nil, ingot.Prefix(err, fmt.Sprintf("wallets[%d]", i))
+		}
+		// Ids are random: draw again on the (unlikely) repeat within the batch.
+		for seen[acc.ID] {
+			acc.ID = ingot.NewWalletID()
+		}
+		seen[acc.ID] = true
+		accs[i] = acc
+	}
+	lims, err := s.Limits(ctx, accs)
+	if err != nil {
+		return nil, err
+	}
+	res := make([]WalletView, len(accs))
+	for i := range accs {
+		res[i] = WalletView{Account: accs[i], Limits: lims[i]}
+	}
+	rec, err := s.outcomeRecord(idem, res)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.st.CreateAccounts(ctx, accs, rec)
+	return created(ctx, s, res, existing, err, idem)
+}
+
+// ownWallet reads a wallet of the calling operator; any other wallet is
+// not_found, so that operators cannot probe each other's customers.
+func (s *Service) ownWallet(ctx context.Context, a Actor, id string) (ingot.Account, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return ingot.Account{}, err
+	}
+	wid, err := ingot.ParseWalletID(id)
+	if err != nil {
+		return ingot.Account{}, err
+	}
+	acc, err := s.st.Account(ctx, wid)
+	if isNotFound(err) || (err == nil && (acc.Kind != ingot.AccountWallet || acc.OperatorID != a.OperatorID)) {
+		return ingot.Account{}, notFound("wallet " + id)
+	}
+	if err != nil {
+		return ingot.Account{}, s.unavailable(ctx, err)
+	}
+	return acc, nil
+}
+
+// Wallet reads one of the operator's wallets.
+func (s *Service) Wallet(ctx context.Context, a Actor, id string) (ingot.Account, error) {
+	return s.ownWallet(ctx, a, id)
+}
+
+// Wallets lists the operator's wallets by id.
+func (s *Service) Wallets(ctx context.Context, a Actor, cursor string, limit int) ([]ingot.Account, string, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, "", err
+	}
+	c, err := decodeCursor(cursor, "w")
+	if err != nil {
+		return nil, "", err
+	}
+	var after int64
+	if c != "" {
+		if after, err = strconv.ParseInt(c, 10, 64); err != nil {
+			return nil, "", errBadCursor
+		}
+	}
+	limit = clampLimit(limit)
+	ws, err := s.st.Accounts(ctx, a.OperatorID, ingot.AccountWallet, after, limit+1)
+	if err != nil {
+		return nil, "", s.unavailable(ctx, err)
+	}
+	next := ""
+	if len(ws) > limit {
+		ws = ws[:limit]
+		next = encodeCursor("w", strconv.FormatInt(ws[limit-1].ID, 10))
+	}
+	return ws, next, nil
+}
+
+// SetWalletStatus freezes (to frozen), unfreezes (to active) or closes (to
+// closed) one of the operator's wallets.
+func (s *Service) SetWalletStatus(ctx context.Context, a Actor, id string, to ingot.Status, idem *Idem) (*WalletView, error) {
+	w, err := s.ownWallet(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	return submit(ctx, s.eng, a, &statusCmd{wallet: w.ID, parent: w.ParentID, to: to}, idem)
+}
+
+// Fund tops up a wallet from the operator's reserve (withdraw false) or
+// withdraws from it to the reserve.
+func (s *Service) Fund(ctx context.Context, a Actor, walletID, amount string, withdraw bool, idem *Idem) (*ingot.Transfer, error) {
+	w, err := s.ownWallet(ctx, a, walletID)
+	if err != nil {
+		return nil, err
+	}
+	cur := ingot.MustCurrency(w.Currency)
+	v, err := ingot.ParseAmount(amount, cur)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.account(ctx, ingot.AccountReserve, a.OperatorID, cur.Code)
+	if err != nil {
+		return nil, err
+	}
+	if withdraw {
+		return submit(ctx, s.eng, a, &withdrawCmd{wallet: w.ID, reserve: res, amount: v, currency: cur.Code}, idem)
+	}
+	return submit(ctx, s.eng, a, &topUpCmd{reserve: res, wallet: w.ID, amount: v, currency: cur.Code}, idem)
+}
