@@ -106,7 +106,7 @@ const kindBankAccount = "bank_account"
 // the wallet's evidence (bank account linked) and, when it has none, its
 // sweep account are set in the same batch.
 func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string, r LinkRequest, idem *Idem) (*ingot.BankAccount, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string,
 // UnlinkBankAccount unlinks a bank account; the wallet's last one only
 // when its tier does not need one (tiers 2 and 1 do: conflict).
 func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id string, idem *Idem) (*ingot.BankAccount, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id s
 
 // BankAccounts lists a wallet's linked bank accounts.
 func (s *Service) BankAccounts(ctx context.Context, a Actor, walletID string) ([]ingot.BankAccount, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (ingot.
 // bank refused; nothing moved, or the wallet was refunded), or pending
 // (the bank's answer is not known yet; the processor finishes it).
 func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankAccountID string, withdraw bool, idem *Idem) (*ingot.BankOperation, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}

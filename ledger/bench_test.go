@@ -32,7 +32,7 @@ func benchEngine(b *testing.B, kind string, withLog bool, maxBatch int) {
 	st := testdb.Open(b, kind)
 	var signer *translog.Signer
 	if withLog {
-		signer = benchSigner(b)
+		signer = testSigner(nil)
 	}
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Signer: signer})
 	defer eng.Close()
@@ -92,8 +92,4 @@ func benchEngine(b *testing.B, kind string, withLog bool, maxBatch int) {
 	if failed.Load() > 0 {
 		b.Fatalf("%d payments failed", failed.Load())
 	}
-}
-
-func benchSigner(b *testing.B) *translog.Signer {
-	return testSigner(nil)
 }

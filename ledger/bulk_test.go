@@ -83,7 +83,7 @@ func TestCreateWallets(t *testing.T) {
 			ws[4].Holder.Phone = "x" // a later invalid item is not the one named
 			_, err := e.svc.CreateWallets(e.ctx, b, ws, nil)
 			wantCode(t, err, tc.code)
-			if d := err.(*ingot.Error).Detail; !strings.HasPrefix(d, tc.msg) {
+			if d := detailOf(t, err); !strings.HasPrefix(d, tc.msg) {
 				t.Errorf("detail %q, want prefix %q", d, tc.msg)
 			}
 		}

@@ -216,7 +216,7 @@ func (e *Engine) process(batch []*request) {
 		if err == nil {
 			break
 		}
-		e.log.Warn("batch failed", "attempt", attempt+1, "commands", len(batch), "err", err)
+		e.log.WarnContext(context.Background(), "batch failed", "attempt", attempt+1, "commands", len(batch), "err", err)
 		if errors.Is(err, errCommitUnknown) {
 			// The commit may have happened: running the batch again could
 			// apply a command without an Idempotency-Key twice. Its callers

@@ -19,7 +19,7 @@ const MaxHold = 30 * 24 * time.Hour
 // PlaceHold reserves an amount of one of the operator's wallets until
 // expiresAt (at most MaxHold ahead).
 func (s *Service) PlaceHold(ctx context.Context, a Actor, walletID, amount string, expiresAt time.Time, idem *Idem) (*ingot.Hold, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}

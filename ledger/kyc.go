@@ -22,7 +22,7 @@ type UpgradeRequest struct {
 // tier_requirements_unmet, listing what is missing), down when the balance
 // fits the lower tier.
 func (s *Service) Upgrade(ctx context.Context, a Actor, walletID string, r UpgradeRequest, idem *Idem) (*WalletView, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ type Settings struct {
 
 // UpdateSettings changes a wallet's holding limit and reverse waterfall.
 func (s *Service) UpdateSettings(ctx context.Context, a Actor, walletID string, st Settings, idem *Idem) (*WalletView, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}

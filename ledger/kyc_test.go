@@ -15,8 +15,8 @@ import (
 func wantLimit(t *testing.T, err error, name string) {
 	t.Helper()
 	wantCode(t, err, ingot.CodeLimitExceeded)
-	if !strings.HasPrefix(err.(*ingot.Error).Detail, name) {
-		t.Fatalf("limit_exceeded %q does not name the %s", err.(*ingot.Error).Detail, name)
+	if !strings.HasPrefix(detailOf(t, err), name) {
+		t.Fatalf("limit_exceeded %q does not name the %s", detailOf(t, err), name)
 	}
 }
 

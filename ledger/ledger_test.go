@@ -230,6 +230,16 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
+// detailOf is the detail of a domain error; any other error fails the test.
+func detailOf(t *testing.T, err error) string {
+	t.Helper()
+	e := ingot.AsError(err)
+	if e == nil {
+		t.Fatalf("got %v; want an *ingot.Error", err)
+	}
+	return e.Detail
+}
+
 func pay(e *env, op ledger.Actor, from, to, amount string) (*ingot.Transfer, error) {
 	return e.svc.Pay(e.ctx, op, ledger.PayRequest{From: from, To: to, Amount: amount, Currency: "CNY"}, nil)
 }

@@ -150,7 +150,7 @@ type Entry struct {
 
 // History lists a wallet's transfers, newest first.
 func (s *Service) History(ctx context.Context, a Actor, walletID, cursor string, limit int) ([]Entry, string, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -34,7 +34,7 @@ type SubWalletRequest struct {
 
 // OpenSubWallet opens a sub-wallet of one of the operator's wallets.
 func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r SubWalletRequest, idem *Idem) (*WalletView, error) {
-	p, err := s.ownWallet(ctx, a, parentID)
+	p, err := s.Wallet(ctx, a, parentID)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r
 // SubWallets lists the sub-wallets of one of the operator's wallets, by id
 // (closed ones too).
 func (s *Service) SubWallets(ctx context.Context, a Actor, parentID string) ([]ingot.Account, error) {
-	p, err := s.ownWallet(ctx, a, parentID)
+	p, err := s.Wallet(ctx, a, parentID)
 	if err != nil {
 		return nil, err
 	}

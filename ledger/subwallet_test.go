@@ -145,7 +145,7 @@ func TestSubWallets(t *testing.T) {
 		// The parent stays open while its sub-wallets are.
 		_, err = e.svc.SetWalletStatus(e.ctx, a, parent, ingot.StatusClosed, nil)
 		wantCode(t, err, ingot.CodeWalletNotEmpty)
-		if d := err.(*ingot.Error).Detail; !strings.Contains(d, child) || !strings.Contains(d, sibling) {
+		if d := detailOf(t, err); !strings.Contains(d, child) || !strings.Contains(d, sibling) {
 			t.Fatalf("refusal %q does not name the sub-wallets", d)
 		}
 

@@ -138,9 +138,9 @@ func (s *Service) CreateWallets(ctx context.Context, a Actor, ws []WalletRequest
 	return created(ctx, s, res, existing, err, idem)
 }
 
-// ownWallet reads a wallet of the calling operator; any other wallet is
+// Wallet reads one of the calling operator's wallets; any other wallet is
 // not_found, so that operators cannot probe each other's customers.
-func (s *Service) ownWallet(ctx context.Context, a Actor, id string) (ingot.Account, error) {
+func (s *Service) Wallet(ctx context.Context, a Actor, id string) (ingot.Account, error) {
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return ingot.Account{}, err
 	}
@@ -156,11 +156,6 @@ func (s *Service) ownWallet(ctx context.Context, a Actor, id string) (ingot.Acco
 		return ingot.Account{}, s.unavailable(ctx, err)
 	}
 	return acc, nil
-}
-
-// Wallet reads one of the operator's wallets.
-func (s *Service) Wallet(ctx context.Context, a Actor, id string) (ingot.Account, error) {
-	return s.ownWallet(ctx, a, id)
 }
 
 // Wallets lists the operator's wallets by id.
@@ -194,7 +189,7 @@ func (s *Service) Wallets(ctx context.Context, a Actor, cursor string, limit int
 // SetWalletStatus freezes (to frozen), unfreezes (to active) or closes (to
 // closed) one of the operator's wallets.
 func (s *Service) SetWalletStatus(ctx context.Context, a Actor, id string, to ingot.Status, idem *Idem) (*WalletView, error) {
-	w, err := s.ownWallet(ctx, a, id)
+	w, err := s.Wallet(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +199,7 @@ func (s *Service) SetWalletStatus(ctx context.Context, a Actor, id string, to in
 // Fund tops up a wallet from the operator's reserve (withdraw false) or
 // withdraws from it to the reserve.
 func (s *Service) Fund(ctx context.Context, a Actor, walletID, amount string, withdraw bool, idem *Idem) (*ingot.Transfer, error) {
-	w, err := s.ownWallet(ctx, a, walletID)
+	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
 	}
