@@ -2,11 +2,17 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
 )
 
 func TestIdempotency(t *testing.T) {
@@ -273,5 +279,35 @@ func TestHistoryPagination(t *testing.T) {
 		if len(r.items()) != 1 || r.str("next_cursor") != "" {
 			t.Fatalf("wallet page 2: %s", r.raw)
 		}
+	})
+}
+
+// TestIdempotencyEarlierRecords: a record stored by an Ingot version that
+// kept the HTTP answer itself (status and body) rather than the outcome is
+// replayed as it is, and the request does not run again.
+func TestIdempotencyEarlierRecords(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, key := e.funded("ICBC")
+		w := e.wallet(key, "")
+		a, err := e.svc.Authenticate(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/v1/wallets/" + w + "/freeze"
+		h := sha256.Sum256([]byte("POST " + path + "\nnull"))
+		stored := `{"id":"` + w + `","status":"frozen","note":"stored by an earlier version"}`
+		rec := &store.IdemRecord{IdemKey: ingot.IdemKey{Scope: a.KeyID, Key: "old-1"}, Hash: h[:], Status: 200, Body: []byte(stored), CreatedAt: time.Now()}
+		// Any creation writes a record with its row; an extra API key is harmless.
+		if _, err := e.st.CreateAPIKey(context.Background(), ingot.APIKey{ID: uuid.NewString(), Role: ingot.RoleAuditor, Hash: h[:], CreatedAt: time.Now()}, rec); err != nil {
+			t.Fatal(err)
+		}
+		r := e.must(e.req("POST", path, key, nil, "Idempotency-Key", "old-1"), 200)
+		if r.header.Get("Idempotent-Replayed") != "true" || r.str("status") != "frozen" {
+			t.Fatalf("replay of an earlier record: %v %s", r.header, r.raw)
+		}
+		if got := e.must(e.req("GET", "/v1/wallets/"+w, key, nil), 200).str("status"); got != "active" {
+			t.Fatalf("the replayed request ran: wallet %s", got)
+		}
+		e.problem(e.req("POST", "/v1/wallets/"+w+"/unfreeze", key, nil, "Idempotency-Key", "old-1"), 422, "idempotency_conflict")
 	})
 }
