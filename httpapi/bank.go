@@ -76,12 +76,12 @@ func (s *server) bankRoutes() {
 	}
 }
 
-func (s *server) bankAccountOut(b *ingot.BankAccount) BankAccount {
+func (s *server) bankAccountOut(ctx context.Context, b *ingot.BankAccount) BankAccount {
 	x := *b
 	out := BankAccount{ID: x.ID, Wallet: ingot.FormatWalletID(x.Wallet), BankCode: x.BankCode, AccountNumber: "****", HolderName: "****",
 		Currency: x.Currency, CreatedAt: x.CreatedAt.UTC()}
 	if err := s.svc.RevealBankAccount(&x); err != nil {
-		s.log.Error("bank account data does not open", "bank_account", x.ID, "err", err)
+		s.log.ErrorContext(ctx, "bank account data does not open", "bank_account", x.ID, "err", err)
 		return out
 	}
 	out.AccountNumber, out.HolderName = pii.MaskAccountNumber(x.AccountNumber), pii.MaskName(x.HolderName)
@@ -99,14 +99,14 @@ func (s *server) linkBank(ctx context.Context, in *linkIn) (*Out[BankAccount], e
 		func(idem *ledger.Idem) (*ingot.BankAccount, error) {
 			return s.svc.LinkBankAccount(ctx, actor(ctx), in.ID, ledger.LinkRequest{BankCode: in.Body.BankCode,
 				AccountNumber: in.Body.AccountNumber, HolderName: in.Body.HolderName}, idem)
-		}, s.bankAccountOut)
+		}, func(b *ingot.BankAccount) BankAccount { return s.bankAccountOut(ctx, b) })
 }
 
 func (s *server) unlinkBank(ctx context.Context, in *unlinkIn) (*Out[BankAccount], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
 		func(idem *ledger.Idem) (*ingot.BankAccount, error) {
 			return s.svc.UnlinkBankAccount(ctx, actor(ctx), in.ID, in.BankAccountID, idem)
-		}, s.bankAccountOut)
+		}, func(b *ingot.BankAccount) BankAccount { return s.bankAccountOut(ctx, b) })
 }
 
 func (s *server) listBank(ctx context.Context, in *walletIn) (*Body[List[BankAccount]], error) {
@@ -116,7 +116,7 @@ func (s *server) listBank(ctx context.Context, in *walletIn) (*Body[List[BankAcc
 	}
 	out := List[BankAccount]{Items: make([]BankAccount, len(bas))}
 	for i := range bas {
-		out.Items[i] = s.bankAccountOut(&bas[i])
+		out.Items[i] = s.bankAccountOut(ctx, &bas[i])
 	}
 	return &Body[List[BankAccount]]{Body: out}, nil
 }

@@ -53,13 +53,13 @@ func (s *server) createWallets(ctx context.Context, in *createWalletsIn) (*Out[W
 				}
 			}
 			return s.svc.CreateWallets(ctx, actor(ctx), ws, idem)
-		}, s.walletsOut)
+		}, func(ws []ledger.WalletView) Wallets { return s.walletsOut(ctx, ws) })
 }
 
-func (s *server) walletsOut(ws []ledger.WalletView) Wallets {
+func (s *server) walletsOut(ctx context.Context, ws []ledger.WalletView) Wallets {
 	out := Wallets{Items: make([]Wallet, len(ws))}
 	for i := range ws {
-		out.Items[i] = s.renderWallet(&ws[i])
+		out.Items[i] = s.walletOut(ctx, &ws[i].Account, &ws[i].Limits)
 	}
 	return out
 }

@@ -272,14 +272,17 @@ func (s *server) supply(ctx context.Context, in *supplyIn) (*Body[Supply], error
 
 // ---- wallets ----
 
-func (s *server) renderWallet(r *ledger.WalletView) Wallet { return s.walletOut(&r.Account, &r.Limits) }
+// renderWallet renders a wallet as a command left it.
+func (s *server) renderWallet(ctx context.Context) func(*ledger.WalletView) Wallet {
+	return func(r *ledger.WalletView) Wallet { return s.walletOut(ctx, &r.Account, &r.Limits) }
+}
 
 func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wallet], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ledger.WalletView, error) {
 			h := ingot.Holder{Name: in.Body.Holder.Name, Phone: in.Body.Holder.Phone, Kind: ingot.HolderKind(in.Body.Holder.Kind)}
 			return s.svc.CreateWallet(ctx, actor(ctx), h, in.Body.Currency, ingot.WalletKind(in.Body.Kind), idem)
-		}, s.renderWallet)
+		}, s.renderWallet(ctx))
 }
 
 func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], error) {
@@ -291,7 +294,7 @@ func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], er
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &Body[Wallet]{Body: s.walletOut(&w, &l[0])}, nil
+	return &Body[Wallet]{Body: s.walletOut(ctx, &w, &l[0])}, nil
 }
 
 func (s *server) listWallets(ctx context.Context, in *listWalletsIn) (*Body[List[Wallet]], error) {
@@ -312,7 +315,7 @@ func (s *server) listWallets(ctx context.Context, in *listWalletsIn) (*Body[List
 	}
 	out := List[Wallet]{Items: make([]Wallet, len(ws)), NextCursor: next}
 	for i := range ws {
-		out.Items[i] = s.walletOut(&ws[i], &l[i])
+		out.Items[i] = s.walletOut(ctx, &ws[i], &l[i])
 	}
 	return &Body[List[Wallet]]{Body: out}, nil
 }
@@ -322,7 +325,7 @@ func (s *server) walletStatus(to ingot.Status) func(context.Context, *walletActi
 		return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
 			func(idem *ledger.Idem) (*ledger.WalletView, error) {
 				return s.svc.SetWalletStatus(ctx, actor(ctx), in.ID, to, idem)
-			}, s.renderWallet)
+			}, s.renderWallet(ctx))
 	}
 }
 

@@ -79,14 +79,14 @@ func (s *server) upgrade(ctx context.Context, in *upgradeIn) (*Out[Wallet], erro
 		func(idem *ledger.Idem) (*ledger.WalletView, error) {
 			return s.svc.Upgrade(ctx, actor(ctx), in.ID, ledger.UpgradeRequest{Tier: in.Body.Tier, IDNumber: in.Body.IDNumber,
 				IDVerified: in.Body.IDVerified, InPerson: in.Body.InPerson}, idem)
-		}, s.renderWallet)
+		}, s.renderWallet(ctx))
 }
 
 func (s *server) updateSettings(ctx context.Context, in *settingsIn) (*Out[Wallet], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
 		func(idem *ledger.Idem) (*ledger.WalletView, error) {
 			return s.svc.UpdateSettings(ctx, actor(ctx), in.ID, ledger.Settings{HoldingLimit: in.Body.HoldingLimit, ReverseWaterfall: in.Body.ReverseWaterfall}, idem)
-		}, s.renderWallet)
+		}, s.renderWallet(ctx))
 }
 
 func (s *server) limits(ctx context.Context, in *limitsIn) (*Body[List[LimitRule]], error) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"reflect"
 	"time"
 
@@ -189,12 +190,12 @@ func curOf(code string) ingot.Currency {
 func amt(v int64, cur string) string { return ingot.FormatAmount(v, curOf(cur)) }
 
 // walletOut renders a wallet; its holder's data is opened and masked.
-func (s *server) walletOut(acc *ingot.Account, l *ledger.WalletLimits) Wallet {
+func (s *server) walletOut(ctx context.Context, acc *ingot.Account, l *ledger.WalletLimits) Wallet {
 	a := *acc
 	h := Holder{Name: "****", Phone: "****"}
 	label := ""
 	if err := s.svc.Reveal(&a); err != nil {
-		s.log.Error("holder data does not open", "wallet", ingot.FormatWalletID(a.ID), "err", err)
+		s.log.ErrorContext(ctx, "holder data does not open", "wallet", ingot.FormatWalletID(a.ID), "err", err)
 	} else {
 		h = Holder{Kind: string(a.Holder.Kind), Name: pii.MaskName(a.Holder.Name), Phone: pii.MaskPhone(a.Holder.Phone)}
 		label = a.Label

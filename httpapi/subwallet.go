@@ -31,7 +31,7 @@ func (s *server) openSubWallet(ctx context.Context, in *subWalletIn) (*Out[Walle
 			b := in.Body
 			return s.svc.OpenSubWallet(ctx, actor(ctx), in.ID, ledger.SubWalletRequest{Name: b.Name,
 				HoldingLimit: b.HoldingLimit, SingleLimit: b.SingleLimit, DailyLimit: b.DailyLimit}, idem)
-		}, s.renderWallet)
+		}, s.renderWallet(ctx))
 }
 
 func (s *server) listSubWallets(ctx context.Context, in *walletIn) (*Body[List[Wallet]], error) {
@@ -45,7 +45,7 @@ func (s *server) listSubWallets(ctx context.Context, in *walletIn) (*Body[List[W
 	}
 	out := List[Wallet]{Items: make([]Wallet, len(ws))}
 	for i := range ws {
-		out.Items[i] = s.walletOut(&ws[i], &l[i])
+		out.Items[i] = s.walletOut(ctx, &ws[i], &l[i])
 	}
 	return &Body[List[Wallet]]{Body: out}, nil
 }

@@ -404,7 +404,7 @@ func (s *Service) ProcessBankOps(ctx context.Context) (int, error) {
 	}
 	for _, op := range ops {
 		if _, err := s.driveBankOp(ctx, op); err != nil {
-			s.log.Warn("bank operation failed to progress", "op", op.ID, "err", err)
+			s.log.WarnContext(ctx, "bank operation failed to progress", "op", op.ID, "err", err)
 		}
 	}
 	return len(ops), nil
@@ -422,7 +422,7 @@ func (s *Service) RunBankProcessor(ctx context.Context, interval time.Duration) 
 		for {
 			n, err := s.ProcessBankOps(ctx)
 			if err != nil {
-				s.log.Warn("bank processor", "err", err)
+				s.log.WarnContext(ctx, "bank processor", "err", err)
 			}
 			if err != nil || n < 100 {
 				break

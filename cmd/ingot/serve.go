@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if cfg.sandbox {
 		sandbox = bank.NewSandbox(st, keys)
 		svc.WithBank(sandbox, ledger.BankOptions{})
-		log.Warn("the sandbox bank is on: bank accounts and operations go to a test bank in this database")
+		log.WarnContext(ctx, "the sandbox bank is on: bank accounts and operations go to a test bank in this database")
 	}
 
 	secret, err := svc.Bootstrap(ctx, env("INGOT_ADMIN_KEY"))
@@ -140,7 +140,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("ingot listening", "addr", ln.Addr().String(), "max_batch", cfg.maxBatch)
+	log.InfoContext(ctx, "ingot listening", "addr", ln.Addr().String(), "max_batch", cfg.maxBatch)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -150,7 +150,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
+	log.InfoContext(ctx, "shutting down")
 	shCtx, shCancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer shCancel()
 	err = srv.Shutdown(shCtx)
