@@ -63,9 +63,6 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
-// Pool is the underlying connection pool, for tools and tests.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
-
 // Close closes the pool.
 func (s *Store) Close() error {
 	s.pool.Close()
