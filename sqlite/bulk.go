@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -31,51 +32,36 @@ func insertAccountsSQL(n int) string {
 // ErrConflict and nothing is written; an existing idem record is returned
 // and nothing is written.
 func (s *Store) CreateAccounts(ctx context.Context, as []ingot.Account, idem *store.IdemRecord) (*store.IdemRecord, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: create accounts: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if idem != nil {
-		old, fresh, err := claimIdem(ctx, tx, idem)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: create accounts: %w", err)
+	return s.createWithIdem(ctx, "create accounts", idem, func(tx *sql.Tx) error {
+		args := make([]any, 0, accountParams*min(len(as), bulkRows))
+		rows := func(chunk []ingot.Account) []any {
+			args = args[:0]
+			for i := range chunk {
+				a := chunk[i]
+				a.Balance, a.Held = 0, 0
+				args = append(args, accountArgs(&a)...)
+			}
+			return args
 		}
-		if !fresh {
-			return old, nil
-		}
-	}
-	args := make([]any, 0, accountParams*min(len(as), bulkRows))
-	rows := func(chunk []ingot.Account) []any {
-		args = args[:0]
-		for i := range chunk {
-			a := chunk[i]
-			a.Balance, a.Held = 0, 0
-			args = append(args, accountArgs(&a)...)
-		}
-		return args
-	}
-	if full := len(as) / bulkRows; full > 0 {
-		stmt, err := tx.PrepareContext(ctx, insertAccountsSQL(bulkRows))
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: create accounts: prepare: %w", err)
-		}
-		defer stmt.Close()
-		for i := range full {
-			if _, err := stmt.ExecContext(ctx, rows(as[i*bulkRows:(i+1)*bulkRows])...); err != nil {
-				return nil, createAccountsError(err)
+		if full := len(as) / bulkRows; full > 0 {
+			stmt, err := tx.PrepareContext(ctx, insertAccountsSQL(bulkRows))
+			if err != nil {
+				return fmt.Errorf("sqlite: create accounts: prepare: %w", err)
+			}
+			defer stmt.Close()
+			for i := range full {
+				if _, err := stmt.ExecContext(ctx, rows(as[i*bulkRows:(i+1)*bulkRows])...); err != nil {
+					return createAccountsError(err)
+				}
 			}
 		}
-	}
-	if rest := as[len(as)/bulkRows*bulkRows:]; len(rest) > 0 {
-		if _, err := tx.ExecContext(ctx, insertAccountsSQL(len(rest)), rows(rest)...); err != nil {
-			return nil, createAccountsError(err)
+		if rest := as[len(as)/bulkRows*bulkRows:]; len(rest) > 0 {
+			if _, err := tx.ExecContext(ctx, insertAccountsSQL(len(rest)), rows(rest)...); err != nil {
+				return createAccountsError(err)
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: create accounts: commit: %w", err)
-	}
-	return nil, nil
+		return nil
+	})
 }
 
 func createAccountsError(err error) error {

@@ -172,30 +172,15 @@ type querier interface {
 
 // CreateAPIKey stores a key.
 func (s *Store) CreateAPIKey(ctx context.Context, k ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: create api key: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if idem != nil {
-		old, fresh, err := claimIdem(ctx, tx, idem)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: create api key: %w", err)
+	return s.createWithIdem(ctx, "create api key", idem, func(tx *sql.Tx) error {
+		if err := insertAPIKey(ctx, tx, k); err != nil {
+			if isUnique(err) {
+				return store.ErrConflict
+			}
+			return fmt.Errorf("sqlite: create api key: %w", err)
 		}
-		if !fresh {
-			return old, nil
-		}
-	}
-	if err := insertAPIKey(ctx, tx, k); err != nil {
-		if isUnique(err) {
-			return nil, store.ErrConflict
-		}
-		return nil, fmt.Errorf("sqlite: create api key: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: create api key: commit: %w", err)
-	}
-	return nil, nil
+		return nil
+	})
 }
 
 func insertAPIKey(ctx context.Context, q querier, k ingot.APIKey) error {
@@ -290,44 +275,56 @@ func claimIdem(ctx context.Context, tx *sql.Tx, idem *store.IdemRecord) (*store.
 	return &old, false, nil
 }
 
+// createWithIdem runs insert in a transaction on the writer, after claiming
+// idem when it is not nil: when a record with idem's key exists already, it
+// is returned and nothing is written. what names the caller in errors.
+func (s *Store) createWithIdem(ctx context.Context, what string, idem *store.IdemRecord, insert func(tx *sql.Tx) error) (*store.IdemRecord, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: begin: %w", what, err)
+	}
+	defer tx.Rollback()
+	if idem != nil {
+		old, fresh, err := claimIdem(ctx, tx, idem)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+		}
+		if !fresh {
+			return old, nil
+		}
+	}
+	if err := insert(tx); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: commit: %w", what, err)
+	}
+	return nil, nil
+}
+
 // ---- operators ----
 
 // CreateOperator stores an operator and its first key, with idem. It returns
 // (nil, nil) when it wrote them, and the existing record (writing nothing)
 // when idem's key was used already.
 func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: create operator: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if idem != nil {
-		old, fresh, err := claimIdem(ctx, tx, idem)
+	return s.createWithIdem(ctx, "create operator", idem, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO operators (id, name, code, created_at) VALUES (?, ?, ?, ?)`,
+			op.ID, op.Name, op.Code, micros(op.CreatedAt))
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: create operator: %w", err)
+			if isUnique(err) {
+				return store.ErrConflict
+			}
+			return fmt.Errorf("sqlite: create operator: %w", err)
 		}
-		if !fresh {
-			return old, nil
+		if err := insertAPIKey(ctx, tx, key); err != nil {
+			if isUnique(err) {
+				return store.ErrConflict
+			}
+			return fmt.Errorf("sqlite: create operator key: %w", err)
 		}
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO operators (id, name, code, created_at) VALUES (?, ?, ?, ?)`,
-		op.ID, op.Name, op.Code, micros(op.CreatedAt))
-	if err != nil {
-		if isUnique(err) {
-			return nil, store.ErrConflict
-		}
-		return nil, fmt.Errorf("sqlite: create operator: %w", err)
-	}
-	if err := insertAPIKey(ctx, tx, key); err != nil {
-		if isUnique(err) {
-			return nil, store.ErrConflict
-		}
-		return nil, fmt.Errorf("sqlite: create operator key: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: create operator: commit: %w", err)
-	}
-	return nil, nil
+		return nil
+	})
 }
 
 const operatorCols = `id, name, code, created_at`
@@ -454,30 +451,15 @@ func accountArgs(a *ingot.Account) []any {
 // CreateAccount stores a new account, with idem as for CreateOperator. A
 // taken id is ErrConflict.
 func (s *Store) CreateAccount(ctx context.Context, a ingot.Account, idem *store.IdemRecord) (*store.IdemRecord, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: create account: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if idem != nil {
-		old, fresh, err := claimIdem(ctx, tx, idem)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: create account: %w", err)
+	return s.createWithIdem(ctx, "create account", idem, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, insertAccountSQL, accountArgs(&a)...); err != nil {
+			if isUnique(err) {
+				return store.ErrConflict
+			}
+			return fmt.Errorf("sqlite: create account: %w", err)
 		}
-		if !fresh {
-			return old, nil
-		}
-	}
-	if _, err := tx.ExecContext(ctx, insertAccountSQL, accountArgs(&a)...); err != nil {
-		if isUnique(err) {
-			return nil, store.ErrConflict
-		}
-		return nil, fmt.Errorf("sqlite: create account: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: create account: commit: %w", err)
-	}
-	return nil, nil
+		return nil
+	})
 }
 
 // Smallest and bound of generated issuance and reserve account ids: never
