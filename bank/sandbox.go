@@ -13,21 +13,39 @@ import (
 	"github.com/ingot-cbdc/ingot/store"
 )
 
+// SandboxStore is the storage the sandbox bank needs: deposit accounts and
+// their postings, in Ingot's own database. sqlite.Store and postgres.Store
+// implement it, and store/storetest checks both.
+type SandboxStore interface {
+	// SandboxOpen opens a deposit account; a taken hash is store.ErrConflict.
+	SandboxOpen(ctx context.Context, a store.SandboxAccount) error
+	// SandboxAccount reads a deposit account by hash, or store.ErrNotFound.
+	SandboxAccount(ctx context.Context, hash []byte) (store.SandboxAccount, error)
+	// SandboxPost posts a signed amount to an account under a unique ref,
+	// in one transaction. When ref was posted already, nothing changes and
+	// the first entry is returned with replay true. A debit below zero is
+	// store.ErrBankInsufficient; an unknown account store.ErrNotFound.
+	SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (e store.SandboxEntry, replay bool, err error)
+}
+
 // Sandbox is a bank for tests and the quickstart: deposit accounts with
-// balances in Ingot's own database (store.BankStore's sandbox tables), one
-// entry per reference, so Debit and Credit are idempotent as a real bank's
-// are. Accounts are found by a keyed hash of bank code and number, and the
-// holder's name is sealed: the sandbox keeps no personal data in clear.
+// balances in Ingot's own database (SandboxStore), one entry per reference,
+// so Debit and Credit are idempotent as a real bank's are. Accounts are
+// found by a keyed hash of bank code and number, and the holder's name is
+// sealed: the sandbox keeps no personal data in clear.
 //
 // It can be told to misbehave for the next N calls (SetFault): refuse them
 // ("fail"), apply them and then answer with a timeout ("timeout": the
 // caller does not learn the outcome), or answer correctly but late
 // ("slow").
 type Sandbox struct {
-	st   store.BankStore
+	st   SandboxStore
 	keys *pii.Keys
 	// Delay is how late a "timeout" or "slow" call answers.
 	Delay time.Duration
+	// Now is the sandbox's clock, the time of its postings; nil is
+	// time.Now. Tests set it, before the sandbox is used, to move time.
+	Now func() time.Time
 
 	mu    sync.Mutex
 	mode  string
@@ -45,7 +63,7 @@ const (
 )
 
 // NewSandbox returns a sandbox bank over st, sealing with keys.
-func NewSandbox(st store.BankStore, keys *pii.Keys) *Sandbox {
+func NewSandbox(st SandboxStore, keys *pii.Keys) *Sandbox {
 	return &Sandbox{st: st, keys: keys, Delay: 2 * time.Second}
 }
 
@@ -66,6 +84,13 @@ func (s *Sandbox) SetFault(mode string, n int) error {
 		s.count = 0
 	}
 	return nil
+}
+
+func (s *Sandbox) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // next takes one fault, if any is due.
@@ -190,7 +215,7 @@ func (s *Sandbox) post(ctx context.Context, ref string, a Account, amount int64,
 	if err != nil {
 		return err
 	}
-	e, replay, err := s.st.SandboxPost(ctx, acc.Hash, ref, amount, time.Now())
+	e, replay, err := s.st.SandboxPost(ctx, acc.Hash, ref, amount, s.now())
 	switch {
 	case errors.Is(err, store.ErrBankInsufficient):
 		return Refused(RefusedInsufficientFunds, "insufficient funds")

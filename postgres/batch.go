@@ -264,19 +264,3 @@ func holdColumns(hs []ingot.Hold) holdArrays {
 	}
 	return c
 }
-
-// LogHead locks the log's head row until the end of the batch and returns
-// the log's size. Batches of all processes take it after their accounts, so
-// appends are serialized in commit order.
-func (b *batchTx) LogHead(ctx context.Context) (int64, error) {
-	var n int64
-	if err := b.tx.QueryRow(ctx, `SELECT size FROM log_head WHERE id = 1 FOR UPDATE`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("postgres: log head: %w", err)
-	}
-	return n, nil
-}
-
-// ReadHashes reads stored log hashes inside the batch.
-func (b *batchTx) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	return readHashes(ctx, b.tx, indexes)
-}

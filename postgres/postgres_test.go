@@ -30,7 +30,7 @@ func schemaURL(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv(EnvURL)
 	if base == "" {
-		t.Skipf("%s not set; run .ci/pg-start and export its URL", EnvURL)
+		skip(t)
 	}
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, base)
@@ -89,9 +89,19 @@ func openTest(t *testing.T) *Store {
 	return openURL(t, schemaURL(t), true)
 }
 
+// skip skips a test that needs EnvURL, or fails it when
+// INGOT_REQUIRE_POSTGRES is set (as .ci/run sets it).
+func skip(t *testing.T) {
+	t.Helper()
+	if os.Getenv("INGOT_REQUIRE_POSTGRES") != "" {
+		t.Fatalf("%s is not set but INGOT_REQUIRE_POSTGRES is", EnvURL)
+	}
+	t.Skipf("%s not set; run .ci/pg-start and export its URL", EnvURL)
+}
+
 func TestConformance(t *testing.T) {
 	if os.Getenv(EnvURL) == "" {
-		t.Skipf("%s not set", EnvURL)
+		skip(t)
 	}
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
 }

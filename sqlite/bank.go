@@ -99,30 +99,15 @@ func (s *Store) WalletBankAccounts(ctx context.Context, wallet int64) ([]ingot.B
 
 // CreateBankOperation stores a new operation with idem.
 func (s *Store) CreateBankOperation(ctx context.Context, op ingot.BankOperation, idem *store.IdemRecord) (*store.IdemRecord, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: create bank operation: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if idem != nil {
-		old, fresh, err := claimIdem(ctx, tx, idem)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: create bank operation: %w", err)
+	return s.createWithIdem(ctx, "create bank operation", idem, func(tx *sql.Tx) error {
+		if err := insertBankOp(ctx, tx, &op); err != nil {
+			if isUnique(err) {
+				return store.ErrConflict
+			}
+			return fmt.Errorf("sqlite: create bank operation: %w", err)
 		}
-		if !fresh {
-			return old, nil
-		}
-	}
-	if err := insertBankOp(ctx, tx, &op); err != nil {
-		if isUnique(err) {
-			return nil, store.ErrConflict
-		}
-		return nil, fmt.Errorf("sqlite: create bank operation: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: create bank operation: commit: %w", err)
-	}
-	return nil, nil
+		return nil
+	})
 }
 
 // BankOperation reads an operation.

@@ -8,8 +8,9 @@ import (
 	"github.com/ingot-cbdc/ingot"
 )
 
-// Linked bank accounts, bank operations (the durable outbox of top-ups,
-// withdrawals, sweeps and pulls) and the sandbox bank's deposit accounts.
+// Linked bank accounts and bank operations (the durable outbox of top-ups,
+// withdrawals, sweeps and pulls); and, for now, the types of the sandbox
+// bank's storage (see Store's Sandbox methods).
 
 // ErrBankInsufficient is returned by SandboxPost when a debit would take a
 // sandbox deposit account below zero.
@@ -75,17 +76,6 @@ type BankStore interface {
 	// RetryBankOperation records a failed attempt of a pending operation:
 	// its error, the time of the next attempt, and releases the claim.
 	RetryBankOperation(ctx context.Context, id, lastError string, next time.Time) error
-
-	// The sandbox bank.
-
-	// SandboxOpen opens a deposit account; a taken hash is ErrConflict.
-	SandboxOpen(ctx context.Context, a SandboxAccount) error
-	SandboxAccount(ctx context.Context, hash []byte) (SandboxAccount, error)
-	// SandboxPost posts a signed amount to an account under a unique ref,
-	// in one transaction. When ref was posted already, nothing changes and
-	// the first entry is returned with replay true. A debit below zero is
-	// ErrBankInsufficient; an unknown account ErrNotFound.
-	SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (e SandboxEntry, replay bool, err error)
 }
 
 // BankBatchTx is the part of BatchTx for bank accounts and operations.

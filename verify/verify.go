@@ -102,11 +102,41 @@ var (
 	hashChunk      = 4096
 )
 
+// Source is what Database reads: the read-only part of store.Store that it
+// uses, with the same meaning (see store.Store). Every Ingot store (sqlite,
+// postgres), and any store.Store, is a Source. A read of something that does
+// not exist returns store.ErrNotFound.
+type Source interface {
+	// LatestCheckpoint is the checkpoint of the largest tree, or
+	// store.ErrNotFound for an empty log.
+	LatestCheckpoint(ctx context.Context) (ingot.Checkpoint, error)
+	// Checkpoints lists checkpoints with Size > after, ascending, at most limit.
+	Checkpoints(ctx context.Context, after int64, limit int) ([]ingot.Checkpoint, error)
+	// ReadHashes reads stored log hashes by tlog.StoredHashIndex; one that
+	// is not stored is store.ErrNotFound.
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	// LogTransfers lists transfers with LogIndex >= from, ascending by
+	// LogIndex, at most limit.
+	LogTransfers(ctx context.Context, from int64, limit int) ([]ingot.Transfer, error)
+	// CountTransfers counts all stored transfers, in the log or not.
+	CountTransfers(ctx context.Context) (int64, error)
+	// AllAccounts lists every account with id > after, by id, at most limit.
+	AllAccounts(ctx context.Context, after int64, limit int) ([]ingot.Account, error)
+	// AccountTransfers lists the transfers that debit or credit an account,
+	// newest first (by Seq), those with Seq < before (before <= 0: from the
+	// newest), at most limit.
+	AccountTransfers(ctx context.Context, account int64, before int64, limit int) ([]ingot.Transfer, error)
+	// AllHolds lists every hold with id > after, by id, at most limit.
+	AllHolds(ctx context.Context, after string, limit int) ([]ingot.Hold, error)
+}
+
+var _ Source = store.Store(nil)
+
 // Database verifies the database of st against the log's verifier key (note
 // verifier format, as GET /v1/log/key serves it) and origin (empty: the
 // key's name). It only reads. It returns a *Problem for the first thing
 // that does not hold, another error when the database cannot be read.
-func Database(ctx context.Context, st store.Store, verifierKey, origin string) (Report, error) {
+func Database(ctx context.Context, st Source, verifierKey, origin string) (Report, error) {
 	verifierKey = strings.TrimSpace(verifierKey)
 	v, err := note.NewVerifier(verifierKey)
 	if err != nil {
@@ -135,7 +165,7 @@ func Database(ctx context.Context, st store.Store, verifierKey, origin string) (
 
 type db struct {
 	ctx    context.Context
-	st     store.Store
+	st     Source
 	vkey   string
 	origin string
 	rep    Report

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -92,27 +94,38 @@ func testBank(t *testing.T, s store.Store) {
 		t.Fatalf("a removed account is listed")
 	}
 
-	// The sandbox: postings are idempotent by ref, never below zero.
+	// The sandbox bank's storage, through the interface package bank
+	// declares: postings are idempotent by ref, never below zero.
+	sb, ok := s.(bank.SandboxStore)
+	if !ok {
+		t.Fatalf("%T does not implement bank.SandboxStore", s)
+	}
 	h := []byte("hash-1")
-	if err := s.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", Balance: 1000, CreatedAt: t0}); err != nil {
+	if err := sb.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", Balance: 1000, CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", CreatedAt: t0}); !errors.Is(err, store.ErrConflict) {
+	if err := sb.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", CreatedAt: t0}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second open: %v", err)
 	}
+	// The entry has the time given to the first post (in UTC, truncated to
+	// microseconds); a replay at another time returns it unchanged.
+	posted := now().Add(time.Hour)
 	for i := range 2 {
-		_, replay, err := s.SandboxPost(ctx, h, "ref-1", -300, t0)
+		e, replay, err := sb.SandboxPost(ctx, h, "ref-1", -300, posted.Add(time.Duration(i)*time.Minute))
 		if err != nil || replay != (i == 1) {
 			t.Fatalf("post %d: replay %v, %v", i, replay, err)
 		}
+		if e.Ref != "ref-1" || !bytes.Equal(e.Hash, h) || e.Amount != -300 || !e.CreatedAt.Equal(norm(posted)) || e.CreatedAt.Location() != time.UTC {
+			t.Fatalf("post %d: entry %+v; want ref-1, -300 at %v UTC", i, e, norm(posted))
+		}
 	}
-	if _, _, err := s.SandboxPost(ctx, h, "ref-2", -701, t0); !errors.Is(err, store.ErrBankInsufficient) {
+	if _, _, err := sb.SandboxPost(ctx, h, "ref-2", -701, t0); !errors.Is(err, store.ErrBankInsufficient) {
 		t.Fatalf("overdraft: %v", err)
 	}
-	if _, _, err := s.SandboxPost(ctx, []byte("nope"), "ref-3", 1, t0); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := sb.SandboxPost(ctx, []byte("nope"), "ref-3", 1, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown account: %v", err)
 	}
-	if a, err := s.SandboxAccount(ctx, h); err != nil || a.Balance != 700 {
+	if a, err := sb.SandboxAccount(ctx, h); err != nil || a.Balance != 700 {
 		t.Fatalf("sandbox balance %d, %v; want 700", a.Balance, err)
 	}
 }

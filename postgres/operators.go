@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+)
+
+// Operators and API keys.
+
+const keyCols = "id, role, operator_id, hash, created_at"
+
+func scanKey(row pgx.Row) (ingot.APIKey, error) {
+	var k ingot.APIKey
+	var role string
+	err := row.Scan(&k.ID, &role, &k.OperatorID, &k.Hash, &k.CreatedAt)
+	k.Role = ingot.Role(role)
+	k.CreatedAt = k.CreatedAt.UTC()
+	return k, err
+}
+
+func insertKey(ctx context.Context, db execer, key ingot.APIKey) error {
+	_, err := db.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5)`,
+		key.ID, string(key.Role), key.OperatorID, key.Hash, key.CreatedAt)
+	if isUniqueViolation(err) {
+		return store.ErrConflict
+	}
+	return err
+}
+
+// CreateAPIKey stores a key.
+func (s *Store) CreateAPIKey(ctx context.Context, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
+	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
+		if err := insertKey(ctx, tx, key); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return err
+			}
+			return fmt.Errorf("postgres: create api key: %w", err)
+		}
+		return nil
+	})
+}
+
+// CountAPIKeys counts the keys of a role.
+func (s *Store) CountAPIKeys(ctx context.Context, role ingot.Role) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE role = $1`, string(role)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: count api keys: %w", err)
+	}
+	return n, nil
+}
+
+// APIKeyByHash finds a key by the SHA-256 of its secret.
+func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, error) {
+	k, err := scanKey(s.pool.QueryRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = $1`, hash))
+	if err != nil {
+		return ingot.APIKey{}, notFound(err, "api key")
+	}
+	return k, nil
+}
+
+// CreateOperator stores an operator and its first API key, with idem.
+func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
+	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO operators (id, name, code, created_at) VALUES ($1, $2, $3, $4)`,
+			op.ID, op.Name, op.Code, op.CreatedAt)
+		if isUniqueViolation(err) {
+			return store.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: create operator: %w", err)
+		}
+		if err := insertKey(ctx, tx, key); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return err
+			}
+			return fmt.Errorf("postgres: create operator key: %w", err)
+		}
+		return nil
+	})
+}
+
+const operatorCols = "id, name, code, created_at"
+
+func scanOperators(rows pgx.Rows) ([]ingot.Operator, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Operator, error) {
+		var op ingot.Operator
+		err := row.Scan(&op.ID, &op.Name, &op.Code, &op.CreatedAt)
+		op.CreatedAt = op.CreatedAt.UTC()
+		return op, err
+	})
+}
+
+// Operator reads an operator.
+func (s *Store) Operator(ctx context.Context, id string) (ingot.Operator, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+operatorCols+` FROM operators WHERE id = $1`, id)
+	ops, err := scanOperators(rows)
+	if err != nil {
+		return ingot.Operator{}, fmt.Errorf("postgres: operator: %w", err)
+	}
+	if len(ops) == 0 {
+		return ingot.Operator{}, store.ErrNotFound
+	}
+	return ops[0], nil
+}
+
+// Operators lists operators by id, those with id > after, at most limit.
+func (s *Store) Operators(ctx context.Context, after string, limit int) ([]ingot.Operator, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+operatorCols+` FROM operators WHERE id > $1 ORDER BY id LIMIT $2`,
+		after, limit)
+	ops, err := scanOperators(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: operators: %w", err)
+	}
+	return ops, nil
+}

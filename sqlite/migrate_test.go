@@ -1,0 +1,131 @@
+package sqlite
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/translog"
+)
+
+func migrations(t *testing.T, s *Store) *goose.Provider {
+	t.Helper()
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestMigrateFrom5: a database that a build without 00006 migrated (and
+// wrote to) migrates to 6 with its data intact, and 00006 goes down and up.
+func TestMigrateFrom5(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ingot.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrations(t, s).UpTo(ctx, 5); err != nil {
+		t.Fatalf("migrate to 5: %v", err)
+	}
+	iss, err := s.EnsureAccount(ctx, ingot.AccountIssuance, "", "CNY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.EnsureAccount(ctx, ingot.AccountReserve, "op", "CNY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := ingot.Transfer{ID: "t1", Kind: ingot.KindMint, Debit: iss.ID, Credit: res.ID, Amount: 100, Currency: "CNY",
+		DebitBalance: -100, CreditBalance: 100, CreatedAt: time.Now(), LogIndex: 0}
+	leaf := tlog.RecordHash([]byte("t1"))
+	cp := ingot.Checkpoint{Size: 1, Root: leaf, Note: []byte("note"), CreatedAt: time.Now()}
+	iss.Balance, res.Balance = -100, 100
+	tx, err := s.BeginBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Write(ctx, &store.BatchWrite{Accounts: []ingot.Account{iss, res}, Transfers: []ingot.Transfer{tr},
+		LogHashes: []translog.StoredHash{{Index: 0, Hash: leaf}}, Checkpoint: &cp}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate from 5: %v", err)
+	}
+	p := migrations(t, s)
+	if v, err := p.GetDBVersion(ctx); err != nil || v != 6 {
+		t.Fatalf("version after Migrate = %d, %v; want 6", v, err)
+	}
+	check := func(when string) {
+		t.Helper()
+		if a, err := s.Account(ctx, res.ID); err != nil || a.Balance != 100 {
+			t.Fatalf("%s: Account = %+v, %v; want balance 100", when, a, err)
+		}
+		if hs, err := s.ReadHashes(ctx, []int64{0}); err != nil || hs[0] != leaf {
+			t.Fatalf("%s: ReadHashes = %v, %v", when, hs, err)
+		}
+		if c, err := s.LatestCheckpoint(ctx); err != nil || c.Size != 1 || c.Root != leaf {
+			t.Fatalf("%s: LatestCheckpoint = %+v, %v", when, c, err)
+		}
+		if ts, err := s.LogTransfers(ctx, 0, 10); err != nil || len(ts) != 1 || ts[0].ID != "t1" {
+			t.Fatalf("%s: LogTransfers = %v, %v", when, ts, err)
+		}
+	}
+	check("after Migrate")
+	if _, err := p.DownTo(ctx, 5); err != nil {
+		t.Fatalf("down to 5: %v", err)
+	}
+	check("after down to 5")
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate again: %v", err)
+	}
+	check("after up again")
+}
+
+// TestMigrationNumbering: SQLite's migrations have the same numbers and
+// names as PostgreSQL's, so that one number means one step in both stores.
+func TestMigrationNumbering(t *testing.T) {
+	names := func(dir fs.FS) []string {
+		t.Helper()
+		m, err := fs.Glob(dir, "*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(m)
+		return m
+	}
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lite, pg := names(sub), names(os.DirFS(filepath.Join("..", "postgres", "migrations")))
+	if len(pg) == 0 || !slices.Equal(lite, pg) {
+		t.Fatalf("sqlite migrations %v, postgres migrations %v; want the same", lite, pg)
+	}
+}
