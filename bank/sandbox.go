@@ -13,19 +13,44 @@ import (
 	"github.com/ingot-cbdc/ingot/store"
 )
 
+// ErrSandboxInsufficient is returned by SandboxStore.SandboxPost when a
+// debit would take a sandbox deposit account below zero.
+var ErrSandboxInsufficient = errors.New("bank: sandbox account has insufficient funds")
+
+// SandboxAccount is a deposit account of the sandbox bank. It is found by a
+// keyed hash of bank code and number; the holder's name is sealed.
+type SandboxAccount struct {
+	Hash       []byte
+	BankCode   string
+	HolderName string // sealed
+	Currency   string
+	Balance    int64
+	Closed     bool
+	CreatedAt  time.Time
+}
+
+// SandboxEntry is one posting to a sandbox account; Ref is unique, which
+// makes postings idempotent.
+type SandboxEntry struct {
+	Ref       string
+	Hash      []byte
+	Amount    int64 // signed: negative for a debit
+	CreatedAt time.Time
+}
+
 // SandboxStore is the storage the sandbox bank needs: deposit accounts and
 // their postings, in Ingot's own database. sqlite.Store and postgres.Store
 // implement it, and store/storetest checks both.
 type SandboxStore interface {
 	// SandboxOpen opens a deposit account; a taken hash is store.ErrConflict.
-	SandboxOpen(ctx context.Context, a store.SandboxAccount) error
+	SandboxOpen(ctx context.Context, a SandboxAccount) error
 	// SandboxAccount reads a deposit account by hash, or store.ErrNotFound.
-	SandboxAccount(ctx context.Context, hash []byte) (store.SandboxAccount, error)
+	SandboxAccount(ctx context.Context, hash []byte) (SandboxAccount, error)
 	// SandboxPost posts a signed amount to an account under a unique ref,
 	// in one transaction. When ref was posted already, nothing changes and
 	// the first entry is returned with replay true. A debit below zero is
-	// store.ErrBankInsufficient; an unknown account store.ErrNotFound.
-	SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (e store.SandboxEntry, replay bool, err error)
+	// ErrSandboxInsufficient; an unknown account store.ErrNotFound.
+	SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (e SandboxEntry, replay bool, err error)
 }
 
 // Sandbox is a bank for tests and the quickstart: deposit accounts with
@@ -118,19 +143,19 @@ func (s *Sandbox) Open(ctx context.Context, a Account, holderName, currency stri
 	if err != nil {
 		return err
 	}
-	return s.st.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: a.BankCode, HolderName: sealed, Currency: currency,
+	return s.st.SandboxOpen(ctx, SandboxAccount{Hash: h, BankCode: a.BankCode, HolderName: sealed, Currency: currency,
 		Balance: balance, CreatedAt: now.UTC().Truncate(time.Microsecond)})
 }
 
 // Lookup reads a deposit account, with the holder's name opened.
-func (s *Sandbox) Lookup(ctx context.Context, a Account) (store.SandboxAccount, error) {
+func (s *Sandbox) Lookup(ctx context.Context, a Account) (SandboxAccount, error) {
 	acc, err := s.st.SandboxAccount(ctx, s.hash(a))
 	if err != nil {
-		return store.SandboxAccount{}, err
+		return SandboxAccount{}, err
 	}
 	name, err := s.keys.Open(acc.HolderName, sealContext(acc.Hash))
 	if err != nil {
-		return store.SandboxAccount{}, err
+		return SandboxAccount{}, err
 	}
 	acc.HolderName = name
 	return acc, nil
@@ -166,7 +191,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (s *Sandbox) account(ctx context.Context, a Account, currency string) (store.SandboxAccount, error) {
+func (s *Sandbox) account(ctx context.Context, a Account, currency string) (SandboxAccount, error) {
 	acc, err := s.Lookup(ctx, a)
 	if errors.Is(err, store.ErrNotFound) {
 		return acc, Refused(RefusedNotFound, "no such account at bank %s", a.BankCode)
@@ -217,7 +242,7 @@ func (s *Sandbox) post(ctx context.Context, ref string, a Account, amount int64,
 	}
 	e, replay, err := s.st.SandboxPost(ctx, acc.Hash, ref, amount, s.now())
 	switch {
-	case errors.Is(err, store.ErrBankInsufficient):
+	case errors.Is(err, ErrSandboxInsufficient):
 		return Refused(RefusedInsufficientFunds, "insufficient funds")
 	case err != nil:
 		return fmt.Errorf("%w: %w", ErrUnknown, err)

@@ -223,7 +223,7 @@ func sandboxAllowed(a ledger.Actor) error {
 	return nil
 }
 
-func sandboxAccountOut(acct bank.Account, d store.SandboxAccount) SandboxAccount {
+func sandboxAccountOut(acct bank.Account, d bank.SandboxAccount) SandboxAccount {
 	return SandboxAccount{BankCode: acct.BankCode, AccountNumber: pii.MaskAccountNumber(acct.Number), HolderName: pii.MaskName(d.HolderName),
 		Currency: d.Currency, Balance: amt(d.Balance, d.Currency)}
 }

@@ -91,7 +91,7 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := bank.NewSandbox(st, dataKey)
+	sb := bank.NewSandbox(st.(bank.SandboxStore), dataKey)
 	sb.Delay = 10 * time.Millisecond
 	svc := ledger.NewService(st, eng, log).WithPII(dataKey).WithBank(sb, ledger.BankOptions{Grace: -1, RetryBase: time.Millisecond, RetryMax: time.Millisecond})
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {

@@ -32,7 +32,7 @@ func newBankEnv(t *testing.T, kind string) *bankEnv {
 
 func newBankEnvOn(t *testing.T, st store.Store) *bankEnv {
 	e := newEnvOn(t, st, 0)
-	sb := bank.NewSandbox(e.st, testPII())
+	sb := bank.NewSandbox(e.st.(bank.SandboxStore), testPII())
 	sb.Delay = 10 * time.Millisecond
 	e.svc.WithBank(sb, bankOpts)
 	a, aID := e.operator("BANKA")

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -148,8 +149,10 @@ func (s *Store) RetryBankOperation(ctx context.Context, id, lastError string, ne
 
 const sandboxCols = `hash, bank_code, holder_name, currency, balance, closed, created_at`
 
+var _ bank.SandboxStore = (*Store)(nil)
+
 // SandboxOpen opens a sandbox deposit account.
-func (s *Store) SandboxOpen(ctx context.Context, a store.SandboxAccount) error {
+func (s *Store) SandboxOpen(ctx context.Context, a bank.SandboxAccount) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sandbox_bank_accounts (`+sandboxCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		a.Hash, a.BankCode, a.HolderName, a.Currency, a.Balance, a.Closed, a.CreatedAt)
 	if isUniqueViolation(err) {
@@ -162,12 +165,12 @@ func (s *Store) SandboxOpen(ctx context.Context, a store.SandboxAccount) error {
 }
 
 // SandboxAccount reads a sandbox deposit account.
-func (s *Store) SandboxAccount(ctx context.Context, hash []byte) (store.SandboxAccount, error) {
-	var a store.SandboxAccount
+func (s *Store) SandboxAccount(ctx context.Context, hash []byte) (bank.SandboxAccount, error) {
+	var a bank.SandboxAccount
 	err := s.pool.QueryRow(ctx, `SELECT `+sandboxCols+` FROM sandbox_bank_accounts WHERE hash = $1`, hash).
 		Scan(&a.Hash, &a.BankCode, &a.HolderName, &a.Currency, &a.Balance, &a.Closed, &a.CreatedAt)
 	if err != nil {
-		return store.SandboxAccount{}, notFound(err, "sandbox account")
+		return bank.SandboxAccount{}, notFound(err, "sandbox account")
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	return a, nil
@@ -175,8 +178,8 @@ func (s *Store) SandboxAccount(ctx context.Context, hash []byte) (store.SandboxA
 
 // SandboxPost posts an amount under a unique ref: the account row is locked
 // first, so concurrent posts of one ref serialize and the second replays.
-func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (store.SandboxEntry, bool, error) {
-	var e store.SandboxEntry
+func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (bank.SandboxEntry, bool, error) {
+	var e bank.SandboxEntry
 	replay := false
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var balance int64
@@ -194,12 +197,12 @@ func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount
 			return fmt.Errorf("postgres: sandbox post: %w", err)
 		}
 		if balance+amount < 0 {
-			return store.ErrBankInsufficient
+			return bank.ErrSandboxInsufficient
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sandbox_bank_accounts SET balance = balance + $1 WHERE hash = $2`, amount, hash); err != nil {
 			return fmt.Errorf("postgres: sandbox post: %w", err)
 		}
-		e = store.SandboxEntry{Ref: ref, Hash: hash, Amount: amount, CreatedAt: now.UTC().Truncate(time.Microsecond)}
+		e = bank.SandboxEntry{Ref: ref, Hash: hash, Amount: amount, CreatedAt: now.UTC().Truncate(time.Microsecond)}
 		if _, err := tx.Exec(ctx, `INSERT INTO sandbox_bank_entries (ref, hash, amount, created_at) VALUES ($1, $2, $3, $4)`,
 			ref, hash, amount, e.CreatedAt); err != nil {
 			return fmt.Errorf("postgres: sandbox post: %w", err)
@@ -207,7 +210,7 @@ func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount
 		return nil
 	})
 	if err != nil {
-		return store.SandboxEntry{}, false, err
+		return bank.SandboxEntry{}, false, err
 	}
 	return e, replay, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -152,8 +153,10 @@ func (s *Store) RetryBankOperation(ctx context.Context, id, lastError string, ne
 	return nil
 }
 
+var _ bank.SandboxStore = (*Store)(nil)
+
 // SandboxOpen opens a sandbox deposit account.
-func (s *Store) SandboxOpen(ctx context.Context, a store.SandboxAccount) error {
+func (s *Store) SandboxOpen(ctx context.Context, a bank.SandboxAccount) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO sandbox_bank_accounts (hash, bank_code, holder_name, currency, balance, closed, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Hash, a.BankCode, a.HolderName, a.Currency, a.Balance, a.Closed, micros(a.CreatedAt))
 	if isUnique(err) {
@@ -165,8 +168,8 @@ func (s *Store) SandboxOpen(ctx context.Context, a store.SandboxAccount) error {
 	return nil
 }
 
-func scanSandbox(sc scanner) (store.SandboxAccount, error) {
-	var a store.SandboxAccount
+func scanSandbox(sc scanner) (bank.SandboxAccount, error) {
+	var a bank.SandboxAccount
 	var created int64
 	err := sc.Scan(&a.Hash, &a.BankCode, &a.HolderName, &a.Currency, &a.Balance, &a.Closed, &created)
 	a.CreatedAt = fromMicros(created)
@@ -176,22 +179,22 @@ func scanSandbox(sc scanner) (store.SandboxAccount, error) {
 const sandboxCols = `hash, bank_code, holder_name, currency, balance, closed, created_at`
 
 // SandboxAccount reads a sandbox deposit account.
-func (s *Store) SandboxAccount(ctx context.Context, hash []byte) (store.SandboxAccount, error) {
+func (s *Store) SandboxAccount(ctx context.Context, hash []byte) (bank.SandboxAccount, error) {
 	a, err := scanSandbox(s.r.QueryRowContext(ctx, `SELECT `+sandboxCols+` FROM sandbox_bank_accounts WHERE hash = ?`, hash))
 	if err != nil {
-		return store.SandboxAccount{}, notFound(err, "sandbox account")
+		return bank.SandboxAccount{}, notFound(err, "sandbox account")
 	}
 	return a, nil
 }
 
 // SandboxPost posts an amount under a unique ref.
-func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (store.SandboxEntry, bool, error) {
+func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (bank.SandboxEntry, bool, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return store.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
+		return bank.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
 	}
 	defer tx.Rollback()
-	var e store.SandboxEntry
+	var e bank.SandboxEntry
 	var created int64
 	err = tx.QueryRowContext(ctx, `SELECT ref, hash, amount, created_at FROM sandbox_bank_entries WHERE ref = ?`, ref).
 		Scan(&e.Ref, &e.Hash, &e.Amount, &created)
@@ -200,25 +203,25 @@ func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount
 		return e, true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return store.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
+		return bank.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
 	}
 	var balance int64
 	if err := tx.QueryRowContext(ctx, `SELECT balance FROM sandbox_bank_accounts WHERE hash = ?`, hash).Scan(&balance); err != nil {
-		return store.SandboxEntry{}, false, notFound(err, "sandbox post")
+		return bank.SandboxEntry{}, false, notFound(err, "sandbox post")
 	}
 	if balance+amount < 0 {
-		return store.SandboxEntry{}, false, store.ErrBankInsufficient
+		return bank.SandboxEntry{}, false, bank.ErrSandboxInsufficient
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE sandbox_bank_accounts SET balance = balance + ? WHERE hash = ?`, amount, hash); err != nil {
-		return store.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
+		return bank.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
 	}
-	e = store.SandboxEntry{Ref: ref, Hash: hash, Amount: amount, CreatedAt: now.UTC().Truncate(time.Microsecond)}
+	e = bank.SandboxEntry{Ref: ref, Hash: hash, Amount: amount, CreatedAt: now.UTC().Truncate(time.Microsecond)}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sandbox_bank_entries (ref, hash, amount, created_at) VALUES (?, ?, ?, ?)`,
 		ref, hash, amount, micros(e.CreatedAt)); err != nil {
-		return store.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
+		return bank.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return store.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: commit: %w", err)
+		return bank.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: commit: %w", err)
 	}
 	return e, false, nil
 }

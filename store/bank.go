@@ -2,46 +2,19 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
 )
 
 // Linked bank accounts and bank operations (the durable outbox of top-ups,
-// withdrawals, sweeps and pulls); and, for now, the types of the sandbox
-// bank's storage (see Store's Sandbox methods).
-
-// ErrBankInsufficient is returned by SandboxPost when a debit would take a
-// sandbox deposit account below zero.
-var ErrBankInsufficient = errors.New("store: sandbox account has insufficient funds")
+// withdrawals, sweeps and pulls). The sandbox bank's storage is package
+// bank's (bank.SandboxStore).
 
 // ReserveKey names an operator's reserve of a currency.
 type ReserveKey struct {
 	OperatorID string
 	Currency   string
-}
-
-// SandboxAccount is a deposit account of the built-in sandbox bank. It is
-// found by a keyed hash of bank code and number; the holder's name is
-// sealed.
-type SandboxAccount struct {
-	Hash       []byte
-	BankCode   string
-	HolderName string // sealed
-	Currency   string
-	Balance    int64
-	Closed     bool
-	CreatedAt  time.Time
-}
-
-// SandboxEntry is one posting to a sandbox account; Ref is unique, which
-// makes postings idempotent.
-type SandboxEntry struct {
-	Ref       string
-	Hash      []byte
-	Amount    int64 // signed: negative for a debit
-	CreatedAt time.Time
 }
 
 // BankWrite is what a batch changes of bank accounts and operations.

@@ -54,16 +54,6 @@ type Totals struct {
 type Store interface {
 	BankStore // bank.go
 
-	// The sandbox bank's storage. Package bank declares what its sandbox
-	// needs as bank.SandboxStore (these three methods, documented there),
-	// and bank.NewSandbox takes that. They are also in Store only so that
-	// callers holding a Store can still pass it to bank.NewSandbox; they
-	// leave Store, and SandboxAccount, SandboxEntry and ErrBankInsufficient
-	// move to package bank, once those callers pass a bank.SandboxStore.
-	SandboxOpen(ctx context.Context, a SandboxAccount) error
-	SandboxAccount(ctx context.Context, hash []byte) (SandboxAccount, error)
-	SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (e SandboxEntry, replay bool, err error)
-
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
 	// Ping reports whether the database answers.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/url"
 
+	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/postgres"
 	"github.com/ingot-cbdc/ingot/sqlite"
 	"github.com/ingot-cbdc/ingot/store"
 )
@@ -15,13 +17,28 @@ func isPostgres(db string) bool {
 	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql")
 }
 
+// database is what the commands use of a database: the service's store
+// and the sandbox bank's. Both stores are one.
+type database interface {
+	store.Store
+	bank.SandboxStore
+}
+
 // openStore opens the database a --db value names, without migrating.
-func openStore(ctx context.Context, db string) (store.Store, error) {
+func openStore(ctx context.Context, db string) (database, error) {
 	if db == "" {
 		return nil, errors.New("--db is empty")
 	}
 	if isPostgres(db) {
-		return openPostgres(ctx, db)
+		st, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, err // not a nil *postgres.Store in a non-nil interface
+		}
+		return st, nil
 	}
-	return sqlite.Open(db)
+	st, err := sqlite.Open(db)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }

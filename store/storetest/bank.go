@@ -101,10 +101,10 @@ func testBank(t *testing.T, s store.Store) {
 		t.Fatalf("%T does not implement bank.SandboxStore", s)
 	}
 	h := []byte("hash-1")
-	if err := sb.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", Balance: 1000, CreatedAt: t0}); err != nil {
+	if err := sb.SandboxOpen(ctx, bank.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", Balance: 1000, CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sb.SandboxOpen(ctx, store.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", CreatedAt: t0}); !errors.Is(err, store.ErrConflict) {
+	if err := sb.SandboxOpen(ctx, bank.SandboxAccount{Hash: h, BankCode: "ICBC", HolderName: "v1:x", Currency: "CNY", CreatedAt: t0}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second open: %v", err)
 	}
 	// The entry has the time given to the first post (in UTC, truncated to
@@ -119,7 +119,7 @@ func testBank(t *testing.T, s store.Store) {
 			t.Fatalf("post %d: entry %+v; want ref-1, -300 at %v UTC", i, e, norm(posted))
 		}
 	}
-	if _, _, err := sb.SandboxPost(ctx, h, "ref-2", -701, t0); !errors.Is(err, store.ErrBankInsufficient) {
+	if _, _, err := sb.SandboxPost(ctx, h, "ref-2", -701, t0); !errors.Is(err, bank.ErrSandboxInsufficient) {
 		t.Fatalf("overdraft: %v", err)
 	}
 	if _, _, err := sb.SandboxPost(ctx, []byte("nope"), "ref-3", 1, t0); !errors.Is(err, store.ErrNotFound) {
