@@ -262,7 +262,7 @@ func (d *db) log() error {
 	n := d.b.Size()
 	d.rep.Transfers = n
 	// Checkpoints beyond the log: its last transfers are gone.
-	if c, ok, err := d.nextCheckpoint(); err != nil {
+	if c, ok, err := d.peekCheckpoint(); err != nil {
 		return err
 	} else if ok {
 		if err := d.signed(c); err != nil {
@@ -315,7 +315,8 @@ func (d *db) transfer(t ingot.Transfer) error {
 	return d.checkpointsAt(d.b.Size())
 }
 
-// peekCheckpoint returns the next checkpoint not checked yet.
+// peekCheckpoint returns the next checkpoint not checked yet, leaving it
+// unchecked (checkpointsAt takes it).
 func (d *db) peekCheckpoint() (ingot.Checkpoint, bool, error) {
 	if len(d.cps) == 0 && !d.cpDone {
 		cs, err := d.st.Checkpoints(d.ctx, d.cpAfter, checkpointPage)
@@ -335,8 +336,6 @@ func (d *db) peekCheckpoint() (ingot.Checkpoint, bool, error) {
 	}
 	return d.cps[0], true, nil
 }
-
-func (d *db) nextCheckpoint() (ingot.Checkpoint, bool, error) { return d.peekCheckpoint() }
 
 // checkpointsAt checks the checkpoints of size up to size, the builder's.
 func (d *db) checkpointsAt(size int64) error {
