@@ -1,8 +1,8 @@
 package httpapi_test
 
-// Rename to postgres_test.go once the postgres package exists: every
-// forEachStore test then also runs on a fresh PostgreSQL database when
-// INGOT_TEST_POSTGRES_URL is set, and skips cleanly without it.
+// Every forEachStore test also runs on a fresh PostgreSQL database when
+// INGOT_TEST_POSTGRES_URL is set; without it the PostgreSQL runs skip, or
+// fail under INGOT_REQUIRE_POSTGRES (testdb.PostgresURL).
 
 import (
 	"context"

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -16,22 +15,21 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/internal/testdb/testpg"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/store/storetest"
 )
 
 // EnvURL names the environment variable with the URL of a PostgreSQL
 // database the tests may create schemas in (.ci/pg-start prints one).
-const EnvURL = "INGOT_TEST_POSTGRES_URL"
+const EnvURL = testpg.Env
 
 // schemaURL creates a fresh schema for one test, dropped at its end, and
-// returns a URL whose connections use it as their search_path.
+// returns a URL whose connections use it as their search_path. Without
+// EnvURL the test fails under INGOT_REQUIRE_POSTGRES and skips otherwise.
 func schemaURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv(EnvURL)
-	if base == "" {
-		skip(t)
-	}
+	base := testpg.URL(t)
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
@@ -89,20 +87,8 @@ func openTest(t *testing.T) *Store {
 	return openURL(t, schemaURL(t), true)
 }
 
-// skip skips a test that needs EnvURL, or fails it when
-// INGOT_REQUIRE_POSTGRES is set (as .ci/run sets it).
-func skip(t *testing.T) {
-	t.Helper()
-	if os.Getenv("INGOT_REQUIRE_POSTGRES") != "" {
-		t.Fatalf("%s is not set but INGOT_REQUIRE_POSTGRES is", EnvURL)
-	}
-	t.Skipf("%s not set; run .ci/pg-start and export its URL", EnvURL)
-}
-
 func TestConformance(t *testing.T) {
-	if os.Getenv(EnvURL) == "" {
-		skip(t)
-	}
+	testpg.URL(t) // fail or skip the suite once, not each of its tests
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
 }
 

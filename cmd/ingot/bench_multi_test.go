@@ -74,12 +74,13 @@ func TestBenchMaxBatchList(t *testing.T) {
 }
 
 func TestBenchMaxBatchListPostgres(t *testing.T) {
+	admin := testdb.PostgresURL(t)
 	dsn := testdb.NewDSN(t, "postgres")
 	u, _ := url.Parse(dsn)
 	second := strings.TrimPrefix(u.Path, "/") + "_max_batch_1"
 	t.Cleanup(func() {
 		ctx := context.Background()
-		c, err := pgx.Connect(ctx, os.Getenv(testdb.EnvPostgres))
+		c, err := pgx.Connect(ctx, admin)
 		if err != nil {
 			return
 		}

@@ -7,7 +7,6 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -144,12 +143,7 @@ func TestCrashKill9(t *testing.T) {
 // as after a kill -9.
 func TestPostgresStoppedUnderLoad(t *testing.T) {
 	t.Parallel()
-	if os.Getenv(testdb.EnvPostgres) == "" {
-		if os.Getenv("INGOT_REQUIRE_POSTGRES") != "" {
-			t.Fatalf("%s is not set but INGOT_REQUIRE_POSTGRES is", testdb.EnvPostgres)
-		}
-		t.Skipf("%s is not set; skipping the PostgreSQL test", testdb.EnvPostgres)
-	}
+	testdb.PostgresURL(t) // a PostgreSQL test (on a server of its own): fail or skip without one
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0))

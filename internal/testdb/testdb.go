@@ -1,7 +1,7 @@
 // Package testdb opens real, isolated databases for tests: a fresh SQLite
 // file, or a fresh PostgreSQL database on the server named by
-// INGOT_TEST_POSTGRES_URL (tests on PostgreSQL skip without it; CI sets it
-// and fails when they were skipped).
+// INGOT_TEST_POSTGRES_URL. Without it, tests on PostgreSQL skip, or fail
+// when INGOT_REQUIRE_POSTGRES is set (CI sets both): see PostgresURL.
 package testdb
 
 import (
@@ -9,19 +9,28 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ingot-cbdc/ingot/internal/testdb/testpg"
 	"github.com/ingot-cbdc/ingot/postgres"
 	"github.com/ingot-cbdc/ingot/sqlite"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
 // EnvPostgres names the variable with the URL of the test PostgreSQL server.
-const EnvPostgres = "INGOT_TEST_POSTGRES_URL"
+const EnvPostgres = testpg.Env
+
+// PostgresURL returns the URL of the test PostgreSQL server (EnvPostgres).
+// Without one, the test fails when INGOT_REQUIRE_POSTGRES is set (as in CI)
+// and is skipped otherwise. Every test that needs PostgreSQL starts with it
+// (or with NewDSN, Open or OpenURL of "postgres", which call it).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return testpg.URL(t)
+}
 
 // Kinds are the store kinds every store-facing test runs on.
 var Kinds = []string{"sqlite", "postgres"}
@@ -58,20 +67,14 @@ func OpenDSN(ctx context.Context, dsn string) (store.Store, error) {
 }
 
 // NewDSN makes a new empty database of a kind and returns its --db value.
-// PostgreSQL tests skip when EnvPostgres is not set.
+// For "postgres", see PostgresURL when EnvPostgres is not set.
 func NewDSN(t testing.TB, kind string) string {
 	t.Helper()
 	switch kind {
 	case "sqlite":
 		return filepath.Join(t.TempDir(), "ingot.db")
 	case "postgres":
-		admin := os.Getenv(EnvPostgres)
-		if admin == "" {
-			if os.Getenv("INGOT_REQUIRE_POSTGRES") != "" {
-				t.Fatalf("%s is not set but INGOT_REQUIRE_POSTGRES is", EnvPostgres)
-			}
-			t.Skipf("%s is not set; skipping the PostgreSQL test", EnvPostgres)
-		}
+		admin := PostgresURL(t)
 		var b [6]byte
 		_, _ = rand.Read(b[:])
 		name := "ingot_t_" + hex.EncodeToString(b[:])
