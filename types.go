@@ -13,6 +13,7 @@ const (
 	RoleCentralBank Role = "central_bank" // mints, burns, creates operators, reads the supply
 	RoleOperator    Role = "operator"     // opens and serves its own wallets, moves its own money
 	RoleAuditor     Role = "auditor"      // reads the transparency log and proofs, nothing that names a person
+	RoleHolder      Role = "holder"       // a person or business signed in: its own wallets, payments approved with two factors
 )
 
 // Operator is a tier-2 institution (commercial bank, payment provider).
@@ -31,6 +32,18 @@ type APIKey struct {
 	OperatorID string // empty for the central bank
 	Hash       []byte // SHA-256 of the secret
 	CreatedAt  time.Time
+
+	Name   string
+	Scopes []string // what it may do (scopes.go); nil for keys made before scopes: every scope of its role
+	// ExpiresAt ends the key by itself (zero: never); RevokedAt ends it
+	// when revoked (zero: not revoked).
+	ExpiresAt time.Time
+	RevokedAt time.Time
+	// LastUsedAt is when it was last used, to the minute.
+	LastUsedAt time.Time
+	// ClientCert binds the key to a TLS client certificate: the SHA-256
+	// of its DER (nil: any client).
+	ClientCert []byte
 }
 
 // AccountKind says what an account is in the two-tier model.

@@ -170,6 +170,13 @@ type BatchTx interface {
 	// opened and closed only by batches that lock its parent, so with the
 	// parent locked the list is current.
 	SubWallets(ctx context.Context, parents []int64) ([]ingot.Account, error)
+	// LockExemptions returns the SCA exemption counters of (holder,
+	// currency) pairs, locked; a pair without a row yet gets one at zero
+	// first (so that it can be locked).
+	LockExemptions(ctx context.Context, keys []ExemptionKey) ([]ingot.ExemptionCounter, error)
+	// LockAuthorizations returns the payment approvals among ids, locked.
+	// Unknown ids are left out.
+	LockAuthorizations(ctx context.Context, ids []string) ([]ingot.Authorization, error)
 	// LogHead locks the transparency log's head until the end of the
 	// transaction and returns the log's size (0 when empty). Batches take it
 	// after their accounts, so the log's order is the commit order.
@@ -211,6 +218,17 @@ type BatchWrite struct {
 	// LogIndex.
 	LogHashes  []translog.StoredHash
 	Checkpoint *ingot.Checkpoint
+	// Exemptions are the SCA exemption counters that changed (Sum and
+	// Count are written); Authorizations the approvals that changed
+	// (Status, UsedBy and UpdatedAt are written).
+	Exemptions     []ingot.ExemptionCounter
+	Authorizations []ingot.Authorization
 	// Bank accounts and operations (bank.go), written by WriteBank.
 	Bank BankWrite
+}
+
+// ExemptionKey names a holder's exemption counter of a currency.
+type ExemptionKey struct {
+	HolderID string
+	Currency string
 }
