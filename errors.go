@@ -35,6 +35,18 @@ const (
 	CodeBodyTooLarge        = "body_too_large"          // the request body exceeds the limit
 	CodeUnavailable         = "unavailable"             // storage failed; safe to retry with the same key
 	CodeInternal            = "internal"                // a bug; reported, never expected
+
+	// Holders' sign-in and payment approval (package auth).
+	CodeWeakPIN               = "weak_pin"               // a PIN of one digit repeated or a run of digits
+	CodeInvalidCredentials    = "invalid_credentials"    // wrong phone or PIN (one answer for both)
+	CodeInvalidCode           = "invalid_code"           // a wrong, used or expired code or passkey assertion
+	CodeInvalidToken          = "invalid_token"          // an access or refresh token that is unknown, expired or revoked
+	CodeTooManyAttempts       = "too_many_attempts"      // the phone is locked out for a while after 5 failures
+	CodeSCARequired           = "sca_required"           // the payment needs the holder's approval (two factors)
+	CodeAuthorizationMismatch = "authorization_mismatch" // the approval is of another payment
+	CodeAuthorizationUsed     = "authorization_used"     // the approval was used already
+	CodeAuthorizationPending  = "authorization_pending"  // the approval is not verified yet
+	CodeInsufficientScope     = "insufficient_scope"     // the API key lacks the route's scope
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

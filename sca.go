@@ -80,3 +80,21 @@ type ExemptionCounter struct {
 func (l SCALimits) Exempt(c ExemptionCounter, amount int64) bool {
 	return amount <= l.PerPayment && c.Sum <= l.Cumulative-amount && c.Count < l.Count
 }
+
+// ApprovalRequired is the answer to a holder's payment that needs
+// approval (sca_required): the pending Authorization to verify with one of
+// Methods, and the WebAuthn assertion options when the holder has a
+// passkey. It unwraps to the sca_required error.
+type ApprovalRequired struct {
+	Authorization Authorization
+	Methods       []string
+	WebAuthn      []byte // JSON of the assertion options; nil without a passkey
+}
+
+func (e *ApprovalRequired) Error() string { return e.Unwrap().Error() }
+
+// Unwrap is the sca_required error.
+func (e *ApprovalRequired) Unwrap() error {
+	return Errorf(CodeSCARequired, "this needs your approval with a second factor: verify authorization %s, then send the request again with the header Ingot-Authorization: %s",
+		e.Authorization.ID, e.Authorization.ID)
+}

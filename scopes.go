@@ -15,12 +15,13 @@ const (
 	ScopeLogRead        = "log:read"        // the transparency log and its proofs
 	ScopeIssuanceWrite  = "issuance:write"  // mint and burn; the supply (central bank)
 	ScopeOperatorsWrite = "operators:write" // register operators and auditors (central bank)
+	ScopeSandbox        = "sandbox"         // the sandbox bank and text messages (under --sandbox)
 )
 
 var roleScopes = map[Role][]string{
-	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite},
+	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite, ScopeSandbox},
 	RoleOperator: {ScopeWalletsRead, ScopeWalletsWrite, ScopeTransfersRead, ScopeTransfersWrite, ScopeBankWrite,
-		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead},
+		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeSandbox},
 	RoleAuditor: {ScopeLogRead},
 }
 

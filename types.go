@@ -1,6 +1,7 @@
 package ingot
 
 import (
+	"slices"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -15,6 +16,46 @@ const (
 	RoleAuditor     Role = "auditor"      // reads the transparency log and proofs, nothing that names a person
 	RoleHolder      Role = "holder"       // a person or business signed in: its own wallets, payments approved with two factors
 )
+
+// Actor is the authenticated caller of a request: an API key's
+// organisation, or a holder signed in.
+type Actor struct {
+	// KeyID scopes the caller's Idempotency-Keys: the API key's id, or
+	// "holder:<holder id>" for a holder (stable across token refreshes).
+	KeyID      string
+	Role       Role
+	OperatorID string   // operators only
+	Scopes     []string // an API key's scopes; nil: every scope of its role
+	// A holder's id and phone lookup hash: a holder owns the wallets whose
+	// holder has that phone.
+	HolderID  string
+	PhoneHash []byte
+	SessionID string // a holder's session
+}
+
+// Owns reports whether a wallet is the actor's own: one of its operator's,
+// or, for a holder, one whose holder has the holder's phone.
+func (a *Actor) Owns(acc *Account) bool {
+	if acc == nil || acc.Kind != AccountWallet {
+		return false
+	}
+	switch a.Role {
+	case RoleOperator:
+		return a.OperatorID != "" && acc.OperatorID == a.OperatorID
+	case RoleHolder:
+		return len(a.PhoneHash) > 0 && string(acc.Holder.PhoneHash) == string(a.PhoneHash)
+	}
+	return false
+}
+
+// HasScope reports whether the actor may use a scope: an API key has its
+// scopes (all of its role's when it has none listed).
+func (a *Actor) HasScope(s string) bool {
+	if a.Scopes == nil {
+		return ValidScope(a.Role, s)
+	}
+	return slices.Contains(a.Scopes, s)
+}
 
 // Operator is a tier-2 institution (commercial bank, payment provider).
 type Operator struct {

@@ -104,8 +104,19 @@ type Store interface {
 	// ApproveAuthorization makes a pending approval approved; any other
 	// state (concurrently too) is ErrConflict.
 	ApproveAuthorization(ctx context.Context, id string, now time.Time) error
+	// UseAuthorization makes an approved approval used by usedBy (an
+	// approval of something other than a payment: a factor's removal, a
+	// PIN change); any other state is ErrConflict.
+	UseAuthorization(ctx context.Context, id, usedBy string, now time.Time) error
 
-	// API keys beyond store.Store's CreateAPIKey and APIKeyByHash.
+	// API keys (CreateAPIKey and APIKeyByHash are store.Store's too).
+
+	// APIKeyByHash finds a key by the SHA-256 of its secret (revoked and
+	// expired ones too; the caller checks).
+	APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, error)
+	// KeyAddressSeen records that a key was used from a client address and
+	// reports whether that was the first time (one conditional insert).
+	KeyAddressSeen(ctx context.Context, keyID, address string, now time.Time) (first bool, err error)
 
 	// APIKeys lists the keys of an operator ("" with role central_bank:
 	// the central bank's), revoked ones too, by creation.

@@ -145,7 +145,7 @@ func (s *server) fundAny(withdraw bool) func(context.Context, *fundIn) (*Out[Fun
 		a := actor(ctx)
 		return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 			func(idem *ledger.Idem) (*ingot.BankOperation, error) {
-				return s.svc.BankFund(ctx, a, in.ID, in.Body.Amount, in.Body.BankAccountID, withdraw, idem)
+				return s.svc.BankFund(ctx, a, in.ID, in.Body.Amount, in.Body.BankAccountID, withdraw, in.Authorization, idem)
 			}, func(op *ingot.BankOperation) Funding { return Funding{bankOpOut(op)} })
 	}
 }
@@ -216,7 +216,7 @@ func (s *server) sandboxRoutes() {
 	post(s, "sandboxFaults", "/v1/sandbox/bank/faults", "Make the sandbox bank's next calls fail, time out or answer late", http.StatusOK, "Sandbox", s.sandboxFault)
 }
 
-func sandboxAllowed(a ledger.Actor) error {
+func sandboxAllowed(a ingot.Actor) error {
 	if a.Role != ingot.RoleOperator && a.Role != ingot.RoleCentralBank {
 		return ingot.Errorf(ingot.CodeForbidden, "only operators and the central bank use the sandbox bank")
 	}

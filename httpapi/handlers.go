@@ -74,6 +74,7 @@ type walletActionIn struct {
 type fundIn struct {
 	ID             string `path:"id" doc:"16-digit wallet id."`
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Authorization  string `header:"Ingot-Authorization" maxLength:"64" doc:"A holder's payment that needs approval: the id of the approved authorization (POST /v1/authorizations/{id}/verify)."`
 	Body           struct {
 		Amount        string `json:"amount" example:"100.00"`
 		BankAccountID string `json:"bank_account_id,omitempty" doc:"Through this linked bank account (bank.go): the answer is then the bank operation."`
@@ -97,6 +98,7 @@ type PayBody struct {
 
 type transferIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Authorization  string `header:"Ingot-Authorization" maxLength:"64" doc:"A holder's payment that needs approval: the id of the approved authorization (POST /v1/authorizations/{id}/verify)."`
 	Body           PayBody
 }
 
@@ -124,6 +126,7 @@ type holdIn struct {
 type captureIn struct {
 	ID             string `path:"id"`
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Authorization  string `header:"Ingot-Authorization" maxLength:"64" doc:"A holder's payment that needs approval: the id of the approved authorization (POST /v1/authorizations/{id}/verify)."`
 	Body           struct {
 		To     string `json:"to" doc:"Payee wallet id."`
 		Amount string `json:"amount,omitempty" doc:"At most the held amount; absent: the whole hold. The rest is released."`
@@ -367,7 +370,9 @@ func pay(b PayBody) ledger.PayRequest {
 func (s *server) createTransfer(ctx context.Context, in *transferIn) (*Out[Transfer], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ingot.Transfer, error) {
-			return s.svc.Pay(ctx, actor(ctx), pay(in.Body), idem)
+			p := pay(in.Body)
+			p.Authorization = in.Authorization
+			return s.svc.Pay(ctx, actor(ctx), p, idem)
 		},
 		func(t *ingot.Transfer) Transfer { return transferOut(t, "") })
 }
@@ -413,7 +418,7 @@ func (s *server) getHold(ctx context.Context, in *idIn) (*Body[Hold], error) {
 func (s *server) captureHold(ctx context.Context, in *captureIn) (*Out[Hold], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
 		func(idem *ledger.Idem) (*ledger.Capture, error) {
-			return s.svc.CaptureHold(ctx, actor(ctx), in.ID, in.Body.To, in.Body.Amount, idem)
+			return s.svc.CaptureHold(ctx, actor(ctx), in.ID, in.Body.To, in.Body.Amount, in.Authorization, idem)
 		}, func(c *ledger.Capture) Hold { return holdOut(c.Hold) })
 }
 

@@ -27,6 +27,18 @@ type Problem struct {
 	Detail string           `json:"detail" doc:"What went wrong in this occurrence."`
 	Code   string           `json:"code" doc:"Stable snake_case error code clients branch on, e.g. insufficient_funds."`
 	Errors []*ProblemDetail `json:"errors,omitempty" doc:"Individual validation failures, when there are several."`
+	// Authorization is the approval a sca_required answer asks for.
+	Authorization *Authorization `json:"authorization,omitempty" doc:"With sca_required: the approval to verify (POST /v1/authorizations/{id}/verify) before sending the request again with Ingot-Authorization: <id>."`
+
+	headers http.Header // sent with the answer (Retry-After)
+}
+
+// GetHeaders are headers to send with the problem (huma.HeadersError).
+func (p *Problem) GetHeaders() http.Header {
+	if p.headers == nil {
+		p.headers = http.Header{}
+	}
+	return p.headers
 }
 
 // ProblemDetail is one validation failure: where and what.
@@ -89,6 +101,17 @@ var statusOf = map[string]int{
 	ingot.CodeBodyTooLarge:        http.StatusRequestEntityTooLarge,
 	ingot.CodeUnavailable:         http.StatusServiceUnavailable,
 	ingot.CodeInternal:            http.StatusInternalServerError,
+
+	ingot.CodeWeakPIN:               http.StatusUnprocessableEntity,
+	ingot.CodeInvalidCredentials:    http.StatusUnauthorized,
+	ingot.CodeInvalidCode:           http.StatusUnauthorized,
+	ingot.CodeInvalidToken:          http.StatusUnauthorized,
+	ingot.CodeTooManyAttempts:       http.StatusTooManyRequests,
+	ingot.CodeSCARequired:           http.StatusForbidden,
+	ingot.CodeAuthorizationMismatch: http.StatusForbidden,
+	ingot.CodeAuthorizationUsed:     http.StatusForbidden,
+	ingot.CodeAuthorizationPending:  http.StatusForbidden,
+	ingot.CodeInsufficientScope:     http.StatusForbidden,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

@@ -59,6 +59,8 @@ func (s *server) routes() {
 	s.kycRoutes()
 	s.bankRoutes()      // bank.go
 	s.subWalletRoutes() // subwallet.go
+	s.holderRoutes()    // holders.go: sign-in, factors, approvals
+	s.keyRoutes()       // holders.go: API keys, security events
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

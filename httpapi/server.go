@@ -8,9 +8,11 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,7 +36,8 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Version is shown in the OpenAPI document.
 	Version string
-	// Sandbox, when set, serves the sandbox bank's API (bank.go).
+	// Sandbox, when set, serves the sandbox bank's API (bank.go) and the
+	// sandbox's text messages (auth.go).
 	Sandbox *bank.Sandbox
 }
 
@@ -45,6 +49,7 @@ const (
 
 type server struct {
 	svc     *ledger.Service
+	auth    *auth.Service
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	mux     *http.ServeMux
@@ -54,8 +59,8 @@ type server struct {
 }
 
 // NewServer returns the API's handler.
-func NewServer(svc *ledger.Service, opts Options) http.Handler {
-	s := &server{svc: svc, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox}
+func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler {
+	s := &server{svc: svc, auth: au, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -69,9 +74,11 @@ func NewServer(svc *ledger.Service, opts Options) http.Handler {
 	}
 	cfg := huma.DefaultConfig("Ingot", version)
 	cfg.CreateHooks = nil // no $schema fields or Link headers in responses
-	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call needs Authorization: Bearer <key>. Errors are RFC 9457 problems with a stable `code`. Auditor keys may only read the transparency log."
+	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call but sign-in needs Authorization: Bearer <credential>: an organisation's API key " +
+		"(with the route's scope), or a holder's access token (POST /v1/auth/login). Errors are RFC 9457 problems with a stable `code`. " +
+		"Auditor keys may only read the transparency log. A holder's payment above the low-value exemption answers 403 sca_required with an authorization to approve."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", Description: "An Ingot API key."},
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An Ingot API key (ingot_live_..., ingot_test_...), or a holder's access token (ingot_at_...)."},
 	}
 	cfg.Tags = []*huma.Tag{
 		{Name: "Operators", Description: "Tier-2 institutions (the central bank registers them)."},
@@ -79,6 +86,9 @@ func NewServer(svc *ledger.Service, opts Options) http.Handler {
 		{Name: "Wallets", Description: "An operator's wallets, their funding and history."},
 		{Name: "Transfers", Description: "Payments between wallets. Every transfer carries its log_index in the transparency log."},
 		{Name: "Holds", Description: "Two-phase payments."},
+		{Name: "Sign-in", Description: "Holders (people and businesses) sign in with a PIN and a second factor: SMS, an authenticator app, or a passkey."},
+		{Name: "Holder", Description: "A signed-in holder's own: its wallets, factors, PIN and approvals."},
+		{Name: "Keys", Description: "Organisations' API keys (scoped, revocable) and the security journal."},
 		{Name: "Transparency log", Description: "The signed Merkle log of every transfer (RFC 6962, C2SP checkpoints): checkpoints, " +
 			"verifier key, consistency and inclusion proofs, and read-only auditor keys. See docs/transparency-log.md."},
 	}
@@ -93,9 +103,10 @@ func NewServer(svc *ledger.Service, opts Options) http.Handler {
 type ctxKey struct{}
 
 type reqInfo struct {
-	actor  ledger.Actor
+	actor  ingot.Actor
 	method string
 	path   string
+	client auth.Client
 }
 
 func info(ctx context.Context) reqInfo {
@@ -103,14 +114,16 @@ func info(ctx context.Context) reqInfo {
 	return ri
 }
 
-func actor(ctx context.Context) ledger.Actor { return info(ctx).actor }
+func actor(ctx context.Context) ingot.Actor { return info(ctx).actor }
 
 var errNoKey = ingot.Errorf(ingot.CodeUnauthorized, "a valid API key is required: Authorization: Bearer <key>")
 
-// authenticate is a huma middleware: operations with a security requirement
-// (all of /v1) need a known API key; the actor goes into the context.
+// authenticate is a huma middleware: operations with a security
+// requirement (all of /v1 but sign-in) need a valid API key or a holder's
+// access token; the actor goes into the context, and the route's scope is
+// checked (scopes.go).
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
-	ri := reqInfo{method: ctx.Method(), path: ctx.URL().Path}
+	ri := reqInfo{method: ctx.Method(), path: ctx.URL().Path, client: clientOf(ctx)}
 	if op := ctx.Operation(); op != nil && len(op.Security) > 0 {
 		h := ctx.Header("Authorization")
 		const prefix = "bearer "
@@ -118,7 +131,10 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "", errNoKey)
 			return
 		}
-		a, err := s.svc.Authenticate(ctx.Context(), h[len(prefix):])
+		a, err := s.auth.Authenticate(ctx.Context(), h[len(prefix):], ri.client)
+		if err == nil {
+			err = allowed(op.OperationID, a)
+		}
 		if err != nil {
 			p := s.problem(ctx.Context(), err)
 			_ = huma.WriteErr(s.api, ctx, p.Status, "", p)
@@ -127,6 +143,21 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		ri.actor = a
 	}
 	next(huma.WithValue(ctx, ctxKey{}, ri))
+}
+
+// clientOf is what the transport says of the caller: its address and its
+// verified TLS client certificate.
+func clientOf(ctx huma.Context) auth.Client {
+	r, _ := humago.Unwrap(ctx)
+	c := auth.Client{Address: r.RemoteAddr}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		c.Address = host
+	}
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
+		sum := sha256.Sum256(r.TLS.VerifiedChains[0][0].Raw)
+		c.CertSHA256 = sum[:]
+	}
+	return c
 }
 
 func equalFold(a, b string) bool {
@@ -149,8 +180,21 @@ func equalFold(a, b string) bool {
 }
 
 // problem turns any error into a Problem; unknown errors are logged and
-// answered 500 internal with a generic detail.
+// answered 500 internal with a generic detail. An approval asked for
+// (sca_required) carries it; a lock-out carries Retry-After.
 func (s *server) problem(ctx context.Context, err error) *Problem {
+	var ar *ingot.ApprovalRequired
+	if errors.As(err, &ar) {
+		p := problemOf(ingot.AsError(ar.Unwrap()))
+		p.Authorization = authorizationOut(&ar.Authorization, ar.Methods, ar.WebAuthn)
+		return p
+	}
+	var tm *auth.TooManyAttempts
+	if errors.As(err, &tm) {
+		p := problemOf(ingot.AsError(tm.Unwrap()))
+		p.GetHeaders().Set("Retry-After", strconv.Itoa(int(tm.RetryAfter.Seconds()+0.999)))
+		return p
+	}
 	var ie *ingot.Error
 	if errors.As(err, &ie) {
 		return problemOf(ie)

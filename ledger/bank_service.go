@@ -11,6 +11,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/store"
 )
 
 // The service side of bank accounts and bank operations.
@@ -105,7 +106,10 @@ const kindBankAccount = "bank_account"
 // number and the name are stored sealed, with a keyed hash of the number;
 // the wallet's evidence (bank account linked) and, when it has none, its
 // sweep account are set in the same batch.
-func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string, r LinkRequest, idem *Idem) (*ingot.BankAccount, error) {
+func (s *Service) LinkBankAccount(ctx context.Context, a ingot.Actor, walletID string, r LinkRequest, idem *Idem) (*ingot.BankAccount, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -149,7 +153,10 @@ func (s *Service) LinkBankAccount(ctx context.Context, a Actor, walletID string,
 
 // UnlinkBankAccount unlinks a bank account; the wallet's last one only
 // when its tier does not need one (tiers 2 and 1 do: conflict).
-func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id string, idem *Idem) (*ingot.BankAccount, error) {
+func (s *Service) UnlinkBankAccount(ctx context.Context, a ingot.Actor, walletID, id string, idem *Idem) (*ingot.BankAccount, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -158,7 +165,7 @@ func (s *Service) UnlinkBankAccount(ctx context.Context, a Actor, walletID, id s
 }
 
 // BankAccounts lists a wallet's linked bank accounts.
-func (s *Service) BankAccounts(ctx context.Context, a Actor, walletID string) ([]ingot.BankAccount, error) {
+func (s *Service) BankAccounts(ctx context.Context, a ingot.Actor, walletID string) ([]ingot.BankAccount, error) {
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -195,12 +202,15 @@ func (s *Service) RevealBankAccount(b *ingot.BankAccount) error {
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // BankOperation reads one of the operator's bank operations.
-func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (ingot.BankOperation, error) {
-	if err := requireRole(a, ingot.RoleOperator); err != nil {
+func (s *Service) BankOperation(ctx context.Context, a ingot.Actor, id string) (ingot.BankOperation, error) {
+	if err := requireRole(a, walletRoles...); err != nil {
 		return ingot.BankOperation{}, err
 	}
 	op, err := s.st.BankOperation(ctx, id)
-	if isNotFound(err) || (err == nil && op.OperatorID != a.OperatorID) {
+	if err == nil && !s.ownsWallet(ctx, a, op.OperatorID, op.Wallet) {
+		err = store.ErrNotFound
+	}
+	if isNotFound(err) {
 		return ingot.BankOperation{}, notFound("bank operation " + id)
 	}
 	if err != nil {
@@ -209,11 +219,24 @@ func (s *Service) BankOperation(ctx context.Context, a Actor, id string) (ingot.
 	return op, nil
 }
 
+// ownsWallet reports whether the actor owns a wallet of an operator: an
+// operator by the operator alone, a holder by reading the wallet.
+func (s *Service) ownsWallet(ctx context.Context, a ingot.Actor, operatorID string, wallet int64) bool {
+	if a.Role == ingot.RoleOperator {
+		return a.OperatorID != "" && a.OperatorID == operatorID
+	}
+	w, err := s.st.Account(ctx, wallet)
+	return err == nil && a.Owns(&w)
+}
+
 // BankFund tops a wallet up from a linked bank account (withdraw false) or
 // withdraws to one. The answer is the operation: completed, failed (the
 // bank refused; nothing moved, or the wallet was refunded), or pending
 // (the bank's answer is not known yet; the processor finishes it).
-func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankAccountID string, withdraw bool, idem *Idem) (*ingot.BankOperation, error) {
+//
+// A holder's withdrawal needs approval (sca.go): approval names the
+// approval the request carries, "" none.
+func (s *Service) BankFund(ctx context.Context, a ingot.Actor, walletID, amount, bankAccountID string, withdraw bool, approval string, idem *Idem) (*ingot.BankOperation, error) {
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -233,7 +256,7 @@ func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankA
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
-	reserve, err := s.account(ctx, ingot.AccountReserve, a.OperatorID, cur.Code)
+	reserve, err := s.account(ctx, ingot.AccountReserve, w.OperatorID, cur.Code)
 	if err != nil {
 		return nil, err
 	}
@@ -241,12 +264,12 @@ func (s *Service) BankFund(ctx context.Context, a Actor, walletID, amount, bankA
 	if withdraw {
 		kind = ingot.BankWithdraw
 	}
-	return s.startBankOp(ctx, a, w, reserve, kind, ba.ID, v, idem)
+	return s.startBankOp(ctx, a, w, reserve, kind, ba.ID, v, approval, idem)
 }
 
-func (s *Service) newBankOp(a Actor, w ingot.Account, kind ingot.BankOpKind, baID string, v int64, idem *Idem) ingot.BankOperation {
+func (s *Service) newBankOp(w ingot.Account, kind ingot.BankOpKind, baID string, v int64, idem *Idem) ingot.BankOperation {
 	now := s.now()
-	op := ingot.BankOperation{ID: newID(), OperatorID: a.OperatorID, Wallet: w.ID, BankAccount: baID, Kind: kind,
+	op := ingot.BankOperation{ID: newID(), OperatorID: w.OperatorID, Wallet: w.ID, BankAccount: baID, Kind: kind,
 		Amount: v, Currency: w.Currency, Status: ingot.BankPending, NextAttempt: now.Add(s.bank.opt.Grace),
 		CreatedAt: now, UpdatedAt: now}
 	if idem != nil {
@@ -255,11 +278,12 @@ func (s *Service) newBankOp(a Actor, w ingot.Account, kind ingot.BankOpKind, baI
 	return op
 }
 
-func (s *Service) startBankOp(ctx context.Context, a Actor, w ingot.Account, reserve int64, kind ingot.BankOpKind, baID string, v int64, idem *Idem) (*ingot.BankOperation, error) {
-	op := s.newBankOp(a, w, kind, baID, v, idem)
+func (s *Service) startBankOp(ctx context.Context, a ingot.Actor, w ingot.Account, reserve int64, kind ingot.BankOpKind, baID string, v int64, approval string, idem *Idem) (*ingot.BankOperation, error) {
+	op := s.newBankOp(w, kind, baID, v, idem)
 	if kind.Credits() {
 		// The wallet's side first, with the operation, in one batch.
-		m, err := submit(ctx, s.eng, a, &bankWithdrawCmd{wallet: w.ID, reserve: reserve, op: op}, idem)
+		var c command[*BankMove] = &bankWithdrawCmd{wallet: w.ID, reserve: reserve, op: op}
+		m, err := submitGated(ctx, s, a, c, scaGate{payer: w.ID, payee: "bank:" + baID, amount: v, currency: w.Currency, authorization: approval}, idem)
 		if err != nil {
 			return nil, err
 		}
@@ -373,7 +397,7 @@ func (s *Service) settle(ctx context.Context, op ingot.BankOperation, outcome in
 	if err != nil {
 		return err
 	}
-	_, err = submit(ctx, s.eng, Actor{}, &settleBankCmd{op: op.ID, reserve: reserve, wallet: op.Wallet, outcome: outcome, reason: reason}, nil)
+	_, err = submit(ctx, s.eng, ingot.Actor{}, &settleBankCmd{op: op.ID, reserve: reserve, wallet: op.Wallet, outcome: outcome, reason: reason}, nil)
 	return err
 }
 
@@ -441,12 +465,12 @@ func (s *Service) RunBankProcessor(ctx context.Context, interval time.Duration) 
 // the bank first (a "pull" operation, as a bank top-up) and is retried
 // once. The pulled money stays in the wallet if the payment then fails for
 // another reason.
-func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *Idem, perr *ingot.Error) (*ingot.Transfer, error) {
+func (s *Service) reverseWaterfall(ctx context.Context, a ingot.Actor, it Item, approval string, idem *Idem, perr *ingot.Error) (*ingot.Transfer, error) {
 	if s.bank == nil {
 		return nil, perr
 	}
 	w, err := s.st.Account(ctx, it.From)
-	if err != nil || w.OperatorID != a.OperatorID || !w.ReverseWaterfall || w.SweepAccount == "" || w.Status != ingot.StatusActive {
+	if err != nil || !a.Owns(&w) || !w.ReverseWaterfall || w.SweepAccount == "" || w.Status != ingot.StatusActive {
 		return nil, perr
 	}
 	short := it.Amount - w.Available()
@@ -460,7 +484,7 @@ func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *
 	if idem != nil {
 		pidem = &Idem{IdemKey: ingot.IdemKey{Scope: idem.Scope, Key: "pull\n" + idem.Key}, Hash: idem.Hash}
 	}
-	op := s.newBankOp(a, w, ingot.BankPull, w.SweepAccount, short, pidem)
+	op := s.newBankOp(w, ingot.BankPull, w.SweepAccount, short, pidem)
 	rec, err := s.outcomeRecord(pidem, &op)
 	if err != nil {
 		return nil, err
@@ -484,5 +508,5 @@ func (s *Service) reverseWaterfall(ctx context.Context, a Actor, it Item, idem *
 		return nil, ingot.Errorf(ingot.CodeInsufficientFunds, "%s; the pull of %s %s from the linked bank account is %s (bank operation %s)",
 			perr.Detail, ingot.FormatAmount(cur.Amount, cy), w.Currency, cur.Status, cur.ID)
 	}
-	return submit(ctx, s.eng, a, &payCmd{it}, idem)
+	return submitGated(ctx, s, a, &payCmd{it}, payGate(it, approval), idem)
 }

@@ -20,7 +20,7 @@ import (
 type bankEnv struct {
 	*env
 	sb *bank.Sandbox
-	a  ledger.Actor
+	a  ingot.Actor
 }
 
 var bankOpts = ledger.BankOptions{Grace: -1, RetryBase: time.Millisecond, RetryMax: time.Millisecond}
@@ -69,7 +69,7 @@ func (b *bankEnv) link(w, number, holder string) string {
 
 func (b *bankEnv) fund(w, amount, ba string, withdraw bool) ingot.BankOperation {
 	b.t.Helper()
-	res, err := b.svc.BankFund(b.ctx, b.a, w, amount, ba, withdraw, nil)
+	res, err := b.svc.BankFund(b.ctx, b.a, w, amount, ba, withdraw, "", nil)
 	if err != nil {
 		b.t.Fatalf("bank fund %s: %v", amount, err)
 	}
@@ -120,12 +120,12 @@ func TestBankTopUpAndWithdrawal(t *testing.T) {
 
 		// The same Idempotency-Key twice: one debit, one credit.
 		k := idem(b.a.KeyID, "topup-1", "same")
-		r1, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, k)
+		r1, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, "", k)
 		if err != nil || r1.Status != ingot.BankCompleted || k.Replayed {
 			t.Fatalf("first: %+v %v", r1, err)
 		}
 		k = idem(b.a.KeyID, "topup-1", "same")
-		r2, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, k)
+		r2, err := b.svc.BankFund(b.ctx, b.a, w, "50.00", ba, false, "", k)
 		if err != nil || !k.Replayed || r2.ID != r1.ID || r2.Status != ingot.BankCompleted {
 			t.Fatalf("second: %+v %v; want a replay of %s, completed", r2, err, r1.ID)
 		}
@@ -252,7 +252,7 @@ func TestBankCrashBetweenSides(t *testing.T) {
 		// Top-up: the bank debits, then the engine is gone.
 		b.svc.WithBank(b.sb, bankOpts)
 		b.eng.Close()
-		res, err := b.svc.BankFund(b.ctx, b.a, w, "300.00", ba, false, nil)
+		res, err := b.svc.BankFund(b.ctx, b.a, w, "300.00", ba, false, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ func (c *bankWithdrawCmd) locks(ls *lockSet) {
 	ls.account(c.reserve)
 }
 
-func (c *bankWithdrawCmd) apply(s *state, a Actor) (*BankMove, error) {
+func (c *bankWithdrawCmd) apply(s *state, a ingot.Actor) (*BankMove, error) {
 	w, reserve, err := s.walletAndReserve(a, c.wallet, c.reserve)
 	if err != nil {
 		return nil, err

@@ -36,7 +36,7 @@ func (c *payBatchCmd) applied(res []ItemResult) bool {
 	return false
 }
 
-func (c *payBatchCmd) apply(s *state, a Actor) ([]ItemResult, error) {
+func (c *payBatchCmd) apply(s *state, a ingot.Actor) ([]ItemResult, error) {
 	res := make([]ItemResult, len(c.items))
 	start := s.mark()
 	for i, it := range c.items {

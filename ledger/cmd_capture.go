@@ -27,7 +27,7 @@ func (c *captureCmd) locks(ls *lockSet) {
 	ls.credit(c.to)
 }
 
-func (c *captureCmd) apply(s *state, a Actor) (*Capture, error) {
+func (c *captureCmd) apply(s *state, a ingot.Actor) (*Capture, error) {
 	h, err := s.pendingHold(c.hold, a)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ func (c *expireCmd) locks(ls *lockSet) {
 	}
 }
 
-func (c *expireCmd) apply(s *state, _ Actor) (int, error) {
+func (c *expireCmd) apply(s *state, _ ingot.Actor) (int, error) {
 	n := 0
 	for _, id := range c.holds {
 		h := s.holds[id]

@@ -15,7 +15,7 @@ func (c *topUpCmd) locks(ls *lockSet) {
 	ls.credit(c.wallet)
 }
 
-func (c *topUpCmd) apply(s *state, a Actor) (*ingot.Transfer, error) {
+func (c *topUpCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 	w, res, err := s.walletAndReserve(a, c.wallet, c.reserve)
 	if err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ type withdrawCmd struct {
 
 func (c *withdrawCmd) locks(ls *lockSet) { ls.account(c.wallet, c.reserve) }
 
-func (c *withdrawCmd) apply(s *state, a Actor) (*ingot.Transfer, error) {
+func (c *withdrawCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 	w, res, err := s.walletAndReserve(a, c.wallet, c.reserve)
 	if err != nil {
 		return nil, err
@@ -41,15 +41,14 @@ func (c *withdrawCmd) apply(s *state, a Actor) (*ingot.Transfer, error) {
 	return s.move(ingot.KindWithdraw, w, res, c.amount, c.currency, "", "")
 }
 
-// walletAndReserve are a wallet of the actor's operator and that
-// operator's reserve.
-func (s *state) walletAndReserve(a Actor, wallet, reserve int64) (*ingot.Account, *ingot.Account, error) {
+// walletAndReserve are a wallet the actor owns and its operator's reserve.
+func (s *state) walletAndReserve(a ingot.Actor, wallet, reserve int64) (*ingot.Account, *ingot.Account, error) {
 	w, err := s.ownWallet(wallet, a)
 	if err != nil {
 		return nil, nil, err
 	}
 	res := s.accounts[reserve]
-	if res == nil || res.Kind != ingot.AccountReserve || res.OperatorID != a.OperatorID {
+	if res == nil || res.Kind != ingot.AccountReserve || res.OperatorID != w.OperatorID {
 		return nil, nil, notFound("reserve account")
 	}
 	return w, res, nil

@@ -18,7 +18,7 @@ type holdCmd struct {
 
 func (c *holdCmd) locks(ls *lockSet) { ls.account(c.wallet) }
 
-func (c *holdCmd) apply(s *state, a Actor) (*ingot.Hold, error) {
+func (c *holdCmd) apply(s *state, a ingot.Actor) (*ingot.Hold, error) {
 	w, err := s.ownWallet(c.wallet, a)
 	if err != nil {
 		return nil, err
@@ -51,9 +51,9 @@ func (c *holdCmd) apply(s *state, a Actor) (*ingot.Hold, error) {
 }
 
 // pendingHold is a pending hold of the actor's operator.
-func (s *state) pendingHold(id string, a Actor) (*ingot.Hold, error) {
+func (s *state) pendingHold(id string, a ingot.Actor) (*ingot.Hold, error) {
 	h := s.holds[id]
-	if h == nil || h.OperatorID != a.OperatorID || a.OperatorID == "" {
+	if h == nil || !a.Owns(s.accounts[h.Wallet]) {
 		return nil, notFound("hold " + id)
 	}
 	if h.Status != ingot.HoldPending {

@@ -12,7 +12,7 @@ type mintCmd struct {
 
 func (c *mintCmd) locks(ls *lockSet) { ls.account(c.issuance, c.reserve) }
 
-func (c *mintCmd) apply(s *state, a Actor) (*ingot.Transfer, error) {
+func (c *mintCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 	iss, res, err := s.issuanceAndReserve(a, c.issuance, c.reserve)
 	if err != nil {
 		return nil, err
@@ -30,7 +30,7 @@ type burnCmd struct {
 
 func (c *burnCmd) locks(ls *lockSet) { ls.account(c.reserve, c.issuance) }
 
-func (c *burnCmd) apply(s *state, a Actor) (*ingot.Transfer, error) {
+func (c *burnCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 	iss, res, err := s.issuanceAndReserve(a, c.issuance, c.reserve)
 	if err != nil {
 		return nil, err
@@ -40,7 +40,7 @@ func (c *burnCmd) apply(s *state, a Actor) (*ingot.Transfer, error) {
 
 // issuanceAndReserve are the two sides of a mint or a burn, which only the
 // central bank makes: the issuance account and a reserve.
-func (s *state) issuanceAndReserve(a Actor, issuance, reserve int64) (*ingot.Account, *ingot.Account, error) {
+func (s *state) issuanceAndReserve(a ingot.Actor, issuance, reserve int64) (*ingot.Account, *ingot.Account, error) {
 	if a.Role != ingot.RoleCentralBank {
 		return nil, nil, ingot.Errorf(ingot.CodeForbidden, "only the central bank issues and redeems")
 	}

@@ -17,7 +17,7 @@ type linkBankCmd struct {
 
 func (c *linkBankCmd) locks(ls *lockSet) { ls.linkedAccounts(c.wallet) }
 
-func (c *linkBankCmd) apply(s *state, a Actor) (*ingot.BankAccount, error) {
+func (c *linkBankCmd) apply(s *state, a ingot.Actor) (*ingot.BankAccount, error) {
 	w, err := s.ownWallet(c.wallet, a)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ type openSubCmd struct {
 
 func (c *openSubCmd) locks(ls *lockSet) { ls.account(c.parent) }
 
-func (c *openSubCmd) apply(s *state, a Actor) (*WalletView, error) {
+func (c *openSubCmd) apply(s *state, a ingot.Actor) (*WalletView, error) {
 	p, err := s.ownWallet(c.parent, a)
 	if err != nil {
 		return nil, err

@@ -20,10 +20,10 @@ func (c *payCmd) locks(ls *lockSet) {
 	ls.credit(c.To)
 }
 
-func (c *payCmd) apply(s *state, a Actor) (*ingot.Transfer, error) { return s.pay(a, c.Item) }
+func (c *payCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) { return s.pay(a, c.Item) }
 
 // pay applies one payment.
-func (s *state) pay(a Actor, it Item) (*ingot.Transfer, error) {
+func (s *state) pay(a ingot.Actor, it Item) (*ingot.Transfer, error) {
 	from, err := s.ownWallet(it.From, a)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ type settingsCmd struct {
 
 func (c *settingsCmd) locks(ls *lockSet) { ls.account(c.wallet) }
 
-func (c *settingsCmd) apply(s *state, a Actor) (*WalletView, error) {
+func (c *settingsCmd) apply(s *state, a ingot.Actor) (*WalletView, error) {
 	w, err := s.ownWallet(c.wallet, a)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ func (c *settleBankCmd) locks(ls *lockSet) {
 	ls.credit(c.wallet)
 }
 
-func (c *settleBankCmd) apply(s *state, a Actor) (*BankMove, error) {
+func (c *settleBankCmd) apply(s *state, a ingot.Actor) (*BankMove, error) {
 	op := s.bk().ops[c.op]
 	if op == nil || (a.OperatorID != "" && op.OperatorID != a.OperatorID) {
 		return nil, notFound("bank operation " + c.op)

@@ -14,7 +14,7 @@ type statusCmd struct {
 
 func (c *statusCmd) locks(ls *lockSet) { ls.account(c.wallet, c.parent) }
 
-func (c *statusCmd) apply(s *state, a Actor) (*WalletView, error) {
+func (c *statusCmd) apply(s *state, a ingot.Actor) (*WalletView, error) {
 	w, err := s.ownWallet(c.wallet, a)
 	if err != nil {
 		return nil, err

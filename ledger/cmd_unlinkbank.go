@@ -17,7 +17,7 @@ type unlinkBankCmd struct {
 
 func (c *unlinkBankCmd) locks(ls *lockSet) { ls.linkedAccounts(c.wallet) }
 
-func (c *unlinkBankCmd) apply(s *state, a Actor) (*ingot.BankAccount, error) {
+func (c *unlinkBankCmd) apply(s *state, a ingot.Actor) (*ingot.BankAccount, error) {
 	w, err := s.ownWallet(c.wallet, a)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ type upgradeCmd struct {
 
 func (c *upgradeCmd) locks(ls *lockSet) { ls.account(c.wallet, c.parent) }
 
-func (c *upgradeCmd) apply(s *state, a Actor) (*WalletView, error) {
+func (c *upgradeCmd) apply(s *state, a ingot.Actor) (*WalletView, error) {
 	w, err := s.ownWallet(c.wallet, a)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ type voidCmd struct{ hold string }
 
 func (c *voidCmd) locks(ls *lockSet) { ls.hold(c.hold) }
 
-func (c *voidCmd) apply(s *state, a Actor) (*ingot.Hold, error) {
+func (c *voidCmd) apply(s *state, a ingot.Actor) (*ingot.Hold, error) {
 	h, err := s.pendingHold(c.hold, a)
 	if err != nil {
 		return nil, err

@@ -9,13 +9,6 @@ import (
 	"github.com/ingot-cbdc/ingot/store"
 )
 
-// Actor is the authenticated caller of a request.
-type Actor struct {
-	KeyID      string // the API key's id; scope of its Idempotency-Keys
-	Role       ingot.Role
-	OperatorID string // operators only
-}
-
 // command is one operation of the engine: a small type per operation
 // (payCmd, mintCmd, captureCmd, ...), each in its own file cmd_*.go. R is
 // what the operation answers.
@@ -34,14 +27,14 @@ type command[R any] interface {
 	// an error, the engine undoes whatever the command changed. A result
 	// that names a transfer holds the state's *ingot.Transfer, whose
 	// LogIndex is set when the batch is appended to the log.
-	apply(s *state, a Actor) (R, error)
+	apply(s *state, a ingot.Actor) (R, error)
 }
 
 // op is a command with its result type erased, as the engine's queue
 // holds them.
 type op interface {
 	locks(*lockSet)
-	run(s *state, a Actor) (any, error)
+	run(s *state, a ingot.Actor) (any, error)
 	// record reports whether an applied command's outcome is stored under
 	// its Idempotency-Key.
 	record(result any) bool
@@ -54,7 +47,7 @@ type typed[R any] struct{ c command[R] }
 
 func (t typed[R]) locks(ls *lockSet) { t.c.locks(ls) }
 
-func (t typed[R]) run(s *state, a Actor) (any, error) { return t.c.apply(s, a) }
+func (t typed[R]) run(s *state, a ingot.Actor) (any, error) { return t.c.apply(s, a) }
 
 // Optional methods of a command.
 type (
@@ -95,7 +88,7 @@ type Idem struct {
 
 // submit runs c in the engine on behalf of a and returns its result, or
 // the stored result of an earlier request with idem's key.
-func submit[R any](ctx context.Context, e *Engine, a Actor, c command[R], idem *Idem) (R, error) {
+func submit[R any](ctx context.Context, e *Engine, a ingot.Actor, c command[R], idem *Idem) (R, error) {
 	var zero R
 	r, err := e.do(ctx, &request{actor: a, cmd: typed[R]{c}, idem: idem})
 	if err != nil {
@@ -169,11 +162,15 @@ type lockSet struct {
 	bankOps  map[string]struct{}
 	// linked are wallets whose linked bank accounts the batch reads.
 	linked map[int64]struct{}
+	// Holders' payments (sca.go): exemption counters and approvals.
+	exemptions     map[store.ExemptionKey]struct{}
+	authorizations map[string]struct{}
 }
 
 func newLockSet() *lockSet {
 	return &lockSet{accounts: map[int64]struct{}{}, holds: map[string]struct{}{}, credited: map[int64]struct{}{},
-		bankOps: map[string]struct{}{}, linked: map[int64]struct{}{}}
+		bankOps: map[string]struct{}{}, linked: map[int64]struct{}{},
+		exemptions: map[store.ExemptionKey]struct{}{}, authorizations: map[string]struct{}{}}
 }
 
 // account locks accounts (0 is no account).
@@ -204,3 +201,9 @@ func (l *lockSet) linkedAccounts(wallet int64) {
 	l.account(wallet)
 	l.linked[wallet] = struct{}{}
 }
+
+// exemption locks a holder's SCA exemption counter of a currency.
+func (l *lockSet) exemption(k store.ExemptionKey) { l.exemptions[k] = struct{}{} }
+
+// authorization locks a payment approval.
+func (l *lockSet) authorization(id string) { l.authorizations[id] = struct{}{} }

@@ -80,7 +80,7 @@ type logFrontier struct {
 
 // request is one command waiting for the engine, and its answer.
 type request struct {
-	actor Actor
+	actor ingot.Actor
 	cmd   op
 	idem  *Idem
 
@@ -402,7 +402,10 @@ func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *st
 		}
 		st.limits = newLimitTable(rules)
 	}
-	return loadBank(ctx, tx, ls, st) // bank.go
+	if err := loadBank(ctx, tx, ls, st); err != nil { // bank.go
+		return err
+	}
+	return loadSCA(ctx, tx, ls, st) // sca.go
 }
 
 // appendLog makes the batch's transfers the next leaves of the transparency

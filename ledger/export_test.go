@@ -8,6 +8,6 @@ import (
 
 // EnginePay submits a payment straight to the engine, without the
 // service's reads and checks: BenchmarkEngine measures the write path alone.
-func EnginePay(ctx context.Context, e *Engine, a Actor, from, to, amount int64, currency string) (*ingot.Transfer, error) {
+func EnginePay(ctx context.Context, e *Engine, a ingot.Actor, from, to, amount int64, currency string) (*ingot.Transfer, error) {
 	return submit(ctx, e, a, &payCmd{Item{From: from, To: to, Amount: amount, Currency: currency}}, nil)
 }

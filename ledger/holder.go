@@ -79,7 +79,7 @@ func phoneOf(field, raw string) (string, error) {
 
 // WalletsByPhone finds the operator's wallets whose holder has a phone
 // number, in any spelling NormalizePhone accepts, through its keyed hash.
-func (s *Service) WalletsByPhone(ctx context.Context, a Actor, phone string) ([]ingot.Account, error) {
+func (s *Service) WalletsByPhone(ctx context.Context, a ingot.Actor, phone string) ([]ingot.Account, error) {
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ const MaxHold = 30 * 24 * time.Hour
 
 // PlaceHold reserves an amount of one of the operator's wallets until
 // expiresAt (at most MaxHold ahead).
-func (s *Service) PlaceHold(ctx context.Context, a Actor, walletID, amount string, expiresAt time.Time, idem *Idem) (*ingot.Hold, error) {
+func (s *Service) PlaceHold(ctx context.Context, a ingot.Actor, walletID, amount string, expiresAt time.Time, idem *Idem) (*ingot.Hold, error) {
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -38,15 +38,15 @@ func (s *Service) PlaceHold(ctx context.Context, a Actor, walletID, amount strin
 }
 
 // Hold reads one of the operator's holds.
-func (s *Service) Hold(ctx context.Context, a Actor, id string) (ingot.Hold, error) {
-	if err := requireRole(a, ingot.RoleOperator); err != nil {
+func (s *Service) Hold(ctx context.Context, a ingot.Actor, id string) (ingot.Hold, error) {
+	if err := requireRole(a, walletRoles...); err != nil {
 		return ingot.Hold{}, err
 	}
 	if _, err := uuid.Parse(id); err != nil {
 		return ingot.Hold{}, notFound("hold " + strconv.Quote(id))
 	}
 	h, err := s.st.Hold(ctx, id)
-	if isNotFound(err) || (err == nil && h.OperatorID != a.OperatorID) {
+	if isNotFound(err) || (err == nil && !s.ownsWallet(ctx, a, h.OperatorID, h.Wallet)) {
 		return ingot.Hold{}, notFound("hold " + id)
 	}
 	if err != nil {
@@ -56,8 +56,9 @@ func (s *Service) Hold(ctx context.Context, a Actor, id string) (ingot.Hold, err
 }
 
 // CaptureHold pays (part of) a hold to a wallet and releases the rest.
-// amount "" captures the whole hold.
-func (s *Service) CaptureHold(ctx context.Context, a Actor, id, to, amount string, idem *Idem) (*Capture, error) {
+// amount "" captures the whole hold. A holder's capture is a payment:
+// approval names its approval, "" none (sca.go).
+func (s *Service) CaptureHold(ctx context.Context, a ingot.Actor, id, to, amount, approval string, idem *Idem) (*Capture, error) {
 	h, err := s.Hold(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -72,11 +73,16 @@ func (s *Service) CaptureHold(ctx context.Context, a Actor, id, to, amount strin
 			return nil, err
 		}
 	}
-	return submit(ctx, s.eng, a, &captureCmd{hold: h.ID, to: toID, amount: v}, idem)
+	paid := v
+	if paid == 0 {
+		paid = h.Amount
+	}
+	g := scaGate{payer: h.Wallet, payee: ingot.FormatWalletID(toID), payeeWallet: toID, amount: paid, currency: h.Currency, authorization: approval}
+	return submitGated(ctx, s, a, &captureCmd{hold: h.ID, to: toID, amount: v}, g, idem)
 }
 
 // VoidHold releases a hold.
-func (s *Service) VoidHold(ctx context.Context, a Actor, id string, idem *Idem) (*ingot.Hold, error) {
+func (s *Service) VoidHold(ctx context.Context, a ingot.Actor, id string, idem *Idem) (*ingot.Hold, error) {
 	h, err := s.Hold(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -95,7 +101,7 @@ func (s *Service) ExpireHolds(ctx context.Context) (int, error) {
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	_, err = submit(ctx, s.eng, Actor{}, &expireCmd{holds: ids}, nil)
+	_, err = submit(ctx, s.eng, ingot.Actor{}, &expireCmd{holds: ids}, nil)
 	return len(ids), err
 }
 

@@ -48,7 +48,7 @@ func (s *Service) ReserveOperator(ctx context.Context, t *ingot.Transfer) string
 }
 
 // Issue mints (burn false) or burns an amount for an operator's reserve.
-func (s *Service) Issue(ctx context.Context, a Actor, burn bool, operatorID, amount, currency string, idem *Idem) (*ingot.Transfer, error) {
+func (s *Service) Issue(ctx context.Context, a ingot.Actor, burn bool, operatorID, amount, currency string, idem *Idem) (*ingot.Transfer, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ type Supply struct {
 }
 
 // Supply reads the supply of a currency, for the central bank.
-func (s *Service) Supply(ctx context.Context, a Actor, currency string) (Supply, error) {
+func (s *Service) Supply(ctx context.Context, a ingot.Actor, currency string) (Supply, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return Supply{}, err
 	}

@@ -21,7 +21,10 @@ type UpgradeRequest struct {
 // Upgrade changes a wallet's tier: up when the evidence is there (else
 // tier_requirements_unmet, listing what is missing), down when the balance
 // fits the lower tier.
-func (s *Service) Upgrade(ctx context.Context, a Actor, walletID string, r UpgradeRequest, idem *Idem) (*WalletView, error) {
+func (s *Service) Upgrade(ctx context.Context, a ingot.Actor, walletID string, r UpgradeRequest, idem *Idem) (*WalletView, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -49,7 +52,10 @@ type Settings struct {
 }
 
 // UpdateSettings changes a wallet's holding limit and reverse waterfall.
-func (s *Service) UpdateSettings(ctx context.Context, a Actor, walletID string, st Settings, idem *Idem) (*WalletView, error) {
+func (s *Service) UpdateSettings(ctx context.Context, a ingot.Actor, walletID string, st Settings, idem *Idem) (*WalletView, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err
@@ -85,7 +91,7 @@ type LimitRequest struct {
 // SetLimits sets limits of a tier: the central bank's are the ceiling for
 // every operator; an operator's apply to its own wallets and must be within
 // the central bank's.
-func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (ingot.LimitRule, error) {
+func (s *Service) SetLimits(ctx context.Context, a ingot.Actor, r LimitRequest) (ingot.LimitRule, error) {
 	if a.Role != ingot.RoleCentralBank && a.Role != ingot.RoleOperator {
 		return ingot.LimitRule{}, ingot.Errorf(ingot.CodeForbidden, "only the central bank and operators set limits")
 	}
@@ -138,7 +144,7 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, r LimitRequest) (ingot
 // TierLimits lists the effective limits of every tier and wallet kind of a
 // currency for the caller: the central bank's, or an operator's own (its
 // rules within the central bank's).
-func (s *Service) TierLimits(ctx context.Context, a Actor, currency string) ([]ingot.LimitRule, error) {
+func (s *Service) TierLimits(ctx context.Context, a ingot.Actor, currency string) ([]ingot.LimitRule, error) {
 	if a.Role != ingot.RoleCentralBank && a.Role != ingot.RoleOperator {
 		return nil, ingot.Errorf(ingot.CodeForbidden, "only the central bank and operators read limits")
 	}

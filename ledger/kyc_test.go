@@ -77,7 +77,7 @@ func TestTierLimitsAtTheBoundary(t *testing.T) {
 	})
 }
 
-func mustWallet(e *env, a ledger.Actor, id string) ingot.Account {
+func mustWallet(e *env, a ingot.Actor, id string) ingot.Account {
 	e.t.Helper()
 	w, err := e.svc.Wallet(e.ctx, a, id)
 	if err != nil {

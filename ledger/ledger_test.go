@@ -26,7 +26,7 @@ type env struct {
 	st  store.Store
 	eng *ledger.Engine
 	svc *ledger.Service
-	cb  ledger.Actor
+	cb  ingot.Actor
 	ctx context.Context
 }
 
@@ -156,7 +156,7 @@ func (r storeReader) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 	return r.e.st.ReadHashes(r.e.ctx, idx)
 }
 
-func (e *env) operator(code string) (ledger.Actor, string) {
+func (e *env) operator(code string) (ingot.Actor, string) {
 	e.t.Helper()
 	res, err := e.svc.CreateOperator(e.ctx, e.cb, "Bank "+code, code, nil)
 	if err != nil {
@@ -176,7 +176,7 @@ func (e *env) mint(opID, amount, cur string) {
 	}
 }
 
-func (e *env) wallet(op ledger.Actor, cur, topup string) string {
+func (e *env) wallet(op ingot.Actor, cur, topup string) string {
 	e.t.Helper()
 	res, err := e.svc.CreateWallet(e.ctx, op, ingot.Holder{Name: "Li Wei", Phone: "13812345678"}, cur, ingot.WalletPersonal, nil)
 	if err != nil {
@@ -191,7 +191,7 @@ func (e *env) wallet(op ledger.Actor, cur, topup string) string {
 	return id
 }
 
-func (e *env) balance(op ledger.Actor, id string) (balance, held int64) {
+func (e *env) balance(op ingot.Actor, id string) (balance, held int64) {
 	e.t.Helper()
 	w, err := e.svc.Wallet(e.ctx, op, id)
 	if err != nil {
@@ -240,7 +240,7 @@ func detailOf(t *testing.T, err error) string {
 	return e.Detail
 }
 
-func pay(e *env, op ledger.Actor, from, to, amount string) (*ingot.Transfer, error) {
+func pay(e *env, op ingot.Actor, from, to, amount string) (*ingot.Transfer, error) {
 	return e.svc.Pay(e.ctx, op, ledger.PayRequest{From: from, To: to, Amount: amount, Currency: "CNY"}, nil)
 }
 
@@ -627,11 +627,11 @@ func TestHolds(t *testing.T) {
 		}
 		_, err = pay(e, a, w1, w2, "40.01")
 		wantCode(t, err, ingot.CodeInsufficientFunds)
-		_, err = e.svc.CaptureHold(e.ctx, b, h.ID, w2, "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, b, h.ID, w2, "", "", nil)
 		wantCode(t, err, ingot.CodeNotFound)
-		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "60.01", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "60.01", "", nil)
 		wantCode(t, err, ingot.CodeAmountExceedsHold)
-		res, err := e.svc.CaptureHold(e.ctx, a, h.ID, w2, "25.00", nil)
+		res, err := e.svc.CaptureHold(e.ctx, a, h.ID, w2, "25.00", "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -641,7 +641,7 @@ func TestHolds(t *testing.T) {
 		if bal, held := e.balance(a, w1); bal != 7500 || held != 0 {
 			t.Fatalf("after capture: balance %d held %d; want 7500 and 0 (rest released)", bal, held)
 		}
-		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", "", nil)
 		wantCode(t, err, ingot.CodeHoldNotPending)
 		// Void.
 		h, err = e.svc.PlaceHold(e.ctx, a, w1, "75.00", soon, nil)
@@ -683,7 +683,7 @@ func TestHolds(t *testing.T) {
 		if _, held := e.balance(a, w1); held != 0 {
 			t.Fatalf("held %d after expiry", held)
 		}
-		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", "", nil)
 		wantCode(t, err, ingot.CodeHoldNotPending)
 	})
 }

@@ -28,7 +28,7 @@ func (s *Service) signer() (*translog.Signer, error) {
 }
 
 // LogKey is the log's verifier key in note format.
-func (s *Service) LogKey(a Actor) (string, error) {
+func (s *Service) LogKey(a ingot.Actor) (string, error) {
 	sg, err := s.signer()
 	if err != nil {
 		return "", err
@@ -37,7 +37,7 @@ func (s *Service) LogKey(a Actor) (string, error) {
 }
 
 // Checkpoint is the latest signed checkpoint.
-func (s *Service) Checkpoint(ctx context.Context, a Actor) (ingot.Checkpoint, error) {
+func (s *Service) Checkpoint(ctx context.Context, a ingot.Actor) (ingot.Checkpoint, error) {
 	if _, err := s.signer(); err != nil {
 		return ingot.Checkpoint{}, err
 	}
@@ -53,7 +53,7 @@ func (s *Service) Checkpoint(ctx context.Context, a Actor) (ingot.Checkpoint, er
 
 // Consistency proves that the tree of size to extends the tree of size
 // from (0 <= from <= to <= the latest checkpoint's size).
-func (s *Service) Consistency(ctx context.Context, a Actor, from, to int64) (tlog.TreeProof, error) {
+func (s *Service) Consistency(ctx context.Context, a ingot.Actor, from, to int64) (tlog.TreeProof, error) {
 	latest, err := s.Checkpoint(ctx, a)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ type Proof struct {
 
 // TransferProof proves a transfer's inclusion in the checkpoint of
 // treeSize (0: the latest).
-func (s *Service) TransferProof(ctx context.Context, a Actor, id string, treeSize int64) (Proof, error) {
+func (s *Service) TransferProof(ctx context.Context, a ingot.Actor, id string, treeSize int64) (Proof, error) {
 	if _, err := s.signer(); err != nil {
 		return Proof{}, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) TransferProof(ctx context.Context, a Actor, id string, treeSiz
 // EntryProof proves the log's leaf at an index, for the central bank and
 // auditors: with it, an auditor samples the log at random without knowing
 // transfer ids. Leaves name accounts by number only, never a person.
-func (s *Service) EntryProof(ctx context.Context, a Actor, index, treeSize int64) (Proof, error) {
+func (s *Service) EntryProof(ctx context.Context, a ingot.Actor, index, treeSize int64) (Proof, error) {
 	if a.Role != ingot.RoleAuditor && a.Role != ingot.RoleCentralBank {
 		return Proof{}, ingot.Errorf(ingot.CodeForbidden, "only auditors and the central bank may read log entries by index")
 	}
@@ -175,11 +175,11 @@ type NewAuditor struct {
 }
 
 // CreateAuditor makes a read-only auditor key (central bank only).
-func (s *Service) CreateAuditor(ctx context.Context, a Actor, idem *Idem) (*NewAuditor, error) {
+func (s *Service) CreateAuditor(ctx context.Context, a ingot.Actor, idem *Idem) (*NewAuditor, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return nil, err
 	}
-	secret := NewSecret()
+	secret := s.newSecret()
 	key := ingot.APIKey{ID: newID(), Role: ingot.RoleAuditor, Hash: HashSecret(secret), CreatedAt: s.now()}
 	res := &NewAuditor{ID: key.ID, CreatedAt: key.CreatedAt}
 	rec, err := s.outcomeRecord(idem, res)

@@ -20,7 +20,7 @@ type NewOperator struct {
 }
 
 // CreateOperator registers an operator and makes its first API key.
-func (s *Service) CreateOperator(ctx context.Context, a Actor, name, code string, idem *Idem) (*NewOperator, error) {
+func (s *Service) CreateOperator(ctx context.Context, a ingot.Actor, name, code string, idem *Idem) (*NewOperator, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (s *Service) CreateOperator(ctx context.Context, a Actor, name, code string
 	}
 	now := s.now()
 	op := ingot.Operator{ID: newID(), Name: strings.TrimSpace(name), Code: code, CreatedAt: now}
-	secret := NewSecret()
+	secret := s.newSecret()
 	key := ingot.APIKey{ID: newID(), Role: ingot.RoleOperator, OperatorID: op.ID, Hash: HashSecret(secret), CreatedAt: now}
 	res := &NewOperator{Operator: op}
 	rec, err := s.outcomeRecord(idem, res)
@@ -51,7 +51,7 @@ func (s *Service) CreateOperator(ctx context.Context, a Actor, name, code string
 }
 
 // Operators lists operators for the central bank.
-func (s *Service) Operators(ctx context.Context, a Actor, cursor string, limit int) ([]ingot.Operator, string, error) {
+func (s *Service) Operators(ctx context.Context, a ingot.Actor, cursor string, limit int) ([]ingot.Operator, string, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return nil, "", err
 	}
@@ -73,7 +73,7 @@ func (s *Service) Operators(ctx context.Context, a Actor, cursor string, limit i
 }
 
 // Me returns the calling operator and its reserve accounts.
-func (s *Service) Me(ctx context.Context, a Actor) (ingot.Operator, []ingot.Account, error) {
+func (s *Service) Me(ctx context.Context, a ingot.Actor) (ingot.Operator, []ingot.Account, error) {
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return ingot.Operator{}, nil, err
 	}

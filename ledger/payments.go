@@ -13,9 +13,11 @@ import (
 // Payments between wallets, one or a batch, and the reads of transfers and
 // of a wallet's history.
 
-// PayRequest is a payment as the API takes it.
+// PayRequest is a payment as the API takes it. Authorization is the
+// approval a holder's request names (Ingot-Authorization), "" none.
 type PayRequest struct {
 	From, To, Amount, Currency, Memo string
+	Authorization                    string
 }
 
 // MaxMemo is the longest memo, in bytes.
@@ -47,17 +49,20 @@ func parsePay(p PayRequest) (Item, error) {
 // Pay moves money from one of the operator's wallets to any wallet. A
 // payment refused for insufficient funds from a wallet with the reverse
 // waterfall pulls the shortfall from its bank first (bank_service.go).
-func (s *Service) Pay(ctx context.Context, a Actor, p PayRequest, idem *Idem) (*ingot.Transfer, error) {
-	if err := requireRole(a, ingot.RoleOperator); err != nil {
+//
+// A holder pays from its own wallets, with approval when the payment is
+// not exempt (sca.go).
+func (s *Service) Pay(ctx context.Context, a ingot.Actor, p PayRequest, idem *Idem) (*ingot.Transfer, error) {
+	if err := requireRole(a, walletRoles...); err != nil {
 		return nil, err
 	}
 	it, err := parsePay(p)
 	if err != nil {
 		return nil, err
 	}
-	t, err := submit(ctx, s.eng, a, &payCmd{it}, idem)
+	t, err := submitGated(ctx, s, a, &payCmd{it}, payGate(it, p.Authorization), idem)
 	if ingot.ErrorCode(err) == ingot.CodeInsufficientFunds {
-		return s.reverseWaterfall(ctx, a, it, idem, ingot.AsError(err))
+		return s.reverseWaterfall(ctx, a, it, p.Authorization, idem, ingot.AsError(err))
 	}
 	return t, err
 }
@@ -67,7 +72,7 @@ const MaxBatchItems = 8000
 
 // PayBatch applies many payments. Items that fail validation are answered
 // with their error; with atomic, any failure fails them all.
-func (s *Service) PayBatch(ctx context.Context, a Actor, ps []PayRequest, atomic bool, idem *Idem) ([]ItemResult, error) {
+func (s *Service) PayBatch(ctx context.Context, a ingot.Actor, ps []PayRequest, atomic bool, idem *Idem) ([]ItemResult, error) {
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, err
 	}
@@ -117,7 +122,7 @@ func (s *Service) PayBatch(ctx context.Context, a Actor, ps []PayRequest, atomic
 
 // Transfer reads a transfer. Operators see transfers one of whose accounts
 // is theirs; the central bank sees issuance transfers. Others: not_found.
-func (s *Service) Transfer(ctx context.Context, a Actor, id string) (ingot.Transfer, error) {
+func (s *Service) Transfer(ctx context.Context, a ingot.Actor, id string) (ingot.Transfer, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return ingot.Transfer{}, notFound("transfer " + strconv.Quote(id))
 	}
@@ -133,7 +138,7 @@ func (s *Service) Transfer(ctx context.Context, a Actor, id string) (ingot.Trans
 		if err != nil {
 			return ingot.Transfer{}, s.unavailable(ctx, err)
 		}
-		if (a.Role == ingot.RoleOperator && x.OperatorID == a.OperatorID) ||
+		if (a.Role == ingot.RoleOperator && x.OperatorID == a.OperatorID) || (a.Role == ingot.RoleHolder && a.Owns(&x)) ||
 			(a.Role == ingot.RoleCentralBank && x.Kind == ingot.AccountIssuance) {
 			return t, nil
 		}
@@ -149,7 +154,7 @@ type Entry struct {
 }
 
 // History lists a wallet's transfers, newest first.
-func (s *Service) History(ctx context.Context, a Actor, walletID, cursor string, limit int) ([]Entry, string, error) {
+func (s *Service) History(ctx context.Context, a ingot.Actor, walletID, cursor string, limit int) ([]Entry, string, error) {
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, "", err

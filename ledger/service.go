@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
 )
@@ -28,11 +29,15 @@ type Service struct {
 	eng *Engine
 	log *slog.Logger
 
-	keys     sync.Map // API key hash -> cachedKey, 30 s
 	accounts sync.Map // "kind|operator|currency" -> the issuance or reserve account's id
 	owners   sync.Map // reserve account id -> its operator's id
 	pii      *pii.Keys
 	bank     *bankSide // bank_service.go
+
+	approver  Approver // sca.go: holders' payments
+	scaLimits map[string]ingot.SCALimits
+	keyPrefix string                                    // keys.go
+	record    func(context.Context, auth.SecurityEvent) // keys.go
 }
 
 // NewService returns a service over a store and its engine. Its clock and
@@ -132,3 +137,6 @@ func created[R any](ctx context.Context, s *Service, res R, existing *store.Idem
 
 // isNotFound reports a read of a row that does not exist.
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// isConflict reports a unique value taken, or a conditional update lost.
+func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

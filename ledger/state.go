@@ -27,6 +27,7 @@ type state struct {
 	touched   map[int64]struct{}
 	touchedH  map[string]struct{}
 	bank      *bankState // bank.go
+	sca       scaState   // sca.go
 
 	// Sub-wallets (subwallet.go): the sub-wallets of every locked wallet's
 	// family parent, and their status as read (the open ones are locked);
@@ -59,6 +60,8 @@ func newState(now time.Time, zone *time.Location) *state {
 		holds:    map[string]*ingot.Hold{},
 		touched:  map[int64]struct{}{},
 		touchedH: map[string]struct{}{},
+		sca: scaState{counters: map[store.ExemptionKey]*ingot.ExemptionCounter{}, authorizations: map[string]*ingot.Authorization{},
+			touchedCounters: map[store.ExemptionKey]struct{}{}, touchedAuth: map[string]struct{}{}},
 	}
 }
 
@@ -140,6 +143,7 @@ func (s *state) write() *store.BatchWrite {
 		w.UpdatedHolds = append(w.UpdatedHolds, *s.holds[id])
 	}
 	s.writeBank(w) // bank.go
+	s.writeSCA(w)  // sca.go
 	return w
 }
 
@@ -147,11 +151,11 @@ func notFound(what string) *ingot.Error {
 	return ingot.Errorf(ingot.CodeNotFound, "%s not found", what)
 }
 
-// ownWallet returns a wallet account the actor's operator owns. Another
-// operator's wallet does not exist for the actor.
-func (s *state) ownWallet(id int64, a Actor) (*ingot.Account, error) {
+// ownWallet returns a wallet the actor owns: one of its operator's, or a
+// holder's own. Any other wallet does not exist for the actor.
+func (s *state) ownWallet(id int64, a ingot.Actor) (*ingot.Account, error) {
 	acc := s.accounts[id]
-	if acc == nil || acc.Kind != ingot.AccountWallet || acc.OperatorID != a.OperatorID || a.OperatorID == "" {
+	if !a.Owns(acc) {
 		return nil, notFound("wallet " + ingot.FormatWalletID(id))
 	}
 	return acc, nil
@@ -227,4 +231,10 @@ type WalletView struct {
 // walletView is the result of a command that changed or opened a wallet.
 func (s *state) walletView(w *ingot.Account) *WalletView {
 	return &WalletView{Account: *w, Limits: *s.limits.view(w, s.day, s.year)}
+}
+
+func sortExemptionKeys(keys []store.ExemptionKey) {
+	slices.SortFunc(keys, func(x, y store.ExemptionKey) int {
+		return cmp.Or(cmp.Compare(x.HolderID, y.HolderID), cmp.Compare(x.Currency, y.Currency))
+	})
 }

@@ -33,7 +33,10 @@ type SubWalletRequest struct {
 }
 
 // OpenSubWallet opens a sub-wallet of one of the operator's wallets.
-func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r SubWalletRequest, idem *Idem) (*WalletView, error) {
+func (s *Service) OpenSubWallet(ctx context.Context, a ingot.Actor, parentID string, r SubWalletRequest, idem *Idem) (*WalletView, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
 	p, err := s.Wallet(ctx, a, parentID)
 	if err != nil {
 		return nil, err
@@ -87,7 +90,10 @@ func (s *Service) OpenSubWallet(ctx context.Context, a Actor, parentID string, r
 
 // SubWallets lists the sub-wallets of one of the operator's wallets, by id
 // (closed ones too).
-func (s *Service) SubWallets(ctx context.Context, a Actor, parentID string) ([]ingot.Account, error) {
+func (s *Service) SubWallets(ctx context.Context, a ingot.Actor, parentID string) ([]ingot.Account, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
 	p, err := s.Wallet(ctx, a, parentID)
 	if err != nil {
 		return nil, err

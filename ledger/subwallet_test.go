@@ -9,7 +9,7 @@ import (
 	"github.com/ingot-cbdc/ingot/ledger"
 )
 
-func openSub(e *env, a ledger.Actor, parent string, r ledger.SubWalletRequest) (string, *ledger.WalletView) {
+func openSub(e *env, a ingot.Actor, parent string, r ledger.SubWalletRequest) (string, *ledger.WalletView) {
 	e.t.Helper()
 	res, err := e.svc.OpenSubWallet(e.ctx, a, parent, r, nil)
 	if err != nil {
@@ -18,7 +18,7 @@ func openSub(e *env, a ledger.Actor, parent string, r ledger.SubWalletRequest) (
 	return ingot.FormatWalletID(res.Account.ID), res
 }
 
-func limitsOf(e *env, a ledger.Actor, id string) ledger.WalletLimits {
+func limitsOf(e *env, a ingot.Actor, id string) ledger.WalletLimits {
 	e.t.Helper()
 	l, err := e.svc.Limits(e.ctx, []ingot.Account{mustWallet(e, a, id)})
 	if err != nil {

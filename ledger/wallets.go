@@ -15,7 +15,7 @@ import (
 // operator's reserve.
 
 // CreateWallet opens a wallet at the calling operator.
-func (s *Service) CreateWallet(ctx context.Context, a Actor, h ingot.Holder, currency string, kind ingot.WalletKind, idem *Idem) (*WalletView, error) {
+func (s *Service) CreateWallet(ctx context.Context, a ingot.Actor, h ingot.Holder, currency string, kind ingot.WalletKind, idem *Idem) (*WalletView, error) {
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (s *Service) newWallet(operatorID string, w WalletRequest, now time.Time) (
 // error, prefixed with "wallets[i]: ", and nothing is created. With idem,
 // the rendered answer is stored in the same transaction as the wallets, and
 // a repeated request replays it.
-func (s *Service) CreateWallets(ctx context.Context, a Actor, ws []WalletRequest, idem *Idem) ([]WalletView, error) {
+func (s *Service) CreateWallets(ctx context.Context, a ingot.Actor, ws []WalletRequest, idem *Idem) ([]WalletView, error) {
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, err
 	}
@@ -138,10 +138,11 @@ func (s *Service) CreateWallets(ctx context.Context, a Actor, ws []WalletRequest
 	return created(ctx, s, res, existing, err, idem)
 }
 
-// Wallet reads one of the calling operator's wallets; any other wallet is
-// not_found, so that operators cannot probe each other's customers.
-func (s *Service) Wallet(ctx context.Context, a Actor, id string) (ingot.Account, error) {
-	if err := requireRole(a, ingot.RoleOperator); err != nil {
+// Wallet reads a wallet the caller owns (one of its operator's, or a
+// holder's own); any other wallet is not_found, so that nobody can probe
+// others' customers.
+func (s *Service) Wallet(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
+	if err := requireRole(a, walletRoles...); err != nil {
 		return ingot.Account{}, err
 	}
 	wid, err := ingot.ParseWalletID(id)
@@ -149,7 +150,7 @@ func (s *Service) Wallet(ctx context.Context, a Actor, id string) (ingot.Account
 		return ingot.Account{}, err
 	}
 	acc, err := s.st.Account(ctx, wid)
-	if isNotFound(err) || (err == nil && (acc.Kind != ingot.AccountWallet || acc.OperatorID != a.OperatorID)) {
+	if isNotFound(err) || (err == nil && !a.Owns(&acc)) {
 		return ingot.Account{}, notFound("wallet " + id)
 	}
 	if err != nil {
@@ -158,8 +159,13 @@ func (s *Service) Wallet(ctx context.Context, a Actor, id string) (ingot.Account
 	return acc, nil
 }
 
-// Wallets lists the operator's wallets by id.
-func (s *Service) Wallets(ctx context.Context, a Actor, cursor string, limit int) ([]ingot.Account, string, error) {
+// Wallets lists the operator's wallets by id; a holder's are all on one
+// page.
+func (s *Service) Wallets(ctx context.Context, a ingot.Actor, cursor string, limit int) ([]ingot.Account, string, error) {
+	if a.Role == ingot.RoleHolder {
+		ws, err := s.HolderWallets(ctx, a)
+		return ws, "", err
+	}
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
 		return nil, "", err
 	}
@@ -186,9 +192,24 @@ func (s *Service) Wallets(ctx context.Context, a Actor, cursor string, limit int
 	return ws, next, nil
 }
 
+// HolderWallets lists a holder's wallets at every operator, by id.
+func (s *Service) HolderWallets(ctx context.Context, a ingot.Actor) ([]ingot.Account, error) {
+	if err := requireRole(a, ingot.RoleHolder); err != nil {
+		return nil, err
+	}
+	ws, err := s.st.HolderWallets(ctx, a.PhoneHash)
+	if err != nil {
+		return nil, s.unavailable(ctx, err)
+	}
+	return ws, nil
+}
+
 // SetWalletStatus freezes (to frozen), unfreezes (to active) or closes (to
 // closed) one of the operator's wallets.
-func (s *Service) SetWalletStatus(ctx context.Context, a Actor, id string, to ingot.Status, idem *Idem) (*WalletView, error) {
+func (s *Service) SetWalletStatus(ctx context.Context, a ingot.Actor, id string, to ingot.Status, idem *Idem) (*WalletView, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, err
+	}
 	w, err := s.Wallet(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -198,7 +219,10 @@ func (s *Service) SetWalletStatus(ctx context.Context, a Actor, id string, to in
 
 // Fund tops up a wallet from the operator's reserve (withdraw false) or
 // withdraws from it to the reserve.
-func (s *Service) Fund(ctx context.Context, a Actor, walletID, amount string, withdraw bool, idem *Idem) (*ingot.Transfer, error) {
+func (s *Service) Fund(ctx context.Context, a ingot.Actor, walletID, amount string, withdraw bool, idem *Idem) (*ingot.Transfer, error) {
+	if err := requireRole(a, ingot.RoleOperator); err != nil {
+		return nil, ingot.Errorf(ingot.CodeForbidden, "a top-up or withdrawal against the operator's reserve is the operator's act; a holder tops up and withdraws through a linked bank account (bank_account_id)")
+	}
 	w, err := s.Wallet(ctx, a, walletID)
 	if err != nil {
 		return nil, err

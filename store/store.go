@@ -70,6 +70,10 @@ type Store interface {
 	CountAPIKeys(ctx context.Context, role ingot.Role) (int, error)
 	// APIKeyByHash finds a key by the SHA-256 of its secret, or ErrNotFound.
 	APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, error)
+	// APIKeys, APIKey and RevokeAPIKey are as in auth.Store.
+	APIKeys(ctx context.Context, role ingot.Role, operatorID string) ([]ingot.APIKey, error)
+	APIKey(ctx context.Context, id string) (ingot.APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string, now time.Time) error
 
 	// CreateOperator stores an operator and its first API key in one
 	// transaction, together with idem when it is not nil. When a record with
@@ -103,6 +107,9 @@ type Store interface {
 	AccountsByPhone(ctx context.Context, operatorID string, h []byte) ([]ingot.Account, error)
 	// SubWallets lists the wallets whose parent is the given wallet, by id.
 	SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error)
+	// HolderWallets lists the wallets at every operator whose holder's
+	// phone has the lookup hash h, by id (auth.Store has it too).
+	HolderWallets(ctx context.Context, h []byte) ([]ingot.Account, error)
 	// SetLimitRule stores a limit rule, replacing the one with its key.
 	SetLimitRule(ctx context.Context, r ingot.LimitRule) error
 	// LimitRules lists the limit rules of the given operators ("" is the

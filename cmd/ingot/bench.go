@@ -16,13 +16,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/bench"
-	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/translog"
@@ -324,8 +324,12 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 	if err != nil {
 		return nil, err
 	}
-	svc := ledger.NewService(st, eng, log).WithPII(dataKey)
-	key := ledger.NewSecret()
+	stk, err := newStack(st, eng, dataKey, log, reg, stackConfig{sandbox: true})
+	if err != nil {
+		return nil, err
+	}
+	svc := stk.svc
+	key := ledger.TestKeyPrefix + "bench_" + uuid.NewString()
 	if _, err := svc.Bootstrap(ctx, key); err != nil {
 		return nil, fmt.Errorf("bootstrap the central bank key: %w", err)
 	}
@@ -335,7 +339,7 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 		return nil, err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg}),
+		Handler:           stk.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

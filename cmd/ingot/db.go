@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 
+	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/postgres"
 	"github.com/ingot-cbdc/ingot/sqlite"
@@ -17,10 +18,11 @@ func isPostgres(db string) bool {
 	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql")
 }
 
-// database is what the commands use of a database: the service's store
-// and the sandbox bank's. Both stores are one.
+// database is what the commands use of a database: the service's store,
+// sign-in's and the sandbox bank's. Both stores are one.
 type database interface {
 	store.Store
+	auth.Store
 	bank.SandboxStore
 }
 

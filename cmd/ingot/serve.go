@@ -15,8 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
-	"github.com/ingot-cbdc/ingot/bank"
-	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
@@ -27,15 +25,17 @@ import (
 var testReady chan<- string
 
 type serveConfig struct {
-	addr      string
-	db        string
-	maxBatch  int
-	logFormat string
-	keyFile   string
-	origin    string
-	dataKey   string
-	sandbox   bool
-	zone      string
+	addr       string
+	db         string
+	maxBatch   int
+	logFormat  string
+	keyFile    string
+	origin     string
+	dataKey    string
+	sandbox    bool
+	zone       string
+	publicURL  string
+	smsGateway string
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -49,6 +49,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
+				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
 			}); err != nil {
 				return err
 			}
@@ -65,6 +66,8 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.zone, "zone", ledger.DefaultZone, "time zone of the days and years of daily and yearly limits (env INGOT_ZONE)")
 	f.BoolVar(&cfg.sandbox, "sandbox", false, "serve the built-in sandbox bank (deposit accounts in this database, /v1/sandbox/bank/...) as the bank connector: for tests and the quickstart, never in production (env INGOT_SANDBOX)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
+	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
+	f.StringVar(&cfg.smsGateway, "sms-gateway-url", "", "an SMS gateway's URL, POSTed {\"phone\",\"text\"} for each sign-in and approval code; without it (and without --sandbox) holders cannot sign in (env INGOT_SMS_GATEWAY_URL)")
 	return c
 }
 
@@ -105,12 +108,13 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	svc := ledger.NewService(st, eng, log).WithPII(keys)
-	var sandbox *bank.Sandbox
+	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway})
+	if err != nil {
+		return err
+	}
+	svc := stk.svc
 	if cfg.sandbox {
-		sandbox = bank.NewSandbox(st, keys)
-		svc.WithBank(sandbox, ledger.BankOptions{})
-		log.WarnContext(ctx, "the sandbox bank is on: bank accounts and operations go to a test bank in this database")
+		log.WarnContext(ctx, "the sandbox is on: bank accounts and operations go to a test bank in this database, text messages to it too, keys are ingot_test_")
 	}
 
 	secret, err := svc.Bootstrap(ctx, env("INGOT_ADMIN_KEY"))
@@ -126,7 +130,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Sandbox: sandbox}),
+		Handler:           stk.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

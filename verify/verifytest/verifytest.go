@@ -77,12 +77,12 @@ type Env struct {
 	St     store.Store
 	Eng    *ledger.Engine
 	Svc    *ledger.Service
-	CB     ledger.Actor // the central bank
+	CB     ingot.Actor // the central bank
 	Signer *translog.Signer
 	Ctx    context.Context
 
 	// Filled by Populate.
-	Op       ledger.Actor
+	Op       ingot.Actor
 	OpID     string
 	Wallets  []int64  // wallet account ids
 	Reserve  int64    // the operator's CNY reserve
@@ -183,7 +183,7 @@ func (e *Env) Populate() {
 	e.must("batch", err)
 	h1, err := e.Svc.PlaceHold(ctx, e.Op, ws[0], "40.00", time.Now().Add(time.Hour), nil)
 	e.must("hold 1", err)
-	_, err = e.Svc.CaptureHold(ctx, e.Op, h1.ID, ws[1], "25.00", nil)
+	_, err = e.Svc.CaptureHold(ctx, e.Op, h1.ID, ws[1], "25.00", "", nil)
 	e.must("capture", err)
 	h2, err := e.Svc.PlaceHold(ctx, e.Op, ws[1], "10.00", time.Now().Add(time.Hour), nil)
 	e.must("hold 2", err)

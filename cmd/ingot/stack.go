@@ -1,0 +1,53 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ingot-cbdc/ingot/auth"
+	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
+)
+
+// stack is the service and API over one database and engine, as serve and
+// bench run them.
+type stack struct {
+	svc     *ledger.Service
+	auth    *auth.Service
+	sandbox *bank.Sandbox
+	handler http.Handler
+}
+
+// stackConfig is what the stack is made of besides the database.
+type stackConfig struct {
+	sandbox    bool   // the sandbox bank and SMS sender, ingot_test_ keys
+	publicURL  string // WebAuthn's relying party
+	smsGateway string // the SMS gateway's URL; "" none (sign-in then answers unavailable)
+}
+
+// newStack wires the service, sign-in and the HTTP API.
+func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger, reg *prometheus.Registry, cfg stackConfig) (*stack, error) {
+	var sender auth.Sender = auth.NoSender{}
+	switch {
+	case cfg.sandbox:
+		sender = auth.NewSandboxSender(st, keys, nil)
+	case cfg.smsGateway != "":
+		sender = &auth.GatewaySender{URL: cfg.smsGateway}
+	}
+	au, err := auth.New(st, auth.Options{PII: keys, Sender: sender, PublicURL: cfg.publicURL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	svc := ledger.NewService(st, eng, log).WithPII(keys).WithApprover(au, nil).WithEvents(au.Record)
+	s := &stack{svc: svc, auth: au}
+	if cfg.sandbox {
+		s.sandbox = bank.NewSandbox(st, keys)
+		svc.WithBank(s.sandbox, ledger.BankOptions{}).WithKeyPrefix(ledger.TestKeyPrefix)
+	}
+	s.handler = httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox})
+	return s, nil
+}

@@ -1,0 +1,122 @@
+package httpapi
+
+import (
+	"github.com/ingot-cbdc/ingot"
+)
+
+// access is what a route asks of its caller: the scope an API key needs,
+// and whether a signed-in holder may use it at all. Roles are checked
+// again by the service (an operator's key with every scope still cannot
+// mint).
+type access struct {
+	scope  string
+	holder bool
+}
+
+// holderOnly routes are a signed-in holder's own (its profile, factors,
+// approvals): no API key may use them.
+const holderOnly = ""
+
+// routes is every secured operation's access, by operationId. A route
+// missing here answers 403 to everyone; TestEveryRouteHasAScope walks the
+// OpenAPI document and fails on such a route.
+var routes = map[string]access{
+	// Operators and issuance (central bank).
+	"createOperator": {scope: ingot.ScopeOperatorsWrite},
+	"listOperators":  {scope: ingot.ScopeOperatorsWrite},
+	"getMe":          {scope: ingot.ScopeWalletsRead},
+	"mint":           {scope: ingot.ScopeIssuanceWrite},
+	"burn":           {scope: ingot.ScopeIssuanceWrite},
+	"getSupply":      {scope: ingot.ScopeIssuanceWrite},
+
+	// Wallets.
+	"createWallet":      {scope: ingot.ScopeWalletsWrite},
+	"createWalletBatch": {scope: ingot.ScopeWalletsWrite},
+	"listWallets":       {scope: ingot.ScopeWalletsRead, holder: true},
+	"getWallet":         {scope: ingot.ScopeWalletsRead, holder: true},
+	"freezeWallet":      {scope: ingot.ScopeWalletsWrite},
+	"unfreezeWallet":    {scope: ingot.ScopeWalletsWrite},
+	"closeWallet":       {scope: ingot.ScopeWalletsWrite},
+	"updateWallet":      {scope: ingot.ScopeWalletsWrite},
+	"openSubWallet":     {scope: ingot.ScopeWalletsWrite},
+	"listSubWallets":    {scope: ingot.ScopeWalletsRead},
+	"listTransactions":  {scope: ingot.ScopeWalletsRead, holder: true},
+	"topUp":             {scope: ingot.ScopeTransfersWrite, holder: true},
+	"withdraw":          {scope: ingot.ScopeTransfersWrite, holder: true},
+
+	// Transfers and holds.
+	"createTransfer":      {scope: ingot.ScopeTransfersWrite, holder: true},
+	"createTransferBatch": {scope: ingot.ScopeTransfersWrite},
+	"getTransfer":         {scope: ingot.ScopeTransfersRead, holder: true},
+	"createHold":          {scope: ingot.ScopeTransfersWrite, holder: true},
+	"getHold":             {scope: ingot.ScopeTransfersRead, holder: true},
+	"captureHold":         {scope: ingot.ScopeTransfersWrite, holder: true},
+	"voidHold":            {scope: ingot.ScopeTransfersWrite, holder: true},
+
+	// KYC tiers and limits.
+	"upgradeWallet": {scope: ingot.ScopeKYCWrite},
+	"setLimits":     {scope: ingot.ScopeKYCWrite},
+	"getLimits":     {scope: ingot.ScopeWalletsRead},
+
+	// Banks.
+	"linkBankAccount":   {scope: ingot.ScopeBankWrite},
+	"listBankAccounts":  {scope: ingot.ScopeWalletsRead, holder: true},
+	"unlinkBankAccount": {scope: ingot.ScopeBankWrite},
+	"getBankOperation":  {scope: ingot.ScopeWalletsRead, holder: true},
+
+	// The transparency log.
+	"getCheckpoint":       {scope: ingot.ScopeLogRead},
+	"getLogKey":           {scope: ingot.ScopeLogRead},
+	"getConsistencyProof": {scope: ingot.ScopeLogRead},
+	"getTransferProof":    {scope: ingot.ScopeLogRead},
+	"getLogEntry":         {scope: ingot.ScopeLogRead},
+	"createAuditor":       {scope: ingot.ScopeOperatorsWrite},
+
+	// Keys and security events.
+	"createAPIKey":       {scope: ingot.ScopeKeysWrite},
+	"listAPIKeys":        {scope: ingot.ScopeKeysWrite},
+	"revokeAPIKey":       {scope: ingot.ScopeKeysWrite},
+	"listSecurityEvents": {scope: ingot.ScopeKeysWrite},
+
+	// A holder's own.
+	"getHolder":               {scope: holderOnly, holder: true},
+	"logout":                  {scope: holderOnly, holder: true},
+	"addTOTP":                 {scope: holderOnly, holder: true},
+	"confirmTOTP":             {scope: holderOnly, holder: true},
+	"passkeyOptions":          {scope: holderOnly, holder: true},
+	"addPasskey":              {scope: holderOnly, holder: true},
+	"listFactors":             {scope: holderOnly, holder: true},
+	"removeFactor":            {scope: holderOnly, holder: true},
+	"changePIN":               {scope: holderOnly, holder: true},
+	"verifyAuthorization":     {scope: holderOnly, holder: true},
+	"sendAuthorizationSMS":    {scope: holderOnly, holder: true},
+	"getAuthorizationPending": {scope: holderOnly, holder: true},
+
+	// The sandbox.
+	"sandboxOpenAccount": {scope: ingot.ScopeSandbox},
+	"sandboxGetAccount":  {scope: ingot.ScopeSandbox},
+	"sandboxFaults":      {scope: ingot.ScopeSandbox},
+	"sandboxSMS":         {scope: ingot.ScopeSandbox},
+}
+
+// allowed checks a route's access for an actor: a holder only on holder
+// routes, a key only with the route's scope.
+func allowed(operationID string, a ingot.Actor) error {
+	r, ok := routes[operationID]
+	if !ok {
+		return ingot.Errorf(ingot.CodeForbidden, "this route declares no access")
+	}
+	if a.Role == ingot.RoleHolder {
+		if !r.holder {
+			return ingot.Errorf(ingot.CodeForbidden, "a holder may not use this route; it is an operator's or the central bank's")
+		}
+		return nil
+	}
+	if r.scope == holderOnly {
+		return ingot.Errorf(ingot.CodeForbidden, "this route is a signed-in holder's own; sign in as the holder")
+	}
+	if !a.HasScope(r.scope) {
+		return ingot.Errorf(ingot.CodeInsufficientScope, "this API key lacks the scope %s", r.scope)
+	}
+	return nil
+}
