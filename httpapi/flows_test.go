@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -289,7 +290,7 @@ func TestIdempotencyEarlierRecords(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		_, key := e.funded("ICBC")
 		w := e.wallet(key, "")
-		a, err := e.svc.Authenticate(context.Background(), key)
+		a, err := e.auth.Authenticate(context.Background(), key, auth.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}

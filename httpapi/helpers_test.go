@@ -11,9 +11,11 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
@@ -29,13 +31,34 @@ const adminKey = "ik_test_admin_key_0123456789abcdef"
 
 // env is a running API over a real database.
 type env struct {
-	t    testing.TB
-	url  string
-	h    http.Handler
-	st   store.Store
-	vkey string // the log's verifier key
-	svc  *ledger.Service
-	sb   *bank.Sandbox // the sandbox bank, on in tests (bank_test.go)
+	t     testing.TB
+	url   string
+	h     http.Handler
+	st    store.Store
+	vkey  string // the log's verifier key
+	svc   *ledger.Service
+	auth  *auth.Service
+	sb    *bank.Sandbox // the sandbox bank, on in tests (bank_test.go)
+	clock *clock        // the server's clock, which tests may move
+}
+
+// clock is a clock a test moves forward.
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+// advance moves the clock forward by d.
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
 }
 
 // opener opens a fresh, empty store for a test.
@@ -86,25 +109,32 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Signer: signer})
+	clk := &clock{}
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Signer: signer, Now: clk.Now})
 	dataKey, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
 	}
 	sb := bank.NewSandbox(st.(bank.SandboxStore), dataKey)
 	sb.Delay = 10 * time.Millisecond
-	svc := ledger.NewService(st, eng, log).WithPII(dataKey).WithBank(sb, ledger.BankOptions{Grace: -1, RetryBase: time.Millisecond, RetryMax: time.Millisecond})
+	ast := st.(auth.Store)
+	au, err := auth.New(ast, auth.Options{PII: dataKey, Sender: auth.NewSandboxSender(ast, dataKey, clk.Now), Logger: log, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := ledger.NewService(st, eng, log).WithPII(dataKey).WithBank(sb, ledger.BankOptions{Grace: -1, RetryBase: time.Millisecond, RetryMax: time.Millisecond}).
+		WithApprover(au, nil).WithEvents(au.Record)
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Sandbox: sb})
+	h := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: sb})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
 		eng.Close()
 		_ = st.Close()
 	})
-	return &env{t: t, url: srv.URL, h: h, st: st, vkey: vkey, svc: svc, sb: sb}
+	return &env{t: t, url: srv.URL, h: h, st: st, vkey: vkey, svc: svc, auth: au, sb: sb, clock: clk}
 }
 
 // resp is a decoded answer.

@@ -41,12 +41,12 @@ func benchEngine(b *testing.B, kind string, withLog bool, maxBatch int) {
 	if _, err := svc.Bootstrap(ctx, "bench"); err != nil {
 		b.Fatal(err)
 	}
-	cb, _ := svc.Authenticate(ctx, "bench")
+	cb := keyActor(b, st, "bench")
 	res, err := svc.CreateOperator(ctx, cb, "Bench", "BENCH", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	op, _ := svc.Authenticate(ctx, res.APIKey)
+	op := keyActor(b, st, res.APIKey)
 	if _, err := svc.Issue(ctx, cb, false, res.Operator.ID, "100000000.00", "CNY", nil); err != nil {
 		b.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func newAuditEnv(t *testing.T, kind string) *auditEnv {
 	t.Helper()
 	e := verifytest.New(t, kind, nil, 0)
 	a := &auditEnv{t: t, e: e, state: filepath.Join(t.TempDir(), "audit.state")}
-	a.real = httptest.NewServer(httpapi.NewServer(e.Svc, httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	a.real = httptest.NewServer(httpapi.NewServer(e.Svc, e.Auth, httpapi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(a.real.Close)
 	target, _ := url.Parse(a.real.URL)
 	rp := httputil.NewSingleHostReverseProxy(target)

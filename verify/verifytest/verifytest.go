@@ -20,6 +20,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
@@ -77,7 +78,8 @@ type Env struct {
 	St     store.Store
 	Eng    *ledger.Engine
 	Svc    *ledger.Service
-	CB     ingot.Actor // the central bank
+	Auth   *auth.Service // authenticates the API's requests (no SMS sender)
+	CB     ingot.Actor   // the central bank
 	Signer *translog.Signer
 	Ctx    context.Context
 
@@ -107,13 +109,16 @@ func New(t testing.TB, kind string, s *translog.Signer, maxBatch int) *Env {
 		t.Fatal(err)
 	}
 	e.Svc = ledger.NewService(st, e.Eng, nil).WithPII(dataKey)
+	if e.Auth, err = auth.New(st.(auth.Store), auth.Options{PII: dataKey, Sender: auth.NoSender{}}); err != nil {
+		t.Fatal(err)
+	}
 	admin := "test-admin-key-" + t.Name()
 	if _, err := e.Svc.Bootstrap(e.Ctx, admin); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
-	cb, err := e.Svc.Authenticate(e.Ctx, admin)
+	cb, err := keyActor(e.Ctx, st, admin)
 	if err != nil {
-		t.Fatalf("authenticate the central bank: %v", err)
+		t.Fatalf("the central bank's key: %v", err)
 	}
 	e.CB = cb
 	return e
@@ -152,8 +157,8 @@ func (e *Env) Populate() {
 	res, err := e.Svc.CreateOperator(ctx, e.CB, "Bank of Tests", fmt.Sprintf("T%d", time.Now().UnixNano()%1e6), nil)
 	e.must("create operator", err)
 	e.OpID = res.Operator.ID
-	e.Op, err = e.Svc.Authenticate(ctx, res.APIKey)
-	e.must("authenticate operator", err)
+	e.Op, err = keyActor(ctx, e.St, res.APIKey)
+	e.must("the operator's key", err)
 
 	_, err = e.Svc.Issue(ctx, e.CB, false, e.OpID, "1000.00", "CNY", nil)
 	e.must("mint", err)
@@ -273,4 +278,14 @@ func Exec(kind, dsn, sqliteQuery, pgQuery string, args ...any) error {
 		return nil
 	}
 	return fmt.Errorf("unknown store kind %q", kind)
+}
+
+// keyActor is the actor of an API key secret, as auth.Service.Authenticate
+// makes it.
+func keyActor(ctx context.Context, st store.Store, secret string) (ingot.Actor, error) {
+	k, err := st.APIKeyByHash(ctx, ledger.HashSecret(secret))
+	if err != nil {
+		return ingot.Actor{}, err
+	}
+	return ingot.Actor{KeyID: k.ID, Role: k.Role, OperatorID: k.OperatorID, Scopes: k.Scopes}, nil
 }
