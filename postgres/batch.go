@@ -103,6 +103,65 @@ func (b *batchTx) LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, er
 	return hs, nil
 }
 
+// LockExemptions creates the exemption counters among keys that do not
+// exist yet (at zero), then locks and returns them all, in (holder,
+// currency) order: one round trip. Both statements go in key order, so
+// that batches creating or locking the same counters wait for each other
+// instead of deadlocking.
+func (b *batchTx) LockExemptions(ctx context.Context, keys []store.ExemptionKey) ([]ingot.ExemptionCounter, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	holders, currencies := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		holders[i], currencies[i] = k.HolderID, k.Currency
+	}
+	var batch pgx.Batch
+	batch.Queue(`INSERT INTO exemption_counters (holder_id, currency)
+		SELECT DISTINCT h, c FROM unnest($1::text[], $2::text[]) AS k(h, c) ORDER BY h, c
+		ON CONFLICT DO NOTHING`, holders, currencies)
+	batch.Queue(`SELECT holder_id, currency, total, payments FROM exemption_counters
+		WHERE (holder_id, currency) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+		ORDER BY holder_id, currency FOR UPDATE`, holders, currencies)
+	br := b.tx.SendBatch(ctx, &batch)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("postgres: lock exemptions: create: %w", err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock exemptions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.ExemptionCounter, error) {
+		var c ingot.ExemptionCounter
+		var count int32
+		err := row.Scan(&c.HolderID, &c.Currency, &c.Sum, &count)
+		c.Count = int(count)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock exemptions: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("postgres: lock exemptions: %w", err)
+	}
+	return out, nil
+}
+
+// LockAuthorizations locks and returns the approvals among ids, in id
+// order.
+func (b *batchTx) LockAuthorizations(ctx context.Context, ids []string) ([]ingot.Authorization, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err := collect(ctx, b.tx, scanAuthorization,
+		`SELECT `+authorizationCols+` FROM authorizations WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lock authorizations: %w", err)
+	}
+	return out, nil
+}
+
 // Write stores the batch's effects: idempotency records, balances and
 // holds in one pipelined pgx.Batch of array statements, then the
 // transfers with COPY. Two round trips whatever the batch's size.
@@ -179,6 +238,30 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		checks = append(checks, check{what: "updated holds", want: n})
 	}
 
+	if cs := lastExemptions(w.Exemptions); len(cs) > 0 {
+		n := len(cs)
+		holders, currencies, sums, counts := make([]string, n), make([]string, n), make([]int64, n), make([]int32, n)
+		for i, c := range cs {
+			holders[i], currencies[i], sums[i], counts[i] = c.HolderID, c.Currency, c.Sum, int32(c.Count)
+		}
+		// An upsert, so that a counter the batch did not lock is written too.
+		batch.Queue(`INSERT INTO exemption_counters (holder_id, currency, total, payments)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[])
+			ON CONFLICT (holder_id, currency) DO UPDATE SET total = excluded.total, payments = excluded.payments`,
+			holders, currencies, sums, counts)
+		checks = append(checks, check{what: "exemptions", want: n})
+	}
+	if as := lastAuthorizations(w.Authorizations); len(as) > 0 {
+		n := len(as)
+		ids, statuses, usedBy, updated := make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
+		for i, a := range as {
+			ids[i], statuses[i], usedBy[i], updated[i] = a.ID, string(a.Status), a.UsedBy, a.UpdatedAt
+		}
+		batch.Queue(`UPDATE authorizations a SET status = u.status, used_by = u.used_by, updated_at = u.updated_at
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS u(id, status, used_by, updated_at)
+			WHERE a.id = u.id`, ids, statuses, usedBy, updated)
+		checks = append(checks, check{what: "authorizations", want: n})
+	}
 	if n := len(w.LogHashes); n > 0 {
 		// One row for the batch's contiguous run of stored hashes.
 		block := make([]byte, 0, n*tlog.HashSize)
@@ -263,4 +346,36 @@ func holdColumns(hs []ingot.Hold) holdArrays {
 		c.expires[i], c.created[i], c.updated[i] = h.ExpiresAt, h.CreatedAt, h.UpdatedAt
 	}
 	return c
+}
+
+// lastExemptions is cs with only the last of each (holder, currency): one
+// statement may not change a row twice.
+func lastExemptions(cs []ingot.ExemptionCounter) []ingot.ExemptionCounter {
+	seen := make(map[store.ExemptionKey]int, len(cs))
+	var out []ingot.ExemptionCounter
+	for _, c := range cs {
+		k := store.ExemptionKey{HolderID: c.HolderID, Currency: c.Currency}
+		if i, ok := seen[k]; ok {
+			out[i] = c
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, c)
+	}
+	return out
+}
+
+// lastAuthorizations is as with only the last of each id.
+func lastAuthorizations(as []ingot.Authorization) []ingot.Authorization {
+	seen := make(map[string]int, len(as))
+	var out []ingot.Authorization
+	for _, a := range as {
+		if i, ok := seen[a.ID]; ok {
+			out[i] = a
+			continue
+		}
+		seen[a.ID] = len(out)
+		out = append(out, a)
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,20 +14,37 @@ import (
 
 // Operators and API keys.
 
-const keyCols = "id, role, operator_id, hash, created_at"
+// keyCols are the api_keys columns, in the order of insertKey and scanKey.
+const keyCols = "id, role, operator_id, hash, created_at, name, scopes, expires_at, revoked_at, last_used_at, client_cert"
 
 func scanKey(row pgx.Row) (ingot.APIKey, error) {
 	var k ingot.APIKey
 	var role string
-	err := row.Scan(&k.ID, &role, &k.OperatorID, &k.Hash, &k.CreatedAt)
+	var scopes *string
+	var expires, revoked, used *time.Time
+	if err := row.Scan(&k.ID, &role, &k.OperatorID, &k.Hash, &k.CreatedAt, &k.Name, &scopes,
+		&expires, &revoked, &used, &k.ClientCert); err != nil {
+		return ingot.APIKey{}, err
+	}
 	k.Role = ingot.Role(role)
 	k.CreatedAt = k.CreatedAt.UTC()
-	return k, err
+	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = fromNullTime(expires), fromNullTime(revoked), fromNullTime(used)
+	k.ClientCert = emptyNil(k.ClientCert)
+	var err error
+	if k.Scopes, err = parseScopes(scopes); err != nil {
+		return ingot.APIKey{}, fmt.Errorf("key %s: %w", k.ID, err)
+	}
+	return k, nil
 }
 
 func insertKey(ctx context.Context, db execer, key ingot.APIKey) error {
-	_, err := db.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5)`,
-		key.ID, string(key.Role), key.OperatorID, key.Hash, key.CreatedAt)
+	scopes, err := scopesValue(key.Scopes)
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		key.ID, string(key.Role), key.OperatorID, key.Hash, key.CreatedAt, key.Name, scopes,
+		nullTime(key.ExpiresAt), nullTime(key.RevokedAt), nullTime(key.LastUsedAt), nullBytes(key.ClientCert))
 	if isUniqueViolation(err) {
 		return store.ErrConflict
 	}

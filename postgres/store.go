@@ -12,9 +12,11 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -152,4 +154,59 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// nullTime is t, or NULL for the zero time ("never").
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// fromNullTime is the time of a nullable column, in UTC; NULL is the zero
+// time.
+func fromNullTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// nullBytes stores an empty byte slice as NULL; emptyNil reads it back nil.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func emptyNil(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// scopesValue is an API key's scopes as stored: a JSON array, or NULL for
+// nil (a key made before scopes, which has every scope of its role). An
+// empty, non-nil list is stored as [] and stays empty: no scope at all.
+func scopesValue(scopes []string) (any, error) {
+	if scopes == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(scopes)
+	return string(b), err
+}
+
+// parseScopes reads what scopesValue stored.
+func parseScopes(v *string) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	scopes := []string{}
+	if err := json.Unmarshal([]byte(*v), &scopes); err != nil {
+		return nil, fmt.Errorf("scopes %q: %w", *v, err)
+	}
+	return scopes, nil
 }

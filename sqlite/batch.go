@@ -131,6 +131,59 @@ func (b *batchTx) LockHolds(ctx context.Context, ids []string) ([]ingot.Hold, er
 	return out, nil
 }
 
+// LockExemptions creates the exemption counters among keys that do not
+// exist yet (at zero) and returns them all, by holder and currency. The
+// transaction holds the write lock already.
+func (b *batchTx) LockExemptions(ctx context.Context, keys []store.ExemptionKey) ([]ingot.ExemptionCounter, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.HolderID, k.Currency}
+	}
+	arg, err := jsonArray(pairs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock exemptions: %w", err)
+	}
+	// WHERE true: SQLite's parser needs it between a SELECT and ON CONFLICT.
+	if _, err := b.tx.ExecContext(ctx, `INSERT INTO exemption_counters (holder_id, currency, total, payments)
+		SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 0, 0 FROM json_each(?) WHERE true
+		ON CONFLICT DO NOTHING`, arg); err != nil {
+		return nil, fmt.Errorf("sqlite: lock exemptions: create: %w", err)
+	}
+	out, err := collect(ctx, b.tx, scanExemption, `SELECT holder_id, currency, total, payments FROM exemption_counters
+		WHERE (holder_id, currency) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+		ORDER BY holder_id, currency`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock exemptions: %w", err)
+	}
+	return out, nil
+}
+
+func scanExemption(sc scanner) (ingot.ExemptionCounter, error) {
+	var c ingot.ExemptionCounter
+	err := sc.Scan(&c.HolderID, &c.Currency, &c.Sum, &c.Count)
+	return c, err
+}
+
+// LockAuthorizations returns the approvals among ids, by id.
+func (b *batchTx) LockAuthorizations(ctx context.Context, ids []string) ([]ingot.Authorization, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	arg, err := jsonArray(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock authorizations: %w", err)
+	}
+	out, err := collect(ctx, b.tx, scanAuthorization, `SELECT `+authorizationCols+` FROM authorizations
+		WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock authorizations: %w", err)
+	}
+	return out, nil
+}
+
 // Write stores the batch's effects with statements prepared once per batch.
 // It fills in the Seq of w.Transfers.
 func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
@@ -236,6 +289,39 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 				return fmt.Errorf("sqlite: update hold %s: %w", h.ID, err)
 			} else if n == 0 {
 				return fmt.Errorf("sqlite: update hold %s: %w", h.ID, store.ErrNotFound)
+			}
+		}
+	}
+	if len(w.Exemptions) > 0 {
+		// An upsert, so that a counter the batch did not lock is written
+		// too.
+		st, err := b.tx.PrepareContext(ctx, `INSERT INTO exemption_counters (holder_id, currency, total, payments)
+			VALUES (?, ?, ?, ?) ON CONFLICT (holder_id, currency) DO UPDATE SET total = excluded.total, payments = excluded.payments`)
+		if err != nil {
+			return fmt.Errorf("sqlite: write exemptions: %w", err)
+		}
+		defer st.Close()
+		for _, c := range w.Exemptions {
+			if _, err := st.ExecContext(ctx, c.HolderID, c.Currency, c.Sum, c.Count); err != nil {
+				return fmt.Errorf("sqlite: write exemption %s %s: %w", c.HolderID, c.Currency, err)
+			}
+		}
+	}
+	if len(w.Authorizations) > 0 {
+		st, err := b.tx.PrepareContext(ctx, `UPDATE authorizations SET status = ?, used_by = ?, updated_at = ? WHERE id = ?`)
+		if err != nil {
+			return fmt.Errorf("sqlite: write authorizations: %w", err)
+		}
+		defer st.Close()
+		for _, a := range w.Authorizations {
+			res, err := st.ExecContext(ctx, string(a.Status), a.UsedBy, micros(a.UpdatedAt), a.ID)
+			if err != nil {
+				return fmt.Errorf("sqlite: write authorization %s: %w", a.ID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("sqlite: write authorization %s: %w", a.ID, err)
+			} else if n == 0 {
+				return fmt.Errorf("sqlite: write authorization %s: %w", a.ID, store.ErrNotFound)
 			}
 		}
 	}

@@ -24,11 +24,40 @@ func (s *Store) CreateAPIKey(ctx context.Context, k ingot.APIKey, idem *store.Id
 	})
 }
 
+// keyCols are the api_keys columns, in the order of insertAPIKey and scanKey.
+const keyCols = `id, role, operator_id, hash, created_at, name, scopes, expires_at, revoked_at, last_used_at, client_cert`
+
 func insertAPIKey(ctx context.Context, q querier, k ingot.APIKey) error {
-	_, err := q.ExecContext(ctx,
-		`INSERT INTO api_keys (id, role, operator_id, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.ID, string(k.Role), k.OperatorID, k.Hash, micros(k.CreatedAt))
+	scopes, err := scopesValue(k.Scopes)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx,
+		`INSERT INTO api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, string(k.Role), k.OperatorID, k.Hash, micros(k.CreatedAt), k.Name, scopes,
+		nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt), nullMicros(k.LastUsedAt), nullBytes(k.ClientCert))
 	return err
+}
+
+func scanKey(sc scanner) (ingot.APIKey, error) {
+	var k ingot.APIKey
+	var role string
+	var created int64
+	var scopes sql.NullString
+	var expires, revoked, used sql.NullInt64
+	if err := sc.Scan(&k.ID, &role, &k.OperatorID, &k.Hash, &created, &k.Name, &scopes,
+		&expires, &revoked, &used, &k.ClientCert); err != nil {
+		return ingot.APIKey{}, err
+	}
+	k.Role = ingot.Role(role)
+	k.CreatedAt = fromMicros(created)
+	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = fromNullMicros(expires), fromNullMicros(revoked), fromNullMicros(used)
+	k.ClientCert = emptyNil(k.ClientCert)
+	var err error
+	if k.Scopes, err = parseScopes(scopes); err != nil {
+		return ingot.APIKey{}, fmt.Errorf("key %s: %w", k.ID, err)
+	}
+	return k, nil
 }
 
 // CountAPIKeys counts the keys of a role.
@@ -42,17 +71,10 @@ func (s *Store) CountAPIKeys(ctx context.Context, role ingot.Role) (int, error) 
 
 // APIKeyByHash finds a key by the SHA-256 of its secret.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, error) {
-	var k ingot.APIKey
-	var role string
-	var created int64
-	err := s.r.QueryRowContext(ctx,
-		`SELECT id, role, operator_id, hash, created_at FROM api_keys WHERE hash = ?`, hash).
-		Scan(&k.ID, &role, &k.OperatorID, &k.Hash, &created)
+	k, err := scanKey(s.r.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, hash))
 	if err != nil {
 		return ingot.APIKey{}, notFound(err, "api key")
 	}
-	k.Role = ingot.Role(role)
-	k.CreatedAt = fromMicros(created)
 	return k, nil
 }
 

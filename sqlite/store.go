@@ -176,3 +176,56 @@ func jsonArray(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
+
+// nullMicros is t in microseconds, or NULL for the zero time ("never").
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return micros(t)
+}
+
+// fromNullMicros is the time of a nullable column; NULL is the zero time.
+func fromNullMicros(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMicros(v.Int64)
+}
+
+// nullBytes stores an empty byte slice as NULL; emptyNil reads it back nil.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func emptyNil(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// scopesValue is an API key's scopes as stored: a JSON array, or NULL for
+// nil (a key made before scopes, which has every scope of its role). An
+// empty, non-nil list is stored as [] and stays empty: no scope at all.
+func scopesValue(scopes []string) (any, error) {
+	if scopes == nil {
+		return nil, nil
+	}
+	return jsonArray(scopes)
+}
+
+// parseScopes reads what scopesValue stored.
+func parseScopes(v sql.NullString) ([]string, error) {
+	if !v.Valid {
+		return nil, nil
+	}
+	scopes := []string{}
+	if err := json.Unmarshal([]byte(v.String), &scopes); err != nil {
+		return nil, fmt.Errorf("scopes %q: %w", v.String, err)
+	}
+	return scopes, nil
+}
