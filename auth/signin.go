@@ -140,17 +140,19 @@ func (s *Service) ConfirmEnroll(ctx context.Context, id, code, pin string, cl Cl
 }
 
 // checkCode checks an SMS code of a challenge: unexpired, unused, at most
-// MaxTries wrong ones; a wrong code counts against the challenge and the
-// phone.
+// MaxTries tries. The try is counted before the code is compared, so that
+// concurrent guesses never get more than MaxTries; a wrong code counts
+// against the phone too.
 func (s *Service) checkCode(ctx context.Context, c *Challenge, code string, cl Client) error {
-	if !c.UsedAt.IsZero() || !c.ExpiresAt.After(s.now()) || c.Tries >= MaxTries {
+	if !c.UsedAt.IsZero() || !c.ExpiresAt.After(s.now()) {
 		return errInvalidCode
 	}
-	if len(code) == CodeLength && sameHash(c.CodeHash, s.codeHash(c.ID, code)) {
-		return nil
-	}
-	if _, err := s.st.ChallengeTry(ctx, c.ID); err != nil {
+	after, err := s.st.ChallengeTry(ctx, c.ID)
+	if err != nil {
 		return s.unavailable(ctx, err)
+	}
+	if after.Tries <= MaxTries && len(code) == CodeLength && sameHash(c.CodeHash, s.codeHash(c.ID, code)) {
+		return nil
 	}
 	return s.fail(ctx, c.PhoneHash, Holder{ID: c.HolderID}, "", cl, errInvalidCode)
 }
@@ -303,46 +305,48 @@ func (s *Service) VerifyLogin(ctx context.Context, id string, p Proof, cl Client
 }
 
 // checkFactor checks a second factor's proof for a challenge (a login) or
-// an approval: one of the two is given. A failure counts against it and
-// against the holder's phone.
+// an approval: one of the two is given. The try is counted first (at most
+// MaxTries per challenge or approval, also under concurrent guesses); a
+// failure counts against the holder's phone too, and an approval whose
+// tries are spent is denied.
 func (s *Service) checkFactor(ctx context.Context, h Holder, c *Challenge, a *ingot.Authorization, p Proof, cl Client) error {
-	ok := false
-	switch p.Method {
-	case "sms":
-		switch {
-		case c != nil:
-			ok = c.Tries < MaxTries && len(p.Code) == CodeLength && sameHash(c.CodeHash, s.codeHash(c.ID, p.Code))
-		case a != nil:
-			ok = a.Tries < MaxTries && len(p.Code) == CodeLength && sameHash(a.CodeHash, s.codeHash(a.ID, p.Code))
-		}
-	case "totp":
-		ok = s.checkTOTP(ctx, h, p.Code)
-	case "webauthn":
-		switch {
-		case c != nil:
-			ok = s.checkPasskey(ctx, h, c.WebAuthn, p.Credential)
-		case a != nil:
-			ok = s.checkPasskey(ctx, h, a.WebAuthn, p.Credential)
-		}
-	default:
+	if p.Method != "sms" && p.Method != "totp" && p.Method != "webauthn" {
 		return ingot.Errorf(ingot.CodeInvalidRequest, "method must be \"sms\", \"totp\" or \"webauthn\"")
+	}
+	var tries int
+	var codeHash, session []byte
+	var ref string
+	switch {
+	case c != nil:
+		after, err := s.st.ChallengeTry(ctx, c.ID)
+		if err != nil {
+			return s.unavailable(ctx, err)
+		}
+		tries, codeHash, session, ref = after.Tries, after.CodeHash, after.WebAuthn, c.ID
+	case a != nil:
+		after, err := s.st.AuthorizationTry(ctx, a.ID, MaxTries+1, s.now())
+		if err != nil {
+			return s.unavailable(ctx, err)
+		}
+		if after.Status == ingot.AuthorizationDenied && a.Status != ingot.AuthorizationDenied {
+			phone, ws, _ := s.holderPhone(ctx, h)
+			s.holderEvent(ctx, EventApprovalDenied, h, ws, phone, "too many tries for authorization "+a.ID, cl)
+		}
+		tries, codeHash, session, ref = after.Tries, after.CodeHash, after.WebAuthn, a.ID
+	}
+	ok := false
+	if tries <= MaxTries {
+		switch p.Method {
+		case "sms":
+			ok = len(p.Code) == CodeLength && sameHash(codeHash, s.codeHash(ref, p.Code))
+		case "totp":
+			ok = s.checkTOTP(ctx, h, p.Code)
+		case "webauthn":
+			ok = s.checkPasskey(ctx, h, session, p.Credential)
+		}
 	}
 	if ok {
 		return nil
-	}
-	var err error
-	switch {
-	case c != nil:
-		_, err = s.st.ChallengeTry(ctx, c.ID)
-	case a != nil:
-		var after ingot.Authorization
-		if after, err = s.st.AuthorizationTry(ctx, a.ID, MaxTries, s.now()); err == nil && after.Status == ingot.AuthorizationDenied {
-			phone, ws, _ := s.holderPhone(ctx, h)
-			s.holderEvent(ctx, EventApprovalDenied, h, ws, phone, "too many wrong codes for authorization "+a.ID, cl)
-		}
-	}
-	if err != nil {
-		return s.unavailable(ctx, err)
 	}
 	return s.fail(ctx, h.PhoneHash, h, "", cl, errInvalidCode)
 }

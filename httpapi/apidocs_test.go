@@ -473,7 +473,7 @@ var docEpoch = time.Date(2026, 11, 27, 1, 30, 0, 0, time.UTC)
 
 var (
 	// docVaryRe finds what varies; each alternative is one kind (see one).
-	docVaryRe = regexp.MustCompile(`ik_[A-Za-z0-9_-]{20,}` + // API keys
+	docVaryRe = regexp.MustCompile(`ingot_(?:live|test|at|rt)_[A-Za-z0-9_-]{20,}` + // API keys and tokens
 		`|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}` + // UUIDs
 		`|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z` + // times
 		`|[A-Za-z0-9._/-]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{40,}={0,2}` + // a verifier key: name+hash+key
@@ -519,8 +519,9 @@ func (n *docNorm) one(m string) string {
 	}
 	var v string
 	switch {
-	case strings.HasPrefix(m, "ik_"):
-		v = "ik_" + base64.RawURLEncoding.EncodeToString(n.bytes("key", 32))
+	case strings.HasPrefix(m, "ingot_"):
+		prefix := m[:strings.Index(m[len("ingot_"):], "_")+len("ingot_")+1]
+		v = prefix + base64.RawURLEncoding.EncodeToString(n.bytes("key", 32))
 	case docUUIDRe.MatchString(m):
 		v = n.uuid()
 	case docTimeRe.MatchString(m):

@@ -238,7 +238,7 @@ func (e *env) operator(code string) (id, key string) {
 	e.t.Helper()
 	r := e.must(e.req("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank " + code, "code": code}), 201)
 	id, key = r.str("id"), r.str("api_key")
-	if id == "" || !strings.HasPrefix(key, "ik_") {
+	if id == "" || !strings.HasPrefix(key, "ingot_live_") {
 		e.t.Fatalf("operator answer without id or key: %s", r.raw)
 	}
 	return id, key

@@ -148,10 +148,6 @@ type Factor struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
-type approvalIn struct {
-	Authorization string `header:"Ingot-Authorization" maxLength:"64" doc:"The id of the verified approval of this change."`
-}
-
 type removeFactorIn struct {
 	ID            string `path:"id"`
 	Authorization string `header:"Ingot-Authorization" maxLength:"64" doc:"The id of the verified approval of this change."`

@@ -159,7 +159,7 @@ func TestTransparencyLog(t *testing.T) {
 		// An auditor, made idempotently by the central bank only.
 		r := e.must(e.req("POST", "/v1/auditors", adminKey, nil, "Idempotency-Key", "aud-1"), 201)
 		audID, aud := r.str("id"), r.str("api_key")
-		if audID == "" || r.str("role") != "auditor" || !strings.HasPrefix(aud, "ik_") || r.str("created_at") == "" {
+		if audID == "" || r.str("role") != "auditor" || !strings.HasPrefix(aud, "ingot_live_") || r.str("created_at") == "" {
 			t.Fatalf("auditor: %s", r.raw)
 		}
 		rr := e.must(e.req("POST", "/v1/auditors", adminKey, nil, "Idempotency-Key", "aud-1"), 201)

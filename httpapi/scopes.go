@@ -100,7 +100,9 @@ var routes = map[string]access{
 }
 
 // allowed checks a route's access for an actor: a holder only on holder
-// routes, a key only with the route's scope.
+// routes; a key of a role that can never have the route's scope is
+// forbidden (as before scopes existed), one that could but lacks it
+// insufficient_scope.
 func allowed(operationID string, a ingot.Actor) error {
 	r, ok := routes[operationID]
 	if !ok {
@@ -114,6 +116,9 @@ func allowed(operationID string, a ingot.Actor) error {
 	}
 	if r.scope == holderOnly {
 		return ingot.Errorf(ingot.CodeForbidden, "this route is a signed-in holder's own; sign in as the holder")
+	}
+	if !ingot.ValidScope(a.Role, r.scope) {
+		return ingot.Errorf(ingot.CodeForbidden, "a %s's key may not use this route", a.Role)
 	}
 	if !a.HasScope(r.scope) {
 		return ingot.Errorf(ingot.CodeInsufficientScope, "this API key lacks the scope %s", r.scope)

@@ -561,3 +561,17 @@ func (s *Store) SMSTo(ctx context.Context, phoneHash []byte, limit int) ([]auth.
 	}
 	return ms, nil
 }
+
+// UseAuthorization makes an approved approval used by usedBy; otherwise
+// ErrConflict.
+func (s *Store) UseAuthorization(ctx context.Context, id, usedBy string, now time.Time) error {
+	return s.conditional(ctx, "use authorization", "authorizations", id, `UPDATE authorizations
+		SET status = 'used', used_by = $1, updated_at = $2 WHERE id = $3 AND status = 'approved'`, usedBy, now, id)
+}
+
+// KeyAddressSeen records a key's client address; first reports a new one.
+func (s *Store) KeyAddressSeen(ctx context.Context, keyID, address string, now time.Time) (bool, error) {
+	n, err := s.exec(ctx, "key address", `INSERT INTO api_key_addresses (key_id, address, first_at) VALUES ($1, $2, $3)
+		ON CONFLICT (key_id, address) DO NOTHING`, keyID, address, now)
+	return n == 1, err
+}

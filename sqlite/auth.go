@@ -657,3 +657,17 @@ func scanSMS(sc scanner) (auth.SMS, error) {
 	m.SentAt = fromMicros(sent)
 	return m, err
 }
+
+// UseAuthorization makes an approved approval used by usedBy; otherwise
+// ErrConflict.
+func (s *Store) UseAuthorization(ctx context.Context, id, usedBy string, now time.Time) error {
+	return s.conditional(ctx, "use authorization", "authorizations", id, `UPDATE authorizations
+		SET status = 'used', used_by = ?, updated_at = ? WHERE id = ? AND status = 'approved'`, usedBy, micros(now), id)
+}
+
+// KeyAddressSeen records a key's client address; first reports a new one.
+func (s *Store) KeyAddressSeen(ctx context.Context, keyID, address string, now time.Time) (bool, error) {
+	n, err := s.exec(ctx, "key address", `INSERT INTO api_key_addresses (key_id, address, first_at) VALUES (?, ?, ?)
+		ON CONFLICT (key_id, address) DO NOTHING`, keyID, address, micros(now))
+	return n == 1, err
+}

@@ -126,7 +126,7 @@ func call(t *testing.T, method, url, key, body string) (int, map[string]any) {
 func TestServeRandomAdminKeyAndRestart(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "ingot.db")
 	base, stdout, stop := startServe(t, db, map[string]string{}, "--max-batch", "1")
-	key := regexp.MustCompile(`ik_[A-Za-z0-9_-]{20,}`).FindString(stdout.String())
+	key := regexp.MustCompile(`ingot_live_[A-Za-z0-9_-]{20,}`).FindString(stdout.String())
 	if key == "" || !strings.Contains(stdout.String(), "shown once") {
 		t.Fatalf("no admin key printed: %q", stdout.String())
 	}
@@ -146,7 +146,7 @@ func TestServeRandomAdminKeyAndRestart(t *testing.T) {
 	}
 	// Restart: the key is not printed again, and nothing acknowledged is lost.
 	base, stdout, _ = startServe(t, db, map[string]string{})
-	if strings.Contains(stdout.String(), "ik_") {
+	if strings.Contains(stdout.String(), "ingot_live_") {
 		t.Fatalf("admin key printed again: %q", stdout.String())
 	}
 	st, m := call(t, "GET", base+"/v1/issuance/supply?currency=CNY", key, "")
@@ -158,7 +158,7 @@ func TestServeRandomAdminKeyAndRestart(t *testing.T) {
 func TestServeAdminKeyFromEnv(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "ingot.db")
 	base, stdout, _ := startServe(t, db, map[string]string{"INGOT_ADMIN_KEY": "my-admin-key-0123456789"})
-	if strings.Contains(stdout.String(), "ik_") || strings.Contains(stdout.String(), "my-admin-key") {
+	if strings.Contains(stdout.String(), "ingot_live_") || strings.Contains(stdout.String(), "my-admin-key") {
 		t.Fatalf("a key was printed: %q", stdout.String())
 	}
 	if st, m := call(t, "GET", base+"/v1/operators", "my-admin-key-0123456789", ""); st != 200 {

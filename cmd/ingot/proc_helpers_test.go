@@ -409,7 +409,7 @@ func (p *proc) operator(code, minted string) (id, key string) {
 	p.t.Helper()
 	r := p.must(201, "POST", "/v1/operators", procAdminKey, map[string]any{"name": "Bank " + code, "code": code})
 	id, key = r.str("id"), r.str("api_key")
-	if id == "" || !strings.HasPrefix(key, "ik_") {
+	if id == "" || !strings.HasPrefix(key, "ingot_") {
 		p.t.Fatalf("operator answer without id or key: %s", r)
 	}
 	p.must(201, "POST", "/v1/issuance/mint", procAdminKey, map[string]any{"operator_id": id, "amount": minted, "currency": "CNY"})

@@ -144,7 +144,16 @@ CREATE TABLE sandbox_sms (
 );
 CREATE INDEX sandbox_sms_phone ON sandbox_sms (phone_hash, sent_at, id);
 
+-- The client addresses each API key was used from (api_key.new_address).
+CREATE TABLE api_key_addresses (
+    key_id   TEXT NOT NULL,
+    address  TEXT NOT NULL,
+    first_at INTEGER NOT NULL,
+    PRIMARY KEY (key_id, address)
+);
+
 -- +goose Down
+DROP TABLE api_key_addresses;
 DROP TABLE sandbox_sms;
 DROP TABLE security_event_operators;
 DROP TABLE security_events;

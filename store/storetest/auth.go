@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +48,76 @@ var authTests = []struct {
 	{"AuthSMS", testSMS},
 	{"BatchExemptionsAndApprovals", testBatchSCA},
 	{"BatchExemptionsConcurrent", testBatchExemptionsConcurrent},
+	{"AuthUseAuthorization", testUseAuthorization},
+	{"AuthKeyAddresses", testKeyAddresses},
+}
+
+// testUseAuthorization: an approved approval of an action is used once,
+// by one of concurrent callers; pending and unknown ones are not.
+func testUseAuthorization(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	as := authStore(t, s)
+	h := mustCreateHolder(t, as)
+	a := newAuthorization(h.ID, 0)
+	a.Payee, a.Amount, a.Currency = "pin", 0, ""
+	checkNil(t, "CreateAuthorization", as.CreateAuthorization(ctx, a))
+	checkConflict(t, "UseAuthorization of a pending approval", as.UseAuthorization(ctx, a.ID, "pin", now()))
+	checkNil(t, "ApproveAuthorization", as.ApproveAuthorization(ctx, a.ID, now()))
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch err := as.UseAuthorization(ctx, a.ID, "pin", now()); {
+			case err == nil:
+				wins.Add(1)
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("UseAuthorization: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d callers used one approval", wins.Load())
+	}
+	if got, _ := as.Authorization(ctx, a.ID); got.Status != ingot.AuthorizationUsed || got.UsedBy != "pin" {
+		t.Errorf("used approval = %+v", got)
+	}
+	checkNotFound(t, "UseAuthorization(unknown)", as.UseAuthorization(ctx, newID(), "pin", now()))
+}
+
+// testKeyAddresses: the first use of a key from an address is reported
+// once, whoever asks.
+func testKeyAddresses(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	as := authStore(t, s)
+	key := newID()
+	var firsts atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first, err := as.KeyAddressSeen(ctx, key, "192.0.2.7", now())
+			if err != nil {
+				t.Errorf("KeyAddressSeen: %v", err)
+			}
+			if first {
+				firsts.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if firsts.Load() != 1 {
+		t.Fatalf("%d first uses of one address", firsts.Load())
+	}
+	if first, err := as.KeyAddressSeen(ctx, key, "2001:db8::1", now()); err != nil || !first {
+		t.Fatalf("a second address: %v, %v", first, err)
+	}
+	if first, err := as.KeyAddressSeen(ctx, newID(), "192.0.2.7", now()); err != nil || !first {
+		t.Fatalf("another key from the same address: %v, %v", first, err)
+	}
 }
 
 // authStore is s as an auth.Store, which both stores implement.
