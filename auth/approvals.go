@@ -188,3 +188,22 @@ func (s *Service) useApproval(ctx context.Context, holder ingot.Actor, h Holder,
 	}
 	return nil
 }
+
+// Authorization reads one of the holder's approvals.
+func (s *Service) Authorization(ctx context.Context, holder ingot.Actor, id string) (ingot.Authorization, error) {
+	h, err := s.holderOf(ctx, holder)
+	if err != nil {
+		return ingot.Authorization{}, err
+	}
+	a, err := s.st.Authorization(ctx, id)
+	if isNotFound(err) || (err == nil && a.HolderID != h.ID) {
+		return ingot.Authorization{}, ingot.Errorf(ingot.CodeNotFound, "no authorization %s of yours", id)
+	}
+	if err != nil {
+		return ingot.Authorization{}, s.unavailable(ctx, err)
+	}
+	if a.Status == ingot.AuthorizationPending && !a.ExpiresAt.After(s.now()) {
+		a.Status = "expired"
+	}
+	return a, nil
+}

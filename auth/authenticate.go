@@ -74,7 +74,9 @@ func (s *Service) keyActor(ctx context.Context, secret string, c Client) (ingot.
 // and records api_key.new_address the first time a key is used from an
 // address (once per key and address across processes).
 func (s *Service) noteKeyUse(ctx context.Context, k ingot.APIKey, c Client, now time.Time) {
-	if v, ok := s.keys.touched.Load(k.ID); !ok || now.Sub(v.(time.Time)) >= keyTouchTime {
+	v, touched := s.keys.touched.Load(k.ID)
+	usedBefore := touched || !k.LastUsedAt.IsZero()
+	if !touched || now.Sub(v.(time.Time)) >= keyTouchTime {
 		s.keys.touched.Store(k.ID, now)
 		if err := s.st.TouchAPIKey(ctx, k.ID, now.Truncate(time.Minute)); err != nil {
 			s.log.WarnContext(ctx, "auth: recording a key's last use failed", "key", k.ID, "err", err)
@@ -93,7 +95,7 @@ func (s *Service) noteKeyUse(ctx context.Context, k ingot.APIKey, c Client, now 
 		return
 	}
 	s.keys.seen.Store(sk, struct{}{})
-	if first && !k.LastUsedAt.IsZero() {
+	if first && usedBefore {
 		// A key used before, now from an address it never came from.
 		var ops []string
 		if k.OperatorID != "" {

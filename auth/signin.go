@@ -62,7 +62,9 @@ func (s *Service) fail(ctx context.Context, phoneHash []byte, holder Holder, pho
 	}
 	s.holderEvent(ctx, EventSigninFailed, holder, ws, phone, ingot.ErrorCode(err), c)
 	if now := s.now(); at.LockedUntil.After(now) {
-		s.holderEvent(ctx, EventSigninLocked, holder, ws, phone, "", c)
+		if at.Failures == 0 { // this failure locked it (the count starts again)
+			s.holderEvent(ctx, EventSigninLocked, holder, ws, phone, "", c)
+		}
 		return &TooManyAttempts{RetryAfter: at.LockedUntil.Sub(now)}
 	}
 	return err

@@ -41,13 +41,14 @@ type Authorization struct {
 	Amount    string          `json:"amount,omitempty"`
 	Currency  string          `json:"currency,omitempty"`
 	To        string          `json:"to" doc:"What it approves paying: a wallet id, bank:<bank account id>; or pin, factor:<id>."`
-	Methods   []string        `json:"methods" doc:"The second factors that may verify it: sms, totp, webauthn."`
+	Status    string          `json:"status" enum:"pending,approved,used,denied,expired"`
+	Methods   []string        `json:"methods,omitempty" doc:"The second factors that may verify it: sms, totp, webauthn."`
 	ExpiresAt time.Time       `json:"expires_at"`
 	WebAuthn  json.RawMessage `json:"webauthn,omitempty" doc:"With a passkey: the assertion options for navigator.credentials.get, whose challenge is bound to this payment."`
 }
 
 func authorizationOut(a *ingot.Authorization, methods []string, webauthn []byte) *Authorization {
-	out := &Authorization{ID: a.ID, Currency: a.Currency, To: a.Payee, Methods: methods, ExpiresAt: a.ExpiresAt.UTC()}
+	out := &Authorization{ID: a.ID, Currency: a.Currency, To: a.Payee, Status: string(a.Status), Methods: methods, ExpiresAt: a.ExpiresAt.UTC()}
 	if a.Currency != "" {
 		out.Amount = amt(a.Amount, a.Currency)
 	}
@@ -212,6 +213,7 @@ func (s *server) holderRoutes() {
 		Summary: "Remove a factor (needs a fresh approval)", Tags: []string{me}, DefaultStatus: http.StatusNoContent, Security: bearer}, s.removeFactor)
 	huma.Register(s.api, huma.Operation{OperationID: "changePIN", Method: http.MethodPut, Path: "/v1/me/pin",
 		Summary: "Change the PIN (needs a fresh approval)", Tags: []string{me}, DefaultStatus: http.StatusNoContent, MaxBodyBytes: MaxBodyBytes, Security: bearer}, s.changePIN)
+	get(s, "getAuthorization", "/v1/authorizations/{id}", "One of your approvals and its state", me, s.getAuthorization)
 	post(s, "verifyAuthorization", "/v1/authorizations/{id}/verify", "Approve with a second factor", http.StatusOK, me, s.verifyAuthorization)
 	post(s, "sendAuthorizationSMS", "/v1/authorizations/{id}/sms", "Send an approval's SMS code (it names the amount and the masked payee)", http.StatusAccepted, me, s.authorizationSMS)
 }
@@ -376,6 +378,14 @@ func (s *server) verifyAuthorization(ctx context.Context, in *verifyAuthorizatio
 		return nil, s.problem(ctx, err)
 	}
 	return &Body[Approved]{Body: Approved{Status: "approved"}}, nil
+}
+
+func (s *server) getAuthorization(ctx context.Context, in *authorizationIDIn) (*Body[Authorization], error) {
+	a, err := s.auth.Authorization(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Authorization]{Body: *authorizationOut(&a, nil, nil)}, nil
 }
 
 func (s *server) authorizationSMS(ctx context.Context, in *authorizationIDIn) (*accepted, error) {

@@ -360,6 +360,10 @@ func TestPaymentApproval(t *testing.T) {
 		}
 		e.problem(e.req("POST", "/v1/authorizations/"+id+"/verify", h.access, map[string]any{"method": "sms", "code": wrong(code)}), 401, "invalid_code")
 		e.must(e.req("POST", "/v1/authorizations/"+id+"/verify", h.access, map[string]any{"method": "sms", "code": code}), 200)
+		if g := e.must(e.req("GET", "/v1/authorizations/"+id, h.access, nil), 200); g.str("status") != "approved" || g.str("amount") != "200.01" {
+			t.Fatalf("authorization read back: %s", g.raw)
+		}
+		e.problem(e.req("GET", "/v1/authorizations/"+id, h.opKey, nil), 403, "forbidden")
 
 		// Bound to payer, payee, amount and currency, and used once.
 		e.problem(pay("200.02", "Ingot-Authorization", id), 403, "authorization_mismatch")
