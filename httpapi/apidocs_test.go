@@ -203,6 +203,9 @@ func (d *apiDoc) scenario() {
 	d.show("getConsistency", docReq{who: "AUD", method: "GET", path: "/v1/log/consistency?from=1&to=3", status: 200})
 	d.show("getTransferProof", docReq{who: "AUD", method: "GET", path: "/v1/transfers/" + coffee + "/proof", status: 200})
 
+	// A holder signs in and approves a payment.
+	d.holders()
+
 	// Health, and problems from the router.
 	d.show("health", docReq{method: "GET", path: "/healthz", status: 200})
 	d.show("health", docReq{method: "GET", path: "/readyz", status: 200})
@@ -220,6 +223,7 @@ type docReq struct {
 	status  int    // the status the scenario expects
 	comment string // shown after the command
 
+	hdr     []string // more request headers, in pairs
 	head    []string // non-nil: show the status line and these headers (curl -si)
 	hideCmd bool     // show only the answer
 	hideOut bool     // show only the command
@@ -276,6 +280,7 @@ func (d *apiDoc) do(r docReq) *resp {
 	if r.idem != "" {
 		hdr = append(hdr, "Idempotency-Key", r.idem)
 	}
+	hdr = append(hdr, r.hdr...)
 	key := ""
 	if r.who != "" {
 		key = d.keys[r.who]
@@ -382,6 +387,9 @@ func (d *apiDoc) curl(r docReq) string {
 	if r.idem != "" {
 		b.WriteString(" -H 'Idempotency-Key: " + r.idem + "'")
 	}
+	for i := 0; i+1 < len(r.hdr); i += 2 {
+		b.WriteString(" -H '" + r.hdr[i] + ": " + d.n.text(r.hdr[i+1]) + "'")
+	}
 	if r.body != "" {
 		body := d.n.text(r.body)
 		if !strings.Contains(body, "\n") && b.Len()+len(body) > 100 {
@@ -464,6 +472,7 @@ func firstDiff(a, b string) string {
 type docNorm struct {
 	start   time.Time         // the run's start, whole seconds
 	repl    map[string]string // a real value -> its stand-in
+	codes   map[string]string // a one-time code -> its stand-in
 	wallets map[string]bool   // wallet ids the server has answered
 	count   map[string]int    // stand-ins made, by kind
 }
@@ -510,8 +519,22 @@ func (n *docNorm) pin(real, standIn string) {
 	n.repl[real] = standIn
 }
 
-// text replaces what varies in s.
-func (n *docNorm) text(s string) string { return docVaryRe.ReplaceAllStringFunc(s, n.one) }
+// text replaces what varies in s: one-time codes (code), then what
+// docVaryRe finds.
+func (n *docNorm) text(s string) string {
+	for real, standIn := range n.codes {
+		s = regexp.MustCompile(`\b`+regexp.QuoteMeta(real)+`\b`).ReplaceAllLiteralString(s, standIn)
+	}
+	return docVaryRe.ReplaceAllStringFunc(s, n.one)
+}
+
+// code gives a one-time code (an SMS code) a stand-in.
+func (n *docNorm) code(real, standIn string) {
+	if n.codes == nil {
+		n.codes = map[string]string{}
+	}
+	n.codes[real] = standIn
+}
 
 func (n *docNorm) one(m string) string {
 	if v, ok := n.repl[m]; ok {
@@ -867,4 +890,61 @@ func luhn(payload string) byte {
 		double = !double
 	}
 	return byte('0' + (10-sum%10)%10)
+}
+
+// holders is the holder's part of the story: enrolment, login with an SMS
+// code, a payment that needs approval, its approval; and the operator's
+// keys and security events.
+func (d *apiDoc) holders() {
+	zl := d.do(docReq{who: "KEY", method: "POST", path: "/v1/wallets",
+		body: `{"holder":{"name":"Zhao Lei","phone":"13512345678"},"currency":"CNY"}`, status: 201}).str("id")
+	d.n.pin(zl, "6200000000000013")
+	d.do(docReq{who: "KEY", method: "POST", path: "/v1/wallets/" + zl + "/topups", body: `{"amount":"1000.00"}`, status: 201})
+	sms := func(name, standIn string) string {
+		r := d.show(name, docReq{who: "CB", method: "GET", path: "/v1/sandbox/sms?phone=13512345678", status: 200})
+		text := r.body["messages"].([]any)[0].(map[string]any)["text"].(string)
+		code := regexp.MustCompile(`\b\d{6}\b`).FindString(text)
+		d.n.code(code, standIn)
+		return code
+	}
+	enr := d.show("enroll", docReq{method: "POST", path: "/v1/auth/enroll", body: `{"phone":"13512345678"}`, status: 202}).str("enrollment_id")
+	code := sms("enroll-sms", "271828")
+	tok := d.show("confirmEnrollment", docReq{method: "POST", path: "/v1/auth/enroll/" + enr + "/confirm",
+		body: `{"code":"` + code + `","pin":"385912"}`, status: 201, layout: layoutIndent})
+	d.keys["AT"] = tok.str("access_token")
+	login := d.show("login", docReq{method: "POST", path: "/v1/auth/login", body: `{"phone":"13512345678","pin":"385912"}`, status: 200}).str("login_id")
+	d.show("login-sms", docReq{method: "POST", path: "/v1/auth/login/" + login + "/sms", status: 202, hideOut: true})
+	code = sms("login-sms-text", "314159")
+	tok = d.show("verifyLogin", docReq{method: "POST", path: "/v1/auth/login/" + login + "/verify",
+		body: `{"method":"sms","code":"` + code + `"}`, status: 200, layout: layoutIndent})
+	d.keys["AT"] = tok.str("access_token")
+	d.show("getHolder", docReq{who: "AT", method: "GET", path: "/v1/me", status: 200, layout: layoutIndent})
+
+	pay := `{"from":"` + zl + `","to":"` + "8127995007240072" + `","amount":"250.00","currency":"CNY","memo":"dinner"}`
+	pay = strings.ReplaceAll(pay, "8127995007240072", d.real("8127995007240072"))
+	sca := d.show("sca-required", docReq{who: "AT", method: "POST", path: "/v1/transfers", idem: "dinner-1", body: pay, status: 403, layout: layoutIndent})
+	id := sca.body["authorization"].(map[string]any)["id"].(string)
+	d.show("authorization-sms", docReq{who: "AT", method: "POST", path: "/v1/authorizations/" + id + "/sms", status: 202, hideOut: true})
+	to := d.real("8127995007240072")
+	d.n.code(to[:4]+" **** **** "+to[12:], "8127 **** **** 0072")
+	code = sms("authorization-sms-text", "161803")
+	d.show("verifyAuthorization", docReq{who: "AT", method: "POST", path: "/v1/authorizations/" + id + "/verify",
+		body: `{"method":"sms","code":"` + code + `"}`, status: 200})
+	d.show("approved-payment", docReq{who: "AT", method: "POST", path: "/v1/transfers", idem: "dinner-1", body: pay,
+		hdr: []string{"Ingot-Authorization", id}, status: 201})
+
+	d.show("createAPIKey", docReq{who: "KEY", method: "POST", path: "/v1/api-keys", idem: "key-reports",
+		body: `{"name":"reporting","scopes":["wallets:read","transfers:read"]}`, status: 201})
+	d.show("listSecurityEvents", docReq{who: "KEY", method: "GET", path: "/v1/security-events?limit=3", status: 200, layout: layoutLines})
+}
+
+// real is the real wallet id a stand-in was pinned for.
+func (d *apiDoc) real(standIn string) string {
+	for r, s := range d.n.repl {
+		if s == standIn {
+			return r
+		}
+	}
+	d.t.Fatalf("no wallet shown as %s", standIn)
+	return ""
 }
