@@ -22,11 +22,10 @@ import (
 // reach (client addresses and certificates, races of one holder's guesses).
 
 type fixture struct {
-	st    store.Store
-	as    auth.Store
-	svc   *auth.Service
-	keys  *pii.Keys
-	smsTo func(phone string) string // the newest code sent to a phone
+	st   store.Store
+	as   auth.Store
+	svc  *auth.Service
+	keys *pii.Keys
 }
 
 func newFixture(t *testing.T, kind string) *fixture {
