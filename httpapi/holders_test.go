@@ -492,3 +492,41 @@ func TestAPIKeys(t *testing.T) {
 		}
 	})
 }
+
+// TestHolderBank: a holder tops up from its linked bank account without
+// approval, and withdraws to it with one, bound to that bank account.
+func TestHolderBank(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		h := e.newHolder("ICBC", "13800138004", "100.00")
+		h.enroll()
+		w := h.wallets[0]
+		e.must(e.req("POST", "/v1/sandbox/bank/accounts", h.opKey, map[string]any{"bank_code": "ICBC", "account_number": "6222021234560004",
+			"holder_name": "Li Wei", "currency": "CNY", "balance": "5000.00"}), 201)
+		ba := e.must(e.req("POST", "/v1/wallets/"+w+"/bank-accounts", h.opKey, map[string]any{"bank_code": "ICBC", "account_number": "6222021234560004",
+			"holder_name": "Li Wei"}), 201).str("id")
+		// Linking is the operator's act.
+		e.problem(e.req("POST", "/v1/wallets/"+w+"/bank-accounts", h.access, map[string]any{"bank_code": "ICBC", "account_number": "6222021234560005",
+			"holder_name": "Li Wei"}), 403, "forbidden")
+		if l := e.must(e.req("GET", "/v1/wallets/"+w+"/bank-accounts", h.access, nil), 200); len(l.items()) != 1 {
+			t.Fatalf("holder's bank accounts: %s", l.raw)
+		}
+		op := e.must(e.req("POST", "/v1/wallets/"+w+"/topups", h.access, map[string]any{"amount": "1000.00", "bank_account_id": ba}), 201)
+		if op.str("status") != "completed" {
+			t.Fatalf("top-up: %s", op.raw)
+		}
+		e.must(e.req("GET", "/v1/bank-operations/"+op.str("id"), h.access, nil), 200)
+		if got := e.balance(h.opKey, w); got != "1100.00" {
+			t.Fatalf("balance %s after the top-up", got)
+		}
+		a := h.scaRequired(e.req("POST", "/v1/wallets/"+w+"/withdrawals", h.access, map[string]any{"amount": "600.00", "bank_account_id": ba}))
+		if a["to"] != "bank:"+ba || a["amount"] != "600.00" {
+			t.Fatalf("withdrawal's authorization: %v", a)
+		}
+		h.approve(a["id"].(string))
+		out := e.must(e.req("POST", "/v1/wallets/"+w+"/withdrawals", h.access, map[string]any{"amount": "600.00", "bank_account_id": ba},
+			"Ingot-Authorization", a["id"].(string)), 201)
+		if out.str("status") != "completed" || e.balance(h.opKey, w) != "500.00" {
+			t.Fatalf("withdrawal: %s", out.raw)
+		}
+	})
+}
