@@ -34,6 +34,7 @@ type serveConfig struct {
 	keyFile   string
 	origin    string
 	dataKey   string
+	dataKeyID string
 	sandbox   bool
 	zone      string
 }
@@ -49,6 +50,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
+				"data-key-id": "INGOT_DATA_KEY_ID",
 			}); err != nil {
 				return err
 			}
@@ -61,7 +63,8 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
-	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data key that seals holders' personal data, made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the key itself)")
+	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data keys that seal holders' personal data (\"<key id> <base64 key>\" lines, oldest first), made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the keys themselves)")
+	f.StringVar(&cfg.dataKeyID, "data-key-id", "", "seal new personal data with the data key of this id rather than the keyring's newest, while a new key reaches every process (env INGOT_DATA_KEY_ID; docs/keys.md)")
 	f.StringVar(&cfg.zone, "zone", ledger.DefaultZone, "time zone of the days and years of daily and yearly limits (env INGOT_ZONE)")
 	f.BoolVar(&cfg.sandbox, "sandbox", false, "serve the built-in sandbox bank (deposit accounts in this database, /v1/sandbox/bank/...) as the bank connector: for tests and the quickstart, never in production (env INGOT_SANDBOX)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
@@ -101,7 +104,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Signer: signer, Zone: zone})
 	defer eng.Close()
-	keys, err := loadDataKey(cfg.db, cfg.dataKey, env)
+	keys, err := loadDataKey(cfg.db, cfg.dataKey, cfg.dataKeyID, env)
 	if err != nil {
 		return err
 	}
@@ -190,17 +193,15 @@ func loadSigner(ctx context.Context, st store.Store, cfg serveConfig, env func(s
 	return signer, nil
 }
 
-// loadDataKey loads (or, at first start, makes) the data key that seals
-// holders' personal data: INGOT_DATA_KEY, else the key file.
-func loadDataKey(db, path string, env func(string) string) (*pii.Keys, error) {
-	if path == "" {
-		path = filepath.Join(dataDir(db), "data.key")
-	}
-	k, err := pii.LoadOrCreateKey(env("INGOT_DATA_KEY"), path)
+// loadDataKey loads (or, at first start, makes) the keyring of data keys
+// that seal holders' personal data: INGOT_DATA_KEY, else the key file. New
+// values are sealed with its newest key, or the key of id (--data-key-id).
+func loadDataKey(db, path, id string, env func(string) string) (*pii.Keys, error) {
+	k, err := pii.LoadOrCreateKey(env("INGOT_DATA_KEY"), dataKeyPath(db, path))
 	if err != nil {
 		return nil, fmt.Errorf("data key: %w", err)
 	}
-	return k, nil
+	return withSealKey(k, id)
 }
 
 // dataDir is where keys live by default: beside the SQLite file, or
