@@ -276,11 +276,14 @@ func (s *Signer) sign(origin string, tree tlog.Tree) ([]byte, error) {
 		return nil, fmt.Errorf("translog: signing checkpoint: %v", err)
 	}
 	if announce {
-		// Until the latest checkpoint is read again (at the next signature),
-		// the log is taken to be in the new epoch: this checkpoint commits
-		// with its batch, or the batch fails and the next one reads.
-		s.epoch, s.seen = keys.Key, nil
+		// The log is taken to be in the new epoch: this checkpoint commits
+		// with its batch, or the batch fails and the next signature reads
+		// the latest checkpoint, which is then not this one.
+		s.epoch = keys.Key
 	}
+	// When this checkpoint is the latest at the next signature (no other
+	// process signed meanwhile), the epoch is known: no need to check it.
+	s.seen = msg
 	return msg, nil
 }
 

@@ -62,8 +62,8 @@ func keyLine(e Epoch) string { return "key " + strconv.FormatInt(e.Since, 10) + 
 // for a zero keys, one for keys.Key, two for an announcement.
 func FormatCheckpointKeys(origin string, tree tlog.Tree, keys CheckpointKeys) ([]byte, error) {
 	text, err := FormatCheckpoint(origin, tree)
-	if err != nil {
-		return nil, err
+	if err != nil || keys == (CheckpointKeys{}) {
+		return text, err
 	}
 	if keys.Previous != nil {
 		text = append(text, keyLine(*keys.Previous)+"\n"...)
