@@ -51,13 +51,14 @@ func CheckOrigin(origin string) error {
 //
 // A Signer made by NewSigner or LoadSigner has one key and signs with it;
 // after Resume, with the key lines of the log's current epoch. One made by
-// WithRotation also holds the key its key replaces (previous) or the key
-// that replaces it (next), and reads the log's latest checkpoint (which the
-// engine's batch has locked, through the log head, when it signs) to decide
-// which key signs: the key of the log's current epoch; or, when that is the
-// previous key, both, in the checkpoint that announces this Signer's key.
-// So every process of a log signs with the same key, whatever the key each
-// was started with, provided each holds that key.
+// WithRotation (as `ingot serve` makes it) reads the log's latest
+// checkpoint before each signature (the engine's batch has locked the log
+// head when it signs, so that is the checkpoint the new one follows) and
+// signs with the key of the log's current epoch; it may also hold the key
+// its key replaces (previous), and then announces its key over it, signed
+// by both, or the key that replaces it (next). So every process of a log
+// signs with the same key, whatever key each was started with, provided
+// each holds that key; one that does not fails to sign.
 type Signer struct {
 	key  *noteKey // this Signer's key
 	prev *noteKey // the key it replaces, or nil
@@ -136,12 +137,15 @@ func (s *Signer) Epoch() Epoch {
 func (s *Signer) NoteSigner() note.Signer { return s.key.s }
 
 // WithRotation returns a Signer of s's key that also holds previous, the
-// key s's key replaces, or next, the key that replaces it (either may be
-// nil), and reads the log's latest checkpoint with latest before each
-// signature (latest returns nil for an empty log). With previous, the
-// first checkpoint it signs while the log is in previous's epoch is signed
-// by both keys and announces s's key; with next, it signs with next once the
-// log has moved to next's epoch. Call Resume before signing.
+// key s's key replaces, or next, the key that replaces it (either or both
+// may be nil), and reads the log's latest checkpoint with latest before each
+// signature (latest returns nil for an empty log), so that it signs with
+// the key of the log's current epoch whatever other processes did. With
+// previous, the first checkpoint it signs while the log is in previous's
+// epoch is signed by both keys and announces s's key; with next, it signs
+// with next once the log has moved to next's epoch; with neither, it
+// refuses to sign (an error, not a signature by a key the log left) once
+// the log has moved to a key it does not hold. Call Resume before signing.
 func (s *Signer) WithRotation(previous, next *Signer, latest func() ([]byte, error)) (*Signer, error) {
 	if latest == nil {
 		return nil, errors.New("translog: a rotating signer needs to read the log's latest checkpoint")

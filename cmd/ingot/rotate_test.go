@@ -414,3 +414,33 @@ func TestAuditRotationForgeries(t *testing.T) {
 		t.Fatalf("audit of the truth after the forgeries: %v\n%s", err, out)
 	}
 }
+
+// TestSigningKeyLeftBehind: a process that holds only the old key, still
+// running when another process announces the new one (the rotation's first
+// step skipped), does not sign with the old key after the announcement: its
+// batches fail (503) until it is restarted with the new key, and the log
+// stays valid.
+func TestSigningKeyLeftBehind(t *testing.T) {
+	dir := t.TempDir()
+	db := testdb.NewDSN(t, "postgres")
+	aFile, bFile := filepath.Join(dir, "a.key"), filepath.Join(dir, "b.key")
+	env := map[string]string{"INGOT_ADMIN_KEY": "cb-left-behind-0123456789", "INGOT_LOG_ORIGIN": rotationOrigin, "INGOT_DATA_KEY": pii.GenerateKey()}
+	for _, f := range []string{aFile, bFile} {
+		if _, _, err := ingotRun(t, env, "keys", "new-signing-key", "--out", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base1, _, _ := startServe(t, db, env, "--signing-key-file", aFile)
+	p := newPayer(t, base1, env["INGOT_ADMIN_KEY"])
+	base2, _, _ := startServe(t, db, env, "--signing-key-file", bFile, "--previous-signing-key-file", aFile)
+	p.pay(base1, 1)
+	p.pay(base2, 1) // the announcement
+	st, m := call(t, "POST", base1+"/v1/transfers", p.opKey, fmt.Sprintf(`{"from":%q,"to":%q,"amount":"0.01","currency":"CNY"}`, p.w1, p.w2))
+	if st != http.StatusServiceUnavailable {
+		t.Fatalf("a payment through the process left with the old key: %d %v; want 503", st, m)
+	}
+	p.pay(base2, 1)
+	if out, _, err := ingotRun(t, env, "verify", "--db", db, "--signing-key-file", bFile); err != nil {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+}

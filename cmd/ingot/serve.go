@@ -177,9 +177,8 @@ const defaultOrigin = "ingot.local/log"
 // refuses to serve when the log's latest checkpoint was signed by a key
 // this process does not hold: every process writing one log signs with the
 // log's current key. During a rotation (docs/keys.md) it also holds the
-// previous or the next key, and then reads the latest checkpoint before
-// each signature to sign with the log's current key, announcing its own
-// key over the previous one.
+// previous or the next key, and announces its own key over the previous
+// one, or follows the log to the next.
 func loadSigner(ctx context.Context, st store.Store, cfg serveConfig, env func(string) string) (*translog.Signer, error) {
 	signer, err := translog.LoadSigner(env("INGOT_SIGNING_KEY"), signingKeyPath(cfg.db, cfg.keyFile), cfg.origin)
 	if err != nil {
@@ -189,19 +188,21 @@ func loadSigner(ctx context.Context, st store.Store, cfg serveConfig, env func(s
 	if err != nil {
 		return nil, err
 	}
-	if prev != nil || next != nil {
-		latest := func() ([]byte, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			cp, err := st.LatestCheckpoint(ctx)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil, nil
-			}
-			return cp.Note, err
+	// Before each signature the signer reads the latest checkpoint (with
+	// the log head locked by the batch): it signs with the log's current
+	// key, and refuses to sign once another process moved the log to a key
+	// it does not hold.
+	latest := func() ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cp, err := st.LatestCheckpoint(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
 		}
-		if signer, err = signer.WithRotation(prev, next, latest); err != nil {
-			return nil, fmt.Errorf("transparency log key: %w", err)
-		}
+		return cp.Note, err
+	}
+	if signer, err = signer.WithRotation(prev, next, latest); err != nil {
+		return nil, fmt.Errorf("transparency log key: %w", err)
 	}
 	cp, err := st.LatestCheckpoint(ctx)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
