@@ -11,9 +11,10 @@ import (
 )
 
 // FuzzOpen: no string opens without the key that sealed it, under another
-// context, or altered; none makes Open panic.
+// context, or altered; none makes Open panic. The sealer is a keyring of an
+// original key (v1 values) and a key "k2" (v2 values).
 func FuzzOpen(f *testing.F) {
-	sealer, stranger := testKeys(f, 1), testKeys(f, 2)
+	sealer, stranger := mustParse(f, b64Key(1)+"\nk2 "+b64Key(3)), testKeys(f, 2)
 	// The seeds must be the same in every fuzzing process, so they are sealed
 	// with fixed nonces (sealFixed), not by Seal.
 	type sealedValue struct{ sealed, ctx, pt string }
@@ -25,6 +26,14 @@ func FuzzOpen(f *testing.F) {
 		f.Add(s, c[1]+"x")
 		f.Add(s[:len(s)-1], c[1])
 		f.Add(s+"\n", c[1])
+	}
+	for i, c := range [][2]string{{"+8613812345678", "holder_phone:1"}, {"x", ""}} {
+		s := sealFixedV2(f, 3, byte(i), "k2", c[0], c[1])
+		valid = append(valid, sealedValue{s, c[1], c[0]})
+		f.Add(s, c[1])
+		f.Add(s, c[1]+"x")
+		f.Add("v2:k3:"+s[6:], c[1])
+		f.Add("v1:"+s[6:], c[1])
 	}
 	f.Add("", "")
 	f.Add("v1:", "")
