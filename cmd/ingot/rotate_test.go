@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -74,16 +75,11 @@ func (p *payer) get(base, path, key string) string {
 		p.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := res.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		p.t.Fatal(err)
 	}
-	return b.String()
+	return string(b)
 }
 
 func readState(t *testing.T, path string) auditState {
@@ -329,8 +325,7 @@ func TestAuditRotationForgeries(t *testing.T) {
 	_, real := a.latest()
 	stateSize := a.savedSize()
 	keyA, vkeyA := verifytest.SignerKey(), verifytest.Signer().VerifierKey()
-	skeyX, x := verifytest.NewKey(verifytest.Origin)
-	_ = skeyX
+	_, x := verifytest.NewKey(verifytest.Origin)
 	b := verifytest.NewSigner(verifytest.Origin)
 	signerOf := func(skey string) note.Signer {
 		s, err := note.NewSigner(skey)
