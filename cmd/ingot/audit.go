@@ -50,17 +50,24 @@ API key (POST /v1/auditors). It trusts nothing the server says without proof:
 
   1. the log's verifier key: --log-key (obtained out of band), else the one
      pinned in the state file, else (first use only) GET /v1/log/key; it is
-     pinned in the state file, and a different key later is refused;
+     pinned in the state file, and a different key later is refused unless
+     the log announced it (3);
   2. GET /v1/log/checkpoint must be signed by that key, for the log's origin;
-  3. the checkpoint seen last time (the state file) must be extended by the new
-     one: a smaller tree, another root at the same size, or a consistency proof
-     (GET /v1/log/consistency) that fails tlog.CheckTree is a failure;
-  4. each transfer of --transfers must be in the new tree: its inclusion proof
+  3. or by a key the log announced since: its key lines lead back, through
+     the announcing checkpoints (read with GET /v1/log/entries/0?tree_size=N),
+     to the pinned key, and each announcement must be signed by the key
+     before it and the key after it; the new key is then pinned, with the
+     rotation recorded in the state file (docs/transparency-log.md, section 8);
+  4. the checkpoint seen last time (the state file) must be extended by the new
+     one, through every announcement: a smaller tree, another root at the same
+     size, or a consistency proof (GET /v1/log/consistency) that fails
+     tlog.CheckTree is a failure;
+  5. each transfer of --transfers must be in the new tree: its inclusion proof
      (GET /v1/transfers/{id}/proof) must pass tlog.CheckRecord, and its leaf must
      be that transfer's;
-  5. with --sample N, N leaves at random indexes of the new tree are proven the
+  6. with --sample N, N leaves at random indexes of the new tree are proven the
      same way (GET /v1/log/entries/{index}), without knowing transfer ids;
-  6. only when all of that holds is the new checkpoint saved to the state file.
+  7. only when all of that holds is the new checkpoint saved to the state file.
 
 Exit status 0 when everything verifies, otherwise 1 with the reason.`,
 		Args: cobra.NoArgs,
