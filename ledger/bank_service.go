@@ -11,6 +11,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -187,7 +188,7 @@ func (s *Service) RevealBankAccount(b *ingot.BankAccount) error {
 		column string
 		v      *string
 	}{{"bank_account_number", &b.AccountNumber}, {"bank_holder_name", &b.HolderName}} {
-		if !strings.HasPrefix(*f.v, sealedPrefix) {
+		if !pii.IsSealed(*f.v) {
 			continue
 		}
 		v, err := s.pii.Open(*f.v, f.column+":"+itoa(b.Wallet))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/pii"
@@ -14,9 +13,6 @@ import (
 // key before it is stored (pii.Keys.Seal, bound to its column and wallet)
 // and opened only to be masked in answers. The phone is also stored as a
 // keyed hash of its E.164 form, so that wallets can be found by phone.
-
-// sealedPrefix starts every sealed value.
-const sealedPrefix = "v1:"
 
 // sealHolder seals a new wallet's holder in place and sets its phone hash.
 // The phone must be E.164 already.
@@ -33,7 +29,7 @@ func (s *Service) sealHolder(a *ingot.Account) error {
 	if h.Phone, err = s.sealPII("holder_phone", a.ID, h.Phone); err != nil {
 		return err
 	}
-	if h.IDNumber != "" && !strings.HasPrefix(h.IDNumber, sealedPrefix) {
+	if h.IDNumber != "" && !pii.IsSealed(h.IDNumber) {
 		if h.IDNumber, err = s.sealPII("holder_id_number", a.ID, h.IDNumber); err != nil {
 			return err
 		}
@@ -51,7 +47,7 @@ func (s *Service) Reveal(a *ingot.Account) error {
 		column string
 		v      *string
 	}{{"holder_name", &a.Holder.Name}, {"holder_phone", &a.Holder.Phone}, {"holder_id_number", &a.Holder.IDNumber}, {"label", &a.Label}} {
-		if !strings.HasPrefix(*f.v, sealedPrefix) {
+		if !pii.IsSealed(*f.v) {
 			continue
 		}
 		if s.pii == nil {

@@ -1,6 +1,8 @@
 package pii
 
 import (
+	"bytes"
+	"encoding/base64"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,9 +11,10 @@ import (
 )
 
 // FuzzOpen: no string opens without the key that sealed it, under another
-// context, or altered; none makes Open panic.
+// context, or altered; none makes Open panic. The sealer is a keyring of an
+// original key (v1 values) and a key "k2" (v2 values).
 func FuzzOpen(f *testing.F) {
-	sealer, stranger := testKeys(f, 1), testKeys(f, 2)
+	sealer, stranger := mustParse(f, b64Key(1)+"\nk2 "+b64Key(3)), testKeys(f, 2)
 	// The seeds must be the same in every fuzzing process, so they are sealed
 	// with fixed nonces (sealFixed), not by Seal.
 	type sealedValue struct{ sealed, ctx, pt string }
@@ -23,6 +26,14 @@ func FuzzOpen(f *testing.F) {
 		f.Add(s, c[1]+"x")
 		f.Add(s[:len(s)-1], c[1])
 		f.Add(s+"\n", c[1])
+	}
+	for i, c := range [][2]string{{"+8613812345678", "holder_phone:1"}, {"x", ""}} {
+		s := sealFixedV2(f, 3, byte(i), "k2", c[0], c[1])
+		valid = append(valid, sealedValue{s, c[1], c[0]})
+		f.Add(s, c[1])
+		f.Add(s, c[1]+"x")
+		f.Add("v2:k3:"+s[6:], c[1])
+		f.Add("v1:"+s[6:], c[1])
 	}
 	f.Add("", "")
 	f.Add("v1:", "")
@@ -236,4 +247,78 @@ func FuzzMaskAccountNumber(f *testing.F) {
 			t.Fatalf("MaskAccountNumber(%q) = %q, want %q", in, out, want)
 		}
 	})
+}
+
+// FuzzParseKey: ParseKey never panics and never repeats key material in an
+// error; a keyring it accepts seals with its newest key, opens what each of
+// its keys sealed, and parses the same from its canonical form.
+func FuzzParseKey(f *testing.F) {
+	k1 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, KeySize))
+	k2 := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, KeySize))
+	for _, s := range []string{
+		k1, k1 + "\n", "k1 " + k1, k1 + "\nk2 " + k2, k1 + ",k2 " + k2, "# c\n" + k1, "k1 " + k1 + "\nk1 " + k2,
+		"k1 " + k1 + "\nk2 " + k1, k2 + "\n" + k1, "v1 " + k1, "a b c", "k1 " + k1[:20], "\r\n,,", "k1\t" + k1 + "\r\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		if err != nil {
+			if k != nil {
+				t.Fatal("a keyring with an error")
+			}
+			for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
+				if len(w) >= 40 && strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q repeats %q", err, w)
+				}
+			}
+			return
+		}
+		ids := k.KeyIDs()
+		if len(ids) == 0 || len(ids) > maxKeys || k.SealKeyID() != ids[len(ids)-1] {
+			t.Fatalf("keyring %v seals with %q", ids, k.SealKeyID())
+		}
+		sealed, err := k.Seal("value", "ctx")
+		if err != nil || !strings.HasPrefix(sealed, k.SealedPrefix()) {
+			t.Fatalf("Seal = %q, %v; prefix %q", sealed, err, k.SealedPrefix())
+		}
+		if name, ok := SealedWith(sealed); !ok || name != k.SealKeyID() {
+			t.Fatalf("SealedWith(%q) = %q, %v", sealed, name, ok)
+		}
+		// Canonical form: every key with its id, one per line.
+		var canon strings.Builder
+		for i, d := range k.ring {
+			if i > 0 || d.id != "" {
+				canon.WriteString(d.id + " ")
+			}
+			canon.WriteString(base64.StdEncoding.EncodeToString(rawOf(t, s, i)) + "\n")
+		}
+		again, err := ParseKey(canon.String())
+		if err != nil {
+			t.Fatalf("the canonical form does not parse: %v", err)
+		}
+		if strings.Join(again.KeyIDs(), ",") != strings.Join(ids, ",") || !bytes.Equal(again.LookupHash("k", "v"), k.LookupHash("k", "v")) {
+			t.Fatal("the canonical form is another keyring")
+		}
+		for _, id := range ids {
+			one, err := k.WithSealKey(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _ := one.Seal("x", "c")
+			if got, err := again.Open(v, "c"); err != nil || got != "x" {
+				t.Fatalf("a value sealed with %s does not open in the same keyring: %v", id, err)
+			}
+		}
+	})
+}
+
+// rawOf returns the i-th key of a keyring text that ParseKey accepted.
+func rawOf(t *testing.T, s string, i int) []byte {
+	t.Helper()
+	entries, err := parseEntries(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries[i].raw
 }

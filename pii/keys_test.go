@@ -441,7 +441,7 @@ func TestLoadOrCreateKeyRefuses(t *testing.T) {
 		{"long key", base64.StdEncoding.EncodeToString(make([]byte, 64)), 0o600, "32 bytes"},
 		{"empty", "", 0o600, "key file"},
 		{"raw bytes", string(bytes.Repeat([]byte{0xfe}, 32)), 0o600, "base64"},
-		{"huge", strings.Repeat("A", 5000), 0o600, "too large"},
+		{"huge", strings.Repeat("A", 70000), 0o600, "too large"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package translog
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -10,8 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -43,8 +46,33 @@ func CheckOrigin(origin string) error {
 	return nil
 }
 
-// Signer signs checkpoints with an Ed25519 note key.
+// Signer signs the log's checkpoints with an Ed25519 note key, and takes
+// the log through a rotation of its key (rotation.go).
+//
+// A Signer made by NewSigner or LoadSigner has one key and signs with it;
+// after Resume, with the key lines of the log's current epoch. One made by
+// WithRotation (as `ingot serve` makes it) reads the log's latest
+// checkpoint before each signature (the engine's batch has locked the log
+// head when it signs, so that is the checkpoint the new one follows) and
+// signs with the key of the log's current epoch; it may also hold the key
+// its key replaces (previous), and then announces its key over it, signed
+// by both, or the key that replaces it (next). So every process of a log
+// signs with the same key, whatever key each was started with, provided
+// each holds that key; one that does not fails to sign.
 type Signer struct {
+	key  *noteKey // this Signer's key
+	prev *noteKey // the key it replaces, or nil
+	next *noteKey // the key that replaces it, or nil
+	// latest reads the log's latest signed checkpoint (nil: the log is
+	// empty); set when prev or next is.
+	latest func() ([]byte, error)
+
+	mu    sync.Mutex
+	epoch Epoch  // the log's current epoch, as last seen; its key is key, prev or next
+	seen  []byte // the latest checkpoint, when epoch was taken from it
+}
+
+type noteKey struct {
 	s    note.Signer
 	vkey string
 }
@@ -53,6 +81,14 @@ type Signer struct {
 // ("PRIVATE+KEY+<name>+<hash>+<base64 key>", as note.GenerateKey and
 // [LoadOrCreateKey] make it, or as INGOT_SIGNING_KEY holds it).
 func NewSigner(skey string) (*Signer, error) {
+	k, err := newNoteKey(skey)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{key: k, epoch: Epoch{Key: k.vkey}}, nil
+}
+
+func newNoteKey(skey string) (*noteKey, error) {
 	skey = strings.TrimSpace(skey)
 	s, err := note.NewSigner(skey)
 	if err != nil {
@@ -70,19 +106,190 @@ func NewSigner(skey string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("translog: signing key: %v", err)
 	}
-	return &Signer{s: s, vkey: vkey}, nil
+	return &noteKey{s: s, vkey: vkey}, nil
 }
 
 // Name is the key's name, which is the log's origin.
-func (s *Signer) Name() string { return s.s.Name() }
+func (s *Signer) Name() string { return s.key.s.Name() }
 
 // VerifierKey is the public verifier key in note format
-// ("<name>+<hash>+<base64 of 0x01 || Ed25519 public key>"), what
-// GET /v1/log/key serves and auditors pass to `ingot audit --log-key`.
-func (s *Signer) VerifierKey() string { return s.vkey }
+// ("<name>+<hash>+<base64 of 0x01 || Ed25519 public key>") of the log's
+// current key, as far as this Signer knows: its own key, unless the log is
+// still in its previous key's epoch or has moved to its next key's. It is
+// what GET /v1/log/key serves and auditors pin.
+func (s *Signer) VerifierKey() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.epoch.Key
+}
 
-// NoteSigner returns the underlying note.Signer.
-func (s *Signer) NoteSigner() note.Signer { return s.s }
+// OwnVerifierKey is the verifier key of this Signer's own key.
+func (s *Signer) OwnVerifierKey() string { return s.key.vkey }
+
+// Epoch is the log's current epoch, as far as this Signer knows.
+func (s *Signer) Epoch() Epoch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.epoch
+}
+
+// NoteSigner returns the note.Signer of this Signer's own key.
+func (s *Signer) NoteSigner() note.Signer { return s.key.s }
+
+// WithRotation returns a Signer of s's key that also holds previous, the
+// key s's key replaces, or next, the key that replaces it (either or both
+// may be nil), and reads the log's latest checkpoint with latest before each
+// signature (latest returns nil for an empty log), so that it signs with
+// the key of the log's current epoch whatever other processes did. With
+// previous, the first checkpoint it signs while the log is in previous's
+// epoch is signed by both keys and announces s's key; with next, it signs
+// with next once the log has moved to next's epoch; with neither, it
+// refuses to sign (an error, not a signature by a key the log left) once
+// the log has moved to a key it does not hold. Call Resume before signing.
+func (s *Signer) WithRotation(previous, next *Signer, latest func() ([]byte, error)) (*Signer, error) {
+	if latest == nil {
+		return nil, errors.New("translog: a rotating signer needs to read the log's latest checkpoint")
+	}
+	r := &Signer{key: s.key, latest: latest, epoch: Epoch{Key: s.key.vkey}}
+	for _, o := range []struct {
+		what string
+		k    *Signer
+		to   **noteKey
+	}{{"previous", previous, &r.prev}, {"next", next, &r.next}} {
+		if o.k == nil {
+			continue
+		}
+		if o.k.Name() != s.Name() {
+			return nil, fmt.Errorf("translog: the %s signing key is named %q, not %q", o.what, o.k.Name(), s.Name())
+		}
+		if o.k.key.vkey == s.key.vkey {
+			return nil, fmt.Errorf("translog: the %s signing key is the signing key", o.what)
+		}
+		*o.to = o.k.key
+	}
+	if r.prev != nil && r.next != nil && r.prev.vkey == r.next.vkey {
+		return nil, errors.New("translog: the previous and the next signing keys are the same")
+	}
+	return r, nil
+}
+
+// Resume takes the log's epoch from its latest checkpoint (nil or empty:
+// the log is empty, and the Signer's key starts it). It fails when the
+// checkpoint does not verify with one of the Signer's keys as a checkpoint
+// of that key's epoch: a Signer never signs a log whose key it does not
+// hold.
+func (s *Signer) Resume(latest []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(latest) == 0 {
+		s.epoch, s.seen = Epoch{Key: s.key.vkey}, nil
+		return nil
+	}
+	return s.resumeLocked(latest)
+}
+
+func (s *Signer) keys() []*noteKey {
+	out := []*noteKey{s.key}
+	for _, k := range []*noteKey{s.prev, s.next} {
+		if k != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (s *Signer) resumeLocked(msg []byte) error {
+	text, err := noteText(msg)
+	if err != nil {
+		return err
+	}
+	_, tree, keys, err := ParseCheckpointKeys(text)
+	if err != nil {
+		return err
+	}
+	var mine []string
+	for _, k := range s.keys() {
+		mine = append(mine, k.vkey)
+	}
+	e := keys.Key
+	if e == (Epoch{}) {
+		// The first epoch: the checkpoint does not name its key; it is
+		// whichever of ours signs it.
+		for _, k := range mine {
+			if _, err := OpenCheckpoint(msg, k, s.Name()); err == nil {
+				e = Epoch{Key: k}
+				break
+			}
+		}
+		if e.Key == "" {
+			return fmt.Errorf("translog: the log's latest checkpoint, of size %d, is signed by none of this process's keys (%s)", tree.N, strings.Join(mine, ", "))
+		}
+	} else if !slices.Contains(mine, e.Key) {
+		return fmt.Errorf("translog: the log's latest checkpoint, of size %d, is signed by key %s since size %d, which is none of this process's keys (%s)", tree.N, e.Key, e.Since, strings.Join(mine, ", "))
+	}
+	if _, got, err := OpenRotating(msg, s.Name(), e); err != nil {
+		return err
+	} else if got != e {
+		return fmt.Errorf("translog: the log's latest checkpoint, of size %d, does not stay in the epoch of key %s", tree.N, e.Key)
+	}
+	s.epoch, s.seen = e, bytes.Clone(msg)
+	return nil
+}
+
+// sign signs the checkpoint of tree with the key of the log's current
+// epoch, or announces this Signer's key over its previous one.
+func (s *Signer) sign(origin string, tree tlog.Tree) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.latest != nil {
+		msg, err := s.latest()
+		if err != nil {
+			return nil, fmt.Errorf("translog: read the log's latest checkpoint: %w", err)
+		}
+		if len(msg) > 0 && !bytes.Equal(msg, s.seen) {
+			if err := s.resumeLocked(msg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var keys CheckpointKeys
+	var signers []note.Signer
+	announce := false
+	if s.epoch.Since > 0 {
+		keys.Key = s.epoch
+	}
+	switch {
+	case s.epoch.Key == s.key.vkey:
+		signers = []note.Signer{s.key.s}
+	case s.next != nil && s.epoch.Key == s.next.vkey:
+		signers = []note.Signer{s.next.s}
+	case s.prev != nil && s.epoch.Key == s.prev.vkey:
+		prev := s.epoch
+		keys = CheckpointKeys{Key: Epoch{Since: tree.N, Key: s.key.vkey}, Previous: &prev}
+		signers = []note.Signer{s.prev.s, s.key.s}
+		announce = true
+	default:
+		return nil, fmt.Errorf("translog: the log's key %s is not one of this process's keys", s.epoch.Key)
+	}
+	text, err := FormatCheckpointKeys(origin, tree, keys)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := note.Sign(&note.Note{Text: string(text)}, signers...)
+	if err != nil {
+		return nil, fmt.Errorf("translog: signing checkpoint: %v", err)
+	}
+	if announce {
+		// The log is taken to be in the new epoch: this checkpoint commits
+		// with its batch, or the batch fails and the next signature reads
+		// the latest checkpoint, which is then not this one.
+		s.epoch = keys.Key
+	}
+	// When this checkpoint is the latest at the next signature (no other
+	// process signed meanwhile), the epoch is known: no need to check it.
+	s.seen = msg
+	return msg, nil
+}
 
 // LoadSigner returns the log's signer: from key, the content of
 // INGOT_SIGNING_KEY, when it is not empty, otherwise from the key file at
@@ -95,6 +302,33 @@ func LoadSigner(key, path, origin string) (*Signer, error) {
 	if strings.TrimSpace(key) == "" {
 		var err error
 		if key, _, err = LoadOrCreateKey(path, origin); err != nil {
+			return nil, err
+		}
+	}
+	s, err := NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	if s.Name() != origin {
+		return nil, fmt.Errorf("translog: signing key is named %q, but the log's origin is %q", s.Name(), origin)
+	}
+	return s, nil
+}
+
+// LoadExistingSigner returns the signer of an existing key named origin:
+// from key (the content of an environment variable) when it is not empty,
+// otherwise from the key file at path, which it never creates, with the
+// checks of LoadOrCreateKey; nil when key and path are both empty.
+func LoadExistingSigner(key, path, origin string) (*Signer, error) {
+	if err := CheckOrigin(origin); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(key) == "" {
+		if path == "" {
+			return nil, nil
+		}
+		var err error
+		if key, _, err = readKeyFile(path, origin); err != nil {
 			return nil, err
 		}
 	}
@@ -257,19 +491,16 @@ func ParseCheckpoint(text []byte) (origin string, tree tlog.Tree, err error) {
 }
 
 // SignCheckpoint returns the signed note of the checkpoint of tree:
-// the note text of [FormatCheckpoint], a blank line, and the signature line
-// "— <key name> <base64 of key hash (4 bytes) || Ed25519 signature>".
-// origin should be s.Name(), as C2SP recommends.
+// the note text of [FormatCheckpoint] with the key lines of the log's
+// current epoch (none before the log's first rotation), a blank line, and
+// the signature line "— <key name> <base64 of key hash (4 bytes) ||
+// Ed25519 signature>" of the epoch's key; in the checkpoint that announces
+// a new key, one line for each of the two keys (see [Signer]). origin
+// should be s.Name(), as C2SP recommends. The engine calls it with the
+// log's head locked, so a rotating Signer reads the checkpoint this one
+// follows.
 func SignCheckpoint(s *Signer, origin string, tree tlog.Tree) ([]byte, error) {
-	text, err := FormatCheckpoint(origin, tree)
-	if err != nil {
-		return nil, err
-	}
-	msg, err := note.Sign(&note.Note{Text: string(text)}, s.s)
-	if err != nil {
-		return nil, fmt.Errorf("translog: signing checkpoint: %v", err)
-	}
-	return msg, nil
+	return s.sign(origin, tree)
 }
 
 // OpenCheckpoint verifies a signed checkpoint note against a verifier key

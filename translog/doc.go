@@ -15,6 +15,10 @@
 //     transaction, and the new tree (size, root);
 //   - checkpoints in the C2SP tlog-checkpoint format: [LoadOrCreateKey],
 //     [NewSigner], [SignCheckpoint], [OpenCheckpoint];
+//   - rotation of the signing key (rotation.go): checkpoint key lines that
+//     announce a new key in a checkpoint signed by the old key and the new,
+//     [Signer.WithRotation] to sign through a rotation, and, for verifiers,
+//     [OpenRotating], [KeyChain] and [Follow];
 //   - proofs: [ProveInclusion], [ProveConsistency], and their checks
 //     [VerifyInclusion] and [VerifyConsistency], which use nothing but
 //     tlog.CheckRecord and tlog.CheckTree;
@@ -22,5 +26,7 @@
 //     `ingot verify`.
 //
 // Nothing here reads a database, a clock or the network, except
-// [LoadOrCreateKey], which reads or creates the key file.
+// [LoadOrCreateKey], which reads or creates the key file (the callbacks of
+// a rotating Signer, and of KeyChain and Follow, read what their callers
+// give them).
 package translog

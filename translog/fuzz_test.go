@@ -86,3 +86,41 @@ func FuzzParseCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCheckpointKeys: never panics; what it accepts has key lines that
+// FormatCheckpointKeys writes back the same, and keys of the log.
+func FuzzParseCheckpointKeys(f *testing.F) {
+	a, b := fuzzKey(f), func() *Signer {
+		k, _, _ := note.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{8}, 32)), DefaultOrigin)
+		s, _ := NewSigner(k)
+		return s
+	}()
+	head := "ingot.example/log\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
+	for _, ext := range []string{"", "key 3 " + a.VerifierKey() + "\n", "key 0 " + a.VerifierKey() + "\nkey 5 " + b.VerifierKey() + "\n",
+		"key 5 " + a.VerifierKey() + "\n", "key 1 x\n", "key 0 " + a.VerifierKey() + "\nkey 5 " + a.VerifierKey() + "\n", "other\nkey 2 " + b.VerifierKey() + "\n"} {
+		f.Add([]byte(head + ext))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		origin, tree, keys, err := ParseCheckpointKeys(text)
+		if err != nil {
+			return
+		}
+		if keys.Previous != nil && (keys.Key.Since != tree.N || keys.Previous.Since >= tree.N || keys.Previous.Key == keys.Key.Key) {
+			t.Fatalf("accepted announcement %+v in a checkpoint of size %d", keys, tree.N)
+		}
+		if keys.Previous == nil && keys.Key != (Epoch{}) && (keys.Key.Since <= 0 || keys.Key.Since >= tree.N) {
+			t.Fatalf("accepted key line %+v in a checkpoint of size %d", keys.Key, tree.N)
+		}
+		if CheckOrigin(origin) != nil {
+			return
+		}
+		out, err := FormatCheckpointKeys(origin, tree, keys)
+		if err != nil {
+			t.Fatalf("FormatCheckpointKeys(%+v): %v", keys, err)
+		}
+		_, tree2, keys2, err := ParseCheckpointKeys(out)
+		if err != nil || tree2 != tree || keys2.Key != keys.Key || (keys2.Previous == nil) != (keys.Previous == nil) {
+			t.Fatalf("formatted %q parses as %v %+v, %v", out, tree2, keys2, err)
+		}
+	})
+}

@@ -15,7 +15,9 @@
 //     at a leaf that is not theirs;
 //   - a changed stored hash differs from the rebuilt one while the rebuilt
 //     tree still matches the signed checkpoints: the hash is named;
-//   - a checkpoint signed by another key, or whose stored size or root
+//   - a checkpoint signed by another key than the one of its epoch (the
+//     log's key, or after a rotation of it, the key its key lines name and a
+//     chain of announcements links to a trusted key), or whose stored size or root
 //     differs from its signed note, or whose signed root is not the root of
 //     the rebuilt tree at its size, is named;
 //   - a balance, a held amount or a transfer's balance-after that differs from
@@ -31,6 +33,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +57,9 @@ type Report struct {
 	Currencies  int       // currencies whose balances sum to zero
 	TreeSize    int64     // size of the rebuilt tree (= the latest checkpoint's)
 	Root        tlog.Hash // its root (= the latest checkpoint's)
+	// Keys are the log's signing keys, oldest first, each with the tree
+	// size from which it signs: one unless the log's key was rotated.
+	Keys []translog.Epoch
 }
 
 // Problem is what Database returns when the database does not verify: what
@@ -137,19 +143,35 @@ var _ Source = store.Store(nil)
 // key's name). It only reads. It returns a *Problem for the first thing
 // that does not hold, another error when the database cannot be read.
 func Database(ctx context.Context, st Source, verifierKey, origin string) (Report, error) {
-	verifierKey = strings.TrimSpace(verifierKey)
-	v, err := note.NewVerifier(verifierKey)
-	if err != nil {
-		return Report{}, fmt.Errorf("verifier key: %v", err)
+	return DatabaseTrusting(ctx, st, origin, verifierKey)
+}
+
+// DatabaseTrusting is Database for a log whose signing key may have been
+// rotated: trusted are verifier keys, any of which the log's chain of keys
+// must contain (its first key, its current one, or one between). The chain
+// is read from the checkpoints' key lines, and every checkpoint must verify
+// with the key of its epoch, every announcement with the keys before and
+// after it. origin empty is the first trusted key's name.
+func DatabaseTrusting(ctx context.Context, st Source, origin string, trusted ...string) (Report, error) {
+	if len(trusted) == 0 {
+		return Report{}, errors.New("no verifier key")
 	}
-	if origin == "" {
-		origin = v.Name()
-	}
-	if v.Name() != origin {
-		return Report{}, fmt.Errorf("the verifier key is named %q, but the log's origin is %q", v.Name(), origin)
+	for i, k := range trusted {
+		k = strings.TrimSpace(k)
+		v, err := note.NewVerifier(k)
+		if err != nil {
+			return Report{}, fmt.Errorf("verifier key: %v", err)
+		}
+		if origin == "" {
+			origin = v.Name()
+		}
+		if v.Name() != origin {
+			return Report{}, fmt.Errorf("the verifier key is named %q, but the log's origin is %q", v.Name(), origin)
+		}
+		trusted[i] = k
 	}
 	d := &db{
-		ctx: ctx, st: st, vkey: verifierKey, origin: origin,
+		ctx: ctx, st: st, trusted: trusted, origin: origin,
 		accts:    make(map[int64]*acct),
 		captures: make(map[string]ingot.Transfer),
 	}
@@ -164,11 +186,14 @@ func Database(ctx context.Context, st Source, verifierKey, origin string) (Repor
 }
 
 type db struct {
-	ctx    context.Context
-	st     Source
-	vkey   string
-	origin string
-	rep    Report
+	ctx     context.Context
+	st      Source
+	trusted []string // verifier keys
+	origin  string
+	rep     Report
+	// chain is the log's keys, oldest first (translog.KeyChain), the first
+	// named even when the log never rotated.
+	chain []translog.Epoch
 
 	latest    ingot.Checkpoint
 	hasLatest bool
@@ -231,6 +256,9 @@ func (d *db) log() error {
 	case errors.Is(err, store.ErrNotFound):
 	default:
 		return fmt.Errorf("read the latest checkpoint: %w", err)
+	}
+	if err := d.keyChain(); err != nil {
+		return err
 	}
 	if err := d.checkpointsAt(0); err != nil {
 		return err
@@ -385,12 +413,69 @@ func (d *db) checkpoint(c ingot.Checkpoint) error {
 	return nil
 }
 
-// signed checks a checkpoint's signature, and that its stored size and root
-// are those of its signed note.
-func (d *db) signed(c ingot.Checkpoint) error {
-	tree, err := translog.OpenCheckpoint(c.Note, d.vkey, d.origin)
+// keyChain finds the log's chain of keys from its latest checkpoint, and
+// checks that a trusted key is in it.
+func (d *db) keyChain() error {
+	if !d.hasLatest {
+		d.chain = []translog.Epoch{{Key: d.trusted[0]}}
+		return nil
+	}
+	fetch := func(size int64) ([]byte, error) {
+		cs, err := d.st.Checkpoints(d.ctx, size-1, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) == 0 || cs[0].Size != size {
+			return nil, errors.New("it is not in the database")
+		}
+		return cs[0].Note, nil
+	}
+	chain, _, err := translog.KeyChain(d.latest.Note, "", fetch)
 	if err != nil {
-		return checkpointProblem(c.Size, "its note does not verify with the log's key: %v", err)
+		return checkpointProblem(d.latest.Size, "the log's signing keys cannot be followed back from it: %v", err)
+	}
+	if chain[0].Key == "" {
+		// Never rotated: the key is whichever trusted key signs the latest
+		// checkpoint (the first, if none does: the checkpoint is named).
+		chain[0].Key = d.trusted[0]
+		for _, k := range d.trusted {
+			if _, _, err := translog.OpenRotating(d.latest.Note, d.origin, translog.Epoch{Key: k}); err == nil {
+				chain[0].Key = k
+				break
+			}
+		}
+	} else if !slices.ContainsFunc(chain, func(e translog.Epoch) bool { return slices.Contains(d.trusted, e.Key) }) {
+		keys := make([]string, len(chain))
+		for i, e := range chain {
+			keys[i] = e.Key
+		}
+		return checkpointProblem(d.latest.Size, "the log's signing keys, announced one after the other since its start, are %s: none of them is the trusted key %s", strings.Join(keys, ", "), strings.Join(d.trusted, ", "))
+	}
+	d.chain = chain
+	d.rep.Keys = chain
+	return nil
+}
+
+// signed checks a checkpoint's signature by the key of its epoch (by the
+// key before it too, in the checkpoint that announces a key), and that its
+// stored size and root are those of its signed note.
+func (d *db) signed(c ingot.Checkpoint) error {
+	i := 0
+	for j, e := range d.chain {
+		if e.Since <= c.Size {
+			i = j
+		}
+	}
+	in := d.chain[i]
+	if i > 0 && d.chain[i].Since == c.Size {
+		in = d.chain[i-1] // the announcement: signed by the key before, which it names
+	}
+	tree, next, err := translog.OpenRotating(c.Note, d.origin, in)
+	if err != nil {
+		return checkpointProblem(c.Size, "its note does not verify with the log's key of its epoch, %s (since tree size %d): %v", in.Key, in.Since, err)
+	}
+	if next != d.chain[i] {
+		return checkpointProblem(c.Size, "it announces key %s from tree size %d, but the log's later checkpoints do not follow that key", next.Key, next.Since)
 	}
 	if tree.N != c.Size {
 		return checkpointProblem(c.Size, "stored with size %d, but its signed note says size %d", c.Size, tree.N)

@@ -50,17 +50,24 @@ API key (POST /v1/auditors). It trusts nothing the server says without proof:
 
   1. the log's verifier key: --log-key (obtained out of band), else the one
      pinned in the state file, else (first use only) GET /v1/log/key; it is
-     pinned in the state file, and a different key later is refused;
+     pinned in the state file, and a different key later is refused unless
+     the log announced it (3);
   2. GET /v1/log/checkpoint must be signed by that key, for the log's origin;
-  3. the checkpoint seen last time (the state file) must be extended by the new
-     one: a smaller tree, another root at the same size, or a consistency proof
-     (GET /v1/log/consistency) that fails tlog.CheckTree is a failure;
-  4. each transfer of --transfers must be in the new tree: its inclusion proof
+  3. or by a key the log announced since: its key lines lead back, through
+     the announcing checkpoints (read with GET /v1/log/entries/0?tree_size=N),
+     to the pinned key, and each announcement must be signed by the key
+     before it and the key after it; the new key is then pinned, with the
+     rotation recorded in the state file (docs/transparency-log.md, section 8);
+  4. the checkpoint seen last time (the state file) must be extended by the new
+     one, through every announcement: a smaller tree, another root at the same
+     size, or a consistency proof (GET /v1/log/consistency) that fails
+     tlog.CheckTree is a failure;
+  5. each transfer of --transfers must be in the new tree: its inclusion proof
      (GET /v1/transfers/{id}/proof) must pass tlog.CheckRecord, and its leaf must
      be that transfer's;
-  5. with --sample N, N leaves at random indexes of the new tree are proven the
+  6. with --sample N, N leaves at random indexes of the new tree are proven the
      same way (GET /v1/log/entries/{index}), without knowing transfer ids;
-  6. only when all of that holds is the new checkpoint saved to the state file.
+  7. only when all of that holds is the new checkpoint saved to the state file.
 
 Exit status 0 when everything verifies, otherwise 1 with the reason.`,
 		Args: cobra.NoArgs,
@@ -88,12 +95,37 @@ Exit status 0 when everything verifies, otherwise 1 with the reason.`,
 
 // auditState is the state file: what the auditor accepted last time.
 type auditState struct {
-	LogKey     string    `json:"log_key"`
+	LogKey string `json:"log_key"`
+	// KeySince is the tree size from which LogKey signs (0: the log's first
+	// key); absent in the state files of earlier versions.
+	KeySince   *int64    `json:"key_since,omitempty"`
 	Checkpoint string    `json:"checkpoint,omitempty"` // the signed note
 	TreeSize   int64     `json:"tree_size"`
 	Root       string    `json:"root,omitempty"` // base64, for people; the note is authoritative
 	VerifiedAt time.Time `json:"verified_at"`
 	URL        string    `json:"url,omitempty"`
+	// Rotations are the rotations of the log's key this auditor followed,
+	// oldest first: for people, and to accept an older --log-key.
+	Rotations []auditRotation `json:"rotations,omitempty"`
+}
+
+// auditRotation is a key rotation the auditor followed.
+type auditRotation struct {
+	TreeSize   int64     `json:"tree_size"` // of the announcing checkpoint
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	FollowedAt time.Time `json:"followed_at"`
+}
+
+// followedFrom reports whether the auditor followed a rotation away from
+// key.
+func (s *auditState) followedFrom(key string) bool {
+	for _, r := range s.Rotations {
+		if r.From == key {
+			return true
+		}
+	}
+	return false
 }
 
 func loadAuditState(path string) (*auditState, error) {
@@ -243,9 +275,9 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 	served := strings.TrimSpace(string(body))
 	vkey := strings.TrimSpace(cfg.logKey)
 	switch {
-	case vkey != "" && prev != nil && prev.LogKey != vkey:
-		return fmt.Errorf("audit FAILED: --log-key %s is not the key pinned in %s (%s); a log's key does not change: remove the state file only if the key change was announced out of band", vkey, cfg.state, prev.LogKey)
-	case vkey == "" && prev != nil:
+	case vkey != "" && prev != nil && prev.LogKey != vkey && !prev.followedFrom(vkey):
+		return fmt.Errorf("audit FAILED: --log-key %s is not the key pinned in %s (%s), nor one it was rotated from; a log's key changes only through rotations announced in the log: remove the state file only if the key change was announced out of band", vkey, cfg.state, prev.LogKey)
+	case prev != nil:
 		vkey = prev.LogKey
 	case vkey == "":
 		vkey = served
@@ -255,66 +287,74 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("audit FAILED: verifier key %q: %v", vkey, err)
 	}
-	if served != vkey {
-		return fmt.Errorf("audit FAILED: the server serves the log key %s, but the log's key is %s (pinned or --log-key)", served, vkey)
-	}
 	origin := cfg.origin
 	if origin == "" {
 		origin = v.Name()
 	}
+	pinned := translog.Epoch{Since: -1, Key: vkey}
+	if prev != nil && prev.KeySince != nil {
+		pinned.Since = *prev.KeySince
+	}
 
-	// 2. The latest checkpoint.
+	// 2. The checkpoint verified last time, and the latest checkpoint.
 	var prevTree tlog.Tree
 	if prev != nil && prev.Checkpoint != "" {
-		prevTree, err = translog.OpenCheckpoint([]byte(prev.Checkpoint), vkey, origin)
+		var e translog.Epoch
+		prevTree, e, err = translog.OpenRotating([]byte(prev.Checkpoint), origin, pinned)
+		if err == nil && e.Key != vkey {
+			err = fmt.Errorf("it announces key %s, which is not pinned", e.Key)
+		}
 		if err != nil {
 			return fmt.Errorf("audit FAILED: the checkpoint in the state file %s does not verify: %w", cfg.state, err)
 		}
+		pinned = e
 	}
 	msg, err := a.get(ctx, "/v1/log/checkpoint")
 	var he *httpError
 	if errors.As(err, &he) && he.status == http.StatusNotFound && prevTree.N == 0 {
 		// The log is empty, and was: nothing to prove yet. Pin the key.
+		if served != vkey {
+			return fmt.Errorf("audit FAILED: the server serves the log key %s, but the log's key is %s (pinned or --log-key)", served, vkey)
+		}
 		fmt.Fprintf(stdout, "log %s is empty (%s)\n", origin, he.body)
 		return saveAuditState(cfg.state, &auditState{LogKey: vkey, VerifiedAt: time.Now().UTC(), URL: cfg.url})
 	}
 	if err != nil {
 		return fmt.Errorf("audit FAILED: latest checkpoint: %w", err)
 	}
-	tree, err := translog.OpenCheckpoint(msg, vkey, origin)
+	// Signed by the pinned key, or by a key the log announced since, through
+	// announcements each signed by the key before and the key after.
+	steps, tree, epoch, err := translog.Follow(msg, origin, pinned, func(size int64) ([]byte, error) { return a.checkpointOf(ctx, size) })
 	if err != nil {
-		return fmt.Errorf("audit FAILED: the latest checkpoint is not a checkpoint of log %s signed by its key: %w", origin, err)
+		return fmt.Errorf("audit FAILED: the latest checkpoint is not a checkpoint of log %s signed by its key %s, nor by a key announced since: %w", origin, vkey, err)
 	}
 
-	// 3. It extends the one seen last time.
-	switch {
-	case tree.N < prevTree.N:
-		return fmt.Errorf("audit FAILED: the log shrank: the server's latest checkpoint has size %d, but checkpoint %d was verified before (state file %s); both are signed: keep them as evidence", tree.N, prevTree.N, cfg.state)
-	case tree.N == prevTree.N && prevTree.N > 0:
-		if tree.Hash != prevTree.Hash {
-			return fmt.Errorf("audit FAILED: the log forked: two signed checkpoints of size %d with different roots, %s (now) and %s (state file %s); keep both as evidence", tree.N, tree.Hash, prevTree.Hash, cfg.state)
+	// 3. It extends the one seen last time, through every announcement.
+	cur, curKey := prevTree, vkey
+	for _, st := range steps {
+		if cur.N > 0 && st.Tree.N <= cur.N {
+			return fmt.Errorf("audit FAILED: key %s signed the checkpoint of size %d verified before (state file %s), but the log announced its successor %s at size %d: the replaced key signed after it was replaced", curKey, cur.N, cfg.state, st.To.Key, st.Tree.N)
 		}
-	case prevTree.N > 0:
-		var c struct {
-			From  int64    `json:"from"`
-			To    int64    `json:"to"`
-			Proof []string `json:"proof"`
+		if err := a.extends(ctx, cur, st.Tree, cfg.state); err != nil {
+			return err
 		}
-		path := fmt.Sprintf("/v1/log/consistency?from=%d&to=%d", prevTree.N, tree.N)
-		if err := a.getJSON(ctx, path, &c); err != nil {
-			return fmt.Errorf("audit FAILED: consistency proof: %w", err)
-		}
-		proof, err := decodeHashes(c.Proof)
-		if err != nil {
-			return fmt.Errorf("audit FAILED: consistency proof from %d to %d: %v", prevTree.N, tree.N, err)
-		}
-		if c.From != prevTree.N || c.To != tree.N {
-			return fmt.Errorf("audit FAILED: asked for the consistency proof from %d to %d, got one from %d to %d", prevTree.N, tree.N, c.From, c.To)
-		}
-		if err := tlog.CheckTree(proof, tree.N, tree.Hash, prevTree.N, prevTree.Hash); err != nil {
-			return fmt.Errorf("audit FAILED: the log forked: the signed checkpoint of size %d (root %s) does not extend the one of size %d (root %s) verified before: %v; keep both as evidence", tree.N, tree.Hash, prevTree.N, prevTree.Hash, err)
-		}
+		fmt.Fprintf(stdout, "log %s: key rotated at tree size %d from %s to %s (announced in a checkpoint signed by both)\n", origin, st.Tree.N, st.From.Key, st.To.Key)
+		cur, curKey = st.Tree, st.To.Key
 	}
+	if err := a.extends(ctx, cur, tree, cfg.state); err != nil {
+		return err
+	}
+	if served != epoch.Key {
+		older := served == vkey
+		for _, st := range steps {
+			older = older || served == st.From.Key
+		}
+		if !older {
+			return fmt.Errorf("audit FAILED: the server serves the log key %s, but the log's key is %s", served, epoch.Key)
+		}
+		fmt.Fprintf(stderr, "audit: the server still serves the log's previous key %s (a process that has not signed since the rotation to %s)\n", served, epoch.Key)
+	}
+	vkey = epoch.Key
 
 	// 4. Inclusion of the given transfers.
 	for _, id := range cfg.transfers {
@@ -323,7 +363,7 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 			continue
 		}
 		path := fmt.Sprintf("/v1/transfers/%s/proof?tree_size=%d", url.PathEscape(id), tree.N)
-		l, idx, err := a.inclusion(ctx, path, id, -1, tree, msg, vkey, origin)
+		l, idx, err := a.inclusion(ctx, path, id, -1, tree, msg, epoch, origin)
 		if err != nil {
 			return fmt.Errorf("audit FAILED: transfer %s: %w", id, err)
 		}
@@ -343,7 +383,7 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 		}
 		picked[idx] = true
 		path := fmt.Sprintf("/v1/log/entries/%d?tree_size=%d", idx, tree.N)
-		l, _, err := a.inclusion(ctx, path, "", idx, tree, msg, vkey, origin)
+		l, _, err := a.inclusion(ctx, path, "", idx, tree, msg, epoch, origin)
 		if err != nil {
 			return fmt.Errorf("audit FAILED: log entry %d: %w", idx, err)
 		}
@@ -351,11 +391,19 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 			idx, tree.N, l.ID, l.Kind, formatMinor(l.Amount, l.Currency), l.Currency, l.Debit, l.Credit, l.CreatedAt.Format(time.RFC3339Nano))
 	}
 
-	// 6. Remember the new checkpoint.
-	if err := saveAuditState(cfg.state, &auditState{
-		LogKey: vkey, Checkpoint: string(msg), TreeSize: tree.N, Root: base64.StdEncoding.EncodeToString(tree.Hash[:]),
+	// 6. Remember the new checkpoint, and the key it is signed by.
+	since := epoch.Since
+	next := &auditState{
+		LogKey: vkey, KeySince: &since, Checkpoint: string(msg), TreeSize: tree.N, Root: base64.StdEncoding.EncodeToString(tree.Hash[:]),
 		VerifiedAt: time.Now().UTC(), URL: cfg.url,
-	}); err != nil {
+	}
+	if prev != nil {
+		next.Rotations = prev.Rotations
+	}
+	for _, st := range steps {
+		next.Rotations = append(next.Rotations, auditRotation{TreeSize: st.Tree.N, From: st.From.Key, To: st.To.Key, FollowedAt: next.VerifiedAt})
+	}
+	if err := saveAuditState(cfg.state, next); err != nil {
 		return err
 	}
 	if prevTree.N > 0 {
@@ -365,10 +413,68 @@ func runAudit(ctx context.Context, cfg auditConfig, stdout, stderr io.Writer) er
 	return nil
 }
 
+// extends checks that the signed tree now extends the signed tree old
+// (verified before, or an announcement on the way): not smaller, the same
+// root at the same size, and otherwise a consistency proof that
+// tlog.CheckTree accepts. An empty old tree is extended by every tree.
+func (a *auditor) extends(ctx context.Context, old, now tlog.Tree, state string) error {
+	switch {
+	case old.N == 0:
+		return nil
+	case now.N < old.N:
+		return fmt.Errorf("audit FAILED: the log shrank: the server's checkpoint has size %d, but checkpoint %d was verified before (state file %s); both are signed: keep them as evidence", now.N, old.N, state)
+	case now.N == old.N:
+		if now.Hash != old.Hash {
+			return fmt.Errorf("audit FAILED: the log forked: two signed checkpoints of size %d with different roots, %s (now) and %s (state file %s); keep both as evidence", now.N, now.Hash, old.Hash, state)
+		}
+		return nil
+	}
+	var c struct {
+		From  int64    `json:"from"`
+		To    int64    `json:"to"`
+		Proof []string `json:"proof"`
+	}
+	path := fmt.Sprintf("/v1/log/consistency?from=%d&to=%d", old.N, now.N)
+	if err := a.getJSON(ctx, path, &c); err != nil {
+		return fmt.Errorf("audit FAILED: consistency proof: %w", err)
+	}
+	proof, err := decodeHashes(c.Proof)
+	if err != nil {
+		return fmt.Errorf("audit FAILED: consistency proof from %d to %d: %v", old.N, now.N, err)
+	}
+	if c.From != old.N || c.To != now.N {
+		return fmt.Errorf("audit FAILED: asked for the consistency proof from %d to %d, got one from %d to %d", old.N, now.N, c.From, c.To)
+	}
+	if err := tlog.CheckTree(proof, now.N, now.Hash, old.N, old.Hash); err != nil {
+		return fmt.Errorf("audit FAILED: the log forked: the signed checkpoint of size %d (root %s) does not extend the one of size %d (root %s) verified before: %v; keep both as evidence", now.N, now.Hash, old.N, old.Hash, err)
+	}
+	return nil
+}
+
+// checkpointOf fetches the signed checkpoint of a tree size (size > 0),
+// the one that an inclusion proof of leaf 0 in that tree comes with: how
+// an auditor reads a key announcement the latest checkpoint points to.
+func (a *auditor) checkpointOf(ctx context.Context, size int64) ([]byte, error) {
+	var p struct {
+		TreeSize   int64  `json:"tree_size"`
+		Checkpoint string `json:"checkpoint"`
+	}
+	if size < 1 {
+		return nil, fmt.Errorf("no checkpoint of size %d", size)
+	}
+	if err := a.getJSON(ctx, fmt.Sprintf("/v1/log/entries/0?tree_size=%d", size), &p); err != nil {
+		return nil, err
+	}
+	if p.TreeSize != size {
+		return nil, fmt.Errorf("asked for the checkpoint of size %d, got one of size %d", size, p.TreeSize)
+	}
+	return []byte(p.Checkpoint), nil
+}
+
 // inclusion fetches an inclusion proof from path and proves that the leaf
 // is in tree, whose signed note is msg; the leaf must be transfer id (when
 // not "") at index (when not -1).
-func (a *auditor) inclusion(ctx context.Context, path, id string, index int64, tree tlog.Tree, msg []byte, vkey, origin string) (verify.Leaf, int64, error) {
+func (a *auditor) inclusion(ctx context.Context, path, id string, index int64, tree tlog.Tree, msg []byte, epoch translog.Epoch, origin string) (verify.Leaf, int64, error) {
 	var p struct {
 		LogIndex   int64    `json:"log_index"`
 		TreeSize   int64    `json:"tree_size"`
@@ -385,7 +491,7 @@ func (a *auditor) inclusion(ctx context.Context, path, id string, index int64, t
 	if p.Checkpoint != string(msg) {
 		// Another note of the same tree (say, with other cosignatures) is
 		// fine if it verifies and says the same.
-		t, err := translog.OpenCheckpoint([]byte(p.Checkpoint), vkey, origin)
+		t, _, err := translog.OpenRotating([]byte(p.Checkpoint), origin, epoch)
 		if err != nil {
 			return verify.Leaf{}, 0, fmt.Errorf("the proof's checkpoint does not verify: %w", err)
 		}

@@ -5,6 +5,8 @@
 //	ingot verify    check a database offline: its transparency log and its books
 //	ingot audit     audit a live server's transparency log as an outside auditor
 //	ingot bench     measure throughput and latency
+//	ingot rekey     re-seal personal data with the newest data key, online
+//	ingot keys      add a data key, make a new log signing key
 //
 // Flags have INGOT_* environment equivalents; a flag given on the command
 // line wins over the environment.
@@ -55,6 +57,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	root.SetContext(ctx)
 	root.AddCommand(serveCmd(env, stdout, stderr), migrateCmd(env, stdout, stderr), verifyCmd(env, stdout, stderr), auditCmd(env, stdout, stderr))
 	root.AddCommand(benchCmd(env, stdout, stderr))
+	root.AddCommand(rekeyCmd(env, stdout, stderr), keysCmd(env, stdout, stderr))
 	return root.ExecuteContext(ctx)
 }
 

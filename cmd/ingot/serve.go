@@ -30,8 +30,11 @@ type serveConfig struct {
 	maxBatch   int
 	logFormat  string
 	keyFile    string
+	prevKey    string // --previous-signing-key-file
+	nextKey    string // --next-signing-key-file
 	origin     string
 	dataKey    string
+	dataKeyID  string
 	sandbox    bool
 	zone       string
 	publicURL  string
@@ -50,6 +53,8 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
 				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
+				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
+				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE",
 			}); err != nil {
 				return err
 			}
@@ -62,7 +67,10 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
-	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data key that seals holders' personal data, made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the key itself)")
+	f.StringVar(&cfg.prevKey, "previous-signing-key-file", "", "during a rotation of the log's key: file of the key the signing key replaces; while the log is signed by it, the next checkpoint is signed by both and announces the new key (env INGOT_PREVIOUS_SIGNING_KEY_FILE; INGOT_PREVIOUS_SIGNING_KEY holds the key itself; docs/keys.md)")
+	f.StringVar(&cfg.nextKey, "next-signing-key-file", "", "during a rotation of the log's key: file of the key that replaces the signing key; once another process has announced it, this one signs with it too (env INGOT_NEXT_SIGNING_KEY_FILE; INGOT_NEXT_SIGNING_KEY holds the key itself; docs/keys.md)")
+	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data keys that seal holders' personal data (\"<key id> <base64 key>\" lines, oldest first), made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the keys themselves)")
+	f.StringVar(&cfg.dataKeyID, "data-key-id", "", "seal new personal data with the data key of this id rather than the keyring's newest, while a new key reaches every process (env INGOT_DATA_KEY_ID; docs/keys.md)")
 	f.StringVar(&cfg.zone, "zone", ledger.DefaultZone, "time zone of the days and years of daily and yearly limits (env INGOT_ZONE)")
 	f.BoolVar(&cfg.sandbox, "sandbox", false, "serve the built-in sandbox bank (deposit accounts in this database, /v1/sandbox/bank/...) as the bank connector: for tests and the quickstart, never in production (env INGOT_SANDBOX)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
@@ -104,7 +112,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Signer: signer, Zone: zone})
 	defer eng.Close()
-	keys, err := loadDataKey(cfg.db, cfg.dataKey, env)
+	keys, err := loadDataKey(cfg.db, cfg.dataKey, cfg.dataKeyID, env)
 	if err != nil {
 		return err
 	}
@@ -170,41 +178,85 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 const defaultOrigin = "ingot.local/log"
 
 // loadSigner loads (or, at first start, makes) the log's signing key, and
-// refuses to serve when the log's latest checkpoint was signed by another
-// key: every process writing one log must share one key.
+// refuses to serve when the log's latest checkpoint was signed by a key
+// this process does not hold: every process writing one log signs with the
+// log's current key. During a rotation (docs/keys.md) it also holds the
+// previous or the next key, and announces its own key over the previous
+// one, or follows the log to the next.
 func loadSigner(ctx context.Context, st store.Store, cfg serveConfig, env func(string) string) (*translog.Signer, error) {
-	path := cfg.keyFile
-	if path == "" {
-		path = filepath.Join(dataDir(cfg.db), "log-signing.key")
-	}
-	signer, err := translog.LoadSigner(env("INGOT_SIGNING_KEY"), path, cfg.origin)
+	signer, err := translog.LoadSigner(env("INGOT_SIGNING_KEY"), signingKeyPath(cfg.db, cfg.keyFile), cfg.origin)
 	if err != nil {
 		return nil, fmt.Errorf("transparency log key: %w", err)
 	}
-	cp, err := st.LatestCheckpoint(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return signer, nil
-	}
+	prev, next, err := rotationKeys(cfg.prevKey, cfg.nextKey, cfg.origin, env)
 	if err != nil {
+		return nil, err
+	}
+	// Before each signature the signer reads the latest checkpoint (with
+	// the log head locked by the batch): it signs with the log's current
+	// key, and refuses to sign once another process moved the log to a key
+	// it does not hold.
+	latest := func() ([]byte, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cp, err := st.LatestCheckpoint(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return cp.Note, err
+	}
+	if signer, err = signer.WithRotation(prev, next, latest); err != nil {
+		return nil, fmt.Errorf("transparency log key: %w", err)
+	}
+	cp, err := st.LatestCheckpoint(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("read the latest checkpoint: %w", err)
 	}
-	if _, err := translog.OpenCheckpoint(cp.Note, signer.VerifierKey(), cfg.origin); err != nil {
-		return nil, fmt.Errorf("the log's latest checkpoint (size %d) does not verify with this signing key and origin %q: every process of one log must use the same key (INGOT_SIGNING_KEY or --signing-key-file): %w", cp.Size, cfg.origin, err)
+	if err := signer.Resume(cp.Note); err != nil {
+		return nil, fmt.Errorf("the log's latest checkpoint (size %d) is not signed by this process's key (origin %q): every process of one log must hold the key that signs it (INGOT_SIGNING_KEY or --signing-key-file; during a rotation, the previous or next key: docs/keys.md): %w", cp.Size, cfg.origin, err)
+	}
+	e := signer.Epoch()
+	switch {
+	case prev != nil && e.Key == prev.OwnVerifierKey():
+		slog.InfoContext(ctx, "transparency log key rotation: the next checkpoint announces this key", "key", signer.OwnVerifierKey(), "previous_key", e.Key)
+	case next != nil && e.Key == next.OwnVerifierKey():
+		slog.InfoContext(ctx, "transparency log key rotation: the log is signed by the next key; this process signs with it", "key", e.Key, "since_tree_size", e.Since)
+	case prev != nil || next != nil:
+		slog.InfoContext(ctx, "transparency log key rotation: this process follows the log's key", "key", e.Key, "since_tree_size", e.Since)
 	}
 	return signer, nil
 }
 
-// loadDataKey loads (or, at first start, makes) the data key that seals
-// holders' personal data: INGOT_DATA_KEY, else the key file.
-func loadDataKey(db, path string, env func(string) string) (*pii.Keys, error) {
-	if path == "" {
-		path = filepath.Join(dataDir(db), "data.key")
+// rotationKeys loads the previous and next signing keys, when given
+// (environment first, then the file; never created).
+func rotationKeys(prevFile, nextFile, origin string, env func(string) string) (prev, next *translog.Signer, err error) {
+	if prev, err = translog.LoadExistingSigner(env("INGOT_PREVIOUS_SIGNING_KEY"), prevFile, origin); err != nil {
+		return nil, nil, fmt.Errorf("previous transparency log key: %w", err)
 	}
-	k, err := pii.LoadOrCreateKey(env("INGOT_DATA_KEY"), path)
+	if next, err = translog.LoadExistingSigner(env("INGOT_NEXT_SIGNING_KEY"), nextFile, origin); err != nil {
+		return nil, nil, fmt.Errorf("next transparency log key: %w", err)
+	}
+	return prev, next, nil
+}
+
+// signingKeyPath is the signing key file: file, or log-signing.key in the
+// default directory of db.
+func signingKeyPath(db, file string) string {
+	if file != "" {
+		return file
+	}
+	return filepath.Join(dataDir(db), "log-signing.key")
+}
+
+// loadDataKey loads (or, at first start, makes) the keyring of data keys
+// that seal holders' personal data: INGOT_DATA_KEY, else the key file. New
+// values are sealed with its newest key, or the key of id (--data-key-id).
+func loadDataKey(db, path, id string, env func(string) string) (*pii.Keys, error) {
+	k, err := pii.LoadOrCreateKey(env("INGOT_DATA_KEY"), dataKeyPath(db, path))
 	if err != nil {
 		return nil, fmt.Errorf("data key: %w", err)
 	}
-	return k, nil
+	return withSealKey(k, id)
 }
 
 // dataDir is where keys live by default: beside the SQLite file, or
