@@ -84,6 +84,7 @@ func NewServer(svc *ledger.Service, opts Options) http.Handler {
 	}
 	s.api = humago.New(s.mux, cfg)
 	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.checkBody) // ijson.go: bodies are I-JSON
 	s.routes()
 	return http.HandlerFunc(s.serveHTTP)
 }
