@@ -87,6 +87,7 @@ var statusOf = map[string]int{
 	ingot.CodeIdempotencyConflict: http.StatusUnprocessableEntity,
 	ingot.CodeLinkedFailed:        http.StatusUnprocessableEntity,
 	ingot.CodeBodyTooLarge:        http.StatusRequestEntityTooLarge,
+	ingot.CodeRateLimited:         http.StatusTooManyRequests,
 	ingot.CodeUnavailable:         http.StatusServiceUnavailable,
 	ingot.CodeInternal:            http.StatusInternalServerError,
 }
@@ -113,6 +114,8 @@ func codeForStatus(status int) string {
 		return ingot.CodeForbidden
 	case http.StatusServiceUnavailable:
 		return ingot.CodeUnavailable
+	case http.StatusTooManyRequests:
+		return ingot.CodeRateLimited
 	}
 	if status >= 500 {
 		return ingot.CodeInternal

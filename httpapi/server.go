@@ -35,6 +35,8 @@ type Options struct {
 	Version string
 	// Sandbox, when set, serves the sandbox bank's API (bank.go).
 	Sandbox *bank.Sandbox
+	// Hardening: rate limits, CORS, trusted proxies (transport.go).
+	Hardening
 }
 
 // Request body limits. A batch of 8,000 transfers is about 1.5 MB.
@@ -51,6 +53,7 @@ type server struct {
 	api     huma.API
 	met     *httpMetrics
 	sandbox *bank.Sandbox
+	hard    *hardening // transport.go
 }
 
 // NewServer returns the API's handler.
@@ -63,6 +66,7 @@ func NewServer(svc *ledger.Service, opts Options) http.Handler {
 		s.reg = prometheus.NewRegistry()
 	}
 	s.met = newHTTPMetrics(s.reg)
+	s.hard = newHardening(opts.Hardening, s.reg) // transport.go
 	version := opts.Version
 	if version == "" {
 		version = "1.0.0"
@@ -211,7 +215,15 @@ func (s *server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	_, route := s.mux.Handler(r)
-	if route == "" {
+	// transport.go: security and CORS headers, rate limits; a refused
+	// request or a CORS preflight is answered there (label: its route).
+	r, label := s.admit(sw, r)
+	switch {
+	case label != "":
+		if route == "" {
+			route = label
+		}
+	case route == "":
 		route = "unmatched"
 		rec := &headerRecorder{h: http.Header{}}
 		s.mux.ServeHTTP(rec, r)
@@ -228,7 +240,7 @@ func (s *server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		writeProblem(sw, finish(&Problem{Status: status, Title: http.StatusText(status), Code: codeForStatus(status), Detail: truncate(detail, 300)}))
-	} else {
+	default:
 		s.mux.ServeHTTP(sw, r)
 	}
 	if sw.status == 0 {
