@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -250,6 +254,33 @@ func TestLimitSigninHook(t *testing.T) {
 	w = try("+8613900000009", "192.0.2.3")
 	if w.Code != 429 || !strings.Contains(w.Body.String(), "signin-address") {
 		t.Fatalf("third attempt from one address: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestClientCertInContext: what admit puts in the context is what huma
+// handlers read.
+func TestClientCertInContext(t *testing.T) {
+	t.Parallel()
+	s := &server{hard: newHardening(Hardening{}, prometheus.NewRegistry())}
+	der := []byte("not parsed: only hashed")
+	r := httptest.NewRequest("GET", "/v1/wallets", nil)
+	r.RemoteAddr = "[2001:db8::5]:443"
+	r.TLS = &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{{Raw: der}}}}
+	r2, label := s.admit(httptest.NewRecorder(), r)
+	if label != "" {
+		t.Fatal(label)
+	}
+	want := sha256.Sum256(der)
+	if got := ClientCertSHA256FromContext(r2.Context()); !bytes.Equal(got, want[:]) || !bytes.Equal(ClientCertSHA256(r2), want[:]) {
+		t.Fatalf("fingerprint %x, want %x", got, want)
+	}
+	if a := ClientAddr(r2.Context()); a != netip.MustParseAddr("2001:db8::5") {
+		t.Fatalf("address %s", a)
+	}
+	// Sent but not verified (a server asking with RequestClientCert): none.
+	r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{{Raw: der}}}
+	if r2, _ = s.admit(httptest.NewRecorder(), r); ClientCertSHA256FromContext(r2.Context()) != nil {
+		t.Fatal("an unverified certificate's fingerprint")
 	}
 }
 
