@@ -259,7 +259,7 @@ type benchServer struct {
 }
 
 // startBenchServer builds the server as serve does (same engine, service,
-// handler, metrics and HTTP timeouts), except that the log's signing key is
+// handler, metrics, HTTP timeouts and default rate limits), except that the log's signing key is
 // beside the SQLite file or in a temporary directory, the transparency log
 // may be off, and request logs are formatted but only warnings and errors
 // are written (to stderr).
@@ -335,7 +335,7 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 		return nil, err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg}),
+		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Hardening: httpapi.Hardening{RateLimit: defaultRateLimit, SigninRateLimit: defaultSigninRateLimit}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

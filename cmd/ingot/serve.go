@@ -36,10 +36,12 @@ type serveConfig struct {
 	dataKey   string
 	sandbox   bool
 	zone      string
+	transport transportConfig // transport.go
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
 	var cfg serveConfig
+	var transportEnv map[string]string // transport.go's flags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the API (applies migrations first)",
@@ -50,6 +52,9 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
 			}); err != nil {
+				return err
+			}
+			if err := fromEnv(cmd.Flags(), env, transportEnv); err != nil {
 				return err
 			}
 			return serve(cmd.Context(), cfg, env, stdout, stderr, testReady)
@@ -65,6 +70,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.zone, "zone", ledger.DefaultZone, "time zone of the days and years of daily and yearly limits (env INGOT_ZONE)")
 	f.BoolVar(&cfg.sandbox, "sandbox", false, "serve the built-in sandbox bank (deposit accounts in this database, /v1/sandbox/bank/...) as the bank connector: for tests and the quickstart, never in production (env INGOT_SANDBOX)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
+	transportEnv = cfg.transport.flags(f)
 	return c
 }
 
@@ -78,6 +84,10 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	slog.SetDefault(log)
 	if cfg.maxBatch < 1 {
 		return errors.New("--max-batch must be at least 1")
+	}
+	tr, err := cfg.transport.load() // transport.go: TLS, limits, CORS
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, cfg.db)
 	if err != nil {
@@ -125,13 +135,18 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
+	if err := tr.checkListener(ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
-		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Sandbox: sandbox}),
+		Handler:           httpapi.NewServer(svc, httpapi.Options{Logger: log, Registry: reg, Sandbox: sandbox, Hardening: tr.hardening}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn), // TLS handshake errors, in the log's format
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -139,8 +154,12 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	go svc.RunBankProcessor(runCtx, time.Second)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.InfoContext(ctx, "ingot listening", "addr", ln.Addr().String(), "max_batch", cfg.maxBatch)
+	go func() { errc <- tr.serve(srv, ln) }()
+	tr.watchReload(runCtx, log)
+	log.InfoContext(ctx, "ingot listening", "addr", ln.Addr().String(), "scheme", tr.scheme(), "max_batch", cfg.maxBatch)
+	if tr.tls != nil {
+		tr.logCertificate(ctx, log, "TLS certificate")
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
