@@ -86,7 +86,12 @@ func (s *server) checkBody(ctx huma.Context, next func(huma.Context)) {
 	if limit <= 0 {
 		limit = MaxBodyBytes
 	}
-	body, err := io.ReadAll(io.LimitReader(r, limit))
+	// Room for the body as announced, and one byte more to see its end.
+	size := int64(512)
+	if n, err := strconv.ParseInt(ctx.Header("Content-Length"), 10, 64); err == nil && n >= 0 {
+		size = min(n+1, limit)
+	}
+	body, err := readAtMost(r, size, limit)
 	switch {
 	case int64(len(body)) == limit: // huma's own rule: a body of the limit is too large
 		_ = huma.WriteErr(s.api, ctx, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is too large limit=%d bytes", limit))
@@ -109,6 +114,26 @@ func (s *server) checkBody(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	next(bodyContext{humaContext: ctx, body: bytes.NewReader(body)})
+}
+
+// readAtMost reads r to its end or to limit bytes, into a buffer of size
+// bytes to begin with.
+func readAtMost(r io.Reader, size, limit int64) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for int64(len(b)) < limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // bodyContext hands huma the body checkBody has read.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 )
 
@@ -249,4 +250,29 @@ func findControl(v any) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+func TestReadAtMost(t *testing.T) {
+	t.Parallel()
+	body := bytes.Repeat([]byte("0123456789"), 100) // 1000 bytes
+	for _, c := range []struct {
+		size, limit int64
+		want        int
+	}{
+		{1001, 2000, 1000}, // Content-Length right
+		{10, 2000, 1000},   // Content-Length too small
+		{512, 1000, 1000},  // exactly the limit: the caller refuses it
+		{512, 999, 999},
+		{1, 1, 1},
+	} {
+		for _, r := range []io.Reader{bytes.NewReader(body), iotest.OneByteReader(bytes.NewReader(body)), iotest.DataErrReader(bytes.NewReader(body))} {
+			got, err := readAtMost(r, c.size, c.limit)
+			if err != nil || !bytes.Equal(got, body[:c.want]) {
+				t.Fatalf("size %d limit %d: %d bytes, %v", c.size, c.limit, len(got), err)
+			}
+		}
+	}
+	if _, err := readAtMost(iotest.ErrReader(io.ErrUnexpectedEOF), 10, 100); err == nil {
+		t.Fatal("a read error was lost")
+	}
 }
