@@ -27,7 +27,9 @@ type TLSFiles struct {
 // ServerTLS is the server's TLS configuration over files that can be read
 // again while serving: Reload swaps the certificate, key and client CAs
 // atomically for the handshakes that follow; connections already open keep
-// theirs. TLS 1.2 is the minimum; ALPN offers HTTP/2 and HTTP/1.1.
+// theirs. TLS 1.2 is the minimum, with only its AEAD suites with forward
+// secrecy (tls12Suites; TLS 1.3's are all such); ALPN offers HTTP/2 and
+// HTTP/1.1.
 type ServerTLS struct {
 	files TLSFiles
 	cur   atomic.Pointer[tls.Config]
@@ -57,6 +59,7 @@ func (t *ServerTLS) Reload() error {
 	}
 	c := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
+		CipherSuites: tls12Suites,
 		NextProtos:   []string{"h2", "http/1.1"},
 		Certificates: []tls.Certificate{cert},
 	}
@@ -77,6 +80,15 @@ func (t *ServerTLS) Reload() error {
 	}
 	t.cur.Store(c)
 	return nil
+}
+
+// tls12Suites are the TLS 1.2 suites served: ECDHE key exchange (forward
+// secrecy) and AEAD ciphers, as Mozilla's "intermediate" configuration. Go's
+// defaults would add the CBC suites with SHA-1 MACs.
+var tls12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 // Certificate is the leaf certificate served now.

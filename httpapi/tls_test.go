@@ -104,6 +104,16 @@ func TestTLSServesHTTP2WithHSTSAndReloads(t *testing.T) {
 	if _, err := client(cfg).Get(base + "/healthz"); err == nil {
 		t.Error("a TLS 1.1 client was served")
 	}
+	// TLS 1.2 with AEAD suites only: a client offering CBC alone is refused.
+	cfg = testcert.ClientConfig(ca)
+	cfg.MaxVersion, cfg.CipherSuites = tls.VersionTLS12, []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}
+	if _, err := client(cfg).Get(base + "/healthz"); err == nil {
+		t.Error("a TLS 1.2 client with a CBC suite was served")
+	}
+	cfg.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}
+	if res, _ := get(t, client(cfg), base+"/healthz"); res.TLS.Version != tls.VersionTLS12 {
+		t.Errorf("TLS 1.2 with ChaCha20-Poly1305: version %x", res.TLS.Version)
+	}
 
 	// Renewal: new files, then Reload (what SIGHUP does). The open
 	// connection goes on with the old certificate; new ones get the new.
