@@ -23,9 +23,10 @@ import (
 // loopback, CORS, rate limits and trusted proxies (docs/operations.md,
 // "Transport and hardening").
 
-// Defaults of the rate limits. 50,000 requests/s per credential is twice
-// the most `ingot bench` has driven through one operator key (25k/s):
-// a limit against runaway clients that load tests never meet.
+// Defaults of the rate limits. 50,000 requests/s per credential is well
+// above what `ingot bench` drives through one operator key (a few thousand
+// to 25,000 requests/s): a limit against runaway clients that load tests
+// never meet.
 const (
 	defaultRateLimit       = 50000
 	defaultSigninRateLimit = 10
