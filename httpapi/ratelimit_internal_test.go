@@ -291,3 +291,17 @@ func TestClientCertSHA256WithoutTLS(t *testing.T) {
 		t.Fatal("a client certificate or address without a connection")
 	}
 }
+
+// TestSecurityHeadersShared: the shared header values survive what
+// handlers do to their own answer's headers.
+func TestSecurityHeadersShared(t *testing.T) {
+	t.Parallel()
+	h := http.Header{}
+	securityHeaders(h, httptest.NewRequest("GET", "/", nil))
+	h.Add("Cache-Control", "private")
+	h.Set("X-Content-Type-Options", "other")
+	h.Del("Cache-Control")
+	if len(noStore) != 1 || noStore[0] != "no-store" || len(noSniff) != 1 || noSniff[0] != "nosniff" || cap(noStore) != 1 {
+		t.Fatalf("shared values changed: %q %q", noStore, noSniff)
+	}
+}
