@@ -151,6 +151,13 @@ func (c bodyContext) BodyReader() io.Reader { return c.body }
 // Unwrap lets humago.Unwrap reach the request under the context.
 func (c bodyContext) Unwrap() huma.Context { return c.humaContext }
 
+// SetReadDeadline does nothing: the body is read already. huma sets the
+// operation's BodyReadTimeout before it reads the body (from memory, here);
+// set on the connection, that deadline would be hit by net/http's
+// background read while the handler runs, and cancel the request's context
+// after BodyReadTimeout (5 s): a batch that takes longer would answer 503.
+func (c bodyContext) SetReadDeadline(time.Time) error { return nil }
+
 // jsonContent reports whether huma decodes a body of this Content-Type as
 // JSON: none (huma then uses the operation's, JSON), application/json or
 // any +json type.

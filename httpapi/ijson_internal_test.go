@@ -1,6 +1,11 @@
 package httpapi
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -10,6 +15,10 @@ import (
 	"testing"
 	"testing/iotest"
 	"unicode/utf8"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestCheckIJSON(t *testing.T) {
@@ -274,5 +283,45 @@ func TestReadAtMost(t *testing.T) {
 	}
 	if _, err := readAtMost(iotest.ErrReader(io.ErrUnexpectedEOF), 10, 100); err == nil {
 		t.Fatal("a read error was lost")
+	}
+}
+
+// TestCheckBodyKeepsLongHandlers: once checkBody has read a body, a handler
+// that runs longer than the operation's BodyReadTimeout is not cancelled.
+func TestCheckBodyKeepsLongHandlers(t *testing.T) {
+	t.Parallel()
+	s := &server{hard: newHardening(Hardening{}, prometheus.NewRegistry())}
+	mux := http.NewServeMux()
+	s.api = humago.New(mux, huma.DefaultConfig("test", "1"))
+	s.api.UseMiddleware(s.checkBody)
+	type in struct {
+		Body struct {
+			N int `json:"n"`
+		}
+	}
+	type out struct {
+		Body struct {
+			Err string `json:"err"`
+		}
+	}
+	huma.Register(s.api, huma.Operation{Method: "POST", Path: "/slow", BodyReadTimeout: 100 * time.Millisecond},
+		func(ctx context.Context, i *in) (*out, error) {
+			time.Sleep(400 * time.Millisecond)
+			o := &out{}
+			if err := ctx.Err(); err != nil {
+				o.Body.Err = err.Error()
+			}
+			return o, nil
+		})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	res, err := http.Post(srv.URL+"/slow", "application/json", strings.NewReader(`{"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var o struct{ Err *string }
+	if err := json.NewDecoder(res.Body).Decode(&o); err != nil || res.StatusCode != 200 || o.Err == nil || *o.Err != "" {
+		t.Fatalf("%d, err %v, the handler's context: %v", res.StatusCode, err, o.Err)
 	}
 }
