@@ -259,10 +259,10 @@ type benchServer struct {
 }
 
 // startBenchServer builds the server as serve does (same engine, service,
-// handler, metrics, HTTP timeouts and default rate limits), except that the log's signing key is
-// beside the SQLite file or in a temporary directory, the transparency log
-// may be off, and request logs are formatted but only warnings and errors
-// are written (to stderr).
+// handler, metrics, HTTP timeouts and default rate limits), except that the
+// log's signing key is beside the SQLite file or in a temporary directory,
+// the transparency log may be off, and request logs are formatted but only
+// warnings and errors are written (to stderr).
 func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool, stderr io.Writer) (_ *benchServer, err error) {
 	if maxBatch < 1 {
 		return nil, errors.New("--max-batch must be at least 1")
