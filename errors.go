@@ -33,6 +33,7 @@ const (
 	CodeIdempotencyConflict = "idempotency_conflict"    // same key, different request
 	CodeLinkedFailed        = "linked_transfer_failed"  // another transfer of an atomic batch failed
 	CodeBodyTooLarge        = "body_too_large"          // the request body exceeds the limit
+	CodeRateLimited         = "rate_limited"            // too many requests for a credential, an address or a phone; retry after Retry-After
 	CodeUnavailable         = "unavailable"             // storage failed; safe to retry with the same key
 	CodeInternal            = "internal"                // a bug; reported, never expected
 

@@ -91,8 +91,9 @@ func newEnv(t testing.TB, open opener, maxBatch int) *env {
 	return newEnvLog(t, open, maxBatch, io.Discard)
 }
 
-// newEnvLog is newEnv with the server's logs written to w.
-func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
+// newEnvLog is newEnv with the server's logs written to w; opts change the
+// server's options.
+func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer, opts ...func(*httpapi.Options)) *env {
 	t.Helper()
 	st := open(t)
 	ctx := context.Background()
@@ -127,7 +128,11 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer) *env {
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: sb})
+	o := httpapi.Options{Logger: log, Registry: reg, Sandbox: sb}
+	for _, f := range opts {
+		f(&o)
+	}
+	h := httpapi.NewServer(svc, au, o)
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()

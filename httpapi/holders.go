@@ -218,7 +218,20 @@ func (s *server) holderRoutes() {
 	post(s, "sendAuthorizationSMS", "/v1/authorizations/{id}/sms", "Send an approval's SMS code (it names the amount and the masked payee)", http.StatusAccepted, me, s.authorizationSMS)
 }
 
+// signinLimit counts a sign-in attempt against its phone's rate limit
+// (--signin-rate-limit), when the phone is one.
+func (s *server) signinLimit(ctx context.Context, raw string) error {
+	p, err := pii.NormalizePhone(raw, pii.DefaultRegion)
+	if err != nil {
+		return nil // refused by sign-in itself
+	}
+	return s.limitSignin(ctx, p)
+}
+
 func (s *server) enroll(ctx context.Context, in *enrollIn) (*Body[enrollOut], error) {
+	if err := s.signinLimit(ctx, in.Body.Phone); err != nil {
+		return nil, err
+	}
 	id, err := s.auth.Enroll(ctx, in.Body.Phone)
 	if err != nil {
 		return nil, s.problem(ctx, err)
@@ -235,6 +248,9 @@ func (s *server) confirmEnroll(ctx context.Context, in *confirmIn) (*Body[Tokens
 }
 
 func (s *server) login(ctx context.Context, in *loginIn) (*Body[LoginStep], error) {
+	if err := s.signinLimit(ctx, in.Body.Phone); err != nil {
+		return nil, err
+	}
 	l, err := s.auth.Login(ctx, in.Body.Phone, in.Body.PIN, info(ctx).client)
 	if err != nil {
 		return nil, s.problem(ctx, err)

@@ -99,6 +99,7 @@ var statusOf = map[string]int{
 	ingot.CodeIdempotencyConflict: http.StatusUnprocessableEntity,
 	ingot.CodeLinkedFailed:        http.StatusUnprocessableEntity,
 	ingot.CodeBodyTooLarge:        http.StatusRequestEntityTooLarge,
+	ingot.CodeRateLimited:         http.StatusTooManyRequests,
 	ingot.CodeUnavailable:         http.StatusServiceUnavailable,
 	ingot.CodeInternal:            http.StatusInternalServerError,
 
@@ -136,6 +137,8 @@ func codeForStatus(status int) string {
 		return ingot.CodeForbidden
 	case http.StatusServiceUnavailable:
 		return ingot.CodeUnavailable
+	case http.StatusTooManyRequests:
+		return ingot.CodeRateLimited
 	}
 	if status >= 500 {
 		return ingot.CodeInternal

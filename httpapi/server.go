@@ -8,11 +8,9 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -39,6 +37,8 @@ type Options struct {
 	// Sandbox, when set, serves the sandbox bank's API (bank.go) and the
 	// sandbox's text messages (auth.go).
 	Sandbox *bank.Sandbox
+	// Hardening: rate limits, CORS, trusted proxies (transport.go).
+	Hardening
 }
 
 // Request body limits. A batch of 8,000 transfers is about 1.5 MB.
@@ -56,6 +56,7 @@ type server struct {
 	api     huma.API
 	met     *httpMetrics
 	sandbox *bank.Sandbox
+	hard    *hardening // transport.go
 }
 
 // NewServer returns the API's handler.
@@ -68,6 +69,7 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 		s.reg = prometheus.NewRegistry()
 	}
 	s.met = newHTTPMetrics(s.reg)
+	s.hard = newHardening(opts.Hardening, s.reg) // transport.go
 	version := opts.Version
 	if version == "" {
 		version = "1.0.0"
@@ -94,6 +96,7 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 	}
 	s.api = humago.New(s.mux, cfg)
 	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.checkBody) // ijson.go: bodies are I-JSON
 	s.routes()
 	return http.HandlerFunc(s.serveHTTP)
 }
@@ -123,7 +126,7 @@ var errNoKey = ingot.Errorf(ingot.CodeUnauthorized, "a valid API key is required
 // access token; the actor goes into the context, and the route's scope is
 // checked (scopes.go).
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
-	ri := reqInfo{method: ctx.Method(), path: ctx.URL().Path, client: clientOf(ctx)}
+	ri := reqInfo{method: ctx.Method(), path: ctx.URL().Path, client: callerOf(ctx.Context())}
 	if op := ctx.Operation(); op != nil && len(op.Security) > 0 {
 		h := ctx.Header("Authorization")
 		const prefix = "bearer "
@@ -145,17 +148,13 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	next(huma.WithValue(ctx, ctxKey{}, ri))
 }
 
-// clientOf is what the transport says of the caller: its address and its
-// verified TLS client certificate.
-func clientOf(ctx huma.Context) auth.Client {
-	r, _ := humago.Unwrap(ctx)
-	c := auth.Client{Address: r.RemoteAddr}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		c.Address = host
-	}
-	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
-		sum := sha256.Sum256(r.TLS.VerifiedChains[0][0].Raw)
-		c.CertSHA256 = sum[:]
+// callerOf is what the transport says of the caller (transport.go): its
+// address (behind a trusted proxy, the one it names) and its verified TLS
+// client certificate.
+func callerOf(ctx context.Context) auth.Client {
+	c := auth.Client{CertSHA256: ClientCertSHA256FromContext(ctx)}
+	if a := ClientAddr(ctx); a.IsValid() {
+		c.Address = a.String()
 	}
 	return c
 }
@@ -254,7 +253,15 @@ func (s *server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	_, route := s.mux.Handler(r)
-	if route == "" {
+	// transport.go: security and CORS headers, rate limits; a refused
+	// request or a CORS preflight is answered there (label: its route).
+	r, label := s.admit(sw, r)
+	switch {
+	case label != "":
+		if route == "" {
+			route = label
+		}
+	case route == "":
 		route = "unmatched"
 		rec := &headerRecorder{h: http.Header{}}
 		s.mux.ServeHTTP(rec, r)
@@ -271,7 +278,7 @@ func (s *server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		writeProblem(sw, finish(&Problem{Status: status, Title: http.StatusText(status), Code: codeForStatus(status), Detail: truncate(detail, 300)}))
-	} else {
+	default:
 		s.mux.ServeHTTP(sw, r)
 	}
 	if sw.status == 0 {

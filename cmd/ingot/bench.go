@@ -23,6 +23,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/bench"
+	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/translog"
@@ -259,10 +260,10 @@ type benchServer struct {
 }
 
 // startBenchServer builds the server as serve does (same engine, service,
-// handler, metrics and HTTP timeouts), except that the log's signing key is
-// beside the SQLite file or in a temporary directory, the transparency log
-// may be off, and request logs are formatted but only warnings and errors
-// are written (to stderr).
+// handler, metrics, HTTP timeouts and default rate limits), except that the
+// log's signing key is beside the SQLite file or in a temporary directory,
+// the transparency log may be off, and request logs are formatted but only
+// warnings and errors are written (to stderr).
 func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool, stderr io.Writer) (_ *benchServer, err error) {
 	if maxBatch < 1 {
 		return nil, errors.New("--max-batch must be at least 1")
@@ -324,7 +325,8 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 	if err != nil {
 		return nil, err
 	}
-	stk, err := newStack(st, eng, dataKey, log, reg, stackConfig{sandbox: true})
+	stk, err := newStack(st, eng, dataKey, log, reg, stackConfig{sandbox: true,
+		hardening: httpapi.Hardening{RateLimit: defaultRateLimit, SigninRateLimit: defaultSigninRateLimit}})
 	if err != nil {
 		return nil, err
 	}

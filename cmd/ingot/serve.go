@@ -39,10 +39,12 @@ type serveConfig struct {
 	zone       string
 	publicURL  string
 	smsGateway string
+	transport  transportConfig // transport.go
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
 	var cfg serveConfig
+	var transportEnv map[string]string // transport.go's flags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the API (applies migrations first)",
@@ -56,6 +58,9 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE",
 			}); err != nil {
+				return err
+			}
+			if err := fromEnv(cmd.Flags(), env, transportEnv); err != nil {
 				return err
 			}
 			return serve(cmd.Context(), cfg, env, stdout, stderr, testReady)
@@ -76,6 +81,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
 	f.StringVar(&cfg.smsGateway, "sms-gateway-url", "", "an SMS gateway's URL, POSTed {\"phone\",\"text\"} for each sign-in and approval code; without it (and without --sandbox) holders cannot sign in (env INGOT_SMS_GATEWAY_URL)")
+	transportEnv = cfg.transport.flags(f)
 	return c
 }
 
@@ -89,6 +95,10 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	slog.SetDefault(log)
 	if cfg.maxBatch < 1 {
 		return errors.New("--max-batch must be at least 1")
+	}
+	tr, err := cfg.transport.load() // transport.go: TLS, limits, CORS
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, cfg.db)
 	if err != nil {
@@ -116,7 +126,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway})
+	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, hardening: tr.hardening})
 	if err != nil {
 		return err
 	}
@@ -137,6 +147,10 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
+	if err := tr.checkListener(ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           stk.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -144,6 +158,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn), // TLS handshake errors, in the log's format
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -151,8 +166,12 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	go svc.RunBankProcessor(runCtx, time.Second)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.InfoContext(ctx, "ingot listening", "addr", ln.Addr().String(), "max_batch", cfg.maxBatch)
+	go func() { errc <- tr.serve(srv, ln) }()
+	tr.watchReload(runCtx, log)
+	log.InfoContext(ctx, "ingot listening", "addr", ln.Addr().String(), "scheme", tr.scheme(), "max_batch", cfg.maxBatch)
+	if tr.tls != nil {
+		tr.logCertificate(ctx, log, "TLS certificate")
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

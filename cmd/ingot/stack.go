@@ -27,6 +27,7 @@ type stackConfig struct {
 	sandbox    bool   // the sandbox bank and SMS sender, ingot_test_ keys
 	publicURL  string // WebAuthn's relying party
 	smsGateway string // the SMS gateway's URL; "" none (sign-in then answers unavailable)
+	hardening  httpapi.Hardening
 }
 
 // newStack wires the service, sign-in and the HTTP API.
@@ -48,6 +49,6 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 		s.sandbox = bank.NewSandbox(st, keys)
 		svc.WithBank(s.sandbox, ledger.BankOptions{}).WithKeyPrefix(ledger.TestKeyPrefix)
 	}
-	s.handler = httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox})
+	s.handler = httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening})
 	return s, nil
 }
