@@ -23,6 +23,7 @@ func (c *expireCmd) apply(s *state, _ ingot.Actor) (int, error) {
 			continue
 		}
 		s.release(h, ingot.HoldExpired)
+		s.emit(ingot.EventHoldExpired, h.OperatorID, h)
 		n++
 	}
 	return n, nil

@@ -72,5 +72,10 @@ func (c *settleBankCmd) apply(s *state, a ingot.Actor) (*BankMove, error) {
 	}
 	oc := *op
 	res.Op = &oc
+	typ := ingot.EventBankOperationDone
+	if oc.Status == ingot.BankFailed {
+		typ = ingot.EventBankOperationFailed
+	}
+	s.emit(typ, oc.OperatorID, &oc)
 	return &res, nil
 }

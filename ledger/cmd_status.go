@@ -39,6 +39,9 @@ func (c *statusCmd) apply(s *state, a ingot.Actor) (*WalletView, error) {
 	if c.to != w.Status {
 		s.save(w)
 		w.Status = c.to
+		if c.to == ingot.StatusFrozen {
+			s.emit(ingot.EventWalletFrozen, w.OperatorID, w)
+		}
 	}
 	return s.walletView(w), nil
 }

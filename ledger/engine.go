@@ -303,6 +303,9 @@ func (e *Engine) tryBatch(batch []*request) error {
 			return err
 		}
 	}
+	if err := st.writeEvents(w); err != nil { // events.go
+		return err
+	}
 	for _, i := range recorded {
 		rec := idem[batch[i].idem.IdemKey]
 		if rec.Body, err = encodeOutcome(answers[i].res); err != nil {

@@ -59,6 +59,9 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		LogIndex:      -1,
 	}
 	s.transfers = append(s.transfers, t)
+	if kind == ingot.KindPayment || kind == ingot.KindCapture {
+		s.emitTransfer(t, debit, credit) // events.go
+	}
 	if excess > 0 {
 		if err := s.sweep(credit, excess); err != nil { // bank.go
 			return nil, err

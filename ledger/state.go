@@ -23,6 +23,7 @@ type state struct {
 
 	journal   []undoEntry
 	transfers []*ingot.Transfer
+	events    []pendingEvent // webhook events (events.go)
 	newHolds  []string // ids of holds created in this batch
 	touched   map[int64]struct{}
 	touchedH  map[string]struct{}
@@ -47,7 +48,7 @@ type undoEntry struct {
 	fn      func() // undoes a change of bank.go
 }
 
-type mark struct{ journal, transfers, newHolds int }
+type mark struct{ journal, transfers, newHolds, events int }
 
 func newState(now time.Time, zone *time.Location) *state {
 	day, year := ingot.Period(now, zone)
@@ -65,7 +66,9 @@ func newState(now time.Time, zone *time.Location) *state {
 	}
 }
 
-func (s *state) mark() mark { return mark{len(s.journal), len(s.transfers), len(s.newHolds)} }
+func (s *state) mark() mark {
+	return mark{len(s.journal), len(s.transfers), len(s.newHolds), len(s.events)}
+}
 
 func (s *state) undo(m mark) {
 	for i := len(s.journal) - 1; i >= m.journal; i-- {
@@ -84,6 +87,7 @@ func (s *state) undo(m mark) {
 	s.journal = s.journal[:m.journal]
 	s.transfers = s.transfers[:m.transfers]
 	s.newHolds = s.newHolds[:m.newHolds]
+	s.events = s.events[:m.events]
 }
 
 // save journals an account before it changes.

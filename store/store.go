@@ -230,6 +230,9 @@ type BatchWrite struct {
 	// (Status, UsedBy and UpdatedAt are written).
 	Exemptions     []ingot.ExemptionCounter
 	Authorizations []ingot.Authorization
+	// Events are new webhook events (the outbox), inserted in the batch's
+	// transaction; the webhook deliverer sends them afterwards.
+	Events []ingot.Event
 	// Bank accounts and operations (bank.go), written by WriteBank.
 	Bank BankWrite
 }
