@@ -24,7 +24,7 @@ type state struct {
 	journal   []undoEntry
 	transfers []*ingot.Transfer
 	events    []pendingEvent // webhook events (events.go)
-	newHolds  []string // ids of holds created in this batch
+	newHolds  []string       // ids of holds created in this batch
 	touched   map[int64]struct{}
 	touchedH  map[string]struct{}
 	bank      *bankState // bank.go
