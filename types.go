@@ -94,6 +94,7 @@ const (
 	AccountIssuance AccountKind = "issuance" // the central bank's, one per currency; the only one that goes negative
 	AccountReserve  AccountKind = "reserve"  // an operator's, one per currency
 	AccountWallet   AccountKind = "wallet"   // a person's or merchant's
+	AccountFee      AccountKind = "fee"      // an operator's, one per currency: the merchant fees it earns
 )
 
 // WalletKind distinguishes people from merchants.
@@ -175,6 +176,10 @@ const (
 	KindSweep    TransferKind = "sweep"      // a waterfall's excess: wallet -> reserve, on to the bank
 	KindRefund   TransferKind = "refund"     // a withdrawal or sweep the bank refused: reserve -> wallet
 	KindAllocate TransferKind = "allocation" // between a wallet and its own sub-wallet: not outflow
+	KindFee      TransferKind = "fee"        // a merchant's fee for a payment it received: wallet -> the operator's fee account
+	// KindPaymentRefund pays (part of) a payment back: payee -> payer.
+	KindPaymentRefund TransferKind = "payment_refund"
+	KindFeeRefund     TransferKind = "fee_refund" // a refunded payment's fee share: fee account -> merchant
 )
 
 // Transfer is an immutable movement of Amount from Debit to Credit.
@@ -192,6 +197,12 @@ type Transfer struct {
 	DebitBalance  int64
 	CreditBalance int64
 	CreatedAt     time.Time
+	// Merchant payments: the fee the payee paid for it (its own "fee"
+	// transfer follows it), the merchant's reference, and the payment
+	// request it paid.
+	Fee              int64
+	Reference        string
+	PaymentRequestID string
 	// Seq orders a store's transfers per account; assigned by the store.
 	Seq int64
 	// LogIndex is the transfer's leaf in the transparency log (0-based),

@@ -40,19 +40,21 @@ type IdemRecord struct {
 }
 
 // Totals are the sums of balances of one currency by account kind. In a
-// balanced book Issuance + Reserves + Wallets == 0 and the supply, -Issuance,
-// equals Reserves + Wallets.
+// balanced book Issuance + Reserves + Fees + Wallets == 0 and the supply,
+// -Issuance, equals Reserves + Fees + Wallets.
 type Totals struct {
 	Currency string
 	Issuance int64
 	Reserves int64
+	Fees     int64 // operators' fee accounts
 	Wallets  int64
 	Held     int64
 }
 
 // Store is one Ingot database.
 type Store interface {
-	BankStore // bank.go
+	BankStore     // bank.go
+	MerchantStore // merchant.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -161,7 +163,8 @@ type Store interface {
 // never deadlock; on SQLite the transaction is BEGIN IMMEDIATE and holds the
 // database's write lock from the start.
 type BatchTx interface {
-	BankBatchTx // bank.go
+	BankBatchTx     // bank.go
+	MerchantBatchTx // merchant.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -233,6 +236,8 @@ type BatchWrite struct {
 	// Events are new webhook events (the outbox), inserted in the batch's
 	// transaction; the webhook deliverer sends them afterwards.
 	Events []ingot.Event
+	// Merchants' rows (merchant.go), written by Write.
+	Merchant MerchantWrite
 	// Bank accounts and operations (bank.go), written by WriteBank.
 	Bank BankWrite
 }
