@@ -88,6 +88,7 @@ type RefundTotal struct {
 type FeeSchedule struct {
 	OperatorID string
 	Currency   string
+	Account    int64 // the operator's fee account of the currency, which receives the fees
 	RateBPS    int
 	Min, Max   int64
 	MCCRates   map[string]int
