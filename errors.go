@@ -48,6 +48,13 @@ const (
 	CodeAuthorizationUsed     = "authorization_used"     // the approval was used already
 	CodeAuthorizationPending  = "authorization_pending"  // the approval is not verified yet
 	CodeInsufficientScope     = "insufficient_scope"     // the API key lacks the route's scope
+
+	// Merchants.
+	CodeInvalidQR             = "invalid_qr"              // not an EMVCo payload of this scheme: bad CRC, malformed, unknown scheme
+	CodePaymentRequestClosed  = "payment_request_closed"  // the request was paid already
+	CodePaymentRequestExpired = "payment_request_expired" // the request expired before it was paid
+	CodePaymentCodeInvalid    = "payment_code_invalid"    // a payment code unknown, used or expired (one answer for all three)
+	CodeRefundExceedsPayment  = "refund_exceeds_payment"  // the refunds would add up to more than the payment
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

@@ -113,6 +113,12 @@ var statusOf = map[string]int{
 	ingot.CodeAuthorizationUsed:     http.StatusForbidden,
 	ingot.CodeAuthorizationPending:  http.StatusForbidden,
 	ingot.CodeInsufficientScope:     http.StatusForbidden,
+
+	ingot.CodeInvalidQR:             http.StatusUnprocessableEntity,
+	ingot.CodePaymentRequestClosed:  http.StatusConflict,
+	ingot.CodePaymentRequestExpired: http.StatusConflict,
+	ingot.CodePaymentCodeInvalid:    http.StatusNotFound,
+	ingot.CodeRefundExceedsPayment:  http.StatusUnprocessableEntity,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

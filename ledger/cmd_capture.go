@@ -52,6 +52,9 @@ func (c *captureCmd) apply(s *state, a ingot.Actor) (*Capture, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.chargeFee(t, to); err != nil {
+		return nil, err
+	}
 	h.Captured = amount
 	h.TransferID = t.ID
 	hc := *h

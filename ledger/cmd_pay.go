@@ -36,5 +36,14 @@ func (s *state) pay(a ingot.Actor, it Item) (*ingot.Transfer, error) {
 	if isAllocation(from, to) {
 		kind = ingot.KindAllocate
 	}
-	return s.move(kind, from, to, it.Amount, it.Currency, it.Memo, "")
+	t, err := s.move(kind, from, to, it.Amount, it.Currency, it.Memo, "")
+	if err != nil {
+		return nil, err
+	}
+	if kind == ingot.KindPayment {
+		if err := s.chargeFee(t, to); err != nil { // merchant_state.go
+			return nil, err
+		}
+	}
+	return t, nil
 }

@@ -165,12 +165,17 @@ type lockSet struct {
 	// Holders' payments (sca.go): exemption counters and approvals.
 	exemptions     map[store.ExemptionKey]struct{}
 	authorizations map[string]struct{}
+	// Merchants (merchant_state.go): payment requests, payment codes (by
+	// string(hash)) and payments' refund totals, locked before the
+	// accounts.
+	requests, codes, totals map[string]struct{}
 }
 
 func newLockSet() *lockSet {
 	return &lockSet{accounts: map[int64]struct{}{}, holds: map[string]struct{}{}, credited: map[int64]struct{}{},
 		bankOps: map[string]struct{}{}, linked: map[int64]struct{}{},
-		exemptions: map[store.ExemptionKey]struct{}{}, authorizations: map[string]struct{}{}}
+		exemptions: map[store.ExemptionKey]struct{}{}, authorizations: map[string]struct{}{},
+		requests: map[string]struct{}{}, codes: map[string]struct{}{}, totals: map[string]struct{}{}}
 }
 
 // account locks accounts (0 is no account).
@@ -207,3 +212,12 @@ func (l *lockSet) exemption(k store.ExemptionKey) { l.exemptions[k] = struct{}{}
 
 // authorization locks a payment approval.
 func (l *lockSet) authorization(id string) { l.authorizations[id] = struct{}{} }
+
+// paymentRequest locks a payment request, and with it its wallet.
+func (l *lockSet) paymentRequest(id string) { l.requests[id] = struct{}{} }
+
+// paymentCode locks a payment code, and with it its wallet.
+func (l *lockSet) paymentCode(hash []byte) { l.codes[string(hash)] = struct{}{} }
+
+// refundTotal locks what a payment has had refunded.
+func (l *lockSet) refundTotal(transferID string) { l.totals[transferID] = struct{}{} }

@@ -362,14 +362,19 @@ func readIdempotency(ctx context.Context, tx store.BatchTx, batch []*request) (m
 	return idem, nil
 }
 
-// lock locks what the batch's commands need and loads it into st: holds
-// first, then accounts (with the holds' wallets), each in id order, then
-// the rest of the locked wallets' families, the limit rules that bear on
-// them, and the bank side (bank.go). Every batch takes locks in this one
+// lock locks what the batch's commands need and loads it into st:
+// payment requests, codes and refund totals, then holds, then accounts
+// (with the wallets those rows name), each in key order, then the rest of
+// the locked wallets' families, the limit rules that bear on them, the bank
+// side (bank.go), the merchant fees and fee accounts of credited merchants,
+// and holders' exemption counters and approvals (sca.go). Every batch takes locks in this one
 // order, so two processes never deadlock; the one exception is the rest of
 // a sub-wallet's family, locked in later rounds (loadFamilies): a deadlock
 // there fails the batch, which is run again.
 func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *state) error {
+	if err := lockMerchantRows(ctx, tx, ls, st); err != nil { // merchant_state.go
+		return err
+	}
 	if len(ls.holds) > 0 {
 		hs, err := tx.LockHolds(ctx, sortedKeys(ls.holds))
 		if err != nil {
@@ -408,6 +413,10 @@ func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *st
 	if err := loadBank(ctx, tx, ls, st); err != nil { // bank.go
 		return err
 	}
+	if err := loadFees(ctx, tx, ls, st); err != nil { // merchant_state.go
+		return err
+	}
+	codeHolders(ls, st)             // cmd_charge.go
 	return loadSCA(ctx, tx, ls, st) // sca.go
 }
 

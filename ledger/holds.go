@@ -105,7 +105,8 @@ func (s *Service) ExpireHolds(ctx context.Context) (int, error) {
 	return len(ids), err
 }
 
-// RunExpiry releases expired holds every interval until ctx ends.
+// RunExpiry releases expired holds and expires payment requests past their
+// time every interval until ctx ends.
 func (s *Service) RunExpiry(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -114,13 +115,15 @@ func (s *Service) RunExpiry(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			for {
-				n, err := s.ExpireHolds(ctx)
-				if err != nil {
-					s.log.WarnContext(ctx, "hold expiry failed", "err", err)
-				}
-				if err != nil || n < expiryBatch {
-					break
+			for _, expire := range []func(context.Context) (int, error){s.ExpireHolds, s.ExpirePaymentRequests} {
+				for {
+					n, err := expire(ctx)
+					if err != nil {
+						s.log.WarnContext(ctx, "expiry failed", "err", err)
+					}
+					if err != nil || n < expiryBatch {
+						break
+					}
 				}
 			}
 		}

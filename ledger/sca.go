@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
@@ -78,7 +79,16 @@ func (c *approved[R]) apply(s *state, a ingot.Actor) (R, error) {
 	return c.cmd.apply(s, a)
 }
 
-var errSCARequired = ingot.Errorf(ingot.CodeSCARequired, "this payment needs your approval")
+// scaRequired refuses a payment the gate does not pass: the service asks
+// the Approver for an approval of exactly that payment.
+type scaRequired struct{ gate scaGate }
+
+func (e *scaRequired) Error() string { return e.Unwrap().Error() }
+
+// Unwrap is the sca_required error.
+func (e *scaRequired) Unwrap() error {
+	return ingot.Errorf(ingot.CodeSCARequired, "this payment needs the payer's approval")
+}
 
 // approve passes a payment through the gate, or refuses it.
 func (s *state) approve(g *scaGate) error {
@@ -92,7 +102,7 @@ func (s *state) approve(g *scaGate) error {
 	}
 	if g.authorization == "" {
 		if !g.limits.Exempt(*c, g.amount) {
-			return errSCARequired
+			return &scaRequired{*g}
 		}
 		s.setCounter(c, c.Sum+g.amount, c.Count+1)
 		return nil
@@ -113,7 +123,7 @@ func (s *state) approve(g *scaGate) error {
 		}
 	}
 	if au.Status != ingot.AuthorizationApproved || !au.ExpiresAt.After(s.now) {
-		return errSCARequired // expired or denied: approve again
+		return &scaRequired{*g} // expired or denied: approve again
 	}
 	old := *au
 	s.onUndo(func() { *au = old })
@@ -197,8 +207,19 @@ func submitGated[R any](ctx context.Context, s *Service, a ingot.Actor, c comman
 	}
 	g.holder, g.limits = a, s.scaLimitsOf(g.currency)
 	res, err := submit(ctx, s.eng, a, &approved[R]{gate: g, cmd: c}, idem)
-	if err == errSCARequired {
-		return zero, s.approver.RequestApproval(ctx, a, g.payer, g.payee, g.amount, g.currency)
+	return askApproval(ctx, s, res, err)
+}
+
+// askApproval turns a payment the gate refused into the approval asked of
+// its holder (the *ingot.ApprovalRequired answer).
+func askApproval[R any](ctx context.Context, s *Service, res R, err error) (R, error) {
+	var sr *scaRequired
+	if errors.As(err, &sr) {
+		if s.approver == nil {
+			return res, ingot.Errorf(ingot.CodeForbidden, "holders' payments need an approver; this server has none")
+		}
+		g := sr.gate
+		return res, s.approver.RequestApproval(ctx, g.holder, g.payer, g.payee, g.amount, g.currency)
 	}
 	return res, err
 }

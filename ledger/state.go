@@ -27,8 +27,9 @@ type state struct {
 	newHolds  []string       // ids of holds created in this batch
 	touched   map[int64]struct{}
 	touchedH  map[string]struct{}
-	bank      *bankState // bank.go
-	sca       scaState   // sca.go
+	bank      *bankState    // bank.go
+	sca       scaState      // sca.go
+	merch     merchantState // merchant_state.go
 
 	// Sub-wallets (subwallet.go): the sub-wallets of every locked wallet's
 	// family parent, and their status as read (the open ones are locked);
@@ -61,6 +62,7 @@ func newState(now time.Time, zone *time.Location) *state {
 		holds:    map[string]*ingot.Hold{},
 		touched:  map[int64]struct{}{},
 		touchedH: map[string]struct{}{},
+		merch:    newMerchantState(),
 		sca: scaState{counters: map[store.ExemptionKey]*ingot.ExemptionCounter{}, authorizations: map[string]*ingot.Authorization{},
 			touchedCounters: map[store.ExemptionKey]struct{}{}, touchedAuth: map[string]struct{}{}},
 	}
@@ -146,8 +148,9 @@ func (s *state) write() *store.BatchWrite {
 	for _, id := range hids {
 		w.UpdatedHolds = append(w.UpdatedHolds, *s.holds[id])
 	}
-	s.writeBank(w) // bank.go
-	s.writeSCA(w)  // sca.go
+	s.writeBank(w)     // bank.go
+	s.writeSCA(w)      // sca.go
+	s.writeMerchant(w) // merchant_state.go
 	return w
 }
 
