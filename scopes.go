@@ -15,13 +15,14 @@ const (
 	ScopeLogRead        = "log:read"        // the transparency log and its proofs
 	ScopeIssuanceWrite  = "issuance:write"  // mint and burn; the supply (central bank)
 	ScopeOperatorsWrite = "operators:write" // register operators and auditors (central bank)
+	ScopeFeesWrite      = "fees:write"      // merchant fees (operator); the cap on them (central bank)
 	ScopeSandbox        = "sandbox"         // the sandbox bank and text messages (under --sandbox)
 )
 
 var roleScopes = map[Role][]string{
-	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite, ScopeSandbox},
+	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite, ScopeFeesWrite, ScopeSandbox},
 	RoleOperator: {ScopeWalletsRead, ScopeWalletsWrite, ScopeTransfersRead, ScopeTransfersWrite, ScopeBankWrite,
-		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeSandbox},
+		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeFeesWrite, ScopeSandbox},
 	RoleAuditor: {ScopeLogRead},
 }
 

@@ -297,7 +297,11 @@ func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], er
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &Body[Wallet]{Body: s.walletOut(ctx, &w, &l[0])}, nil
+	out := []Wallet{s.walletOut(ctx, &w, &l[0])}
+	if err := s.withMerchants(ctx, []ingot.Account{w}, out); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Wallet]{Body: out[0]}, nil
 }
 
 func (s *server) listWallets(ctx context.Context, in *listWalletsIn) (*Body[List[Wallet]], error) {
@@ -319,6 +323,9 @@ func (s *server) listWallets(ctx context.Context, in *listWalletsIn) (*Body[List
 	out := List[Wallet]{Items: make([]Wallet, len(ws)), NextCursor: next}
 	for i := range ws {
 		out.Items[i] = s.walletOut(ctx, &ws[i], &l[i])
+	}
+	if err := s.withMerchants(ctx, ws, out.Items); err != nil {
+		return nil, s.problem(ctx, err)
 	}
 	return &Body[List[Wallet]]{Body: out}, nil
 }
@@ -393,7 +400,16 @@ func (s *server) getTransfer(ctx context.Context, in *idIn) (*Body[Transfer], er
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &Body[Transfer]{Body: transferOut(&t, s.svc.ReserveOperator(ctx, &t))}, nil
+	out := transferOut(&t, s.svc.ReserveOperator(ctx, &t))
+	if t.Kind == ingot.KindPayment || t.Kind == ingot.KindCapture {
+		r, err := s.svc.Refunded(ctx, t.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		v := amt(r.Refunded, t.Currency)
+		out.Refunded = &v
+	}
+	return &Body[Transfer]{Body: out}, nil
 }
 
 // ---- holds ----

@@ -25,11 +25,16 @@ type Transfer struct {
 	To        string    `json:"to" doc:"Payee: wallet id, reserve:<operator_id> or issuance."`
 	Amount    string    `json:"amount" example:"12.30"`
 	Currency  string    `json:"currency" example:"CNY"`
-	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation"`
+	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation,fee,payment_refund,fee_refund"`
 	Memo      string    `json:"memo"`
 	HoldID    string    `json:"hold_id,omitempty" doc:"The captured hold, for captures."`
 	CreatedAt time.Time `json:"created_at"`
 	LogIndex  int64     `json:"log_index" doc:"The transfer's leaf index in the transparency log (0-based, in commit order). Prove it with GET /v1/transfers/{id}/proof."`
+	// Merchant payments.
+	Fee              string  `json:"fee,omitempty" doc:"A merchant payment's fee, paid by the merchant to its operator's fee account (a fee transfer of its own)."`
+	Reference        string  `json:"reference,omitempty" doc:"The merchant's reference."`
+	PaymentRequestID string  `json:"payment_request_id,omitempty" doc:"The payment request it paid."`
+	Refunded         *string `json:"refunded,omitempty" doc:"What has been refunded of a payment (GET /v1/transfers/{id} only)."`
 }
 
 // Holder is a wallet's owner; the phone number is masked.
@@ -57,6 +62,7 @@ type Wallet struct {
 	ReverseWaterfall bool       `json:"reverse_waterfall" doc:"A payment larger than the balance pulls the shortfall from the linked bank account."`
 	Parent           string     `json:"parent,omitempty" doc:"A sub-wallet's parent wallet."`
 	Label            string     `json:"label,omitempty" doc:"A sub-wallet's label (\"pocket money\")."`
+	Merchant         *Merchant  `json:"merchant,omitempty" doc:"A merchant wallet's profile, once set (PUT /v1/wallets/{id}/merchant)."`
 }
 
 // Limits are a wallet's effective limits, decimal strings in its currency;
@@ -264,6 +270,8 @@ func operatorOut(o *ingot.Operator, key string) Operator {
 
 // transferOut renders a transfer; reserveOp is the operator whose reserve
 // is one side of a mint, burn, top-up or withdrawal.
+// transferOut renders a transfer; reserveOp is the operator whose reserve
+// or fee account is a side of it, when known.
 func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
 	side := func(id int64, issuance bool) string {
 		switch {
@@ -271,16 +279,23 @@ func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
 			return ingot.FormatWalletID(id)
 		case issuance:
 			return "issuance"
+		case reserveOp != "" && (t.Kind == ingot.KindFee || t.Kind == ingot.KindFeeRefund):
+			return "fee:" + reserveOp
 		case reserveOp != "":
 			return "reserve:" + reserveOp
 		}
 		return "account:" + ingot.FormatWalletID(id)
 	}
-	return Transfer{
+	out := Transfer{
 		ID: t.ID, From: side(t.Debit, t.Kind == ingot.KindMint), To: side(t.Credit, t.Kind == ingot.KindBurn),
 		Amount: amt(t.Amount, t.Currency), Currency: t.Currency, Kind: string(t.Kind), Memo: t.Memo,
 		HoldID: t.HoldID, CreatedAt: t.CreatedAt.UTC(), LogIndex: t.LogIndex,
+		Reference: t.Reference, PaymentRequestID: t.PaymentRequestID,
 	}
+	if t.Fee > 0 {
+		out.Fee = amt(t.Fee, t.Currency)
+	}
+	return out
 }
 
 func batchOut(items []ledger.ItemResult) BatchResults {

@@ -61,6 +61,7 @@ func (s *server) routes() {
 	s.subWalletRoutes() // subwallet.go
 	s.holderRoutes()    // holders.go: sign-in, factors, approvals
 	s.keyRoutes()       // holders.go: API keys, security events
+	s.merchantRoutes()  // merchants.go: profiles, QR codes, payment codes, refunds, fees
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

@@ -64,6 +64,23 @@ var routes = map[string]access{
 	"unlinkBankAccount": {scope: ingot.ScopeBankWrite},
 	"getBankOperation":  {scope: ingot.ScopeWalletsRead, holder: true},
 
+	// Merchants (merchants.go).
+	"setMerchant":          {scope: ingot.ScopeWalletsWrite},
+	"getStaticQR":          {scope: ingot.ScopeWalletsRead, holder: true},
+	"getStaticQRImage":     {scope: ingot.ScopeWalletsRead, holder: true},
+	"createPaymentRequest": {scope: ingot.ScopeTransfersWrite, holder: true},
+	"getPaymentRequest":    {scope: ingot.ScopeTransfersRead, holder: true},
+	"getPaymentRequestQR":  {scope: ingot.ScopeTransfersRead, holder: true},
+	"payQR":                {scope: ingot.ScopeTransfersWrite, holder: true},
+	"createPaymentCode":    {scope: ingot.ScopeTransfersWrite, holder: true},
+	"chargePaymentCode":    {scope: ingot.ScopeTransfersWrite, holder: true},
+	"createRefund":         {scope: ingot.ScopeTransfersWrite, holder: true},
+	"listRefunds":          {scope: ingot.ScopeTransfersRead, holder: true},
+	"setFees":              {scope: ingot.ScopeFeesWrite},
+	"listFees":             {scope: ingot.ScopeFeesWrite},
+	"setFeeCap":            {scope: ingot.ScopeFeesWrite},
+	"getFeeCap":            {scope: ingot.ScopeWalletsRead},
+
 	// The transparency log.
 	"getCheckpoint":       {scope: ingot.ScopeLogRead},
 	"getLogKey":           {scope: ingot.ScopeLogRead},

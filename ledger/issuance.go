@@ -26,9 +26,9 @@ func (s *Service) account(ctx context.Context, kind ingot.AccountKind, operatorI
 	return acc.ID, nil
 }
 
-// ReserveOperator is the operator whose reserve is one side of a transfer
-// (a mint, burn, top-up or withdrawal), or "" when neither side is a
-// reserve. Owners never change, so they are cached.
+// ReserveOperator is the operator whose reserve or fee account is one side
+// of a transfer (a mint, burn, top-up or withdrawal; a fee or its refund),
+// or "" when neither side is one. Owners never change, so they are cached.
 func (s *Service) ReserveOperator(ctx context.Context, t *ingot.Transfer) string {
 	for _, id := range []int64{t.Debit, t.Credit} {
 		if ingot.IsWalletID(id) {
@@ -38,7 +38,7 @@ func (s *Service) ReserveOperator(ctx context.Context, t *ingot.Transfer) string
 			return v.(string)
 		}
 		acc, err := s.st.Account(ctx, id)
-		if err != nil || acc.Kind != ingot.AccountReserve {
+		if err != nil || (acc.Kind != ingot.AccountReserve && acc.Kind != ingot.AccountFee) {
 			continue
 		}
 		s.owners.Store(id, acc.OperatorID)

@@ -359,6 +359,16 @@ func (s *Service) Refunds(ctx context.Context, a ingot.Actor, transferID string)
 	return rs, t, nil
 }
 
+// Refunded is what a payment has had refunded; the caller has read the
+// payment (Transfer).
+func (s *Service) Refunded(ctx context.Context, transferID string) (ingot.RefundTotal, error) {
+	t, err := s.st.RefundTotal(ctx, transferID)
+	if err != nil {
+		return ingot.RefundTotal{}, s.unavailable(ctx, err)
+	}
+	return t, nil
+}
+
 // ---- fees ----
 
 // FeeRequest is an operator's fee schedule as the API takes it: Min and
@@ -459,6 +469,22 @@ func (s *Service) feeCap(ctx context.Context) (int, error) {
 		return 0, s.unavailable(ctx, err)
 	}
 	return c.MaxRateBPS, nil
+}
+
+// FeeCap reads the central bank's cap on merchant fee rates (MaxRateBPS,
+// never set, when none).
+func (s *Service) FeeCap(ctx context.Context, a ingot.Actor) (ingot.FeeCap, error) {
+	if err := requireRole(a, ingot.RoleCentralBank, ingot.RoleOperator); err != nil {
+		return ingot.FeeCap{}, err
+	}
+	c, err := s.st.FeeCap(ctx)
+	if isNotFound(err) {
+		return ingot.FeeCap{MaxRateBPS: MaxRateBPS}, nil
+	}
+	if err != nil {
+		return ingot.FeeCap{}, s.unavailable(ctx, err)
+	}
+	return c, nil
 }
 
 // SetFeeCap sets the central bank's cap on merchant fee rates: operators'

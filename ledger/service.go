@@ -38,6 +38,7 @@ type Service struct {
 	scaLimits map[string]ingot.SCALimits
 	keyPrefix string                                    // keys.go
 	record    func(context.Context, auth.SecurityEvent) // keys.go
+	qrScheme  string                                    // qr.go
 }
 
 // NewService returns a service over a store and its engine. Its clock and

@@ -39,6 +39,7 @@ type serveConfig struct {
 	zone       string
 	publicURL  string
 	smsGateway string
+	qrScheme   string
 	transport  transportConfig // transport.go
 }
 
@@ -56,7 +57,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
 				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
-				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE",
+				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
 			}); err != nil {
 				return err
 			}
@@ -81,6 +82,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
 	f.StringVar(&cfg.smsGateway, "sms-gateway-url", "", "an SMS gateway's URL, POSTed {\"phone\",\"text\"} for each sign-in and approval code; without it (and without --sandbox) holders cannot sign in (env INGOT_SMS_GATEWAY_URL)")
+	f.StringVar(&cfg.qrScheme, "qr-guid", ledger.DefaultQRScheme, "the globally unique identifier of this scheme's merchant QR codes (EMVCo tag 26, sub-tag 00): written in them, and required of scanned ones (env INGOT_QR_GUID)")
 	transportEnv = cfg.transport.flags(f)
 	return c
 }
@@ -126,7 +128,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, hardening: tr.hardening})
+	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, qrScheme: cfg.qrScheme, hardening: tr.hardening})
 	if err != nil {
 		return err
 	}

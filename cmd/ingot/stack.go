@@ -27,6 +27,7 @@ type stackConfig struct {
 	sandbox    bool   // the sandbox bank and SMS sender, ingot_test_ keys
 	publicURL  string // WebAuthn's relying party
 	smsGateway string // the SMS gateway's URL; "" none (sign-in then answers unavailable)
+	qrScheme   string // the merchant QR codes' globally unique identifier; "" the default
 	hardening  httpapi.Hardening
 }
 
@@ -43,7 +44,7 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
-	svc := ledger.NewService(st, eng, log).WithPII(keys).WithApprover(au, nil).WithEvents(au.Record)
+	svc := ledger.NewService(st, eng, log).WithPII(keys).WithApprover(au, nil).WithEvents(au.Record).WithQRScheme(cfg.qrScheme)
 	s := &stack{svc: svc, auth: au}
 	if cfg.sandbox {
 		s.sandbox = bank.NewSandbox(st, keys)
