@@ -270,6 +270,7 @@ func (s *server) supply(ctx context.Context, in *supplyIn) (*Body[Supply], error
 	return &Body[Supply]{Body: Supply{
 		Currency: c.Code, Issued: ingot.FormatAmount(sp.Issued, c),
 		Reserves: ingot.FormatAmount(sp.Reserves, c), Wallets: ingot.FormatAmount(sp.Wallets, c),
+		Fees: ingot.FormatAmount(sp.Fees, c),
 	}}, nil
 }
 

@@ -150,6 +150,7 @@ type Supply struct {
 	Issued   string `json:"issued"`
 	Reserves string `json:"reserves"`
 	Wallets  string `json:"wallets"`
+	Fees     string `json:"fees" doc:"What operators' fee accounts hold: issued = reserves + wallets + fees."`
 }
 
 // Entry is a statement line: the transfer, the signed amount for the wallet

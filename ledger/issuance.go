@@ -86,6 +86,7 @@ func (s *Service) Issue(ctx context.Context, a ingot.Actor, burn bool, operatorI
 type Supply struct {
 	Currency                  ingot.Currency
 	Issued, Reserves, Wallets int64
+	Fees                      int64 // operators' fee accounts
 	Held                      int64
 }
 
@@ -102,5 +103,5 @@ func (s *Service) Supply(ctx context.Context, a ingot.Actor, currency string) (S
 	if err != nil {
 		return Supply{}, s.unavailable(ctx, err)
 	}
-	return Supply{Currency: cur, Issued: -t.Issuance, Reserves: t.Reserves, Wallets: t.Wallets, Held: t.Held}, nil
+	return Supply{Currency: cur, Issued: -t.Issuance, Reserves: t.Reserves, Wallets: t.Wallets, Fees: t.Fees, Held: t.Held}, nil
 }
