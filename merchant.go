@@ -100,3 +100,25 @@ type FeeCap struct {
 	MaxRateBPS int
 	UpdatedAt  time.Time
 }
+
+// SettlementSweep is how often a merchant's balance goes to its bank.
+type SettlementSweep string
+
+const (
+	SweepDaily SettlementSweep = "daily" // at the zone's midnight, what is above Keep
+	SweepOff   SettlementSweep = "off"
+)
+
+// Settlement is a merchant wallet's end-of-day settlement: once a day, at
+// midnight in the configured zone, its balance above Keep goes to a linked
+// bank account (a sweep, as a withdrawal). Each day is settled exactly once
+// (the sweep carries the idempotency key "settlement <wallet> <date>").
+type Settlement struct {
+	Wallet      int64
+	OperatorID  string
+	BankAccount string // the linked bank account credited
+	Sweep       SettlementSweep
+	Keep        int64  // what stays in the wallet
+	LastDate    string // the last day settled, YYYY-MM-DD in the zone ("" none)
+	UpdatedAt   time.Time
+}

@@ -62,6 +62,7 @@ func (s *server) routes() {
 	s.holderRoutes()    // holders.go: sign-in, factors, approvals
 	s.keyRoutes()       // holders.go: API keys, security events
 	s.merchantRoutes()  // merchants.go: profiles, QR codes, payment codes, refunds, fees
+	s.statementRoutes() // statements.go: statements, settlement
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

@@ -80,6 +80,9 @@ var routes = map[string]access{
 	"listFees":             {scope: ingot.ScopeFeesWrite},
 	"setFeeCap":            {scope: ingot.ScopeFeesWrite},
 	"getFeeCap":            {scope: ingot.ScopeWalletsRead},
+	"getStatement":         {scope: ingot.ScopeWalletsRead, holder: true},
+	"setSettlement":        {scope: ingot.ScopeBankWrite},
+	"getSettlement":        {scope: ingot.ScopeWalletsRead},
 
 	// The transparency log.
 	"getCheckpoint":       {scope: ingot.ScopeLogRead},

@@ -453,6 +453,15 @@ func (s *Service) RunBankProcessor(ctx context.Context, interval time.Duration) 
 				break
 			}
 		}
+		for { // settlement.go: the day that ended, once
+			n, err := s.RunSettlements(ctx)
+			if err != nil {
+				s.log.WarnContext(ctx, "settlement", "err", err)
+			}
+			if err != nil || n < settlementBatch {
+				break
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return

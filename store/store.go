@@ -53,8 +53,9 @@ type Totals struct {
 
 // Store is one Ingot database.
 type Store interface {
-	BankStore     // bank.go
-	MerchantStore // merchant.go
+	BankStore       // bank.go
+	MerchantStore   // merchant.go
+	SettlementStore // settlement.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
