@@ -238,13 +238,16 @@ func (s *server) listOperators(ctx context.Context, in *listIn) (*Body[List[Oper
 }
 
 func (s *server) me(ctx context.Context, _ *struct{}) (*Body[Me], error) {
-	op, res, err := s.svc.Me(ctx, actor(ctx))
+	op, res, fees, err := s.svc.Me(ctx, actor(ctx))
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	out := Me{ID: op.ID, Name: op.Name, Code: op.Code, CreatedAt: op.CreatedAt.UTC(), Reserves: make([]Reserve, len(res))}
+	out := Me{ID: op.ID, Name: op.Name, Code: op.Code, CreatedAt: op.CreatedAt.UTC(), Reserves: make([]Reserve, len(res)), FeeAccounts: make([]Reserve, len(fees))}
 	for i, a := range res {
 		out.Reserves[i] = Reserve{Currency: a.Currency, Balance: amt(a.Balance, a.Currency)}
+	}
+	for i, a := range fees {
+		out.FeeAccounts[i] = Reserve{Currency: a.Currency, Balance: amt(a.Balance, a.Currency)}
 	}
 	return &Body[Me]{Body: out}, nil
 }

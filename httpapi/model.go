@@ -142,6 +142,8 @@ type Me struct {
 	Code      string    `json:"code"`
 	CreatedAt time.Time `json:"created_at"`
 	Reserves  []Reserve `json:"reserves"`
+	// FeeAccounts receive the merchant fees the operator charges.
+	FeeAccounts []Reserve `json:"fee_accounts"`
 }
 
 // Supply is the issued amount of a currency and where it is.

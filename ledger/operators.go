@@ -73,17 +73,18 @@ func (s *Service) Operators(ctx context.Context, a ingot.Actor, cursor string, l
 }
 
 // Me returns the calling operator and its reserve accounts.
-func (s *Service) Me(ctx context.Context, a ingot.Actor) (ingot.Operator, []ingot.Account, error) {
+func (s *Service) Me(ctx context.Context, a ingot.Actor) (op ingot.Operator, reserves, fees []ingot.Account, err error) {
 	if err := requireRole(a, ingot.RoleOperator); err != nil {
-		return ingot.Operator{}, nil, err
+		return ingot.Operator{}, nil, nil, err
 	}
-	op, err := s.st.Operator(ctx, a.OperatorID)
-	if err != nil {
-		return ingot.Operator{}, nil, s.unavailable(ctx, err)
+	if op, err = s.st.Operator(ctx, a.OperatorID); err != nil {
+		return ingot.Operator{}, nil, nil, s.unavailable(ctx, err)
 	}
-	res, err := s.st.Accounts(ctx, a.OperatorID, ingot.AccountReserve, 0, 1000)
-	if err != nil {
-		return ingot.Operator{}, nil, s.unavailable(ctx, err)
+	if reserves, err = s.st.Accounts(ctx, a.OperatorID, ingot.AccountReserve, 0, 1000); err != nil {
+		return ingot.Operator{}, nil, nil, s.unavailable(ctx, err)
 	}
-	return op, res, nil
+	if fees, err = s.st.Accounts(ctx, a.OperatorID, ingot.AccountFee, 0, 1000); err != nil {
+		return ingot.Operator{}, nil, nil, s.unavailable(ctx, err)
+	}
+	return op, reserves, fees, nil
 }
