@@ -170,10 +170,13 @@ func TestConcurrentGuesses(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		// Guesses that found the phone locked were refused before their try.
+		// Every guess that reached the code counted a try before the
+		// comparison; guesses that found the phone locked were refused
+		// before it. So at least MaxTries were counted, however the
+		// goroutines interleaved.
 		c, err := f.as.Challenge(ctx, l.ID)
-		if err != nil || c.Tries <= auth.MaxTries {
-			t.Fatalf("tries %d, %v; want more than %d counted", c.Tries, err, auth.MaxTries)
+		if err != nil || c.Tries < auth.MaxTries {
+			t.Fatalf("tries %d, %v; want at least %d counted", c.Tries, err, auth.MaxTries)
 		}
 		if es, _ := f.as.SecurityEvents(ctx, auth.EventFilter{Type: auth.EventSigninLocked, Limit: 100}); len(es) < 1 || len(es) > 4 {
 			t.Fatalf("%d lock-out events for 20 guesses; want one per lock", len(es))
