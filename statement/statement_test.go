@@ -92,7 +92,10 @@ func TestCheck(t *testing.T) {
 		{"an entry's amount changed", func(s *Statement) { s.Entries[1].Amount = -24 }, "is 77.82, not the closing 77.83"},
 		{"an entry missing", func(s *Statement) { s.Entries = s.Entries[1:] }, "not the closing"},
 		{"empty day that moved", func(s *Statement) { s.Entries = nil }, "opening 100.00 plus the entries is 100.00, not the closing 77.83"},
-		{"out of order", func(s *Statement) { s.Entries[2], s.Entries[3] = s.Entries[3], s.Entries[2]; s.Entries[2].At = s.Entries[3].At.Add(time.Second) },
+		{"out of order", func(s *Statement) {
+			s.Entries[2], s.Entries[3] = s.Entries[3], s.Entries[2]
+			s.Entries[2].At = s.Entries[3].At.Add(time.Second)
+		},
 			"entry 3 (transfer 01a21aa1-0000-7000-8000-000000000001) at 2026-11-28T06:02:00Z is before"},
 		{"before the day", func(s *Statement) { s.Entries[0].At = s.From.Add(-time.Nanosecond) }, "outside the day [2026-11-27T16:00:00Z, 2026-11-28T16:00:00Z)"},
 		{"at the day's end", func(s *Statement) { s.Entries[4].At = s.To }, "entry 4 (transfer 01a21aa2-0000-7000-8000-000000000003) at 2026-11-28T16:00:00Z is outside the day"},
