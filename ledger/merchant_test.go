@@ -110,12 +110,12 @@ func TestQRPayment(t *testing.T) {
 			t.Fatalf("request %+v", pr)
 		}
 		qr := e.qr(pr)
-		p, err := emvqr.Decode(qr)
+		p, err := emvqr.Decode(qr, ledger.DefaultQRScheme)
 		if err != nil {
 			t.Fatalf("decode %q: %v", qr, err)
 		}
-		if !p.Dynamic || p.GUID != ledger.DefaultQRScheme || p.Account != pr.ID || p.Amount != "38.00" || p.Currency != "156" ||
-			p.MCC != "5812" || p.Country != "CN" || p.Name != "Lao Wang Noodles" || p.City != "Beijing" || p.Reference != "TABLE-12" {
+		if !p.Dynamic || p.GUID != ledger.DefaultQRScheme || p.Reference != pr.ID || p.Amount != "38.00" || p.Currency != "156" ||
+			p.MCC != "5812" || p.Country != "CN" || p.Name != "Lao Wang Noodles" || p.City != "Beijing" || p.BillRef != "TABLE-12" {
 			t.Fatalf("payload %+v", p)
 		}
 		if !strings.HasPrefix(qr, "000201010212") {

@@ -21,7 +21,7 @@ import (
 
 // DefaultQRScheme is the globally unique identifier of Ingot's merchant
 // account template (tag 26, sub-tag 00) when none is configured.
-const DefaultQRScheme = "cn.ingot"
+const DefaultQRScheme = emvqr.DefaultGUID
 
 // WithQRScheme sets the globally unique identifier this deployment writes
 // in its QR codes and accepts in scanned ones ("" is DefaultQRScheme).
@@ -54,9 +54,9 @@ func (s *Service) payload(m ingot.Merchant, cur string, pr *ingot.PaymentRequest
 	}
 	p := emvqr.Payload{GUID: s.scheme(), MCC: m.MCC, Currency: num, Country: m.Country, Name: m.Name, City: m.City}
 	if pr == nil {
-		p.Account = ingot.FormatWalletID(m.Wallet)
+		p.Reference = ingot.FormatWalletID(m.Wallet)
 	} else {
-		p.Dynamic, p.Account, p.Reference = true, pr.ID, pr.Reference
+		p.Dynamic, p.Reference, p.BillRef = true, pr.ID, pr.Reference
 		if pr.Amount > 0 {
 			p.Amount = ingot.FormatAmount(pr.Amount, ingot.MustCurrency(cur))
 		}
@@ -121,7 +121,7 @@ func (s *Service) PayQR(ctx context.Context, a ingot.Actor, p QRPayment, idem *I
 		}
 	}
 	if !q.Dynamic {
-		to, err := ingot.ParseWalletID(q.Account)
+		to, err := ingot.ParseWalletID(q.Reference)
 		if err != nil {
 			return nil, ingot.Errorf(ingot.CodeInvalidQR, "the QR code's merchant account is not a wallet id")
 		}
@@ -137,12 +137,12 @@ func (s *Service) PayQR(ctx context.Context, a ingot.Actor, p QRPayment, idem *I
 		it := Item{From: from, To: to, Amount: amount, Currency: q.currency, Memo: p.Memo}
 		return submitGated(ctx, s, a, &payCmd{it}, payGate(it, p.Authorization), idem)
 	}
-	if uuid.Validate(q.Account) != nil {
+	if uuid.Validate(q.Reference) != nil {
 		return nil, ingot.Errorf(ingot.CodeInvalidQR, "the QR code's merchant account is not a payment request id")
 	}
-	pr, err := s.st.PaymentRequest(ctx, q.Account)
+	pr, err := s.st.PaymentRequest(ctx, q.Reference)
 	if isNotFound(err) {
-		return nil, notFound("payment request " + q.Account)
+		return nil, notFound("payment request " + q.Reference)
 	}
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
@@ -175,16 +175,13 @@ type scanned struct {
 // scan decodes and checks a scanned payload: well formed, its CRC right,
 // of this scheme, in a currency Ingot knows.
 func (s *Service) scan(qr string) (*scanned, error) {
-	p, err := emvqr.Decode(qr)
+	p, err := emvqr.Decode(qr, s.scheme())
 	if err != nil {
 		var e *emvqr.Error
 		if errors.As(err, &e) {
 			return nil, ingot.Errorf(ingot.CodeInvalidQR, "%s", e.Error())
 		}
 		return nil, ingot.Errorf(ingot.CodeInvalidQR, "not an EMVCo QR payload")
-	}
-	if p.GUID != s.scheme() {
-		return nil, ingot.Errorf(ingot.CodeInvalidQR, "the QR code is of another payment scheme, not %s", s.scheme())
 	}
 	code, ok := alphaOf(p.Currency)
 	if !ok {

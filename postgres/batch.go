@@ -165,13 +165,16 @@ func (b *batchTx) LockAuthorizations(ctx context.Context, ids []string) ([]ingot
 // Write stores the batch's effects: idempotency records, balances and
 // holds in one pipelined pgx.Batch of array statements, then the
 // transfers with COPY. Two round trips whatever the batch's size.
+// check is what Write expects of a queued statement: want rows affected,
+// else err (or a plain error naming what).
+type check struct {
+	what string
+	want int
+	err  error // returned when fewer rows were affected
+}
+
 func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	var batch pgx.Batch
-	type check struct {
-		what string
-		want int
-		err  error // returned when fewer rows were affected
-	}
 	var checks []check
 
 	// Idempotency first: a key committed meanwhile by another process
@@ -262,6 +265,8 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 			WHERE a.id = u.id`, ids, statuses, usedBy, updated)
 		checks = append(checks, check{what: "authorizations", want: n})
 	}
+	checks = append(checks, queueMerchant(&batch, &w.Merchant)...) // merchant.go
+	checks = append(checks, queueEvents(&batch, w.Events)...)       // webhooks.go
 	if n := len(w.LogHashes); n > 0 {
 		// One row for the batch's contiguous run of stored hashes.
 		block := make([]byte, 0, n*tlog.HashSize)
