@@ -266,7 +266,7 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		checks = append(checks, check{what: "authorizations", want: n})
 	}
 	checks = append(checks, queueMerchant(&batch, &w.Merchant)...) // merchant.go
-	checks = append(checks, queueEvents(&batch, w.Events)...)       // webhooks.go
+	checks = append(checks, queueEvents(&batch, w.Events)...)      // webhooks.go
 	if n := len(w.LogHashes); n > 0 {
 		// One row for the batch's contiguous run of stored hashes.
 		block := make([]byte, 0, n*tlog.HashSize)
