@@ -31,6 +31,20 @@ const (
 	Uniform = "uniform" // random payer and payee
 	Hot     = "hot"     // every payment goes to one merchant wallet
 	Batch   = "batch"   // POST /v1/transfers/batch, BatchSize payments each
+	// Merchant: each payment is a QR payment request made by a merchant's
+	// operator (POST /v1/payment-requests) and paid by a random wallet of
+	// either operator (POST /v1/qr-payments); the merchants' operators
+	// charge a fee (MerchantFeeBPS).
+	Merchant = "merchant"
+)
+
+// Merchant scenario sizes.
+const (
+	// MerchantsPerOperator is the merchant wallets each operator opens.
+	MerchantsPerOperator = 32
+	// MerchantFeeBPS is the operators' merchant fee rate: 0.60 %, so
+	// that a 1.00 payment pays a fee of 0.01.
+	MerchantFeeBPS = 60
 )
 
 // Config is one run.
@@ -90,6 +104,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Amount == "" {
 		c.Amount = "0.01"
+		if c.Scenario == Merchant {
+			c.Amount = "1.00" // its fee is 0.01
+		}
 	}
 	if c.Funding == "" {
 		c.Funding = "100.00"
@@ -98,8 +115,8 @@ func (c *Config) defaults() error {
 		c.Out = io.Discard
 	}
 	switch {
-	case c.Scenario != Uniform && c.Scenario != Hot && c.Scenario != Batch:
-		return fmt.Errorf("--scenario must be uniform, hot or batch, not %q", c.Scenario)
+	case c.Scenario != Uniform && c.Scenario != Hot && c.Scenario != Batch && c.Scenario != Merchant:
+		return fmt.Errorf("--scenario must be uniform, hot, batch or merchant, not %q", c.Scenario)
 	case c.URL == "":
 		return errors.New("no server URL")
 	case c.Key == "":
@@ -124,14 +141,22 @@ type fixture struct {
 	ops      [2]operator
 	wallets  []string // wallet i belongs to ops[i%2]
 	merchant string   // hot: at ops[0]
-	amount   int64    // one payment, minor units
-	funding  int64    // one wallet's top-up
-	minted   int64    // by this run
-	funded   int64    // what setup put into the run's wallets
-	cur      ingot.Currency
-	setup    int64 // transfers setup committed: mints, top-ups, payments
-	topups   int64 // of which top-ups of the funding wallets
-	pays     int64 // of which payments from the funding wallets
+	// merchants are the merchant scenario's wallets: merchants[i] belongs
+	// to ops[i%2].
+	merchants []string
+	amount    int64 // one payment, minor units
+	funding   int64 // one wallet's top-up
+	minted    int64 // by this run
+	funded    int64 // what setup put into the run's wallets
+	cur       ingot.Currency
+	setup     int64 // transfers setup committed: mints, top-ups, payments
+	topups    int64 // of which top-ups of the funding wallets
+	pays      int64 // of which payments from the funding wallets
+
+	// Merchant scenario: the fee transfers the load committed (one per
+	// paid request with a fee), and the requests made but not paid.
+	fees   atomic.Int64
+	unpaid atomic.Int64
 }
 
 type operator struct {

@@ -16,13 +16,17 @@ import (
 // Books is the end-of-run check of the money.
 type Books struct {
 	Currency string `json:"currency"`
-	// GET /v1/issuance/supply: issued must equal reserves + wallets.
+	// GET /v1/issuance/supply: issued must equal reserves + wallets +
+	// fees (operators' fee accounts).
 	Issued   string `json:"issued"`
 	Reserves string `json:"reserves"`
 	Wallets  string `json:"wallets"`
+	Fees     string `json:"fees"`
 	// The run's own wallets and reserves: payments only move money between
-	// the run's wallets, so they must hold what setup put there.
+	// the run's wallets (and, merchant scenario, to its operators' fee
+	// accounts), so they must hold what setup put there.
 	RunWallets         string `json:"run_wallets"`
+	RunFees            string `json:"run_fees,omitempty"`
 	RunWalletsExpected string `json:"run_wallets_expected"`
 	RunReserves        string `json:"run_reserves"`
 	RunReservesExpect  string `json:"run_reserves_expected"`
@@ -35,28 +39,32 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 	b := Books{Currency: fx.cur.Code}
 	var problems []string
 	var sup struct {
-		Issued, Reserves, Wallets string
+		Issued, Reserves, Wallets, Fees string
 	}
 	if err := c.call(ctx, "GET", "/v1/issuance/supply?currency="+url.QueryEscape(fx.cur.Code), cfg.Key, nil, &sup); err != nil {
 		b.Detail = "could not read the supply: " + err.Error()
 		return b
 	}
-	b.Issued, b.Reserves, b.Wallets = sup.Issued, sup.Reserves, sup.Wallets
+	if sup.Fees == "" {
+		sup.Fees = "0" // a server from before fees
+	}
+	b.Issued, b.Reserves, b.Wallets, b.Fees = sup.Issued, sup.Reserves, sup.Wallets, sup.Fees
 	issued, e1 := parseSigned(sup.Issued)
 	reserves, e2 := parseSigned(sup.Reserves)
 	wallets, e3 := parseSigned(sup.Wallets)
-	if err := errors.Join(e1, e2, e3); err != nil {
+	fees, e4 := parseSigned(sup.Fees)
+	if err := errors.Join(e1, e2, e3, e4); err != nil {
 		b.Detail = "could not read the supply: " + err.Error()
 		return b
 	}
-	if issued != reserves+wallets {
-		problems = append(problems, fmt.Sprintf("issued %s != reserves %s + wallets %s", sup.Issued, sup.Reserves, sup.Wallets))
+	if issued != reserves+wallets+fees {
+		problems = append(problems, fmt.Sprintf("issued %s != reserves %s + wallets %s + fees %s", sup.Issued, sup.Reserves, sup.Wallets, sup.Fees))
 	}
 	if cfg.Fresh && issued != fx.minted {
 		problems = append(problems, fmt.Sprintf("issued %s, but this run on a fresh database minted %s", sup.Issued, ingot.FormatAmount(fx.minted, fx.cur)))
 	}
 
-	var runWallets, runReserves int64
+	var runWallets, runReserves, runFees int64
 	var listed int
 	for _, op := range fx.ops {
 		cursor := ""
@@ -90,7 +98,8 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 			}
 		}
 		var me struct {
-			Reserves []struct{ Currency, Balance string }
+			Reserves    []struct{ Currency, Balance string }
+			FeeAccounts []struct{ Currency, Balance string } `json:"fee_accounts"`
 		}
 		if err := c.call(ctx, "GET", "/v1/operators/me", op.key, nil, &me); err != nil {
 			b.Detail = "could not read the run's reserves: " + err.Error()
@@ -106,18 +115,34 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 				runReserves += v
 			}
 		}
+		for _, r := range me.FeeAccounts {
+			if r.Currency == fx.cur.Code {
+				v, err := parseSigned(r.Balance)
+				if err != nil {
+					b.Detail = "could not read the run's fee accounts: " + err.Error()
+					return b
+				}
+				runFees += v
+			}
+		}
 	}
 	b.RunWallets, b.RunWalletsExpected = ingot.FormatAmount(runWallets, fx.cur), ingot.FormatAmount(fx.funded, fx.cur)
 	b.RunReserves, b.RunReservesExpect = ingot.FormatAmount(runReserves, fx.cur), ingot.FormatAmount(fx.minted-fx.funded, fx.cur)
-	want := len(fx.wallets)
+	want := len(fx.wallets) + len(fx.merchants)
 	if fx.merchant != "" {
 		want++
 	}
 	if listed != want {
 		problems = append(problems, fmt.Sprintf("the run's operators list %d wallets, want %d", listed, want))
 	}
-	if runWallets != fx.funded {
-		problems = append(problems, fmt.Sprintf("the run's wallets hold %s, but setup put %s into them", b.RunWallets, b.RunWalletsExpected))
+	if runFees != 0 || len(fx.merchants) > 0 {
+		b.RunFees = ingot.FormatAmount(runFees, fx.cur)
+	}
+	if runWallets+runFees != fx.funded {
+		problems = append(problems, fmt.Sprintf("the run's wallets hold %s and its fee accounts %s, but setup put %s into the wallets", b.RunWallets, ingot.FormatAmount(runFees, fx.cur), b.RunWalletsExpected))
+	}
+	if f := fx.fees.Load(); len(fx.merchants) > 0 && runFees < f*1 {
+		problems = append(problems, fmt.Sprintf("the run's fee accounts hold %s after %d payments with a fee", b.RunFees, f))
 	}
 	if runReserves != fx.minted-fx.funded {
 		problems = append(problems, fmt.Sprintf("the run's reserves hold %s, want %s", b.RunReserves, b.RunReservesExpect))
@@ -126,6 +151,10 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 	if b.Balanced {
 		b.Detail = fmt.Sprintf("balanced: issued %s = reserves %s + wallets %s %s; the run's %d wallets hold the %s setup put there",
 			sup.Issued, sup.Reserves, sup.Wallets, fx.cur.Code, want, b.RunWalletsExpected)
+		if b.RunFees != "" {
+			b.Detail = fmt.Sprintf("balanced: issued %s = reserves %s + wallets %s + fees %s %s; the run's %d wallets and its fee accounts (%s) hold the %s setup put there",
+				sup.Issued, sup.Reserves, sup.Wallets, sup.Fees, fx.cur.Code, want, b.RunFees, b.RunWalletsExpected)
+		}
 	} else {
 		b.Detail = "NOT BALANCED: " + strings.Join(problems, "; ")
 	}
@@ -223,7 +252,7 @@ func checkLog(ctx context.Context, c *client, cfg *Config, fx *fixture, before l
 	}
 	after := readLog(ctx, c, cfg.Key)
 	lc := LogCheck{Present: after.present, Key: after.key, Origin: after.origin, SizeBefore: before.size, Size: after.size,
-		Expected: fx.setup + res.Transfers, Ambiguous: res.Ambiguous}
+		Expected: fx.setup + res.Transfers + fx.fees.Load(), Ambiguous: res.Ambiguous}
 	switch {
 	case after.err != nil:
 		lc.Detail = "FAILED: " + after.err.Error()
@@ -239,6 +268,9 @@ func checkLog(ctx context.Context, c *client, cfg *Config, fx *fixture, before l
 	grew := after.size - before.size
 	lc.SizeOK = grew >= lc.Expected && grew <= lc.Expected+lc.Ambiguous
 	what := fmt.Sprintf("%d mints + %d top-ups + %d funding payments + %d payments", 2, fx.topups, fx.pays, res.Transfers)
+	if f := fx.fees.Load(); f > 0 {
+		what += fmt.Sprintf(" + %d fees", f)
+	}
 	if lc.Ambiguous > 0 {
 		what += fmt.Sprintf(" (+ up to %d whose requests failed in transit)", lc.Ambiguous)
 	}

@@ -3,9 +3,11 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,6 +192,9 @@ func (w *worker) send(ctx context.Context, sched time.Time) {
 	var path, key string
 	w.body = w.body[:0]
 	switch l.cfg.Scenario {
+	case Merchant:
+		w.payRequest(ctx, sched)
+		return
 	case Uniform:
 		p, q := w.pair(n)
 		key, path = fx.ops[p%2].key, "/v1/transfers"
@@ -299,4 +304,59 @@ func (l *load) batchResults(body []byte, per int64) {
 		}
 	}
 	l.transfers.Add(ok)
+}
+
+// payRequest is one payment of the merchant scenario: a random merchant's
+// operator asks to be paid (a payment request with its QR payload), and a
+// random wallet pays the payload. Latency covers both requests.
+func (w *worker) payRequest(ctx context.Context, sched time.Time) {
+	l, fx := w.l, w.l.fx
+	m := w.r.IntN(len(fx.merchants))
+	p := w.r.IntN(len(fx.wallets))
+	w.body = fmt.Appendf(w.body[:0], `{"merchant_wallet":%q,"amount":%q,"currency":%q}`, fx.merchants[m], l.amount, fx.cur.Code)
+	var idem string
+	if l.cfg.IdempotencyKeys {
+		w.seq++
+		idem = "bench-" + fx.runID + "-" + strconv.Itoa(w.id) + "-" + strconv.Itoa(w.seq)
+	}
+	_, err := l.c.do(ctx, "POST", "/v1/payment-requests", fx.ops[m%2].key, w.body, idem, &w.buf)
+	var qr string
+	if err == nil {
+		var pr struct {
+			QR string `json:"qr"`
+		}
+		if jerr := json.Unmarshal(w.buf.Bytes(), &pr); jerr != nil || pr.QR == "" {
+			err = &callError{code: "bad_payment_request_answer"}
+		}
+		qr = pr.QR
+	}
+	if err == nil {
+		w.body = fmt.Appendf(w.body[:0], `{"from":%q,"qr":%q}`, fx.wallets[p], qr)
+		if idem != "" {
+			idem += "-pay"
+		}
+		_, err = l.c.do(ctx, "POST", "/v1/qr-payments", fx.ops[p%2].key, w.body, idem, &w.buf)
+		if err != nil {
+			fx.unpaid.Add(1)
+		}
+	}
+	lat := time.Since(sched)
+	if ctx.Err() != nil {
+		return
+	}
+	l.requests.Add(1)
+	l.total.Record(lat)
+	l.interval.Load().Record(lat)
+	if err != nil {
+		ce := err.(*callError)
+		l.fail(ce.code, 1, ce.ambiguous)
+		return
+	}
+	var t struct {
+		Fee string `json:"fee"`
+	}
+	if json.Unmarshal(w.buf.Bytes(), &t) == nil && t.Fee != "" && strings.Trim(t.Fee, "0.") != "" {
+		fx.fees.Add(1)
+	}
+	l.transfers.Add(1)
 }

@@ -142,6 +142,11 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 		}
 		fx.merchant = ids[0]
 	}
+	if cfg.Scenario == Merchant {
+		if err := setupMerchants(ctx, c, fx, holder, conc); err != nil {
+			return err
+		}
+	}
 
 	// Fund them. The first f wallets of an operator are its funding
 	// wallets; wallet j >= f of the operator is paid by funding wallet
@@ -254,4 +259,30 @@ func openWallets(ctx context.Context, c *client, key string, holder map[string]s
 		ids[i] = it.ID
 	}
 	return ids, nil
+}
+
+// setupMerchants opens MerchantsPerOperator merchant wallets at each
+// operator, gives each a profile (what its QR codes show), and sets each
+// operator's merchant fee to MerchantFeeBPS.
+func setupMerchants(ctx context.Context, c *client, fx *fixture, holder map[string]string, conc int) error {
+	fx.merchants = make([]string, 2*MerchantsPerOperator)
+	for o := range fx.ops {
+		ids, err := openWallets(ctx, c, fx.ops[o].key, holder, fx.cur.Code, "merchant", MerchantsPerOperator)
+		if err != nil {
+			return err
+		}
+		for j, id := range ids {
+			fx.merchants[2*j+o] = id
+		}
+		if err := c.call(ctx, "PUT", "/v1/fees", fx.ops[o].key, map[string]any{
+			"currency": fx.cur.Code, "merchant_rate_bps": MerchantFeeBPS,
+		}, nil); err != nil {
+			return err
+		}
+	}
+	return parallel(ctx, len(fx.merchants), conc, func(i int) error {
+		return c.call(ctx, "PUT", "/v1/wallets/"+fx.merchants[i]+"/merchant", fx.ops[i%2].key, map[string]string{
+			"name": fmt.Sprintf("Bench shop %d", i), "city": "Beijing", "country": "CN", "mcc": "5812",
+		}, nil)
+	})
 }

@@ -72,7 +72,11 @@ for the wait (no coordinated omission).
 
 Scenarios: uniform (random payer and payee, across both operators), hot (every
 payment goes to one merchant wallet), batch (POST /v1/transfers/batch with
---batch-size payments each; transfers are counted, latency is per request).`,
+--batch-size payments each; transfers are counted, latency is per request),
+merchant (a merchant's operator makes a QR payment request, a random wallet pays
+its payload: two requests per payment, latency covers both; the operators
+charge merchants a 0.60 % fee, a transfer of its own in the log, and the books
+check counts the fee accounts).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := fromEnv(cmd.Flags(), env, map[string]string{"key": "INGOT_ADMIN_KEY"}); err != nil {
@@ -88,13 +92,13 @@ payment goes to one merchant wallet), batch (POST /v1/transfers/batch with
 	fl.StringVar(&f.maxBatch, "max-batch", strconv.Itoa(ledger.DefaultMaxBatch), "in-process server: largest engine batch; 1: one transaction per transfer; a comma list (8192,1) runs once per value and compares")
 	fl.BoolVar(&f.noLog, "no-log", false, "in-process server: run the engine without the transparency log (to measure its cost)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file (the in-process server and the load generator)")
-	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot or batch")
+	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot, batch or merchant")
 	fl.IntVar(&f.cfg.Wallets, "wallets", 10000, "wallets, split across two operators")
 	fl.DurationVar(&f.cfg.Duration, "duration", 20*time.Second, "how long to send payments")
 	fl.IntVar(&f.cfg.Concurrency, "concurrency", 64, "keep-alive clients (requests in flight at most)")
 	fl.Float64Var(&f.cfg.Rate, "rate", 0, "offered load in transfers/s (open loop); 0: closed loop")
 	fl.IntVar(&f.cfg.BatchSize, "batch-size", 1000, "batch: payments per request (at most 8000)")
-	fl.StringVar(&f.cfg.Amount, "amount", "0.01", "each payment, in CNY")
+	fl.StringVar(&f.cfg.Amount, "amount", "", "each payment, in CNY (default 0.01; merchant: 1.00, whose fee is 0.01)")
 	fl.StringVar(&f.cfg.Funding, "funding", "100.00", "what setup puts into each wallet, in CNY")
 	fl.BoolVar(&f.cfg.IdempotencyKeys, "idempotency-keys", false, "send a unique Idempotency-Key with every request (the server then stores one record per request)")
 	fl.StringVar(&f.jsonFile, "json", "", "also write the results as JSON to this file (- for stdout)")
