@@ -442,9 +442,9 @@ func (p *proc) balance(key, wallet string) string {
 func (p *proc) checkSupply(issued, wallets string) {
 	p.t.Helper()
 	r := p.must(200, "GET", "/v1/issuance/supply?currency=CNY", procAdminKey, nil)
-	iss, res, wal := procCents(p.t, r.str("issued")), procCents(p.t, r.str("reserves")), procCents(p.t, r.str("wallets"))
-	if iss != res+wal {
-		p.t.Errorf("%s: supply: issued %s != reserves %s + wallets %s", p.name, r.str("issued"), r.str("reserves"), r.str("wallets"))
+	iss, res, wal, fees := procCents(p.t, r.str("issued")), procCents(p.t, r.str("reserves")), procCents(p.t, r.str("wallets")), procCents(p.t, r.str("fees"))
+	if iss != res+wal+fees {
+		p.t.Errorf("%s: supply: issued %s != reserves %s + wallets %s + fees %s", p.name, r.str("issued"), r.str("reserves"), r.str("wallets"), r.str("fees"))
 	}
 	if r.str("issued") != issued || r.str("wallets") != wallets {
 		p.t.Errorf("%s: supply %s, want issued %s and wallets %s", p.name, r, issued, wallets)
