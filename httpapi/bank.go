@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -238,7 +239,7 @@ func (s *server) sandboxOpen(ctx context.Context, in *sandboxOpenIn) (*Out[Sandb
 		return nil, s.problem(ctx, err)
 	}
 	var bal int64
-	if b.Balance != "" && b.Balance != "0" {
+	if b.Balance != "" && strings.Trim(b.Balance, "0.") != "" { // "0", "0.00": an empty account
 		if bal, err = ingot.ParseAmount(b.Balance, cur); err != nil {
 			return nil, s.problem(ctx, err)
 		}

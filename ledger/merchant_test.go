@@ -229,7 +229,7 @@ func TestConcurrentPayersOneRequest(t *testing.T) {
 		for _, p := range payers {
 			wg.Go(func() {
 				_, err := e.svc.PayQR(e.ctx, a, ledger.QRPayment{From: p, QR: qr}, nil)
-				switch ingot.ErrorCode(err) {
+				switch errCode(err) {
 				case "":
 					ok.Add(1)
 				case ingot.CodePaymentRequestClosed:
@@ -313,7 +313,7 @@ func TestPaymentCodes(t *testing.T) {
 		for range 8 {
 			wg.Go(func() {
 				_, err := e.svc.Charge(e.ctx, a, ledger.ChargeRequest{Code: twice.Code, MerchantWallet: m, Amount: "1.00"}, nil)
-				switch ingot.ErrorCode(err) {
+				switch errCode(err) {
 				case "":
 					ok.Add(1)
 				case ingot.CodePaymentCodeInvalid:
@@ -352,13 +352,13 @@ func TestRefundsAndFees(t *testing.T) {
 			to, amount string
 			fee        int64
 		}{
-			{m, "100.00", 60},    // 0.6 %
-			{m, "1.00", 10},      // the minimum
-			{m, "900.00", 500},   // the maximum (5.40 capped at 5.00)
-			{m, "0.05", 5},       // never above the payment
-			{grocer, "10.00", 2}, // the category's rate
-			{friend, "10.00", 0}, // person to person: free
-			{m, "0.83", 10},      // 0.498 rounds half up... to 0, then the minimum
+			{m, "100.00", 60},      // 0.6 %
+			{m, "1.00", 10},        // the minimum
+			{m, "900.00", 500},     // the maximum (5.40 capped at 5.00)
+			{m, "0.05", 5},         // never above the payment
+			{grocer, "100.00", 20}, // the category's rate
+			{friend, "10.00", 0},   // person to person: free
+			{m, "0.83", 10},        // 0.498 rounds half up... to 0, then the minimum
 		} {
 			if _, err := e.svc.Fund(e.ctx, a, payer, c.amount, false, nil); err != nil {
 				t.Fatal(err)
@@ -395,7 +395,7 @@ func TestRefundsAndFees(t *testing.T) {
 		for range 10 {
 			wg.Go(func() {
 				_, err := e.svc.Refund(e.ctx, a, p.ID, "10.00", "", "", nil)
-				switch ingot.ErrorCode(err) {
+				switch errCode(err) {
 				case "":
 					ok.Add(1)
 				case ingot.CodeRefundExceedsPayment:
@@ -437,4 +437,13 @@ func TestRefundsAndFees(t *testing.T) {
 			t.Fatalf("schedules after the cap %+v %v", fs, err)
 		}
 	})
+}
+
+// errCode is an error's code, "" for none (ingot.ErrorCode(nil) is
+// "internal").
+func errCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ingot.ErrorCode(err)
 }
