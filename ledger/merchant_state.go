@@ -23,6 +23,7 @@ type merchantState struct {
 	profiles     map[int64]ingot.Merchant      // credited merchant wallets' profiles
 	fees         map[feeKey]ingot.FeeSchedule  // their operators' schedules
 	refunds      []ingot.Refund
+	newRequests  []ingot.PaymentRequest // made in the batch (cmd_request.go)
 	touchedReqs  map[string]struct{}
 	touchedCodes map[string]struct{}
 	touchedTots  map[string]struct{}
@@ -140,6 +141,7 @@ func (s *state) writeMerchant(w *store.BatchWrite) {
 		w.Merchant.RefundTotals = append(w.Merchant.RefundTotals, *m.totals[id])
 	}
 	w.Merchant.Refunds = append(w.Merchant.Refunds, m.refunds...)
+	w.Merchant.NewPaymentRequests = append(w.Merchant.NewPaymentRequests, m.newRequests...)
 }
 
 // setRequest changes a payment request, journaled.

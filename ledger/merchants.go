@@ -155,12 +155,7 @@ func (s *Service) CreatePaymentRequest(ctx context.Context, a ingot.Actor, r Pay
 	}
 	pr := &ingot.PaymentRequest{ID: newID(), Wallet: w.ID, OperatorID: w.OperatorID, Amount: amount, Currency: cur.Code,
 		Reference: r.Reference, Status: ingot.PaymentRequestOpen, ExpiresAt: exp, CreatedAt: now, UpdatedAt: now}
-	rec, err := s.outcomeRecord(idem, pr)
-	if err != nil {
-		return nil, err
-	}
-	existing, err := s.st.CreatePaymentRequest(ctx, *pr, rec)
-	return created(ctx, s, pr, existing, err, idem)
+	return submit(ctx, s.eng, a, command[*ingot.PaymentRequest](&requestCmd{*pr}), idem)
 }
 
 // PaymentRequest reads a payment request of the caller's merchant wallet.

@@ -349,6 +349,22 @@ func (s *Store) FeeCap(ctx context.Context) (ingot.FeeCap, error) {
 // prepared statement: requests and codes changed (one that does not exist
 // is ErrNotFound), new refunds, refund totals upserted.
 func (b *batchTx) writeMerchant(ctx context.Context, m *store.MerchantWrite) error {
+	if len(m.NewPaymentRequests) > 0 {
+		st, err := b.tx.PrepareContext(ctx, `INSERT INTO payment_requests (`+paymentRequestCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("sqlite: write new payment requests: %w", err)
+		}
+		defer st.Close()
+		for _, pr := range m.NewPaymentRequests {
+			if _, err := st.ExecContext(ctx, pr.ID, pr.Wallet, pr.OperatorID, pr.Amount, pr.Currency, pr.Reference, string(pr.Status),
+				pr.TransferID, micros(pr.ExpiresAt), micros(pr.CreatedAt), micros(pr.UpdatedAt)); err != nil {
+				if isUnique(err) {
+					err = store.ErrConflict
+				}
+				return fmt.Errorf("sqlite: write new payment request %s: %w", pr.ID, err)
+			}
+		}
+	}
 	if len(m.PaymentRequests) > 0 {
 		st, err := b.tx.PrepareContext(ctx, `UPDATE payment_requests SET status = ?, transfer_id = ?, updated_at = ? WHERE id = ?`)
 		if err != nil {

@@ -23,8 +23,9 @@ type MerchantStore interface {
 	// Merchants reads the profiles of the wallets among ids that have one.
 	Merchants(ctx context.Context, wallets []int64) ([]ingot.Merchant, error)
 
-	// CreatePaymentRequest stores a new open request, with idem as for
-	// CreateAccount.
+	// CreatePaymentRequest stores a new open request outside a batch, with
+	// idem as for CreateAccount. (The service makes requests in batches,
+	// through MerchantWrite.NewPaymentRequests; this is for tools and tests.)
 	CreatePaymentRequest(ctx context.Context, pr ingot.PaymentRequest, idem *IdemRecord) (*IdemRecord, error)
 	PaymentRequest(ctx context.Context, id string) (ingot.PaymentRequest, error)
 	// ExpiredPaymentRequests lists ids of open requests with ExpiresAt <=
@@ -75,6 +76,8 @@ type MerchantBatchTx interface {
 
 // MerchantWrite is what a batch changes of merchants' rows.
 type MerchantWrite struct {
+	// NewPaymentRequests are inserted.
+	NewPaymentRequests []ingot.PaymentRequest
 	// PaymentRequests changed: Status, TransferID and UpdatedAt are written.
 	PaymentRequests []ingot.PaymentRequest
 	// PaymentCodes used: UsedAt and TransferID are written.
