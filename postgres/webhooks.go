@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ingot-cbdc/ingot"
@@ -35,15 +36,17 @@ var _ webhook.Store = (*Store)(nil)
 // pending delivery, due at the event's time, per such endpoint, in event
 // order (so seq follows it) and then endpoint id order.
 //
-// It first asks which (operator, type) pairs of the batch have an enabled
-// subscribed endpoint: one small query, so that in the common case, where
-// none has, nothing else is done, not even encoding or sending the events
-// (their bodies would be most of the batch's bytes). The events of those
-// pairs are then sent to one statement (unnest) that joins them again with
-// the subscriptions and enabled endpoints as they are when it runs: an
-// endpoint disabled or deleted meanwhile gets nothing, and an event left
-// without a delivery is not stored. Delivery ids are UUIDv7 made in SQL,
-// with the event's time in milliseconds.
+// It first reads the enabled endpoints that the batch's operators have
+// subscribed to its event types: one small query, so that in the common
+// case, where there are none, nothing else is done, not even encoding or
+// sending the events (their bodies would be most of the batch's bytes).
+// The deliveries, with their UUIDv7 ids, are then made here and sent with
+// the events to one statement (unnest), which writes those of the
+// endpoints that are still enabled when it runs and the events that have
+// one: an endpoint disabled meanwhile gets nothing, and one being deleted
+// (locked FOR UPDATE by DeleteEndpoint) is waited for and then skipped,
+// since the statement takes FOR KEY SHARE on the endpoints it writes
+// deliveries for.
 func (b *batchTx) queueEvents(ctx context.Context, batch *pgx.Batch, es []ingot.Event) ([]check, error) {
 	if len(es) == 0 {
 		return nil, nil
@@ -55,13 +58,15 @@ func (b *batchTx) queueEvents(ctx context.Context, batch *pgx.Batch, es []ingot.
 		}
 	}
 	type sub struct{ operator, typ string }
-	subs := map[sub]bool{}
-	rows, _ := b.tx.Query(ctx, `SELECT DISTINCT s.operator_id, s.event_type
+	subs := map[sub][]string{} // endpoint ids, by id
+	rows, _ := b.tx.Query(ctx, `SELECT s.operator_id, s.event_type, s.endpoint_id
 		FROM webhook_subscriptions s JOIN webhook_endpoints e ON e.id = s.endpoint_id
-		WHERE s.operator_id = ANY($1) AND e.status = 'enabled'`, ops)
+		WHERE s.operator_id = ANY($1) AND e.status = 'enabled'
+		ORDER BY s.endpoint_id`, ops)
 	var k sub
-	if _, err := pgx.ForEachRow(rows, []any{&k.operator, &k.typ}, func() error {
-		subs[k] = true
+	var endpoint string
+	if _, err := pgx.ForEachRow(rows, []any{&k.operator, &k.typ, &endpoint}, func() error {
+		subs[k] = append(subs[k], endpoint)
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("postgres: write events: subscriptions: %w", err)
@@ -73,9 +78,11 @@ func (b *batchTx) queueEvents(ctx context.Context, batch *pgx.Batch, es []ingot.
 	var ids, types, operators []string
 	var bodies [][]byte
 	var times []time.Time
+	var dIDs, dEndpoints, dEvents []string
 	for i := range es {
 		e := &es[i]
-		if !subs[sub{e.OperatorID, e.Type}] {
+		endpoints := subs[sub{e.OperatorID, e.Type}]
+		if len(endpoints) == 0 {
 			continue
 		}
 		body, err := json.Marshal(e)
@@ -84,35 +91,36 @@ func (b *batchTx) queueEvents(ctx context.Context, batch *pgx.Batch, es []ingot.
 		}
 		ids, types, operators = append(ids, e.ID), append(types, e.Type), append(operators, e.OperatorID)
 		bodies, times = append(bodies, body), append(times, e.CreatedAt)
+		for _, endpoint := range endpoints {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return nil, fmt.Errorf("postgres: write event %s: %w", e.ID, err)
+			}
+			dIDs, dEndpoints, dEvents = append(dIDs, id.String()), append(dEndpoints, endpoint), append(dEvents, e.ID)
+		}
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	batch.Queue(`WITH ev AS (
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::timestamptz[])
-				WITH ORDINALITY AS e(id, type, operator_id, body, created_at, ord)
-		), sub AS (
-			SELECT ev.id, ev.created_at, ev.ord, w.id AS endpoint_id
-			FROM ev JOIN webhook_subscriptions s ON s.operator_id = ev.operator_id AND s.event_type = ev.type
-				JOIN webhook_endpoints w ON w.id = s.endpoint_id
+				AS e(id, type, operator_id, body, created_at)
+		), d AS (
+			SELECT d.id, d.endpoint_id, d.event_id, d.ord
+			FROM unnest($6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS d(id, endpoint_id, event_id, ord)
+				JOIN webhook_endpoints w ON w.id = d.endpoint_id
 			WHERE w.status = 'enabled'
 			FOR KEY SHARE OF w
 		), ins AS (
 			INSERT INTO webhook_events (id, type, operator_id, body, created_at)
-			SELECT id, type, operator_id, body, created_at FROM ev WHERE id IN (SELECT id FROM sub)
+			SELECT id, type, operator_id, body, created_at FROM ev WHERE id IN (SELECT event_id FROM d)
 		)
 		INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_at, created_at)
-		SELECT `+uuidv7SQL+`, endpoint_id, id, 'pending', created_at, created_at
-		FROM sub ORDER BY ord, endpoint_id`, ids, types, operators, bodies, times)
+		SELECT d.id, d.endpoint_id, d.event_id, 'pending', ev.created_at, ev.created_at
+		FROM d JOIN ev ON ev.id = d.event_id ORDER BY d.ord`,
+		ids, types, operators, bodies, times, dIDs, dEndpoints, dEvents)
 	return []check{{what: "events", want: 0}}, nil
 }
-
-// uuidv7SQL is a UUIDv7 (RFC 9562) in text, made of created_at's Unix
-// milliseconds and a random UUIDv4 whose version bits become 7 (the v4's
-// variant bits are v7's too).
-const uuidv7SQL = `encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-	PLACING substring(int8send(floor(extract(epoch FROM created_at) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
-	52, 1), 53, 1), 'hex')::uuid::text`
 
 // ---- endpoints ----
 
@@ -206,11 +214,10 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
 }
 
 // DeleteEndpoint deletes an endpoint, its subscriptions and its
-// deliveries, in one transaction; the events that no other endpoint has a
-// delivery of go with them (first, taking this endpoint's deliveries of
-// them by the foreign key's cascade). The endpoint is locked first, so
-// that a batch writing deliveries for it is waited for (and those are
-// deleted too), and later batches no longer see it.
+// deliveries, and the events that no other endpoint has a delivery of, in
+// one transaction. The endpoint is locked first, so that a batch writing
+// deliveries for it is waited for (and those are deleted too), and later
+// batches skip it.
 func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var locked int

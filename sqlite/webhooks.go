@@ -231,9 +231,8 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
 }
 
 // DeleteEndpoint deletes an endpoint, its subscriptions and its
-// deliveries, in one transaction; the events that no other endpoint has a
-// delivery of go with them (first, taking this endpoint's deliveries of
-// them by the foreign key's cascade).
+// deliveries, and the events that no other endpoint has a delivery of, in
+// one transaction.
 func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -249,7 +248,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE endpoint_id = ?`, id); err != nil {
 		return fmt.Errorf("sqlite: delete endpoint: deliveries: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE id = ?`, id) // subscriptions: cascade
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE id = ?`, id) // subscriptions: by cascade
 	if err != nil {
 		return fmt.Errorf("sqlite: delete endpoint: %w", err)
 	}
