@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	tests = append(tests, authTests...)     // auth.go
 	tests = append(tests, merchantTests...) // merchant.go
+	tests = append(tests, webhookTests...)  // webhook.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
