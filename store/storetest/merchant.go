@@ -34,6 +34,7 @@ var merchantTests = []struct {
 	{"ExpiredPaymentRequests", testExpiredPaymentRequests},
 	{"PaymentCodes", testPaymentCodes},
 	{"BatchMerchantWrite", testBatchMerchantWrite},
+	{"BatchNewPaymentRequests", testBatchNewPaymentRequests},
 	{"BatchMerchantRollback", testBatchMerchantRollback},
 	{"RefundTotals", testRefundTotals},
 	{"RefundTotalsConcurrent", testRefundTotalsConcurrent},
@@ -959,4 +960,37 @@ func testSettlements(t *testing.T, s store.Store) {
 	same(t, "replaced Settlement", got, s1)
 	due("2026-03-14", 10)
 	due("2026-03-15", 10, s0, s2, never)
+}
+
+// testBatchNewPaymentRequests: requests made in a batch are inserted with
+// it (and only when it commits); an id taken already fails the batch with
+// ErrConflict.
+func testBatchNewPaymentRequests(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	b := newBook(t, s, "CNY", 1)
+	merch := newMerchantWallet(t, s, b.op.ID)
+	pr := newPaymentRequest(merch, 3800, now().Add(15*time.Minute))
+	open := newPaymentRequest(merch, 0, now().Add(time.Hour))
+
+	tx, err := s.BeginBatch(ctx)
+	checkNil(t, "BeginBatch", err)
+	checkNil(t, "Write", tx.Write(ctx, &store.BatchWrite{Merchant: store.MerchantWrite{NewPaymentRequests: []ingot.PaymentRequest{open}}}))
+	checkNil(t, "Rollback", tx.Rollback(ctx))
+	if _, err := s.PaymentRequest(ctx, open.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a request of a rolled back batch: %v, want ErrNotFound", err)
+	}
+
+	commit(t, s, &store.BatchWrite{Merchant: store.MerchantWrite{NewPaymentRequests: []ingot.PaymentRequest{pr, open}}})
+	for _, want := range []ingot.PaymentRequest{pr, open} {
+		got, err := s.PaymentRequest(ctx, want.ID)
+		checkNil(t, "PaymentRequest", err)
+		same(t, "PaymentRequest", got, want)
+	}
+
+	tx, err = s.BeginBatch(ctx)
+	checkNil(t, "BeginBatch", err)
+	defer tx.Rollback(ctx)
+	if err := tx.Write(ctx, &store.BatchWrite{Merchant: store.MerchantWrite{NewPaymentRequests: []ingot.PaymentRequest{pr}}}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a request id taken: %v, want ErrConflict", err)
+	}
 }
