@@ -129,7 +129,9 @@ func (d *Deliverer) wakeChan() <-chan struct{} {
 func (d *Deliverer) now() time.Time { return d.opt.Now().UTC().Truncate(time.Microsecond) }
 
 // Run sends deliveries until ctx ends, with Options.Workers endpoints at a
-// time, looking for due ones every Options.Poll and when woken.
+// time, looking for due ones every Options.Poll and when woken. Once ctx
+// ends it starts no attempt, and returns when the attempts under way have
+// ended and been recorded (within Options.Timeout).
 func (d *Deliverer) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for i := range d.opt.Workers {
@@ -232,10 +234,9 @@ func (d *Deliverer) attempt(ctx context.Context, owner string, e Endpoint, secre
 	if err != nil {
 		errText = "rendering the event: " + err.Error()
 	} else {
-		code, errText = d.post(ctx, e, secret, dl.EventID, body)
-	}
-	if ctx.Err() != nil && (code < 200 || code > 299) {
-		return false, nil // shutting down: not the receiver's failure; sent again later
+		// An attempt under way ends (within Timeout) and is recorded even
+		// when ctx ends: a graceful stop sends nothing twice.
+		code, errText = d.post(context.WithoutCancel(ctx), e, secret, dl.EventID, body)
 	}
 	now := d.now()
 	dl.Attempts++
