@@ -164,7 +164,8 @@ func (b *batchTx) LockAuthorizations(ctx context.Context, ids []string) ([]ingot
 
 // Write stores the batch's effects: idempotency records, balances and
 // holds in one pipelined pgx.Batch of array statements, then the
-// transfers with COPY. Two round trips whatever the batch's size.
+// transfers with COPY. Two round trips whatever the batch's size (one
+// more when it has webhook events: webhooks.go).
 // check is what Write expects of a queued statement: want rows affected,
 // else err (or a plain error naming what).
 type check struct {
@@ -266,7 +267,12 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		checks = append(checks, check{what: "authorizations", want: n})
 	}
 	checks = append(checks, queueMerchant(&batch, &w.Merchant)...) // merchant.go
-	checks = append(checks, queueEvents(&batch, w.Events)...)      // webhooks.go
+	// The outbox (webhooks.go): reads the batch's subscriptions first.
+	evChecks, err := b.queueEvents(ctx, &batch, w.Events)
+	if err != nil {
+		return err
+	}
+	checks = append(checks, evChecks...)
 	if n := len(w.LogHashes); n > 0 {
 		// One row for the batch's contiguous run of stored hashes.
 		block := make([]byte, 0, n*tlog.HashSize)

@@ -41,6 +41,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "sandbox_bank_accounts", Column: "holder_name", Key: "hash", Context: "sandbox_holder_name:{hash}"}, // bank/sandbox.go
 	{Table: "factors", Column: "secret", Key: "id", Context: "totp_secret:{id}"},                                // auth/factors.go
 	{Table: "sandbox_sms", Column: "phone", Key: "id", Context: "sms_phone:{id}"},                               // auth/sms.go
+	{Table: "webhook_endpoints", Column: "secret", Key: "id", Context: "webhook_secret:{id}"},                   // webhook: endpoints' signing secrets
 }
 
 // Name is "<table>.<column>", how commands and reports name the column.

@@ -18,6 +18,7 @@ import (
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/webhook"
 )
 
 // RunSealed is the conformance suite of store.SealedStore (the storage of
@@ -174,6 +175,19 @@ func sealedData(t *testing.T, s store.Store, keys *pii.Keys) []sealedFixture {
 	if err := as.AddFactor(ctx, auth.Factor{ID: uuid.NewString(), HolderID: h.ID, Kind: auth.FactorWebAuthn, CredentialID: []byte("cred"), Credential: []byte("{}"), CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
+
+	// Webhooks: endpoints' signing secrets.
+	ws := webhookStore(t, s)
+	for i := range 3 {
+		id := uuid.Must(uuid.NewV7()).String()
+		secret := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i + 1)}, 24))
+		e := webhook.Endpoint{ID: id, OperatorID: op.ID, URL: "https://example.com/hook", Events: []string{ingot.EventTransferReceived},
+			Secret: seal(secret, "webhook_secret:"+id), Status: webhook.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}
+		if err := ws.CreateEndpoint(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, sealedFixture{"webhook_endpoints.secret", "webhook_secret:" + id, secret})
+	}
 	return out
 }
 
@@ -317,6 +331,12 @@ func testReseal(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			check(f.Secret, ctxName, plain)
+		case "webhook_secret":
+			e, err := webhookStore(t, s).Endpoint(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(e.Secret, ctxName, plain)
 		case "sms_phone":
 			found := false
 			ms, err := s.(auth.Store).SMSTo(ctx, oldKeys.LookupHash(pii.KindPhone, plain), 10)
