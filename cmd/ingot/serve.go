@@ -178,20 +178,16 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	defer cancel()
 	go svc.RunExpiry(runCtx, time.Second)
 	go svc.RunBankProcessor(runCtx, time.Second)
-	if stk.deliverer != nil {
-		delivered := make(chan struct{})
-		go func() {
-			defer close(delivered)
-			stk.deliverer.Run(runCtx)
-		}()
-		// Before the store closes: attempts under way end and are recorded.
-		defer func() {
-			cancel()
-			<-delivered
-		}()
-	} else {
-		log.WarnContext(ctx, "this database keeps no webhooks: webhook endpoints answer 503 and nothing is delivered")
-	}
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		stk.deliverer.Run(runCtx)
+	}()
+	// Before the store closes: attempts under way end and are recorded.
+	defer func() {
+		cancel()
+		<-delivered
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- tr.serve(srv, ln) }()

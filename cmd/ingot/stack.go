@@ -22,8 +22,7 @@ type stack struct {
 	auth    *auth.Service
 	sandbox *bank.Sandbox
 	handler http.Handler
-	// Webhooks: the endpoint service and the deliverer (nil when the
-	// database keeps no webhooks).
+	// Webhooks: the endpoint service and the deliverer (serve runs it).
 	hooks     *webhook.Service
 	deliverer *webhook.Deliverer
 }
@@ -60,12 +59,10 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 		s.sandbox = bank.NewSandbox(st, keys)
 		svc.WithBank(s.sandbox, ledger.BankOptions{}).WithKeyPrefix(ledger.TestKeyPrefix)
 	}
-	if ws, ok := st.(webhook.Store); ok {
-		opt := webhook.Options{AllowPrivate: cfg.sandbox || cfg.webhookAllowPrivate, Logger: log, Lease: cfg.webhookLease,
-			Render: httpapi.EventRenderer(svc, log), Record: au.Record}
-		s.deliverer = webhook.NewDeliverer(ws, keys, opt)
-		s.hooks = webhook.NewService(ws, keys, opt).WithWake(s.deliverer.Wake)
-	}
+	hooks := webhook.Options{AllowPrivate: cfg.sandbox || cfg.webhookAllowPrivate, Logger: log, Lease: cfg.webhookLease,
+		Render: httpapi.EventRenderer(svc, log), Record: au.Record}
+	s.deliverer = webhook.NewDeliverer(st, keys, hooks)
+	s.hooks = webhook.NewService(st, keys, hooks).WithWake(s.deliverer.Wake)
 	s.handler = httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening, Webhooks: s.hooks})
 	return s, nil
 }
