@@ -55,6 +55,9 @@ const (
 	CodePaymentRequestExpired = "payment_request_expired" // the request expired before it was paid
 	CodePaymentCodeInvalid    = "payment_code_invalid"    // a payment code unknown, used or expired (one answer for all three)
 	CodeRefundExceedsPayment  = "refund_exceeds_payment"  // the refunds would add up to more than the payment
+
+	// Webhooks.
+	CodeInvalidWebhookURL = "invalid_webhook_url" // not an absolute http(s) URL of a public address (loopback, private, link-local: refused)
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

@@ -16,13 +16,14 @@ const (
 	ScopeIssuanceWrite  = "issuance:write"  // mint and burn; the supply (central bank)
 	ScopeOperatorsWrite = "operators:write" // register operators and auditors (central bank)
 	ScopeFeesWrite      = "fees:write"      // merchant fees (operator); the cap on them (central bank)
+	ScopeWebhooksWrite  = "webhooks:write"  // webhook endpoints and their deliveries (operator)
 	ScopeSandbox        = "sandbox"         // the sandbox bank and text messages (under --sandbox)
 )
 
 var roleScopes = map[Role][]string{
 	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite, ScopeFeesWrite, ScopeSandbox},
 	RoleOperator: {ScopeWalletsRead, ScopeWalletsWrite, ScopeTransfersRead, ScopeTransfersWrite, ScopeBankWrite,
-		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeFeesWrite, ScopeSandbox},
+		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeFeesWrite, ScopeWebhooksWrite, ScopeSandbox},
 	RoleAuditor: {ScopeLogRead},
 }
 

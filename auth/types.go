@@ -130,6 +130,7 @@ const (
 	EventKeyRevoked      = "api_key.revoked"
 	EventKeyNewAddress   = "api_key.new_address"
 	EventPINChanged      = "pin.changed"
+	EventWebhookDisabled = "webhook.disabled" // an endpoint failing for 3 days was disabled (package webhook)
 )
 
 // SMS is a text message the sandbox's sender keeps instead of sending it.

@@ -119,6 +119,8 @@ var statusOf = map[string]int{
 	ingot.CodePaymentRequestExpired: http.StatusConflict,
 	ingot.CodePaymentCodeInvalid:    http.StatusNotFound,
 	ingot.CodeRefundExceedsPayment:  http.StatusUnprocessableEntity,
+
+	ingot.CodeInvalidWebhookURL: http.StatusUnprocessableEntity,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

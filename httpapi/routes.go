@@ -63,6 +63,7 @@ func (s *server) routes() {
 	s.keyRoutes()       // holders.go: API keys, security events
 	s.merchantRoutes()  // merchants.go: profiles, QR codes, payment codes, refunds, fees
 	s.statementRoutes() // statements.go: statements, settlement
+	s.webhookRoutes()   // webhooks.go: webhook endpoints and deliveries
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

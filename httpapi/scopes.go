@@ -84,6 +84,15 @@ var routes = map[string]access{
 	"setSettlement":        {scope: ingot.ScopeBankWrite},
 	"getSettlement":        {scope: ingot.ScopeWalletsRead},
 
+	// Webhooks (webhooks.go).
+	"createWebhookEndpoint": {scope: ingot.ScopeWebhooksWrite},
+	"listWebhookEndpoints":  {scope: ingot.ScopeWebhooksWrite},
+	"getWebhookEndpoint":    {scope: ingot.ScopeWebhooksWrite},
+	"updateWebhookEndpoint": {scope: ingot.ScopeWebhooksWrite},
+	"deleteWebhookEndpoint": {scope: ingot.ScopeWebhooksWrite},
+	"listWebhookDeliveries": {scope: ingot.ScopeWebhooksWrite},
+	"retryWebhookDelivery":  {scope: ingot.ScopeWebhooksWrite},
+
 	// The transparency log.
 	"getCheckpoint":       {scope: ingot.ScopeLogRead},
 	"getLogKey":           {scope: ingot.ScopeLogRead},

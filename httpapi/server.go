@@ -21,6 +21,7 @@ import (
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -37,6 +38,9 @@ type Options struct {
 	// Sandbox, when set, serves the sandbox bank's API (bank.go) and the
 	// sandbox's text messages (auth.go).
 	Sandbox *bank.Sandbox
+	// Webhooks manages operators' webhook endpoints (webhooks.go); nil:
+	// their routes answer 503 unavailable.
+	Webhooks *webhook.Service
 	// Hardening: rate limits, CORS, trusted proxies (transport.go).
 	Hardening
 }
@@ -56,12 +60,13 @@ type server struct {
 	api     huma.API
 	met     *httpMetrics
 	sandbox *bank.Sandbox
-	hard    *hardening // transport.go
+	hooks   *webhook.Service // webhooks.go
+	hard    *hardening       // transport.go
 }
 
 // NewServer returns the API's handler.
 func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler {
-	s := &server{svc: svc, auth: au, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox}
+	s := &server{svc: svc, auth: au, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox, hooks: opts.Webhooks}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ingot-cbdc/ingot/postgres"
 	"github.com/ingot-cbdc/ingot/sqlite"
 	"github.com/ingot-cbdc/ingot/store"
+	"github.com/ingot-cbdc/ingot/webhook"
 )
 
 // isPostgres reports whether a --db value is a PostgreSQL URL.
@@ -19,11 +20,12 @@ func isPostgres(db string) bool {
 }
 
 // database is what the commands use of a database: the service's store,
-// sign-in's and the sandbox bank's. Both stores are one.
+// sign-in's, the sandbox bank's and webhooks'. Both stores are one.
 type database interface {
 	store.Store
 	auth.Store
 	bank.SandboxStore
+	webhook.Store
 }
 
 // openStore opens the database a --db value names, without migrating.

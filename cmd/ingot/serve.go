@@ -19,6 +19,7 @@ import (
 	"github.com/ingot-cbdc/ingot/pii"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
+	"github.com/ingot-cbdc/ingot/webhook"
 )
 
 // testReady, when set by a test, receives the address serve listens on.
@@ -40,7 +41,11 @@ type serveConfig struct {
 	publicURL  string
 	smsGateway string
 	qrScheme   string
-	transport  transportConfig // transport.go
+	// Webhooks: endpoints at any address (--sandbox implies it), and the
+	// lease of an endpoint a process sends to.
+	webhookAllowPrivate bool
+	webhookLease        time.Duration
+	transport           transportConfig // transport.go
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -58,6 +63,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
+				"webhook-allow-private": "INGOT_WEBHOOK_ALLOW_PRIVATE", "webhook-lease": "INGOT_WEBHOOK_LEASE",
 			}); err != nil {
 				return err
 			}
@@ -83,6 +89,8 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
 	f.StringVar(&cfg.smsGateway, "sms-gateway-url", "", "an SMS gateway's URL, POSTed {\"phone\",\"text\"} for each sign-in and approval code; without it (and without --sandbox) holders cannot sign in (env INGOT_SMS_GATEWAY_URL)")
 	f.StringVar(&cfg.qrScheme, "qr-guid", ledger.DefaultQRScheme, "the globally unique identifier of this scheme's merchant QR codes (EMVCo tag 26, sub-tag 00): written in them, and required of scanned ones (env INGOT_QR_GUID)")
+	f.BoolVar(&cfg.webhookAllowPrivate, "webhook-allow-private", false, "let webhook endpoints be at loopback, private and link-local addresses, which are otherwise refused (server-side request forgery); --sandbox implies it (env INGOT_WEBHOOK_ALLOW_PRIVATE)")
+	f.DurationVar(&cfg.webhookLease, "webhook-lease", webhook.DefaultLease, "how long a process holds a webhook endpoint it sends to: after a crash, another process resumes its deliveries within this; an attempt times out after 10s or half of it (env INGOT_WEBHOOK_LEASE)")
 	transportEnv = cfg.transport.flags(f)
 	return c
 }
@@ -97,6 +105,9 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	slog.SetDefault(log)
 	if cfg.maxBatch < 1 {
 		return errors.New("--max-batch must be at least 1")
+	}
+	if cfg.webhookLease < time.Second {
+		return errors.New("--webhook-lease must be at least 1s")
 	}
 	tr, err := cfg.transport.load() // transport.go: TLS, limits, CORS
 	if err != nil {
@@ -128,7 +139,8 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, qrScheme: cfg.qrScheme, hardening: tr.hardening})
+	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, qrScheme: cfg.qrScheme, hardening: tr.hardening,
+		webhookAllowPrivate: cfg.webhookAllowPrivate, webhookLease: cfg.webhookLease})
 	if err != nil {
 		return err
 	}
@@ -166,6 +178,16 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	defer cancel()
 	go svc.RunExpiry(runCtx, time.Second)
 	go svc.RunBankProcessor(runCtx, time.Second)
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		stk.deliverer.Run(runCtx)
+	}()
+	// Before the store closes: attempts under way end and are recorded.
+	defer func() {
+		cancel()
+		<-delivered
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- tr.serve(srv, ln) }()

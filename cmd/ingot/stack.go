@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
+	"github.com/ingot-cbdc/ingot/webhook"
 )
 
 // stack is the service and API over one database and engine, as serve and
@@ -20,6 +22,9 @@ type stack struct {
 	auth    *auth.Service
 	sandbox *bank.Sandbox
 	handler http.Handler
+	// Webhooks: the endpoint service and the deliverer (serve runs it).
+	hooks     *webhook.Service
+	deliverer *webhook.Deliverer
 }
 
 // stackConfig is what the stack is made of besides the database.
@@ -29,6 +34,10 @@ type stackConfig struct {
 	smsGateway string // the SMS gateway's URL; "" none (sign-in then answers unavailable)
 	qrScheme   string // the merchant QR codes' globally unique identifier; "" the default
 	hardening  httpapi.Hardening
+	// Webhooks: endpoints at any address (implied by sandbox), and how long
+	// a process holds an endpoint it sends to (0: webhook.DefaultLease).
+	webhookAllowPrivate bool
+	webhookLease        time.Duration
 }
 
 // newStack wires the service, sign-in and the HTTP API.
@@ -50,6 +59,10 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 		s.sandbox = bank.NewSandbox(st, keys)
 		svc.WithBank(s.sandbox, ledger.BankOptions{}).WithKeyPrefix(ledger.TestKeyPrefix)
 	}
-	s.handler = httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening})
+	hooks := webhook.Options{AllowPrivate: cfg.sandbox || cfg.webhookAllowPrivate, Logger: log, Lease: cfg.webhookLease,
+		Render: httpapi.EventRenderer(svc, log), Record: au.Record}
+	s.deliverer = webhook.NewDeliverer(st, keys, hooks)
+	s.hooks = webhook.NewService(st, keys, hooks).WithWake(s.deliverer.Wake)
+	s.handler = httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening, Webhooks: s.hooks})
 	return s, nil
 }
