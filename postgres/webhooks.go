@@ -163,8 +163,8 @@ func setSubscriptions(ctx context.Context, tx pgx.Tx, e, op string, types []stri
 
 // CreateEndpoint stores a new endpoint and its subscriptions in one
 // transaction; a taken id is ErrConflict.
-func (s *Store) CreateEndpoint(ctx context.Context, e webhook.Endpoint) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Store) CreateEndpoint(ctx context.Context, e webhook.Endpoint, idem *store.IdemRecord) (*store.IdemRecord, error) {
+	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, operator_id, url, description, secret, status,
 			disabled_reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			e.ID, e.OperatorID, e.URL, e.Description, e.Secret, string(e.Status), e.DisabledReason,

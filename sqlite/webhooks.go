@@ -164,28 +164,22 @@ func setSubscriptions(ctx context.Context, tx *sql.Tx, e, op string, types []str
 
 // CreateEndpoint stores a new endpoint and its subscriptions in one
 // transaction; a taken id is ErrConflict.
-func (s *Store) CreateEndpoint(ctx context.Context, e webhook.Endpoint) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: create endpoint: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (id, operator_id, url, description, secret, status,
-		disabled_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.OperatorID, e.URL, e.Description, e.Secret, string(e.Status), e.DisabledReason,
-		micros(e.CreatedAt), micros(e.UpdatedAt)); err != nil {
-		if isUnique(err) {
-			return store.ErrConflict
+func (s *Store) CreateEndpoint(ctx context.Context, e webhook.Endpoint, idem *store.IdemRecord) (*store.IdemRecord, error) {
+	return s.createWithIdem(ctx, "create endpoint", idem, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_endpoints (id, operator_id, url, description, secret, status,
+			disabled_reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.ID, e.OperatorID, e.URL, e.Description, e.Secret, string(e.Status), e.DisabledReason,
+			micros(e.CreatedAt), micros(e.UpdatedAt)); err != nil {
+			if isUnique(err) {
+				return store.ErrConflict
+			}
+			return fmt.Errorf("sqlite: create endpoint: %w", err)
 		}
-		return fmt.Errorf("sqlite: create endpoint: %w", err)
-	}
-	if err := setSubscriptions(ctx, tx, e.ID, e.OperatorID, e.Events); err != nil {
-		return fmt.Errorf("sqlite: create endpoint: subscriptions: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: create endpoint: %w", err)
-	}
-	return nil
+		if err := setSubscriptions(ctx, tx, e.ID, e.OperatorID, e.Events); err != nil {
+			return fmt.Errorf("sqlite: create endpoint: subscriptions: %w", err)
+		}
+		return nil
+	})
 }
 
 // Endpoint reads an endpoint.

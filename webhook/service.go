@@ -114,15 +114,6 @@ const (
 	MaxDescriptionLen = 200 // characters
 )
 
-// IdemStore is a Store that writes a new endpoint together with the
-// idempotency record of its creation, in one transaction, as
-// store.Store.CreatePaymentRequest does: when a record with idem's key
-// exists already, nothing is written and the existing record is returned.
-// Without it, an Idempotency-Key on a creation is not honoured.
-type IdemStore interface {
-	CreateEndpointIdem(ctx context.Context, e Endpoint, idem *store.IdemRecord) (*store.IdemRecord, error)
-}
-
 // Service manages operators' webhook endpoints: what the API calls. Each
 // operator manages only its own endpoints (another's are not found); the
 // central bank and holders have none.
@@ -212,21 +203,22 @@ func (s *Service) Create(ctx context.Context, a ingot.Actor, in EndpointIn, idem
 		Status: StatusEnabled, CreatedAt: now, UpdatedAt: now}
 	res := &NewEndpoint{Endpoint: e}
 	res.Endpoint.Secret = ""
-	if is, ok := s.st.(IdemStore); ok && idem != nil {
+	// The stored outcome has no secret: a replay answers the endpoint
+	// without it (it is shown once).
+	var rec *store.IdemRecord
+	if idem != nil {
 		body, err := json.Marshal(res)
 		if err != nil {
 			return nil, fmt.Errorf("webhook: encoding an outcome: %w", err)
 		}
-		rec := &store.IdemRecord{IdemKey: idem.IdemKey, Hash: idem.Hash, Body: body, CreatedAt: now}
-		existing, err := is.CreateEndpointIdem(ctx, e, rec)
-		if err != nil {
-			return nil, s.unavailable(ctx, err)
-		}
-		if existing != nil {
-			return replayed(existing, idem)
-		}
-	} else if err := s.st.CreateEndpoint(ctx, e); err != nil {
+		rec = &store.IdemRecord{IdemKey: idem.IdemKey, Hash: idem.Hash, Body: body, CreatedAt: now}
+	}
+	existing, err := s.st.CreateEndpoint(ctx, e, rec)
+	if err != nil {
 		return nil, s.unavailable(ctx, err)
+	}
+	if existing != nil {
+		return replayed(existing, idem)
 	}
 	res.Secret = secret
 	return res, nil

@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"time"
+
+	"github.com/ingot-cbdc/ingot/store"
 )
 
 // Endpoint is an operator's webhook endpoint: a URL that receives the
@@ -80,7 +82,11 @@ const (
 // Sending is claimed per endpoint with a lease, so that across processes
 // one deliverer at a time sends an endpoint's deliveries, in Seq order.
 type Store interface {
-	CreateEndpoint(ctx context.Context, e Endpoint) error
+	// CreateEndpoint stores a new endpoint and its subscriptions, with
+	// idem as store.Store's CreateAccount: in one transaction with the
+	// idempotency record; when a record with idem's key exists already,
+	// nothing is written and it is returned. A taken id is ErrConflict.
+	CreateEndpoint(ctx context.Context, e Endpoint, idem *store.IdemRecord) (*store.IdemRecord, error)
 	Endpoint(ctx context.Context, id string) (Endpoint, error)
 	// Endpoints lists an operator's endpoints by id.
 	Endpoints(ctx context.Context, operatorID string) ([]Endpoint, error)

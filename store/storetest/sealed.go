@@ -183,7 +183,7 @@ func sealedData(t *testing.T, s store.Store, keys *pii.Keys) []sealedFixture {
 		secret := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i + 1)}, 24))
 		e := webhook.Endpoint{ID: id, OperatorID: op.ID, URL: "https://example.com/hook", Events: []string{ingot.EventTransferReceived},
 			Secret: seal(secret, "webhook_secret:"+id), Status: webhook.StatusEnabled, CreatedAt: t0, UpdatedAt: t0}
-		if err := ws.CreateEndpoint(ctx, e); err != nil {
+		if _, err := ws.CreateEndpoint(ctx, e, nil); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, sealedFixture{"webhook_endpoints.secret", "webhook_secret:" + id, secret})

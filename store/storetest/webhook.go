@@ -58,7 +58,8 @@ func newEndpoint(operatorID string, events ...string) webhook.Endpoint {
 func mustCreateEndpoint(t *testing.T, ws webhook.Store, operatorID string, events ...string) webhook.Endpoint {
 	t.Helper()
 	e := newEndpoint(operatorID, events...)
-	checkNil(t, "CreateEndpoint", ws.CreateEndpoint(context.Background(), e))
+	_, err := ws.CreateEndpoint(context.Background(), e, nil)
+	checkNil(t, "CreateEndpoint", err)
 	return e
 }
 
@@ -139,7 +140,8 @@ func testWebhookEndpoints(t *testing.T, s store.Store) {
 	if list, err := ws.Endpoints(ctx, newID()); err != nil || len(list) != 0 {
 		t.Errorf("Endpoints(unknown) = %v, %v; want none", list, err)
 	}
-	checkConflict(t, "CreateEndpoint with a taken id", ws.CreateEndpoint(ctx, a1))
+	_, err = ws.CreateEndpoint(ctx, a1, nil)
+	checkConflict(t, "CreateEndpoint with a taken id", err)
 
 	// Update replaces URL, events, description, status, reason and
 	// UpdatedAt; the rest stays as created.
@@ -182,7 +184,8 @@ func testWebhookEndpoints(t *testing.T, s store.Store) {
 	}
 	// Its id may be used again.
 	a2.CreatedAt, a2.UpdatedAt = now(), now()
-	checkNil(t, "CreateEndpoint with a deleted endpoint's id", ws.CreateEndpoint(ctx, a2))
+	_, err = ws.CreateEndpoint(ctx, a2, nil)
+	checkNil(t, "CreateEndpoint with a deleted endpoint's id", err)
 	got, _ = ws.Endpoint(ctx, a2.ID)
 	same(t, "Endpoint re-created", got, a2)
 }
@@ -200,7 +203,8 @@ func testWebhookOutbox(t *testing.T, s store.Store) {
 	recv := mustCreateEndpoint(t, ws, opA, ingot.EventTransferReceived)
 	off := newEndpoint(opA, ingot.EventTransferReceived, ingot.EventTransferSent)
 	off.Status, off.DisabledReason = webhook.StatusDisabled, "failing since yesterday"
-	checkNil(t, "CreateEndpoint(disabled)", ws.CreateEndpoint(ctx, off))
+	_, err := ws.CreateEndpoint(ctx, off, nil)
+	checkNil(t, "CreateEndpoint(disabled)", err)
 	other := mustCreateEndpoint(t, ws, opB, ingot.EventTransferReceived, ingot.EventTransferSent)
 	none := mustCreateEndpoint(t, ws, opA) // subscribes to nothing
 
@@ -257,7 +261,7 @@ func testWebhookOutbox(t *testing.T, s store.Store) {
 	commit(t, s, &store.BatchWrite{Events: []ingot.Event{newEvent(opC, ingot.EventTransferSent, now())}})
 	checkPending(t, ws, all.ID, ev[0], ev[1], ev[5], ev2[0])
 
-	_, err := ws.Delivery(ctx, newID())
+	_, err = ws.Delivery(ctx, newID())
 	checkNotFound(t, "Delivery(unknown)", err)
 }
 
