@@ -115,10 +115,10 @@ func camtStatementOf(s *Statement) camtStatement {
 	// Check has made sure that none of these sums overflows.
 	net, netInd := camtAmountOf(tot.Credits-tot.Debits, cur)
 	st.TxsSummry = &camtSummary{
-		TtlNtries: camtNumberSumNet{NbOfNtries: strconv.Itoa(len(s.Entries)), Sum: sum(tot.Credits + tot.Debits),
-			TtlNetNtry: camtNet{Amt: net.Value, CdtDbtInd: netInd}},
-		TtlCdtNtries: camtNumberSum{NbOfNtries: strconv.Itoa(nCdt), Sum: sum(tot.Credits)},
-		TtlDbtNtries: camtNumberSum{NbOfNtries: strconv.Itoa(nDbt), Sum: sum(tot.Debits)},
+		TotalNtries: camtNumberSumNet{NbOfNtries: strconv.Itoa(len(s.Entries)), Sum: sum(tot.Credits + tot.Debits),
+			TotalNetNtry: camtNet{Amt: net.Value, CdtDbtInd: netInd}},
+		TotalCdtNtries: camtNumberSum{NbOfNtries: strconv.Itoa(nCdt), Sum: sum(tot.Credits)},
+		TotalDbtNtries: camtNumberSum{NbOfNtries: strconv.Itoa(nDbt), Sum: sum(tot.Debits)},
 	}
 
 	st.Ntry = make([]camtEntry, len(s.Entries))
@@ -339,16 +339,16 @@ type camtAmount struct {
 
 // camtSummary is TotalTransactions6.
 type camtSummary struct {
-	TtlNtries    camtNumberSumNet `xml:"TtlNtries"`
-	TtlCdtNtries camtNumberSum    `xml:"TtlCdtNtries"`
-	TtlDbtNtries camtNumberSum    `xml:"TtlDbtNtries"`
+	TotalNtries    camtNumberSumNet `xml:"TtlNtries"`
+	TotalCdtNtries camtNumberSum    `xml:"TtlCdtNtries"`
+	TotalDbtNtries camtNumberSum    `xml:"TtlDbtNtries"`
 }
 
 // camtNumberSumNet is NumberAndSumOfTransactions4.
 type camtNumberSumNet struct {
-	NbOfNtries string  `xml:"NbOfNtries"`
-	Sum        string  `xml:"Sum"`
-	TtlNetNtry camtNet `xml:"TtlNetNtry"`
+	NbOfNtries   string  `xml:"NbOfNtries"`
+	Sum          string  `xml:"Sum"`
+	TotalNetNtry camtNet `xml:"TtlNetNtry"`
 }
 
 // camtNet is AmountAndDirection35.
