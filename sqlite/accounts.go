@@ -168,7 +168,7 @@ func createAccountsError(err error) error {
 	return fmt.Errorf("sqlite: create accounts: %w", err)
 }
 
-// Smallest and bound of generated issuance and reserve account ids: never
+// Smallest and bound of generated issuance, reserve and fee account ids: never
 // 16 digits, so never a wallet number.
 const (
 	minSystemID = 1_000_000
@@ -185,11 +185,11 @@ func randomSystemID() int64 {
 
 const singletonSQL = `SELECT ` + accountCols + ` FROM accounts WHERE kind = ? AND operator_id = ? AND currency = ?`
 
-// EnsureAccount returns the issuance account or an operator's reserve of a
-// currency, creating it when missing.
+// EnsureAccount returns the issuance account, or an operator's reserve or
+// fee account, of a currency, creating it when missing.
 func (s *Store) EnsureAccount(ctx context.Context, kind ingot.AccountKind, operatorID, currency string) (ingot.Account, error) {
-	if kind != ingot.AccountIssuance && kind != ingot.AccountReserve {
-		return ingot.Account{}, fmt.Errorf("sqlite: ensure account: kind %q is not issuance or reserve", kind)
+	if kind != ingot.AccountIssuance && kind != ingot.AccountReserve && kind != ingot.AccountFee {
+		return ingot.Account{}, fmt.Errorf("sqlite: ensure account: kind %q is not issuance, reserve or fee", kind)
 	}
 	a, err := scanAccount(s.r.QueryRowContext(ctx, singletonSQL, string(kind), operatorID, currency))
 	if err == nil {
@@ -282,6 +282,8 @@ func (s *Store) Totals(ctx context.Context, currency string) (store.Totals, erro
 			t.Issuance += bal
 		case ingot.AccountReserve:
 			t.Reserves += bal
+		case ingot.AccountFee:
+			t.Fees += bal
 		case ingot.AccountWallet:
 			t.Wallets += bal
 		}

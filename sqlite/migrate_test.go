@@ -66,11 +66,12 @@ func TestMigrateFrom5(t *testing.T) {
 	leaf := tlog.RecordHash([]byte("t1"))
 	cp := ingot.Checkpoint{Size: 1, Root: leaf, Note: []byte("note"), CreatedAt: time.Now()}
 	iss.Balance, res.Balance = -100, 100
+	insertOldTransfer(t, s, tr)
 	tx, err := s.BeginBatch(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Write(ctx, &store.BatchWrite{Accounts: []ingot.Account{iss, res}, Transfers: []ingot.Transfer{tr},
+	if err := tx.Write(ctx, &store.BatchWrite{Accounts: []ingot.Account{iss, res},
 		LogHashes: []translog.StoredHash{{Index: 0, Hash: leaf}}, Checkpoint: &cp}); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
@@ -104,6 +105,14 @@ func TestMigrateFrom5(t *testing.T) {
 		if c, err := s.LatestCheckpoint(ctx); err != nil || c.Size != 1 || c.Root != leaf {
 			t.Fatalf("%s: LatestCheckpoint = %+v, %v", when, c, err)
 		}
+		// This build reads transfers with the columns of the latest
+		// migration; below it, the row is read as any version has it.
+		if v, err := p.GetDBVersion(ctx); err != nil || v < latest(t, p) {
+			if amount := oldTransferAmount(t, s, "t1"); amount != 100 {
+				t.Fatalf("%s: transfer t1 amount = %d, want 100", when, amount)
+			}
+			return
+		}
 		if ts, err := s.LogTransfers(ctx, 0, 10); err != nil || len(ts) != 1 || ts[0].ID != "t1" {
 			t.Fatalf("%s: LogTransfers = %v, %v", when, ts, err)
 		}
@@ -117,6 +126,29 @@ func TestMigrateFrom5(t *testing.T) {
 		t.Fatalf("Migrate again: %v", err)
 	}
 	check("after up again")
+}
+
+// insertOldTransfer inserts a transfer as a build before 00008 wrote it
+// (without the merchant columns, which this build's batches write).
+func insertOldTransfer(t *testing.T, s *Store, tr ingot.Transfer) {
+	t.Helper()
+	if _, err := s.w.ExecContext(context.Background(), `INSERT INTO transfers (id, kind, debit, credit, amount, currency,
+		memo, hold_id, debit_balance, credit_balance, created_at, log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tr.ID, string(tr.Kind), tr.Debit, tr.Credit, tr.Amount, tr.Currency, tr.Memo, tr.HoldID,
+		tr.DebitBalance, tr.CreditBalance, micros(tr.CreatedAt), tr.LogIndex); err != nil {
+		t.Fatalf("insert transfer %s: %v", tr.ID, err)
+	}
+}
+
+// oldTransferAmount reads a transfer's amount with a query that every
+// version of the schema answers.
+func oldTransferAmount(t *testing.T, s *Store, id string) int64 {
+	t.Helper()
+	var amount int64
+	if err := s.r.QueryRowContext(context.Background(), `SELECT amount FROM transfers WHERE id = ?`, id).Scan(&amount); err != nil {
+		t.Fatalf("read transfer %s: %v", id, err)
+	}
+	return amount
 }
 
 // TestMigrationNumbering: SQLite's migrations have the same numbers and

@@ -54,7 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"KYC", testKYC},
 		{"Bank", testBank}, // bank.go
 	}
-	tests = append(tests, authTests...) // auth.go
+	tests = append(tests, authTests...)     // auth.go
+	tests = append(tests, merchantTests...) // merchant.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
