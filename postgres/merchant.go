@@ -257,8 +257,8 @@ func scanFeeSchedule(row pgx.Row) (ingot.FeeSchedule, error) {
 	if err := json.Unmarshal(rates, &f.MCCRates); err != nil {
 		return f, fmt.Errorf("mcc_rates: %w", err)
 	}
-	if len(f.MCCRates) == 0 {
-		f.MCCRates = nil
+	if f.MCCRates == nil {
+		f.MCCRates = map[string]int{} // a map, empty when none
 	}
 	return f, nil
 }
@@ -326,16 +326,38 @@ func (s *Store) FeeCap(ctx context.Context) (ingot.FeeCap, error) {
 
 // ---- statements ----
 
-// AccountTransfersBetween lists the transfers of an account committed in
-// [from, to), by Seq, at most limit, with Seq. The debit and credit sides
-// are two range scans of the (account, created_at) indexes, merged.
+// Statements' queries need no index on created_at (every transfer would
+// pay for two more index entries): they walk the account's debit and
+// credit indexes by seq. lastBeforeSQL finds the account's last transfer
+// created before $2 by walking back from its newest, so it reads the
+// account's transfers since then; a statement's transfers are those after
+// that one (by seq) created in [$2, $3), read forward from it. This is
+// exact as long as an account's transfers are created in seq order: a
+// batch takes its time before it locks its accounts, so batches of two
+// processes that lock one account within the same instant may commit out
+// of their times' order, and a statement across that instant would not add
+// up (whatever the query).
+
+// lastBeforeSQL is the seq and balance after the account's ($1) last
+// transfer created before $2, from whichever side it was; no row when none.
+const lastBeforeSQL = `SELECT seq, balance FROM (
+		(SELECT seq, debit_balance AS balance FROM transfers WHERE debit = $1 AND created_at < $2 ORDER BY seq DESC LIMIT 1)
+		UNION ALL
+		(SELECT seq, credit_balance FROM transfers WHERE credit = $1 AND created_at < $2 ORDER BY seq DESC LIMIT 1)
+	) l ORDER BY seq DESC LIMIT 1`
+
+// AccountTransfersBetween lists the transfers of an account created in
+// [from, to), by Seq, at most limit, with Seq: two forward range scans of
+// the debit and credit indexes from the account's last transfer before
+// from, merged.
 func (s *Store) AccountTransfersBetween(ctx context.Context, account int64, from, to time.Time, limit int) ([]ingot.Transfer, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT seq, `+transferCols+` FROM (
-			(SELECT * FROM transfers WHERE debit = $1 AND created_at >= $2 AND created_at < $3
-				ORDER BY created_at, seq LIMIT $4)
+	rows, _ := s.pool.Query(ctx, `WITH last AS (SELECT coalesce((SELECT seq FROM (`+lastBeforeSQL+`) l), 0) AS seq)
+		SELECT seq, `+transferCols+` FROM (
+			(SELECT * FROM transfers WHERE debit = $1 AND seq > (SELECT seq FROM last)
+				AND created_at >= $2 AND created_at < $3 ORDER BY seq LIMIT $4)
 			UNION ALL
-			(SELECT * FROM transfers WHERE credit = $1 AND debit <> $1 AND created_at >= $2 AND created_at < $3
-				ORDER BY created_at, seq LIMIT $4)
+			(SELECT * FROM transfers WHERE credit = $1 AND debit <> $1 AND seq > (SELECT seq FROM last)
+				AND created_at >= $2 AND created_at < $3 ORDER BY seq LIMIT $4)
 		) t ORDER BY seq LIMIT $4`, account, from, to, limit)
 	ts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Transfer, error) { return scanTransfer(row) })
 	if err != nil {
@@ -344,18 +366,12 @@ func (s *Store) AccountTransfersBetween(ctx context.Context, account int64, from
 	return ts, nil
 }
 
-// BalanceBefore is the account's balance after its last transfer committed
+// BalanceBefore is the account's balance after its last transfer created
 // before at (its debit or credit balance, as it was that transfer's debit
-// or credit side), or 0 when it has none: one index probe per side.
+// or credit side), or 0 when it has none.
 func (s *Store) BalanceBefore(ctx context.Context, account int64, at time.Time) (int64, error) {
-	var bal int64
-	err := s.pool.QueryRow(ctx, `SELECT balance FROM (
-			(SELECT seq, created_at, debit_balance AS balance FROM transfers WHERE debit = $1 AND created_at < $2
-				ORDER BY created_at DESC, seq DESC LIMIT 1)
-			UNION ALL
-			(SELECT seq, created_at, credit_balance FROM transfers WHERE credit = $1 AND created_at < $2
-				ORDER BY created_at DESC, seq DESC LIMIT 1)
-		) t ORDER BY created_at DESC, seq DESC LIMIT 1`, account, at).Scan(&bal)
+	var seq, bal int64
+	err := s.pool.QueryRow(ctx, lastBeforeSQL, account, at).Scan(&seq, &bal)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}

@@ -17,9 +17,9 @@ CREATE UNIQUE INDEX accounts_singleton ON accounts (kind, operator_id, currency)
 ALTER TABLE transfers ADD COLUMN fee BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE transfers ADD COLUMN reference TEXT NOT NULL DEFAULT '';
 ALTER TABLE transfers ADD COLUMN payment_request_id TEXT NOT NULL DEFAULT '';
--- Statements: an account's transfers of a day, and its balance before it.
-CREATE INDEX transfers_debit_at ON transfers (debit, created_at);
-CREATE INDEX transfers_credit_at ON transfers (credit, created_at);
+-- Statements read an account's transfers of a day through the (debit, seq)
+-- and (credit, seq) indexes: no index on created_at, which every transfer
+-- would pay for twice.
 
 CREATE TABLE merchants (
     wallet     BIGINT PRIMARY KEY,
@@ -71,7 +71,7 @@ CREATE TABLE refunds (
     refund_transfer_id TEXT NOT NULL,
     created_at         TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX refunds_transfer ON refunds (transfer_id);
+CREATE INDEX refunds_transfer ON refunds (transfer_id, created_at, id);
 
 -- What each refunded payment has had refunded: the row batches lock.
 CREATE TABLE refund_totals (
@@ -109,8 +109,6 @@ DROP TABLE refunds;
 DROP TABLE payment_codes;
 DROP TABLE payment_requests;
 DROP TABLE merchants;
-DROP INDEX transfers_credit_at;
-DROP INDEX transfers_debit_at;
 ALTER TABLE transfers DROP COLUMN payment_request_id;
 ALTER TABLE transfers DROP COLUMN reference;
 ALTER TABLE transfers DROP COLUMN fee;
