@@ -120,24 +120,26 @@ func (s *Store) CreateAccounts(ctx context.Context, as []ingot.Account, idem *st
 	})
 }
 
-// Smallest and first excluded ids of issuance and reserve accounts.
+// Smallest and first excluded ids of system accounts (issuance, reserve,
+// fee).
 const (
 	systemIDMin = 1_000_000
 	systemIDMax = 1_000_000_000_000_000
 )
 
 // EnsureAccount returns the issuance account (operatorID "") or an
-// operator's reserve of a currency, creating it when missing. The unique
-// index on (kind, operator_id, currency) makes concurrent creators agree.
+// operator's reserve or fee account of a currency, creating it when
+// missing. The unique index on (kind, operator_id, currency) makes
+// concurrent creators agree.
 func (s *Store) EnsureAccount(ctx context.Context, kind ingot.AccountKind, operatorID, currency string) (ingot.Account, error) {
-	if kind != ingot.AccountIssuance && kind != ingot.AccountReserve {
+	if kind != ingot.AccountIssuance && kind != ingot.AccountReserve && kind != ingot.AccountFee {
 		return ingot.Account{}, fmt.Errorf("postgres: EnsureAccount of kind %q", kind)
 	}
 	if kind == ingot.AccountIssuance {
 		operatorID = ""
 	}
 	sel := `SELECT ` + accountCols + ` FROM accounts WHERE kind = $1 AND operator_id = $2 AND currency = $3
-		AND kind IN ('issuance', 'reserve')`
+		AND kind IN ('issuance', 'reserve', 'fee')`
 	for range 10 {
 		a, err := scanAccount(s.pool.QueryRow(ctx, sel, string(kind), operatorID, currency))
 		if err == nil {
@@ -202,6 +204,8 @@ func (s *Store) Totals(ctx context.Context, currency string) (store.Totals, erro
 			t.Issuance += bal
 		case ingot.AccountReserve:
 			t.Reserves += bal
+		case ingot.AccountFee:
+			t.Fees += bal
 		case ingot.AccountWallet:
 			t.Wallets += bal
 		}

@@ -299,6 +299,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 			tag, err := br.Exec()
 			if err != nil {
 				br.Close()
+				if isUniqueViolation(err) {
+					err = fmt.Errorf("%w: %w", store.ErrConflict, err)
+				}
 				return fmt.Errorf("postgres: write %s: %w", c.what, err)
 			}
 			if got := tag.RowsAffected(); got < int64(c.want) {
@@ -318,12 +321,12 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		// seq is left to its default: COPY inserts in slice order, so
 		// seq increases in the order the transfers were applied.
 		cols := []string{"id", "kind", "debit", "credit", "amount", "currency", "memo", "hold_id",
-			"debit_balance", "credit_balance", "created_at", "log_index"}
+			"debit_balance", "credit_balance", "created_at", "log_index", "fee", "reference", "payment_request_id"}
 		copied, err := b.tx.CopyFrom(ctx, pgx.Identifier{"transfers"}, cols,
 			pgx.CopyFromSlice(n, func(i int) ([]any, error) {
 				t := &w.Transfers[i]
 				return []any{t.ID, string(t.Kind), t.Debit, t.Credit, t.Amount, t.Currency, t.Memo, t.HoldID,
-					t.DebitBalance, t.CreditBalance, t.CreatedAt, t.LogIndex}, nil
+					t.DebitBalance, t.CreditBalance, t.CreatedAt, t.LogIndex, t.Fee, t.Reference, t.PaymentRequestID}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("postgres: write transfers: %w", err)

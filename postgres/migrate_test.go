@@ -77,31 +77,28 @@ func TestMigrateFrom6(t *testing.T) {
 	tr := ingot.Transfer{ID: "t1", Kind: ingot.KindTopUp, Debit: res.ID, Credit: w.ID, Amount: 100, Currency: "CNY",
 		DebitBalance: -100, CreditBalance: 100, CreatedAt: created, LogIndex: -1}
 	res.Balance, w.Balance = -100, 100
-	tx, err := s.BeginBatch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Write(ctx, &store.BatchWrite{Accounts: []ingot.Account{res, w}, Transfers: []ingot.Transfer{tr}}); err != nil {
-		t.Fatalf("Write at 6: %v", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// The transfer as a build at 6 wrote it (today's Write has columns of
+	// later migrations).
+	writeAt6(t, s, []ingot.Account{res, w}, tr)
 
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate from 6: %v", err)
 	}
-	srcs := p.ListSources()
-	if v, err := p.GetDBVersion(ctx); err != nil || v != srcs[len(srcs)-1].Version {
-		t.Fatalf("version after Migrate = %d, %v; want the latest, %d", v, err, srcs[len(srcs)-1].Version)
+	if v, err := p.GetDBVersion(ctx); err != nil || v != latestVersion(t, p) {
+		t.Fatalf("version after Migrate = %d, %v; want %d", v, err, latestVersion(t, p))
+	}
+	if got, err := s.Transfer(ctx, "t1"); err != nil || got.Amount != 100 {
+		t.Fatalf("after Migrate: Transfer = %+v, %v", got, err)
 	}
 	checkData := func(when string) {
 		t.Helper()
 		if a, err := s.Account(ctx, w.ID); err != nil || a.Balance != 100 || !bytes.Equal(a.Holder.PhoneHash, phone) {
 			t.Fatalf("%s: Account = %+v, %v", when, a, err)
 		}
-		if got, err := s.Transfer(ctx, "t1"); err != nil || got.Amount != 100 {
-			t.Fatalf("%s: Transfer = %+v, %v", when, got, err)
+		// Read with the columns of 6, which every later version has.
+		var amount int64
+		if err := s.pool.QueryRow(ctx, `SELECT amount FROM transfers WHERE id = 't1'`).Scan(&amount); err != nil || amount != 100 {
+			t.Fatalf("%s: transfer amount = %d, %v", when, amount, err)
 		}
 		if r, err := s.Idempotency(ctx, idem.IdemKey); err != nil || r.Status != 201 {
 			t.Fatalf("%s: Idempotency = %+v, %v", when, r, err)
@@ -154,4 +151,113 @@ func TestMigrateFrom6(t *testing.T) {
 	}
 	checkData("after up again")
 	checkKeys("after up again")
+}
+
+// latestVersion is the version of the newest embedded migration.
+func latestVersion(t *testing.T, p *goose.Provider) int64 {
+	t.Helper()
+	srcs := p.ListSources()
+	if len(srcs) == 0 {
+		t.Fatal("no migrations")
+	}
+	return srcs[len(srcs)-1].Version
+}
+
+// writeAt6 writes accounts' balances and a transfer as a build at
+// migration 6 or 7 did: the transfer without the columns of 8.
+func writeAt6(t *testing.T, s *Store, accounts []ingot.Account, tr ingot.Transfer) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.BeginBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := tx.Write(ctx, &store.BatchWrite{Accounts: accounts}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if _, err := tx.(*batchTx).tx.Exec(ctx, `INSERT INTO transfers (id, kind, debit, credit, amount, currency, memo, hold_id,
+			debit_balance, credit_balance, created_at, log_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		tr.ID, string(tr.Kind), tr.Debit, tr.Credit, tr.Amount, tr.Currency, tr.Memo, tr.HoldID,
+		tr.DebitBalance, tr.CreditBalance, tr.CreatedAt, tr.LogIndex); err != nil {
+		t.Fatalf("insert transfer: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrateFrom7: a database that a build without 00008 migrated and
+// wrote to (a reserve, a wallet, a transfer) migrates to the latest
+// version: the transfer reads back with no fee, reference or payment
+// request, fee accounts are singletons like reserves, statements read the
+// old transfer; 00008 and later go down to 7 with the data intact and come
+// up again.
+func TestMigrateFrom7(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openURL(t, schemaURL(t), false)
+	p := provider(t, s)
+	if _, err := p.UpTo(ctx, 7); err != nil {
+		t.Fatalf("migrate to 7: %v", err)
+	}
+	created := time.Date(2026, 5, 1, 8, 30, 0, 123456000, time.UTC)
+	if _, err := s.pool.Exec(ctx, `INSERT INTO operators (id, name, code, created_at) VALUES ('op-1', 'Bank', 'BANK', $1)`, created); err != nil {
+		t.Fatalf("operator at 7: %v", err)
+	}
+	w := ingot.Account{ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: "op-1", Currency: "CNY",
+		Status: ingot.StatusActive, WalletKind: ingot.WalletMerchant, CreatedAt: created}
+	if _, err := s.CreateAccount(ctx, w, nil); err != nil {
+		t.Fatalf("CreateAccount at 7: %v", err)
+	}
+	res, err := s.EnsureAccount(ctx, ingot.AccountReserve, "op-1", "CNY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := ingot.Transfer{ID: "t1", Kind: ingot.KindTopUp, Debit: res.ID, Credit: w.ID, Amount: 100, Currency: "CNY",
+		Memo: "top-up", DebitBalance: -100, CreditBalance: 100, CreatedAt: created, LogIndex: -1}
+	res.Balance, w.Balance = -100, 100
+	writeAt6(t, s, []ingot.Account{res, w}, tr)
+
+	check := func(when string) {
+		t.Helper()
+		got, err := s.Transfer(ctx, "t1")
+		if err != nil || got.Amount != 100 || got.Memo != "top-up" || got.Fee != 0 || got.Reference != "" || got.PaymentRequestID != "" {
+			t.Fatalf("%s: Transfer = %+v, %v", when, got, err)
+		}
+		ts, err := s.AccountTransfersBetween(ctx, w.ID, created.Truncate(24*time.Hour), created.Truncate(24*time.Hour).Add(24*time.Hour), 10)
+		if err != nil || len(ts) != 1 || ts[0].ID != "t1" {
+			t.Fatalf("%s: AccountTransfersBetween = %+v, %v", when, ts, err)
+		}
+		if b, err := s.BalanceBefore(ctx, w.ID, created.Add(time.Second)); err != nil || b != 100 {
+			t.Fatalf("%s: BalanceBefore = %d, %v", when, b, err)
+		}
+		fee, err := s.EnsureAccount(ctx, ingot.AccountFee, "op-1", "CNY")
+		if err != nil || fee.Kind != ingot.AccountFee || fee.OperatorID != "op-1" || fee.ID == res.ID {
+			t.Fatalf("%s: EnsureAccount(fee) = %+v, %v", when, fee, err)
+		}
+		if again, err := s.EnsureAccount(ctx, ingot.AccountFee, "op-1", "CNY"); err != nil || again.ID != fee.ID {
+			t.Fatalf("%s: EnsureAccount(fee) again = %+v, %v; want %d", when, again, err, fee.ID)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate from 7: %v", err)
+	}
+	check("after Migrate")
+	m := ingot.Merchant{Wallet: w.ID, Name: "Noodles", City: "Beijing", Country: "CN", MCC: "5812", UpdatedAt: created}
+	if err := s.SetMerchant(ctx, m); err != nil {
+		t.Fatalf("SetMerchant: %v", err)
+	}
+
+	if _, err := p.DownTo(ctx, 7); err != nil {
+		t.Fatalf("down to 7: %v", err)
+	}
+	var amount int64
+	if err := s.pool.QueryRow(ctx, `SELECT amount FROM transfers WHERE id = 't1'`).Scan(&amount); err != nil || amount != 100 {
+		t.Fatalf("at 7 again: transfer amount = %d, %v", amount, err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate again: %v", err)
+	}
+	check("after up again")
 }
