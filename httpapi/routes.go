@@ -10,11 +10,12 @@ import (
 
 // routes lists the whole API.
 func (s *server) routes() {
-	// Unauthenticated: health, readiness, metrics. /openapi.json and /docs
-	// are served by huma.
+	// Unauthenticated: health, readiness, metrics, /docs (docs.go);
+	// /openapi.json is served by huma.
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.metrics())
+	s.docsRoutes()
 
 	// Operators.
 	post(s, "createOperator", "/v1/operators", "Register an operator (central bank)", http.StatusCreated, "Operators", s.createOperator)

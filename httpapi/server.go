@@ -81,6 +81,7 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 	}
 	cfg := huma.DefaultConfig("Ingot", version)
 	cfg.CreateHooks = nil // no $schema fields or Link headers in responses
+	cfg.DocsPath = ""     // /docs is served from the binary (docs.go), not from a CDN
 	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call but sign-in needs Authorization: Bearer <credential>: an organisation's API key " +
 		"(with the route's scope), or a holder's access token (POST /v1/auth/login). Errors are RFC 9457 problems with a stable `code`. " +
 		"Auditor keys may only read the transparency log. A holder's payment above the low-value exemption answers 403 sca_required with an authorization to approve."
@@ -96,6 +97,9 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 		{Name: "Sign-in", Description: "Holders (people and businesses) sign in with a PIN and a second factor: SMS, an authenticator app, or a passkey."},
 		{Name: "Holder", Description: "A signed-in holder's own: its wallets, factors, PIN and approvals."},
 		{Name: "Keys", Description: "Organisations' API keys (scoped, revocable) and the security journal."},
+		{Name: "Merchants", Description: "Merchant profiles, QR payment requests (EMVCo), customer-presented payment codes, statements and end-of-day settlement. See docs/merchants.md."},
+		{Name: "Fees", Description: "Operators' merchant fees and the central bank's cap on them."},
+		{Name: "Webhooks", Description: "Operators' webhook endpoints and their signed deliveries (Standard Webhooks). See docs/webhooks.md."},
 		{Name: "Transparency log", Description: "The signed Merkle log of every transfer (RFC 6962, C2SP checkpoints): checkpoints, " +
 			"verifier key, consistency and inclusion proofs, and read-only auditor keys. See docs/transparency-log.md."},
 	}
