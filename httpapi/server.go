@@ -82,7 +82,7 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 	cfg := huma.DefaultConfig("Ingot", version)
 	cfg.CreateHooks = nil // no $schema fields or Link headers in responses
 	cfg.DocsPath = ""     // /docs is served from the binary (docs.go), not from a CDN
-	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call but sign-in needs Authorization: Bearer <credential>: an organisation's API key " +
+	cfg.Info.Description = "Ingot, a two-tier CBDC ledger. Every /v1 call but sign-in needs `Authorization: Bearer <credential>`: an organisation's API key " +
 		"(with the route's scope), or a holder's access token (POST /v1/auth/login). Errors are RFC 9457 problems with a stable `code`. " +
 		"Auditor keys may only read the transparency log. A holder's payment above the low-value exemption answers 403 sca_required with an authorization to approve."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
