@@ -265,6 +265,11 @@ func (e *Engine) tryBatch(batch []*request) error {
 	if err := e.lock(ctx, tx, ls, st); err != nil {
 		return err
 	}
+	// The batch's time is read once its rows are locked: a batch that
+	// waited for another process's batch on an account is stamped after
+	// that one committed, so an account's transfers are in time order as
+	// they are in commit order (statements cut days by time).
+	st.setNow(e.now(), e.opt.Zone)
 
 	// Apply in arrival order. A command that breaks a rule is undone alone.
 	type answer struct {

@@ -51,6 +51,12 @@ type undoEntry struct {
 
 type mark struct{ journal, transfers, newHolds, events int }
 
+// setNow sets the batch's time (and its day and year in zone).
+func (s *state) setNow(now time.Time, zone *time.Location) {
+	s.now = now
+	s.day, s.year = ingot.Period(now, zone)
+}
+
 func newState(now time.Time, zone *time.Location) *state {
 	day, year := ingot.Period(now, zone)
 	return &state{
