@@ -548,3 +548,6 @@ func newEngineMetrics(reg prometheus.Registerer) engineMetrics {
 	}
 	return m
 }
+
+// Zone is the time zone of the engine's days and years.
+func (e *Engine) Zone() *time.Location { return e.opt.Zone }

@@ -12,6 +12,7 @@ import (
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
+	"github.com/ingot-cbdc/ingot/web"
 	"github.com/ingot-cbdc/ingot/webhook"
 )
 
@@ -63,6 +64,11 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 		Render: httpapi.EventRenderer(svc, log), Record: au.Record}
 	s.deliverer = webhook.NewDeliverer(st, keys, hooks)
 	s.hooks = webhook.NewService(st, keys, hooks).WithWake(s.deliverer.Wake)
-	s.handler = httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening, Webhooks: s.hooks})
+	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening, Webhooks: s.hooks})
+	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s.handler = web.Mount(api, wb) // the web at /, the API at /v1/ and its documents
 	return s, nil
 }

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/ingot-cbdc/ingot/httpapi"
+)
+
+// The consoles: operators and the central bank sign in with their API key
+// (kept in the sealed session, never shown again); each console shows
+// what that key may see and do through the API.
+
+const (
+	roleOperator    = "operator"
+	roleCentralBank = "central_bank"
+)
+
+type operatorData struct {
+	Me     httpapi.Me
+	Wallet *httpapi.Wallet
+	Idem   string
+}
+
+type centralBankData struct {
+	Supply     httpapi.Supply
+	Operators  []httpapi.Operator
+	Checkpoint string
+	Idem       string
+}
+
+func (w *Web) consoleRoutes() {
+	w.handle("GET /console/signin", func(q *req) { q.render(http.StatusOK, "console_signin", "", "", nil) })
+	w.handle("POST /console/signin", func(q *req) {
+		key := strings.TrimSpace(q.r.PostFormValue("api_key"))
+		role := ""
+		if q.w.call(q.r.Context(), q.r, key, "GET", "/v1/operators/me", nil, nil) == nil {
+			role = roleOperator
+		} else if q.w.call(q.r.Context(), q.r, key, "GET", "/v1/issuance/supply?currency=CNY", nil, nil) == nil {
+			role = roleCentralBank
+		}
+		if role == "" {
+			q.render(http.StatusUnauthorized, "console_signin", "", q.t("error.forbidden"), nil)
+			return
+		}
+		q.s = &session{Kind: kindOrg, Key: key, Role: role, CSRF: newToken(), Lang: q.s.Lang}
+		if role == roleOperator {
+			q.redirect("/console/operator")
+		} else {
+			q.redirect("/console/central-bank")
+		}
+	})
+
+	w.handle("GET /console/operator", func(q *req) { q.operator(http.StatusOK, "", "", q.r.URL.Query().Get("wallet")) })
+	w.handle("POST /console/operator/wallets", func(q *req) {
+		if !q.org(roleOperator) {
+			return
+		}
+		var out httpapi.Wallet
+		err := q.api("POST", "/v1/wallets", map[string]any{"holder": map[string]string{"name": q.r.PostFormValue("name"), "phone": q.r.PostFormValue("phone")},
+			"currency": "CNY"}, &out, "Idempotency-Key", q.r.PostFormValue("idem"))
+		if err != nil {
+			q.operator(http.StatusUnprocessableEntity, "", q.problem(err), "")
+			return
+		}
+		q.operator(http.StatusOK, q.t("done"), "", out.ID)
+	})
+	for _, action := range []string{"freeze", "unfreeze"} {
+		w.handle("POST /console/operator/wallets/{id}/"+action, func(q *req) {
+			if !q.org(roleOperator) {
+				return
+			}
+			id := q.r.PathValue("id")
+			if err := q.api("POST", "/v1/wallets/"+id+"/"+action, nil, nil); err != nil {
+				q.operator(http.StatusUnprocessableEntity, "", q.problem(err), id)
+				return
+			}
+			q.operator(http.StatusOK, q.t("done"), "", id)
+		})
+	}
+
+	w.handle("GET /console/central-bank", func(q *req) { q.centralBank(http.StatusOK, "", "") })
+	w.handle("POST /console/central-bank/mint", func(q *req) {
+		if !q.org(roleCentralBank) {
+			return
+		}
+		err := q.api("POST", "/v1/issuance/mint", map[string]string{"operator_id": q.r.PostFormValue("operator_id"),
+			"amount": strings.TrimSpace(q.r.PostFormValue("amount")), "currency": "CNY"}, nil, "Idempotency-Key", q.r.PostFormValue("idem"))
+		if err != nil {
+			q.centralBank(http.StatusUnprocessableEntity, "", q.problem(err))
+			return
+		}
+		q.centralBank(http.StatusOK, q.t("done"), "")
+	})
+}
+
+// org reports whether the session is an organisation's of role, sending
+// others to the console's sign-in.
+func (q *req) org(role string) bool {
+	if q.s.Kind != kindOrg {
+		q.redirect("/console/signin")
+		return false
+	}
+	if q.s.Role != role {
+		q.render(http.StatusForbidden, "start", "", q.t("error.forbidden"), nil)
+		return false
+	}
+	return true
+}
+
+// operator renders the operator's console, with a wallet when one is
+// asked for.
+func (q *req) operator(status int, flash, errText, wallet string) {
+	if !q.org(roleOperator) {
+		return
+	}
+	d := operatorData{Idem: idemKey()}
+	if err := q.api("GET", "/v1/operators/me", nil, &d.Me); err != nil {
+		q.ended(err)
+		return
+	}
+	if wallet = strings.TrimSpace(wallet); wallet != "" {
+		var wl httpapi.Wallet
+		if err := q.api("GET", "/v1/wallets/"+wallet, nil, &wl); err != nil {
+			if errText == "" {
+				errText, status = q.problem(err), http.StatusNotFound
+			}
+		} else {
+			d.Wallet = &wl
+		}
+	}
+	q.render(status, "operator", flash, errText, d)
+}
+
+// centralBank renders the central bank's console.
+func (q *req) centralBank(status int, flash, errText string) {
+	if !q.org(roleCentralBank) {
+		return
+	}
+	d := centralBankData{Idem: idemKey()}
+	if err := q.api("GET", "/v1/issuance/supply?currency=CNY", nil, &d.Supply); err != nil {
+		q.ended(err)
+		return
+	}
+	var ops httpapi.List[httpapi.Operator]
+	if err := q.api("GET", "/v1/operators?limit=500", nil, &ops); err == nil {
+		d.Operators = ops.Items
+	}
+	_ = q.api("GET", "/v1/log/checkpoint", nil, &d.Checkpoint) // none before the first transfer
+	q.render(status, "central_bank", flash, errText, d)
+}
+
+// ended answers a console page whose API call failed: a key revoked since
+// sign-in ends the session.
+func (q *req) ended(err error) {
+	var e *apiError
+	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
+		q.render(http.StatusUnauthorized, "console_signin", "", q.t("error.session"), nil)
+		return
+	}
+	q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
+}

@@ -1,0 +1,191 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	bcur "github.com/bojanz/currency"
+	"golang.org/x/text/language"
+)
+
+// Languages: Chinese and English, chosen by the visitor (kept in the
+// session) or else by Accept-Language.
+var (
+	langs   = []language.Tag{language.English, language.Chinese}
+	matcher = language.NewMatcher(langs)
+)
+
+// pickLang is the session's language, or the best match of the request's
+// Accept-Language: "en" or "zh".
+func pickLang(s *session, r *http.Request) string {
+	if s.Lang == "en" || s.Lang == "zh" {
+		return s.Lang
+	}
+	_, i := language.MatchStrings(matcher, r.Header.Get("Accept-Language"))
+	if langs[i] == language.Chinese {
+		return "zh"
+	}
+	return "en"
+}
+
+// translator returns the message of a key in lang (English when it has
+// none, the key itself when English has none either).
+func translator(lang string) func(string) string {
+	return func(key string) string {
+		if m, ok := messages[lang][key]; ok {
+			return m
+		}
+		if m, ok := messages["en"][key]; ok {
+			return m
+		}
+		return key
+	}
+}
+
+// money formats an amount as the API renders it ("1234.50", "CNY") in the
+// currency's format for lang ("CN¥1,234.50", "¥1,234.50").
+func money(lang, amount, code string) string {
+	a, err := bcur.NewAmount(amount, code)
+	if err != nil {
+		return amount + " " + code
+	}
+	return bcur.NewFormatter(bcur.NewLocale(lang)).Format(a)
+}
+
+var messages = map[string]map[string]string{
+	"en": {
+		"app":                "Ingot",
+		"tagline":            "The digital currency wallet and consoles",
+		"start.holder":       "My wallet",
+		"start.holder.desc":  "Sign in with your phone number, your PIN and a second factor.",
+		"start.console":      "Operators and the central bank",
+		"start.console.desc": "Sign in with your organisation's API key.",
+		"start.docs":         "API reference",
+		"signin.title":       "Sign in to your wallet",
+		"signin.phone":       "Phone number",
+		"signin.pin":         "PIN (6 digits)",
+		"signin.next":        "Continue",
+		"signin.method":      "Second factor",
+		"signin.code":        "Code",
+		"signin.sms":         "Text message",
+		"signin.totp":        "Authenticator app",
+		"signin.sent":        "We sent a code to your phone.",
+		"signin.go":          "Sign in",
+		"console.signin":     "Console sign-in",
+		"console.key":        "API key",
+		"signout":            "Sign out",
+		"lang.switch":        "中文",
+		"wallet.title":       "My wallets",
+		"wallet.balance":     "Balance",
+		"wallet.available":   "Available",
+		"wallet.tier":        "Tier",
+		"wallet.remaining":   "Left today",
+		"wallet.pay":         "Pay",
+		"wallet.from":        "From",
+		"wallet.to":          "To (wallet id or merchant QR code)",
+		"wallet.amount":      "Amount",
+		"wallet.memo":        "Note",
+		"wallet.history":     "Recent payments",
+		"wallet.paid":        "Paid",
+		"approve.title":      "Approve this payment",
+		"approve.text":       "Approve a payment of %s to %s.",
+		"approve.send":       "Send me a code",
+		"approve.go":         "Approve and pay",
+		"op.title":           "Operator console",
+		"op.reserves":        "Reserves",
+		"op.find":            "Find a wallet",
+		"op.wallet":          "Wallet id",
+		"op.open":            "Open a wallet",
+		"op.name":            "Holder's name",
+		"op.freeze":          "Freeze",
+		"op.unfreeze":        "Unfreeze",
+		"cb.title":           "Central bank console",
+		"cb.supply":          "Supply",
+		"cb.issued":          "Issued",
+		"cb.reserves":        "Reserves",
+		"cb.wallets":         "Wallets",
+		"cb.fees":            "Fee accounts",
+		"cb.operators":       "Operators",
+		"cb.mint":            "Mint into a reserve",
+		"cb.operator":        "Operator",
+		"cb.checkpoint":      "Latest signed checkpoint of the transparency log",
+		"status":             "Status",
+		"when":               "When",
+		"kind":               "Kind",
+		"done":               "Done.",
+		"error.session":      "Your session ended. Sign in again.",
+		"error.csrf":         "This form expired. Please try again.",
+		"error.forbidden":    "This console is not for this key.",
+		"nav.home":           "Home",
+		"skip":               "Skip to content",
+	},
+	"zh": {
+		"app":                "元宝",
+		"tagline":            "数字货币钱包与管理台",
+		"start.holder":       "我的钱包",
+		"start.holder.desc":  "用手机号、支付密码和第二重验证登录。",
+		"start.console":      "运营机构与中央银行",
+		"start.console.desc": "用机构的 API 密钥登录。",
+		"start.docs":         "API 文档",
+		"signin.title":       "登录钱包",
+		"signin.phone":       "手机号",
+		"signin.pin":         "支付密码（6 位数字）",
+		"signin.next":        "继续",
+		"signin.method":      "第二重验证",
+		"signin.code":        "验证码",
+		"signin.sms":         "短信",
+		"signin.totp":        "身份验证器",
+		"signin.sent":        "验证码已发送到您的手机。",
+		"signin.go":          "登录",
+		"console.signin":     "管理台登录",
+		"console.key":        "API 密钥",
+		"signout":            "退出",
+		"lang.switch":        "English",
+		"wallet.title":       "我的钱包",
+		"wallet.balance":     "余额",
+		"wallet.available":   "可用",
+		"wallet.tier":        "等级",
+		"wallet.remaining":   "今日剩余额度",
+		"wallet.pay":         "付款",
+		"wallet.from":        "付款钱包",
+		"wallet.to":          "收款方（钱包编号或商户二维码）",
+		"wallet.amount":      "金额",
+		"wallet.memo":        "备注",
+		"wallet.history":     "最近交易",
+		"wallet.paid":        "付款成功",
+		"approve.title":      "确认付款",
+		"approve.text":       "确认向 %[2]s 付款 %[1]s。",
+		"approve.send":       "发送验证码",
+		"approve.go":         "确认并付款",
+		"op.title":           "运营机构管理台",
+		"op.reserves":        "备付金",
+		"op.find":            "查找钱包",
+		"op.wallet":          "钱包编号",
+		"op.open":            "开立钱包",
+		"op.name":            "持有人姓名",
+		"op.freeze":          "冻结",
+		"op.unfreeze":        "解冻",
+		"cb.title":           "中央银行管理台",
+		"cb.supply":          "发行量",
+		"cb.issued":          "已发行",
+		"cb.reserves":        "备付金",
+		"cb.wallets":         "钱包",
+		"cb.fees":            "手续费账户",
+		"cb.operators":       "运营机构",
+		"cb.mint":            "向备付金发行",
+		"cb.operator":        "运营机构",
+		"cb.checkpoint":      "透明日志最新签名检查点",
+		"status":             "状态",
+		"when":               "时间",
+		"kind":               "类型",
+		"done":               "完成。",
+		"error.session":      "会话已结束，请重新登录。",
+		"error.csrf":         "表单已过期，请重试。",
+		"error.forbidden":    "此密钥不能使用该管理台。",
+		"nav.home":           "首页",
+		"skip":               "跳到正文",
+	},
+}
+
+// fold trims and lower-cases a form value.
+func fold(v string) string { return strings.ToLower(strings.TrimSpace(v)) }

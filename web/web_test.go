@@ -1,0 +1,312 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/ingot-cbdc/ingot/auth"
+	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/pii"
+	"github.com/ingot-cbdc/ingot/sqlite"
+	"github.com/ingot-cbdc/ingot/translog"
+	"github.com/ingot-cbdc/ingot/web"
+)
+
+const adminKey = "ingot_test_web_central_bank_key_0123456789"
+
+// site is a real Ingot (SQLite, engine, sign-in with the sandbox's text
+// messages, the API) with the web mounted, over real HTTP.
+type site struct {
+	t   *testing.T
+	url string
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ingot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	skey, _, err := note.GenerateKey(rand.Reader, translog.DefaultOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := translog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer})
+	keys, err := pii.ParseKey(pii.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := bank.NewSandbox(st, keys)
+	au, err := auth.New(st, auth.Options{PII: keys, Sender: auth.NewSandboxSender(st, keys, nil), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := ledger.NewService(st, eng, log).WithPII(keys).WithBank(sb, ledger.BankOptions{}).WithApprover(au, nil).WithEvents(au.Record)
+	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: prometheus.NewRegistry(), Sandbox: sb})
+	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.Mount(api, wb))
+	t.Cleanup(func() { srv.Close(); eng.Close(); _ = st.Close() })
+	return &site{t: t, url: srv.URL}
+}
+
+// api calls the REST API with a key and decodes the answer.
+func (s *site) api(method, path, key string, in any, want int) map[string]any {
+	s.t.Helper()
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, s.url+path, body)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		s.t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, raw)
+	}
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+// browser is a visitor with its cookies.
+type browser struct {
+	s    *site
+	c    *http.Client
+	page string // the last page's HTML
+}
+
+func (s *site) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{s: s, c: &http.Client{Jar: jar}}
+}
+
+func (b *browser) get(path string, want int) string {
+	b.s.t.Helper()
+	res, err := b.c.Get(b.s.url + path)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	return b.read(res, "GET "+path, want)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+var idemRe = regexp.MustCompile(`name="idem" value="([^"]+)"`)
+
+// post sends a form from the last page (its CSRF token, and its form's
+// idempotency key when it has one), following redirects.
+func (b *browser) post(path string, form url.Values, want int) string {
+	b.s.t.Helper()
+	if m := csrfRe.FindStringSubmatch(b.page); m != nil && form.Get("csrf_token") == "" {
+		form.Set("csrf_token", m[1])
+	}
+	if m := idemRe.FindStringSubmatch(b.page); m != nil && form.Get("idem") == "" {
+		form.Set("idem", m[1])
+	}
+	res, err := b.c.PostForm(b.s.url+path, form)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	return b.read(res, "POST "+path, want)
+}
+
+func (b *browser) read(res *http.Response, what string, want int) string {
+	b.s.t.Helper()
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	b.page = string(raw)
+	if res.StatusCode != want {
+		b.s.t.Fatalf("%s: %d, want %d: %s", what, res.StatusCode, want, raw)
+	}
+	if ct := res.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/html") {
+		csp := res.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			b.s.t.Fatalf("%s: CSP %q", what, csp)
+		}
+		if !strings.Contains(b.page, `<meta name="viewport"`) || !regexp.MustCompile(`<html lang="(en|zh-CN)">`).MatchString(b.page) {
+			b.s.t.Fatalf("%s: no lang or viewport", what)
+		}
+		if strings.Contains(b.page, "<script>") || regexp.MustCompile(`(src|href)="(https?:)?//`).MatchString(b.page) {
+			b.s.t.Fatalf("%s: inline script or another host", what)
+		}
+		for _, f := range regexp.MustCompile(`(?s)<form method="post".*?</form>`).FindAllString(b.page, -1) {
+			if !strings.Contains(f, `name="csrf_token"`) {
+				b.s.t.Fatalf("%s: a form without a CSRF token: %s", what, f)
+			}
+		}
+	}
+	return b.page
+}
+
+func (b *browser) has(texts ...string) {
+	b.s.t.Helper()
+	for _, x := range texts {
+		if !strings.Contains(b.page, x) {
+			b.s.t.Fatalf("the page lacks %q:\n%s", x, b.page)
+		}
+	}
+}
+
+// lastCode is the code of the newest text message to phone.
+func (s *site) lastCode(phone string) string {
+	s.t.Helper()
+	r := s.api("GET", "/v1/sandbox/sms?phone="+url.QueryEscape(phone), adminKey, nil, 200)
+	ms, _ := r["messages"].([]any)
+	if len(ms) == 0 {
+		s.t.Fatalf("no SMS to %s", phone)
+	}
+	return regexp.MustCompile(`\b\d{6}\b`).FindString(ms[0].(map[string]any)["text"].(string))
+}
+
+func TestConsoles(t *testing.T) {
+	s := newSite(t)
+	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
+	opKey := op["api_key"].(string)
+
+	// The start page, in English and then in Chinese.
+	cb := s.browser()
+	cb.get("/", 200)
+	cb.has(`href="/signin"`, `href="/console/signin"`, `<html lang="en">`)
+	cb.post("/lang", url.Values{"lang": {"zh"}, "back": {"/"}}, 200)
+	cb.has(`<html lang="zh-CN">`, "我的钱包")
+	cb.post("/lang", url.Values{"lang": {"en"}, "back": {"https://evil.example/"}}, 200) // back to / only
+	cb.has("My wallet")
+
+	// A form without its CSRF token is refused.
+	cb.post("/console/signin", url.Values{"csrf_token": {"forged"}, "api_key": {adminKey}}, 403)
+
+	// The central bank: supply, mint into the operator's reserve.
+	cb.get("/console/signin", 200)
+	cb.post("/console/signin", url.Values{"api_key": {"ingot_test_nobody"}}, 401)
+	cb.post("/console/signin", url.Values{"api_key": {adminKey}}, 200)
+	cb.has("Central bank console", "Bank of Ingot (BOI)")
+	cb.post("/console/central-bank/mint", url.Values{"operator_id": {op["id"].(string)}, "amount": {"5000.00"}}, 200)
+	cb.has("Done.", "CN¥5,000.00")
+	if sup := s.api("GET", "/v1/issuance/supply?currency=CNY", adminKey, nil, 200); sup["issued"] != "5000.00" {
+		t.Fatalf("supply after the console's mint: %v", sup)
+	}
+	cb.get("/console/operator", 403) // not the central bank's
+
+	// The operator: open a wallet, find it, freeze and unfreeze it.
+	ob := s.browser()
+	ob.get("/console/signin", 200)
+	ob.post("/console/signin", url.Values{"api_key": {opKey}}, 200)
+	ob.has("Operator console: Bank of Ingot", "CN¥5,000.00")
+	ob.post("/console/operator/wallets", url.Values{"name": {"Li Wei"}, "phone": {"13800138000"}}, 200)
+	id := regexp.MustCompile(`<h3 id="w-h">(\d{16})</h3>`).FindStringSubmatch(ob.page)
+	if id == nil {
+		t.Fatalf("no wallet shown after opening one:\n%s", ob.page)
+	}
+	ob.has("L* W**") // masked
+	ob.post("/console/operator/wallets/"+id[1]+"/freeze", url.Values{}, 200)
+	ob.has("frozen", "Unfreeze")
+	ob.post("/console/operator/wallets/"+id[1]+"/unfreeze", url.Values{}, 200)
+	ob.has("active")
+	ob.get("/console/operator?wallet=6200000000000000", 404)
+
+	// Signing out ends the session.
+	ob.post("/signout", url.Values{}, 200)
+	ob.get("/console/operator", 200)
+	ob.has("Console sign-in")
+}
+
+func TestHolderWallet(t *testing.T) {
+	s := newSite(t)
+	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
+	key := op["api_key"].(string)
+	s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
+	phone := "13800138123"
+	w := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": phone}, "currency": "CNY"}, 201)["id"].(string)
+	s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "1000.00"}, 201)
+	payee := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Fang", "phone": "13900139000"}, "currency": "CNY"}, 201)["id"].(string)
+	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
+	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+
+	b := s.browser()
+	b.get("/wallet", 200) // not signed in: the sign-in page
+	b.has(`name="phone"`, `name="pin"`)
+	b.post("/signin", url.Values{"phone": {phone}, "pin": {"000000"}}, 422)
+	b.post("/signin", url.Values{"phone": {phone}, "pin": {"385912"}}, 200)
+	b.has(`name="code"`, `value="sms"`, "We sent a code")
+	b.post("/signin/verify", url.Values{"method": {"sms"}, "code": {s.lastCode(phone)}}, 200)
+	b.has("My wallets", w, "CN¥1,000.00")
+
+	// A small payment needs no approval.
+	b.post("/wallet/pay", url.Values{"from": {w}, "to": {payee}, "amount": {"12.30"}, "memo": {"noodles"}}, 200)
+	b.has("Paid: CN¥12.30", "noodles")
+	// The same form sent again (its idempotency key) pays once.
+	idem := idemRe.FindStringSubmatch(b.page)[1]
+	b.post("/wallet/pay", url.Values{"from": {w}, "to": {payee}, "amount": {"12.30"}, "idem": {idem}}, 200)
+	b.post("/wallet/pay", url.Values{"from": {w}, "to": {payee}, "amount": {"12.30"}, "idem": {idem}}, 200)
+	if bal := s.api("GET", "/v1/wallets/"+payee, key, nil, 200)["balance"]; bal != "24.60" {
+		t.Fatalf("payee balance %v after one payment and one form sent twice; want 24.60", bal)
+	}
+
+	// A large one asks for approval, bound to its amount and payee.
+	b.post("/wallet/pay", url.Values{"from": {w}, "to": {payee}, "amount": {"300.00"}}, 200)
+	b.has("Approve this payment", "CN¥300.00 → "+payee)
+	b.post("/wallet/approve/sms", hidden(t, b.page, "/wallet/approve/sms"), 200)
+	code := s.lastCode(phone)
+	form := hidden(t, b.page, "/wallet/approve")
+	form.Set("code", code)
+	b.post("/wallet/approve", form, 200)
+	b.has("Paid: CN¥300.00")
+	if bal := s.api("GET", "/v1/wallets/"+payee, key, nil, 200)["balance"]; bal != "324.60" {
+		t.Fatalf("payee balance %v after the approved payment; want 324.60", bal)
+	}
+
+	b.post("/signout", url.Values{}, 200)
+	b.get("/wallet", 200)
+	b.has(`name="pin"`)
+}
+
+// hidden are the hidden fields of the page's form posting to action.
+func hidden(t *testing.T, page, action string) url.Values {
+	t.Helper()
+	f := regexp.MustCompile(`(?s)<form method="post" action="` + regexp.QuoteMeta(action) + `".*?</form>`).FindString(page)
+	if f == "" {
+		t.Fatalf("no form to %s:\n%s", action, page)
+	}
+	v := url.Values{}
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(f, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
