@@ -24,6 +24,7 @@ const docsCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe
 	"font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 const docsPage = `<!doctype html>
+<!-- Stoplight Elements ` + docsVersion + `, served by Ingot (httpapi/docsui) -->
 <html lang="en">
 <head>
 <meta charset="utf-8">
