@@ -1,0 +1,131 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds the browser: Debian's chromium package. Without it the
+// browser tests skip, or fail when INGOT_REQUIRE_BROWSER is set (CI sets
+// it, and .ci/run installs the package).
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("INGOT_REQUIRE_BROWSER") != "" {
+		t.Fatal("no Chromium on this machine (apt-get install chromium)")
+	}
+	t.Skip("no Chromium on this machine")
+	return ""
+}
+
+// shots is where -update writes screenshots (docs/screenshots).
+var shots = os.Getenv("INGOT_SCREENSHOTS")
+
+// TestBrowser drives Chromium through the main paths, in a narrow (phone)
+// and a wide window: the central bank mints from its console, a holder
+// signs in with PIN and SMS code and pays, one payment needing approval.
+// With INGOT_SCREENSHOTS=dir it saves a screenshot of each page there.
+func TestBrowser(t *testing.T) {
+	path := chromium(t)
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"phone", 390, 844}, {"wide", 1280, 900}} {
+		t.Run(size.name, func(t *testing.T) {
+			s := newSite(t)
+			op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
+			key := op["api_key"].(string)
+			s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
+			phone := "13800138123"
+			w := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": phone}, "currency": "CNY"}, 201)["id"].(string)
+			s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "1000.00"}, 201)
+			payee := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Fang", "phone": "13900139000"}, "currency": "CNY"}, 201)["id"].(string)
+			e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
+			s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+
+			opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+				chromedp.Flag("disable-gpu", true), chromedp.WindowSize(int(size.w), int(size.h)))
+			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+			defer cancel()
+			ctx, cancel := chromedp.NewContext(actx)
+			defer cancel()
+			run := func(what string, as ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				if err := chromedp.Do(ctx, as...); err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+			}
+			text := func() string {
+				t.Helper()
+				s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+				if err != nil {
+					t.Fatalf("read the page: %v", err)
+				}
+				return s
+			}
+			shot := func(name string) {
+				t.Helper()
+				if shots == "" {
+					return
+				}
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(shots, name+"-"+size.name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			submit := `main form button[type="submit"]`
+
+			run("start", chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
+			shot("start")
+
+			// The central bank's console: sign in with the key, mint.
+			run("console sign-in", chromedp.Navigate(s.url+"/console/signin"), chromedp.SendKeys(chromedp.CSS("#api_key"), adminKey),
+				chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#operator_id")))
+			run("mint", chromedp.SendKeys(chromedp.CSS("#amount"), "2500.00"), chromedp.Submit(chromedp.CSS("#amount")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+			if got := text(); !strings.Contains(got, "CN¥12,500.00") {
+				t.Fatalf("after minting 2,500.00: %s", got)
+			}
+			shot("central-bank")
+			run("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
+
+			// The holder: PIN, then the SMS code.
+			run("holder sign-in", chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), phone), chromedp.SendKeys(chromedp.CSS("#pin"), "385912"),
+				chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#code")))
+			shot("signin-code")
+			run("code", chromedp.SendKeys(chromedp.CSS("#code"), s.lastCode(phone)), chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#to")))
+			if got := text(); !strings.Contains(got, w) || !strings.Contains(got, "CN¥1,000.00") {
+				t.Fatalf("the wallet page: %s", got)
+			}
+			shot("wallet")
+
+			// A payment above the exemption: approved with an SMS code.
+			run("pay", chromedp.SendKeys(chromedp.CSS("#to"), payee), chromedp.SendKeys(chromedp.CSS("#amount"), "300.00"), chromedp.Submit(chromedp.CSS("#to")), chromedp.WaitVisible(chromedp.CSS("#acode")))
+			if got := text(); !strings.Contains(got, "CN¥300.00 → "+payee) {
+				t.Fatalf("the approval: %s", got)
+			}
+			run("send code", chromedp.Click(chromedp.CSS(`form[action="/wallet/approve/sms"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+			shot("approval")
+			run("approve", chromedp.SendKeys(chromedp.CSS("#acode"), s.lastCode(phone)), chromedp.Submit(chromedp.CSS("#acode")), chromedp.WaitNotPresent(chromedp.CSS("#acode")),
+				chromedp.WaitVisible(chromedp.CSS(".flash")))
+			if got := text(); !strings.Contains(got, "Paid: CN¥300.00") {
+				t.Fatalf("after approving: %s", got)
+			}
+			if bal := s.api("GET", "/v1/wallets/"+payee, key, nil, 200)["balance"]; bal != "300.00" {
+				t.Fatalf("payee balance %v; want 300.00", bal)
+			}
+		})
+	}
+}
