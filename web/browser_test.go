@@ -129,3 +129,54 @@ func TestBrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserTill: a merchant's till shows a payment request's QR code,
+// and turns paid by itself (its script polls the status) when a customer
+// pays the code.
+func TestBrowserTill(t *testing.T) {
+	path := chromium(t)
+	s := newSite(t)
+	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
+	key := op["api_key"].(string)
+	s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
+	phone := "13900139111"
+	m := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Wei", "phone": phone, "kind": "business"},
+		"currency": "CNY", "kind": "merchant"}, 201)["id"].(string)
+	s.api("PUT", "/v1/wallets/"+m+"/merchant", key, map[string]any{"name": "Lao Wang Noodles", "city": "Beijing", "country": "CN", "mcc": "5812"}, 200)
+	payer := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Na", "phone": "13800138222"}, "currency": "CNY"}, 201)["id"].(string)
+	s.api("POST", "/v1/wallets/"+payer+"/topups", key, map[string]any{"amount": "100.00"}, 201)
+	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
+	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	submit := chromedp.CSS(`main form button[type="submit"]`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), phone), chromedp.SendKeys(chromedp.CSS("#pin"), "385912"),
+		chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS("#code"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#code"), s.lastCode(phone)), chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS("#to")),
+		chromedp.Navigate(s.url+"/merchant"), chromedp.SendKeys(chromedp.CSS("#mamount"), "38.00"), chromedp.SendKeys(chromedp.CSS("#reference"), "TABLE-12"),
+		chromedp.Submit(chromedp.CSS("#mamount")), chromedp.WaitVisible(chromedp.CSS("img.qr"))); err != nil {
+		t.Fatal(err)
+	}
+	alt, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("img.qr"), "alt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr := strings.TrimPrefix(alt.Value, "QR: ")
+	s.api("POST", "/v1/qr-payments", key, map[string]any{"from": payer, "qr": qr}, 201)
+	// No reload by the test: the page's script sees the payment.
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`form[action="/merchant/refunds"]`))); err != nil {
+		t.Fatalf("the till did not turn paid: %v", err)
+	}
+	if shots != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			_ = os.WriteFile(filepath.Join(shots, "till-paid-wide.png"), png, 0o644)
+		}
+	}
+}

@@ -241,6 +241,7 @@ func (w *Web) routes() {
 	})
 	w.holderRoutes()  // holder.go
 	w.consoleRoutes() // console.go
+	w.merchantRoutes() // merchant.go
 }
 
 // Mount serves the API's paths (/v1/..., /openapi.*, /docs, /schemas/...,

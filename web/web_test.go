@@ -310,3 +310,79 @@ func hidden(t *testing.T, page, action string) url.Values {
 	}
 	return v
 }
+
+func TestMerchantTill(t *testing.T) {
+	s := newSite(t)
+	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
+	key := op["api_key"].(string)
+	s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
+	phone := "13900139111"
+	m := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Wei", "phone": phone, "kind": "business"},
+		"currency": "CNY", "kind": "merchant"}, 201)["id"].(string)
+	s.api("PUT", "/v1/wallets/"+m+"/merchant", key, map[string]any{"name": "Lao Wang Noodles", "city": "Beijing", "country": "CN", "mcc": "5812"}, 200)
+	payer := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Na", "phone": "13800138222"}, "currency": "CNY"}, 201)["id"].(string)
+	s.api("POST", "/v1/wallets/"+payer+"/topups", key, map[string]any{"amount": "100.00"}, 201)
+	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
+	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+
+	b := s.browser()
+	b.get("/signin", 200)
+	b.post("/signin", url.Values{"phone": {phone}, "pin": {"385912"}}, 200)
+	b.post("/signin/verify", url.Values{"method": {"sms"}, "code": {s.lastCode(phone)}}, 200)
+	b.get("/merchant", 200)
+	b.has("Ask to be paid", `<option value="`+m+`">`)
+	b.post("/merchant/requests", url.Values{"wallet": {m}, "amount": {"38.00"}, "reference": {"TABLE-12"}}, 200)
+	b.has("Show this code to the customer", "CN¥38.00 TABLE-12", "Waiting for payment", `data-status-url="/merchant/requests/`)
+	id := regexp.MustCompile(`/merchant/requests/([0-9a-f-]{36})/qr\.png`).FindStringSubmatch(b.page)
+	if id == nil {
+		t.Fatalf("no QR image on the till:\n%s", b.page)
+	}
+	qr := regexp.MustCompile(`alt="QR: ([^"]+)"`).FindStringSubmatch(b.page)
+	res, err := b.c.Get(s.url + "/merchant/requests/" + id[1] + "/qr.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(string(png), "\x89PNG") {
+		t.Fatalf("the till's QR image: %s, %d bytes", res.Header.Get("Content-Type"), len(png))
+	}
+	status := func() string {
+		res, err := b.c.Get(s.url + "/merchant/requests/" + id[1] + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var st map[string]string
+		_ = json.NewDecoder(res.Body).Decode(&st)
+		return st["status"]
+	}
+	if got := status(); got != "open" {
+		t.Fatalf("status before payment %q", got)
+	}
+	// The customer pays the code shown (the alt text carries the payload).
+	s.api("POST", "/v1/qr-payments", key, map[string]any{"from": payer, "qr": html.UnescapeString(qr[1])}, 201)
+	if got := status(); got != "paid" {
+		t.Fatalf("status after payment %q", got)
+	}
+	b.get("/merchant/requests/"+id[1], 200)
+	b.has("Paid", `action="/merchant/refunds"`)
+	b.post("/merchant/refunds", url.Values{"transfer_id": {regexp.MustCompile(`name="transfer_id" value="([^"]+)"`).FindStringSubmatch(b.page)[1]},
+		"amount": {"10.00"}, "reason": {"cold"}}, 200)
+	b.has("Done.")
+	if bal := s.api("GET", "/v1/wallets/"+payer, key, nil, 200)["balance"]; bal != "72.00" {
+		t.Fatalf("payer balance %v after paying 38.00 and a refund of 10.00; want 72.00", bal)
+	}
+	res, err = b.c.Get(s.url + "/merchant/statement?wallet=" + m + "&format=csv&date=" + regexp.MustCompile(`name="date" type="date" value="([0-9-]+)"`).FindStringSubmatch(b.page)[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.HasPrefix(string(csv), "at,transfer_id,type,amount,fee,counterparty,reference") || !strings.Contains(string(csv), "payment_refund,-10.00") ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), "statement-"+m) {
+		t.Fatalf("statement download: %s\n%s", res.Header, csv)
+	}
+	// Another holder's request is not this till's.
+	b.get("/merchant/requests/01a2221f-ecd6-7c0b-b5e5-b7eb0d259ad3", 404)
+}

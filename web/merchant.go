@@ -1,0 +1,143 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ingot-cbdc/ingot/httpapi"
+)
+
+// The merchant's till, for a holder whose wallets include a merchant
+// wallet: a payment request shown as a large QR code that turns paid by
+// itself (static/app.js polls its status), a refund of the payment, and
+// the day's statement to download.
+
+type merchantData struct {
+	Wallets []httpapi.Wallet
+	Request *httpapi.PaymentRequest
+	Idem    string
+	Today   string
+}
+
+func (w *Web) merchantRoutes() {
+	w.handle("GET /merchant", func(q *req) { q.merchant(http.StatusOK, "", "", nil) })
+	w.handle("POST /merchant/requests", func(q *req) {
+		if q.s.Kind != kindHolder {
+			q.redirect("/signin")
+			return
+		}
+		body := map[string]string{"merchant_wallet": q.r.PostFormValue("wallet"), "reference": strings.TrimSpace(q.r.PostFormValue("reference"))}
+		if a := strings.TrimSpace(q.r.PostFormValue("amount")); a != "" {
+			body["amount"] = a
+		}
+		var pr httpapi.PaymentRequest
+		if err := q.api("POST", "/v1/payment-requests", body, &pr, "Idempotency-Key", q.r.PostFormValue("idem")); err != nil {
+			q.merchant(http.StatusUnprocessableEntity, "", q.problem(err), nil)
+			return
+		}
+		q.redirect("/merchant/requests/" + url.PathEscape(pr.ID))
+	})
+	w.handle("GET /merchant/requests/{id}", func(q *req) {
+		var pr httpapi.PaymentRequest
+		if q.s.Kind != kindHolder {
+			q.redirect("/signin")
+			return
+		}
+		if err := q.api("GET", "/v1/payment-requests/"+url.PathEscape(q.r.PathValue("id")), nil, &pr); err != nil {
+			q.merchant(http.StatusNotFound, "", q.problem(err), nil)
+			return
+		}
+		q.merchant(http.StatusOK, "", "", &pr)
+	})
+	// The request's status, for the page's script.
+	w.handle("GET /merchant/requests/{id}/status", func(q *req) {
+		var pr httpapi.PaymentRequest
+		if q.s.Kind != kindHolder || q.api("GET", "/v1/payment-requests/"+url.PathEscape(q.r.PathValue("id")), nil, &pr) != nil {
+			http.Error(q.rw, `{"status":"unknown"}`, http.StatusNotFound)
+			return
+		}
+		q.save() // a till watching a request keeps its session alive
+		q.rw.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(q.rw).Encode(map[string]string{"status": pr.Status, "label": q.t("status." + pr.Status)})
+	})
+	// The QR image, through the visitor's credential (an <img> sends none).
+	w.handle("GET /merchant/requests/{id}/qr.png", func(q *req) {
+		var png string
+		if q.s.Kind != kindHolder || q.api("GET", "/v1/payment-requests/"+url.PathEscape(q.r.PathValue("id"))+"/qr.png", nil, &png) != nil {
+			http.NotFound(q.rw, q.r)
+			return
+		}
+		q.rw.Header().Set("Content-Type", "image/png")
+		_, _ = q.rw.Write([]byte(png))
+	})
+	w.handle("POST /merchant/refunds", func(q *req) {
+		if q.s.Kind != kindHolder {
+			q.redirect("/signin")
+			return
+		}
+		err := q.api("POST", "/v1/transfers/"+url.PathEscape(q.r.PostFormValue("transfer_id"))+"/refunds",
+			map[string]string{"amount": strings.TrimSpace(q.r.PostFormValue("amount")), "reason": q.r.PostFormValue("reason")}, nil,
+			"Idempotency-Key", q.r.PostFormValue("idem"))
+		if err != nil {
+			q.merchant(http.StatusUnprocessableEntity, "", q.problem(err), nil)
+			return
+		}
+		q.merchant(http.StatusOK, q.t("done"), "", nil)
+	})
+	w.handle("GET /merchant/statement", func(q *req) {
+		if q.s.Kind != kindHolder {
+			q.redirect("/signin")
+			return
+		}
+		v := q.r.URL.Query()
+		format := v.Get("format")
+		if format != "csv" && format != "camt053" {
+			format = "csv"
+		}
+		var doc string
+		path := "/v1/wallets/" + url.PathEscape(v.Get("wallet")) + "/statements?format=" + format + "&date=" + url.QueryEscape(v.Get("date"))
+		if err := q.api("GET", path, nil, &doc); err != nil {
+			q.merchant(http.StatusUnprocessableEntity, "", q.problem(err), nil)
+			return
+		}
+		ext, ctype := "csv", "text/csv; charset=utf-8"
+		if format == "camt053" {
+			ext, ctype = "xml", "application/xml"
+		}
+		q.rw.Header().Set("Content-Type", ctype)
+		q.rw.Header().Set("Content-Disposition", `attachment; filename="statement-`+safeName(v.Get("wallet"))+"-"+safeName(v.Get("date"))+"."+ext+`"`)
+		_, _ = q.rw.Write([]byte(doc))
+	})
+}
+
+// safeName keeps the digits and hyphens of a file name's part.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// merchant renders the till: the holder's merchant wallets, a new
+// request's form, and the request shown.
+func (q *req) merchant(status int, flash, errText string, pr *httpapi.PaymentRequest) {
+	if q.s.Kind != kindHolder {
+		q.redirect("/signin")
+		return
+	}
+	var me httpapi.SignedIn
+	if err := q.api("GET", "/v1/me", nil, &me); err != nil {
+		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
+		q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
+		return
+	}
+	ws := slices.DeleteFunc(me.Wallets, func(w httpapi.Wallet) bool { return w.Kind != "merchant" })
+	q.render(status, "merchant", flash, errText, merchantData{Wallets: ws, Request: pr, Idem: idemKey(),
+		Today: q.w.now().In(q.w.zone).Format(time.DateOnly)})
+}
