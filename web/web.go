@@ -239,8 +239,8 @@ func (w *Web) routes() {
 		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
 		q.redirect("/")
 	})
-	w.holderRoutes()  // holder.go
-	w.consoleRoutes() // console.go
+	w.holderRoutes()   // holder.go
+	w.consoleRoutes()  // console.go
 	w.merchantRoutes() // merchant.go
 }
 
