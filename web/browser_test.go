@@ -180,3 +180,72 @@ func TestBrowserTill(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserProof: the central bank's console proves a transfer in the
+// browser (WebCrypto: the checkpoint's Ed25519 signature, the RFC 6962
+// inclusion proof), and refuses a proof whose data was altered on its way
+// and a key that is not the log's.
+func TestBrowserProof(t *testing.T) {
+	path := chromium(t)
+	s := newSite(t)
+	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
+	key := op["api_key"].(string)
+	var id string
+	for i := range 5 { // a tree of several leaves, so that the proof has hashes
+		tr := s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "100.00", "currency": "CNY"}, 201)
+		if i == 2 {
+			id = tr["id"].(string)
+		}
+	}
+	_ = key
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/console/signin"), chromedp.SendKeys(chromedp.CSS("#api_key"), adminKey),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#proof-transfer"))); err != nil {
+		t.Fatal(err)
+	}
+	result := func(want string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#proof-transfer"), id), chromedp.Click(chromedp.CSS(`#prove button`)),
+			chromedp.WaitVisible(chromedp.CSS("#proof-result."+want))); err != nil {
+			got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#proof-result")))
+			t.Fatalf("waiting for a %s proof: %v (the page says %q)", want, err, got)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#proof-result")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := result("verified"); !strings.Contains(got, "leaf 2 of 5") {
+		t.Fatalf("verified proof: %q", got)
+	}
+	// The proof's data altered in transit: one bit of the leaf.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`(function () {
+		var orig = window.fetch;
+		window.fetch = function (u, o) {
+			return orig(u, o).then(function (r) { return r.json().then(function (p) {
+				var b = atob(p.leaf); p.leaf = btoa(String.fromCharCode(b.charCodeAt(0) ^ 1) + b.slice(1));
+				return new Response(JSON.stringify(p), { status: 200 });
+			}); });
+		};
+		return true;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := result("refuted"); !strings.Contains(got, "inclusion proof does not lead") {
+		t.Fatalf("altered leaf: %q", got)
+	}
+	// Another key: the signature does not verify.
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/console/central-bank"), chromedp.WaitVisible(chromedp.CSS("#proof-key")),
+		chromedp.SetValue(chromedp.CSS("#proof-key"), "ingot.local/log+0a0b0c0d+AcGeE1Bq1mvB7yZkqkUu8m8Gd2uFjqKjWAMCHVtYcCmR")); err != nil {
+		t.Fatal(err)
+	}
+	if got := result("refuted"); !strings.Contains(got, "NOT verified") {
+		t.Fatalf("another key: %q", got)
+	}
+}

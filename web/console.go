@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ingot-cbdc/ingot/httpapi"
@@ -27,6 +29,7 @@ type centralBankData struct {
 	Supply     httpapi.Supply
 	Operators  []httpapi.Operator
 	Checkpoint string
+	Key        string // the log's verifier key, as the server says (pin your own)
 	Idem       string
 }
 
@@ -81,6 +84,18 @@ func (w *Web) consoleRoutes() {
 	}
 
 	w.handle("GET /console/central-bank", func(q *req) { q.centralBank(http.StatusOK, "", "") })
+	// A transfer's proof, for the page's script to check (static/proof.js).
+	w.handle("GET /console/central-bank/proof", func(q *req) {
+		var p httpapi.InclusionProof
+		if q.s.Kind != kindOrg || q.s.Role != roleCentralBank ||
+			q.api("GET", "/v1/transfers/"+url.PathEscape(q.r.URL.Query().Get("transfer"))+"/proof", nil, &p) != nil {
+			http.Error(q.rw, `{"code":"not_found"}`, http.StatusNotFound)
+			return
+		}
+		q.save()
+		q.rw.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(q.rw).Encode(p)
+	})
 	w.handle("POST /console/central-bank/mint", func(q *req) {
 		if !q.org(roleCentralBank) {
 			return
@@ -148,6 +163,8 @@ func (q *req) centralBank(status int, flash, errText string) {
 		d.Operators = ops.Items
 	}
 	_ = q.api("GET", "/v1/log/checkpoint", nil, &d.Checkpoint) // none before the first transfer
+	_ = q.api("GET", "/v1/log/key", nil, &d.Key)
+	d.Key = strings.TrimSpace(d.Key)
 	q.render(status, "central_bank", flash, errText, d)
 }
 
