@@ -103,9 +103,11 @@ func TestBenchRate(t *testing.T) {
 	if res.Mode != "open" || res.OfferedRate != 500 {
 		t.Errorf("mode %q rate %v", res.Mode, res.OfferedRate)
 	}
-	// 2 s at 500/s offered: about 1,000 transfers, never more.
-	if res.Transfers < 700 || res.Transfers > 1000 {
-		t.Errorf("%d transfers at 500/s for 2s", res.Transfers)
+	// 2 s at 500/s offered: 1,000 requests scheduled, each sent or counted
+	// as unsent (how many were sent depends on the machine's speed, which
+	// a test does not assert), never more transfers than scheduled.
+	if res.Transfers < 1 || res.Transfers > 1000 || res.Requests+res.Unsent < 990 || res.Requests+res.Unsent > 1000 {
+		t.Errorf("%d transfers, %d requests and %d unsent at 500/s for 2s; want 1,000 scheduled", res.Transfers, res.Requests, res.Unsent)
 	}
 	if res.Log.Present || !strings.Contains(out, "keeps no transparency log") {
 		t.Errorf("log %+v", res.Log)
