@@ -77,7 +77,3 @@ func newServer(t testing.TB, kind string) *server {
 	})
 	return &server{URL: srv.URL, VKey: vkey, st: st, d: webhook.NewDeliverer(ws, dataKey, wopt)}
 }
-
-// kinds are the stores the tests run on: SQLite, and PostgreSQL when
-// INGOT_TEST_POSTGRES_URL is set.
-func kinds() []string { return testdb.Kinds }
