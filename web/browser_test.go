@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -26,6 +27,29 @@ func chromium(t *testing.T) string {
 	}
 	t.Skip("no Chromium on this machine")
 	return ""
+}
+
+// startBrowser starts a headless Chromium of a window size and returns
+// its context, closed at the end of the test. A start that fails (a busy
+// machine) is tried again, up to three times.
+func startBrowser(t *testing.T, path string, w, h int) context.Context {
+	t.Helper()
+	var err error
+	for range 3 {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+			chromedp.Flag("disable-gpu", true), chromedp.WindowSize(w, h))
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(actx)
+		if err = chromedp.Do(ctx, chromedp.Navigate("about:blank")); err == nil {
+			t.Cleanup(func() { cancel(); cancelA() })
+			return ctx
+		}
+		cancel()
+		cancelA()
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("Chromium does not start: %v", err)
+	return nil
 }
 
 // shots is where -update writes screenshots (docs/screenshots).
@@ -53,12 +77,7 @@ func TestBrowser(t *testing.T) {
 			e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
 			s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
 
-			opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-				chromedp.Flag("disable-gpu", true), chromedp.WindowSize(int(size.w), int(size.h)))
-			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-			defer cancel()
-			ctx, cancel := chromedp.NewContext(actx)
-			defer cancel()
+			ctx := startBrowser(t, path, int(size.w), int(size.h))
 			run := func(what string, as ...chromedp.Action[chromedp.Void]) {
 				t.Helper()
 				if err := chromedp.Do(ctx, as...); err != nil {
@@ -67,11 +86,17 @@ func TestBrowser(t *testing.T) {
 			}
 			text := func() string {
 				t.Helper()
-				s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-				if err != nil {
-					t.Fatalf("read the page: %v", err)
+				// A page still replacing the last one may not answer yet.
+				var err error
+				for range 10 {
+					var s string
+					if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"))); err == nil {
+						return s
+					}
+					time.Sleep(100 * time.Millisecond)
 				}
-				return s
+				t.Fatalf("read the page: %v", err)
+				return ""
 			}
 			shot := func(name string) {
 				t.Helper()
@@ -148,11 +173,7 @@ func TestBrowserTill(t *testing.T) {
 	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
 	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	ctx := startBrowser(t, path, 1280, 900)
 	submit := chromedp.CSS(`main form button[type="submit"]`)
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), phone), chromedp.SendKeys(chromedp.CSS("#pin"), "385912"),
 		chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS("#code"))); err != nil {
@@ -170,7 +191,9 @@ func TestBrowserTill(t *testing.T) {
 	qr := strings.TrimPrefix(alt.Value, "QR: ")
 	s.api("POST", "/v1/qr-payments", key, map[string]any{"from": payer, "qr": qr}, 201)
 	// No reload by the test: the page's script sees the payment.
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`form[action="/merchant/refunds"]`))); err != nil {
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(`form[action="/merchant/refunds"]`))); err != nil {
 		t.Fatalf("the till did not turn paid: %v", err)
 	}
 	if shots != "" {
@@ -199,21 +222,22 @@ func TestBrowserProof(t *testing.T) {
 	}
 	_ = key
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	ctx := startBrowser(t, path, 1280, 900)
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/console/signin"), chromedp.SendKeys(chromedp.CSS("#api_key"), adminKey),
 		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#proof-transfer"))); err != nil {
 		t.Fatal(err)
 	}
 	result := func(want string) string {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#proof-transfer"), id), chromedp.Click(chromedp.CSS(`#prove button`)),
-			chromedp.WaitVisible(chromedp.CSS("#proof-result."+want))); err != nil {
+		// Once the page's script holds the form (else a click would send
+		// it as a plain form); a check that never ends fails in 30 s.
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, chromedp.WaitReady(chromedp.CSS(`#prove[data-ready="1"]`)), chromedp.SetValue(chromedp.CSS("#proof-transfer"), id),
+			chromedp.Click(chromedp.CSS(`#prove button`)), chromedp.WaitVisible(chromedp.CSS("#proof-result."+want))); err != nil {
 			got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#proof-result")))
-			t.Fatalf("waiting for a %s proof: %v (the page says %q)", want, err, got)
+			k, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("proof-key").value`))
+			t.Fatalf("waiting for a %s proof: %v (the page says %q; key %q)", want, err, got, k)
 		}
 		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#proof-result")))
 		if err != nil {

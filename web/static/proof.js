@@ -35,9 +35,11 @@
   // verifyNote checks a signed note with a verifier key
   // "<name>+<hex key hash>+<base64(0x01 || public key)>" and returns its text.
   async function verifyNote(note, vkey) {
-    var parts = vkey.trim().split("+");
-    if (parts.length !== 3) { fail("the key is not a note verifier key"); }
-    var name = parts[0], hash = parts[1], raw = b64(parts[2]);
+    // name+hash+key: the base64 key may hold "+" too.
+    vkey = vkey.trim();
+    var i1 = vkey.indexOf("+"), i2 = vkey.indexOf("+", i1 + 1);
+    if (i1 <= 0 || i2 < 0 || i2 - i1 !== 9) { fail("the key is not a note verifier key"); }
+    var name = vkey.slice(0, i1), hash = vkey.slice(i1 + 1, i2), raw = b64(vkey.slice(i2 + 1));
     if (raw.length !== 33 || raw[0] !== 1) { fail("the key is not an Ed25519 note key"); }
     var split = note.indexOf("\n\n");
     if (split < 0) { fail("the checkpoint has no signatures"); }
@@ -101,4 +103,6 @@
       .then(function (what) { out.className = "flash verified"; out.textContent = form.getAttribute("data-ok") + " " + what; })
       .catch(function (e) { out.className = "error refuted"; out.textContent = form.getAttribute("data-bad") + " " + e.message; });
   });
+  form.setAttribute("data-ready", "1"); // the form is the script's from now on
+
 })();
