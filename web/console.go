@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/httpapi"
 )
 
@@ -20,9 +21,14 @@ const (
 )
 
 type operatorData struct {
-	Me     httpapi.Me
-	Wallet *httpapi.Wallet
-	Idem   string
+	Me        httpapi.Me
+	Wallet    *httpapi.Wallet
+	Idem      string
+	Keys      []httpapi.APIKey
+	Scopes    []string // what the operator's keys may have
+	Endpoints []httpapi.WebhookEndpoint
+	Events    []httpapi.SecurityEvent
+	NewKey    string // a key just made: shown once
 }
 
 type centralBankData struct {
@@ -83,6 +89,30 @@ func (w *Web) consoleRoutes() {
 		})
 	}
 
+	w.handle("POST /console/operator/keys", func(q *req) {
+		if !q.org(roleOperator) {
+			return
+		}
+		var k httpapi.APIKey
+		err := q.api("POST", "/v1/api-keys", map[string]any{"name": strings.TrimSpace(q.r.PostFormValue("name")), "scopes": q.r.PostForm["scopes"]}, &k,
+			"Idempotency-Key", q.r.PostFormValue("idem"))
+		if err != nil {
+			q.operator(http.StatusUnprocessableEntity, "", q.problem(err), "")
+			return
+		}
+		q.newKey = k.APIKey
+		q.operator(http.StatusOK, q.t("op.key.made"), "", "")
+	})
+	w.handle("POST /console/operator/keys/{id}/revoke", func(q *req) {
+		if !q.org(roleOperator) {
+			return
+		}
+		if err := q.api("DELETE", "/v1/api-keys/"+url.PathEscape(q.r.PathValue("id")), nil, nil); err != nil {
+			q.operator(http.StatusUnprocessableEntity, "", q.problem(err), "")
+			return
+		}
+		q.operator(http.StatusOK, q.t("done"), "", "")
+	})
 	w.handle("GET /console/central-bank", func(q *req) { q.centralBank(http.StatusOK, "", "") })
 	// A transfer's proof, for the page's script to check (static/proof.js).
 	w.handle("GET /console/central-bank/proof", func(q *req) {
@@ -130,10 +160,23 @@ func (q *req) operator(status int, flash, errText, wallet string) {
 	if !q.org(roleOperator) {
 		return
 	}
-	d := operatorData{Idem: idemKey()}
+	d := operatorData{Idem: idemKey(), Scopes: ingot.RoleScopes(ingot.RoleOperator), NewKey: q.newKey}
 	if err := q.api("GET", "/v1/operators/me", nil, &d.Me); err != nil {
 		q.ended(err)
 		return
+	}
+	// What the key may read; a key without those scopes sees less.
+	var keys httpapi.List[httpapi.APIKey]
+	if q.api("GET", "/v1/api-keys", nil, &keys) == nil {
+		d.Keys = keys.Items
+	}
+	var eps httpapi.List[httpapi.WebhookEndpoint]
+	if q.api("GET", "/v1/webhook-endpoints", nil, &eps) == nil {
+		d.Endpoints = eps.Items
+	}
+	var evs httpapi.List[httpapi.SecurityEvent]
+	if q.api("GET", "/v1/security-events?limit=20", nil, &evs) == nil {
+		d.Events = evs.Items
 	}
 	if wallet = strings.TrimSpace(wallet); wallet != "" {
 		var wl httpapi.Wallet

@@ -120,6 +120,8 @@ type req struct {
 	s    *session
 	lang string
 	t    func(string) string
+	// newKey is an API key made by this request, shown once.
+	newKey string
 }
 
 // page is what every template gets.

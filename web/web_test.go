@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/mod/sumdb/note"
@@ -240,6 +241,30 @@ func TestConsoles(t *testing.T) {
 	ob.post("/console/operator/wallets/"+id[1]+"/unfreeze", url.Values{}, 200)
 	ob.has("active")
 	ob.get("/console/operator?wallet=6200000000000000", 404)
+
+	// A key with one scope, shown once, then revoked.
+	ob.get("/console/operator", 200)
+	ob.has("API keys", "Security events", "Webhook endpoints")
+	ob.post("/console/operator/keys", url.Values{"name": {"reports"}, "scopes": {"wallets:read"}}, 200)
+	nk := regexp.MustCompile(`<code id="new-key">([^<]+)</code>`).FindStringSubmatch(ob.page)
+	if nk == nil {
+		t.Fatalf("the new key is not shown:\n%s", ob.page)
+	}
+	s.api("GET", "/v1/wallets", nk[1], nil, 200)
+	s.api("POST", "/v1/wallets", nk[1], map[string]any{"holder": map[string]any{"name": "X", "phone": "13800138001"}, "currency": "CNY"}, 403)
+	ob.get("/console/operator", 200)
+	if strings.Contains(ob.page, nk[1]) {
+		t.Fatal("the key is shown again")
+	}
+	rev := regexp.MustCompile(`action="(/console/operator/keys/[^/"]+/revoke)"`).FindAllStringSubmatch(ob.page, -1)
+	if len(rev) == 0 {
+		t.Fatalf("no revoke button:\n%s", ob.page)
+	}
+	// The newest key is listed last; revoke it.
+	ob.post(rev[len(rev)-1][1], url.Values{}, 200)
+	ob.has("revoked")
+	time.Sleep(1100 * time.Millisecond) // the API's key cache holds a key a second
+	s.api("GET", "/v1/wallets", nk[1], nil, 401)
 
 	// Signing out ends the session.
 	ob.post("/signout", url.Values{}, 200)
