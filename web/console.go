@@ -37,6 +37,7 @@ type centralBankData struct {
 	Checkpoint string
 	Key        string // the log's verifier key, as the server says (pin your own)
 	Idem       string
+	BurnIdem   string
 }
 
 func (w *Web) consoleRoutes() {
@@ -126,18 +127,20 @@ func (w *Web) consoleRoutes() {
 		q.rw.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(q.rw).Encode(p)
 	})
-	w.handle("POST /console/central-bank/mint", func(q *req) {
-		if !q.org(roleCentralBank) {
-			return
-		}
-		err := q.api("POST", "/v1/issuance/mint", map[string]string{"operator_id": q.r.PostFormValue("operator_id"),
-			"amount": strings.TrimSpace(q.r.PostFormValue("amount")), "currency": "CNY"}, nil, "Idempotency-Key", q.r.PostFormValue("idem"))
-		if err != nil {
-			q.centralBank(http.StatusUnprocessableEntity, "", q.problem(err))
-			return
-		}
-		q.centralBank(http.StatusOK, q.t("done"), "")
-	})
+	for _, op := range []string{"mint", "burn"} {
+		w.handle("POST /console/central-bank/"+op, func(q *req) {
+			if !q.org(roleCentralBank) {
+				return
+			}
+			err := q.api("POST", "/v1/issuance/"+op, map[string]string{"operator_id": q.r.PostFormValue("operator_id"),
+				"amount": strings.TrimSpace(q.r.PostFormValue("amount")), "currency": "CNY"}, nil, "Idempotency-Key", q.r.PostFormValue("idem"))
+			if err != nil {
+				q.centralBank(http.StatusUnprocessableEntity, "", q.problem(err))
+				return
+			}
+			q.centralBank(http.StatusOK, q.t("done"), "")
+		})
+	}
 }
 
 // org reports whether the session is an organisation's of role, sending
@@ -196,7 +199,7 @@ func (q *req) centralBank(status int, flash, errText string) {
 	if !q.org(roleCentralBank) {
 		return
 	}
-	d := centralBankData{Idem: idemKey()}
+	d := centralBankData{Idem: idemKey(), BurnIdem: idemKey()}
 	if err := q.api("GET", "/v1/issuance/supply?currency=CNY", nil, &d.Supply); err != nil {
 		q.ended(err)
 		return

@@ -223,13 +223,19 @@ func TestConsoles(t *testing.T) {
 	if sup := s.api("GET", "/v1/issuance/supply?currency=CNY", adminKey, nil, 200); sup["issued"] != "5000.00" {
 		t.Fatalf("supply after the console's mint: %v", sup)
 	}
+	// Burn 1,000.00 back (the burn form's own idempotency key: the
+	// page's second).
+	burnIdem := idemRe.FindAllStringSubmatch(cb.page, -1)[1][1]
+	cb.post("/console/central-bank/burn", url.Values{"operator_id": {op["id"].(string)}, "amount": {"1000.00"}, "idem": {burnIdem}}, 200)
+	cb.has("Done.", "CN¥4,000.00")
+	cb.post("/console/central-bank/burn", url.Values{"operator_id": {op["id"].(string)}, "amount": {"99999.00"}}, 422)
 	cb.get("/console/operator", 403) // not the central bank's
 
 	// The operator: open a wallet, find it, freeze and unfreeze it.
 	ob := s.browser()
 	ob.get("/console/signin", 200)
 	ob.post("/console/signin", url.Values{"api_key": {opKey}}, 200)
-	ob.has("Operator console: Bank of Ingot", "CN¥5,000.00")
+	ob.has("Operator console: Bank of Ingot", "CN¥4,000.00")
 	ob.post("/console/operator/wallets", url.Values{"name": {"Li Wei"}, "phone": {"13800138000"}}, 200)
 	id := regexp.MustCompile(`<h3 id="w-h">(\d{16})</h3>`).FindStringSubmatch(ob.page)
 	if id == nil {
