@@ -157,6 +157,16 @@ func (q *req) org(role string) bool {
 	return true
 }
 
+// holder reports whether the session is a signed-in holder's, sending
+// others to sign in.
+func (q *req) holder() bool {
+	if q.s.Kind != kindHolder {
+		q.redirect("/signin")
+		return false
+	}
+	return true
+}
+
 // operator renders the operator's console, with a wallet when one is
 // asked for.
 func (q *req) operator(status int, flash, errText, wallet string) {

@@ -80,8 +80,7 @@ func (w *Web) holderRoutes() {
 	})
 	w.handle("GET /wallet", func(q *req) { q.wallet(http.StatusOK, "", "", nil) })
 	w.handle("POST /wallet/pay", func(q *req) {
-		if q.s.Kind != kindHolder {
-			q.redirect("/signin")
+		if !q.holder() {
 			return
 		}
 		f := q.r.PostForm
@@ -89,8 +88,7 @@ func (w *Web) holderRoutes() {
 		q.pay(a, f.Get("authorization"))
 	})
 	w.handle("POST /wallet/approve/sms", func(q *req) {
-		if q.s.Kind != kindHolder {
-			q.redirect("/signin")
+		if !q.holder() {
 			return
 		}
 		id := q.r.PostFormValue("authorization")
@@ -102,8 +100,7 @@ func (w *Web) holderRoutes() {
 		q.wallet(http.StatusOK, q.t("signin.sent"), "", a)
 	})
 	w.handle("POST /wallet/approve", func(q *req) {
-		if q.s.Kind != kindHolder {
-			q.redirect("/signin")
+		if !q.holder() {
 			return
 		}
 		a := approvalFromForm(q.r)
@@ -173,8 +170,7 @@ func isWalletID(s string) bool {
 // wallet renders the wallet page: the holder's wallets and the first one's
 // recent payments.
 func (q *req) wallet(status int, flash, errText string, a *approval) {
-	if q.s.Kind != kindHolder {
-		q.redirect("/signin")
+	if !q.holder() {
 		return
 	}
 	var me httpapi.SignedIn

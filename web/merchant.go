@@ -26,8 +26,7 @@ type merchantData struct {
 func (w *Web) merchantRoutes() {
 	w.handle("GET /merchant", func(q *req) { q.merchant(http.StatusOK, "", "", nil) })
 	w.handle("POST /merchant/requests", func(q *req) {
-		if q.s.Kind != kindHolder {
-			q.redirect("/signin")
+		if !q.holder() {
 			return
 		}
 		body := map[string]string{"merchant_wallet": q.r.PostFormValue("wallet"), "reference": strings.TrimSpace(q.r.PostFormValue("reference"))}
@@ -43,8 +42,7 @@ func (w *Web) merchantRoutes() {
 	})
 	w.handle("GET /merchant/requests/{id}", func(q *req) {
 		var pr httpapi.PaymentRequest
-		if q.s.Kind != kindHolder {
-			q.redirect("/signin")
+		if !q.holder() {
 			return
 		}
 		if err := q.api("GET", "/v1/payment-requests/"+url.PathEscape(q.r.PathValue("id")), nil, &pr); err != nil {
@@ -75,8 +73,7 @@ func (w *Web) merchantRoutes() {
 		_, _ = q.rw.Write([]byte(png))
 	})
 	w.handle("POST /merchant/refunds", func(q *req) {
-		if q.s.Kind != kindHolder {
-			q.redirect("/signin")
+		if !q.holder() {
 			return
 		}
 		err := q.api("POST", "/v1/transfers/"+url.PathEscape(q.r.PostFormValue("transfer_id"))+"/refunds",
@@ -89,8 +86,7 @@ func (w *Web) merchantRoutes() {
 		q.merchant(http.StatusOK, q.t("done"), "", nil)
 	})
 	w.handle("GET /merchant/statement", func(q *req) {
-		if q.s.Kind != kindHolder {
-			q.redirect("/signin")
+		if !q.holder() {
 			return
 		}
 		v := q.r.URL.Query()
@@ -127,8 +123,7 @@ func safeName(s string) string {
 // merchant renders the till: the holder's merchant wallets, a new
 // request's form, and the request shown.
 func (q *req) merchant(status int, flash, errText string, pr *httpapi.PaymentRequest) {
-	if q.s.Kind != kindHolder {
-		q.redirect("/signin")
+	if !q.holder() {
 		return
 	}
 	var me httpapi.SignedIn
