@@ -35,7 +35,7 @@ func NormalizePhone(raw, defaultRegion string) (string, error) {
 	}
 	defaultRegion = strings.ToUpper(defaultRegion)
 	if !phonenumbers.GetSupportedRegions()[defaultRegion] {
-		return "", fmt.Errorf("%w: unknown default region %q", ErrInvalidPhone, defaultRegion)
+		return "", fmt.Errorf("%w: unknown default region (not a region code the phone library knows)", ErrInvalidPhone)
 	}
 	raw = strings.TrimSpace(raw)
 	switch {
