@@ -251,5 +251,17 @@ var messages = map[string]map[string]string{
 	},
 }
 
+// addMessages adds a page's messages to the catalogue: each page's file
+// keeps its own (English and Chinese side by side), so that adding a page
+// touches no other file. A key given twice is a programming error.
+func addMessages(m map[string][2]string) {
+	for k, v := range m {
+		if _, dup := messages["en"][k]; dup {
+			panic("web: message " + k + " is defined twice")
+		}
+		messages["en"][k], messages["zh"][k] = v[0], v[1]
+	}
+}
+
 // fold trims and lower-cases a form value.
 func fold(v string) string { return strings.ToLower(strings.TrimSpace(v)) }
