@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,9 +44,10 @@ func (w *Web) consoleRoutes() {
 	w.handle("POST /console/signin", func(q *req) {
 		key := strings.TrimSpace(q.r.PostFormValue("api_key"))
 		role := ""
-		if q.w.call(q.r.Context(), q.r, key, "GET", "/v1/operators/me", nil, nil) == nil {
+		c := q.client().WithCredential(key)
+		if _, err := c.GetMe(q.r.Context()); err == nil {
 			role = roleOperator
-		} else if q.w.call(q.r.Context(), q.r, key, "GET", "/v1/issuance/supply?currency=CNY", nil, nil) == nil {
+		} else if _, err := c.GetSupply(q.r.Context(), "CNY"); err == nil {
 			role = roleCentralBank
 		}
 		if role == "" {
@@ -227,8 +227,7 @@ func (q *req) centralBank(status int, flash, errText string) {
 // ended answers a console page whose API call failed: a key revoked since
 // sign-in ends the session.
 func (q *req) ended(err error) {
-	var e *apiError
-	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+	if unauthorized(err) {
 		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
 		q.render(http.StatusUnauthorized, "console_signin", "", q.t("error.session"), nil)
 		return

@@ -205,9 +205,8 @@ func (q *req) api(method, path string, in, out any, hdr ...string) error {
 // problem is an API error as the page shows it; an ended session sends
 // the visitor to sign in again.
 func (q *req) problem(err error) string {
-	var e *apiError
-	if errors.As(err, &e) {
-		return e.Detail
+	if d, ok := detail(err); ok {
+		return d
 	}
 	q.w.log.Error("web: calling the API", "err", err)
 	return err.Error()
@@ -236,7 +235,7 @@ func (w *Web) routes() {
 	})
 	w.handle("POST /signout", func(q *req) {
 		if q.s.Kind == kindHolder {
-			_ = q.api("POST", "/v1/auth/logout", nil, nil)
+			_ = q.client().Logout(q.r.Context())
 		}
 		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
 		q.redirect("/")
