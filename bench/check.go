@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
+
+	ingotclient "github.com/ingot-cbdc/ingot/client"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -38,10 +39,8 @@ type Books struct {
 func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books {
 	b := Books{Currency: fx.cur.Code}
 	var problems []string
-	var sup struct {
-		Issued, Reserves, Wallets, Fees string
-	}
-	if err := c.call(ctx, "GET", "/v1/issuance/supply?currency="+url.QueryEscape(fx.cur.Code), cfg.Key, nil, &sup); err != nil {
+	sup, err := c.api(cfg.Key).GetSupply(ctx, fx.cur.Code)
+	if err != nil {
 		b.Detail = "could not read the supply: " + err.Error()
 		return b
 	}
@@ -69,18 +68,8 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 	for _, op := range fx.ops {
 		cursor := ""
 		for {
-			var page struct {
-				Items []struct {
-					Balance  string `json:"balance"`
-					Currency string `json:"currency"`
-				} `json:"items"`
-				NextCursor string `json:"next_cursor"`
-			}
-			path := "/v1/wallets?limit=500"
-			if cursor != "" {
-				path += "&cursor=" + url.QueryEscape(cursor)
-			}
-			if err := c.call(ctx, "GET", path, op.key, nil, &page); err != nil {
+			page, err := c.api(op.key).ListWallets(ctx, &ingotclient.ListWalletsParams{Limit: 500, Cursor: cursor})
+			if err != nil {
 				b.Detail = "could not list the run's wallets: " + err.Error()
 				return b
 			}
@@ -97,11 +86,8 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 				break
 			}
 		}
-		var me struct {
-			Reserves    []struct{ Currency, Balance string }
-			FeeAccounts []struct{ Currency, Balance string } `json:"fee_accounts"`
-		}
-		if err := c.call(ctx, "GET", "/v1/operators/me", op.key, nil, &me); err != nil {
+		me, err := c.api(op.key).GetMe(ctx)
+		if err != nil {
 			b.Detail = "could not read the run's reserves: " + err.Error()
 			return b
 		}
@@ -203,33 +189,33 @@ type logState struct {
 // checkpoint's signature with the key.
 func readLog(ctx context.Context, c *client, key string) logState {
 	var s logState
-	var text string
-	if err := c.call(ctx, "GET", "/v1/log/key", key, nil, &text); err != nil {
-		var ce *callError
-		if errors.As(err, &ce) && ce.status == 404 {
+	text, err := c.api(key).GetLogKey(ctx)
+	if err != nil {
+		var ce *ingotclient.Error
+		if errors.As(err, &ce) && ce.Status == 404 {
 			return s // no log on this server
 		}
 		s.err = err
 		return s
 	}
 	s.present = true
-	s.key = strings.TrimSpace(text)
+	s.key = strings.TrimSpace(string(text))
 	v, err := note.NewVerifier(s.key)
 	if err != nil {
 		s.err = fmt.Errorf("GET /v1/log/key: %w", err)
 		return s
 	}
 	s.verifier = v
-	var cp string
-	if err := c.call(ctx, "GET", "/v1/log/checkpoint", key, nil, &cp); err != nil {
-		var ce *callError
-		if errors.As(err, &ce) && ce.status == 404 {
+	cp, err := c.api(key).GetCheckpoint(ctx)
+	if err != nil {
+		var ce *ingotclient.Error
+		if errors.As(err, &ce) && ce.Status == 404 {
 			return s // empty log
 		}
 		s.err = err
 		return s
 	}
-	n, err := note.Open([]byte(cp), note.VerifierList(v))
+	n, err := note.Open(cp, note.VerifierList(v))
 	if err != nil {
 		s.err = fmt.Errorf("the checkpoint does not verify with the log's key %s: %w", s.key, err)
 		return s

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	ingotclient "github.com/ingot-cbdc/ingot/client"
 )
 
 // client speaks to one Ingot server over keep-alive connections.
@@ -121,28 +123,12 @@ func transportError(err error) *callError {
 	return &callError{code: class, detail: err.Error(), ambiguous: true}
 }
 
-// call is do for setup and checks: JSON in, JSON out.
-func (c *client) call(ctx context.Context, method, path, key string, in, out any) error {
-	var body []byte
-	if in != nil {
-		var err error
-		if body, err = json.Marshal(in); err != nil {
-			return err
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := c.do(ctx, method, path, key, body, "", &buf); err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if out == nil {
-		return nil
-	}
-	if s, ok := out.(*string); ok {
-		*s = buf.String()
-		return nil
-	}
-	if err := json.Unmarshal(buf.Bytes(), out); err != nil {
-		return fmt.Errorf("%s %s: decode the answer: %w", method, path, err)
-	}
-	return nil
+// api is the Go client (package client) with an API key, over the same
+// connections as the load: setup and checks call the API through it, as
+// any integrator would. The load's own requests (load.go) are written by
+// hand on purpose: pre-encoded bodies and reused buffers keep the load
+// generator, which shares the machine with the server, from measuring
+// itself.
+func (c *client) api(key string) *ingotclient.Client {
+	return ingotclient.New(c.base, ingotclient.WithHTTPClient(c.hc), ingotclient.WithAPIKey(key))
 }

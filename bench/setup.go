@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	ingotclient "github.com/ingot-cbdc/ingot/client"
+
 	"github.com/ingot-cbdc/ingot"
 )
 
@@ -63,18 +65,15 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 	perOp := [2]int{(cfg.Wallets + 1) / 2, cfg.Wallets / 2}
 	for i := range fx.ops {
 		code := fmt.Sprintf("BENCH-%s-%c", fx.runID, 'A'+i)
-		var op struct {
-			ID     string `json:"id"`
-			APIKey string `json:"api_key"`
-		}
-		if err := c.call(ctx, "POST", "/v1/operators", cfg.Key, map[string]string{"name": "Bench operator " + code, "code": code}, &op); err != nil {
+		op, err := c.api(cfg.Key).CreateOperator(ctx, ingotclient.CreateOperatorRequest{Name: "Bench operator " + code, Code: code})
+		if err != nil {
 			return err
 		}
 		fx.ops[i] = operator{id: op.ID, code: code, key: op.APIKey}
 		mint := int64(perOp[i]) * fx.funding
-		if err := c.call(ctx, "POST", "/v1/issuance/mint", cfg.Key, map[string]string{
-			"operator_id": op.ID, "amount": ingot.FormatAmount(mint, fx.cur), "currency": fx.cur.Code,
-		}, nil); err != nil {
+		if _, err := c.api(cfg.Key).Mint(ctx, ingotclient.IssueRequest{
+			OperatorID: op.ID, Amount: ingot.FormatAmount(mint, fx.cur), Currency: fx.cur.Code,
+		}); err != nil {
 			return err
 		}
 		fx.minted += mint
@@ -120,7 +119,7 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 			idx = idx[n:]
 		}
 	}
-	holder := map[string]string{"name": "Bench holder", "phone": "13800000000"}
+	holder := ingotclient.WalletBodyHolderInput{Name: "Bench holder", Phone: "13800000000"}
 	if err := parallel(ctx, len(chunks), conc, func(k int) error {
 		ch := chunks[k]
 		ids, err := openWallets(ctx, c, fx.ops[ch.op].key, holder, fx.cur.Code, "personal", len(ch.idx))
@@ -174,8 +173,7 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 	}
 	if err := parallel(ctx, len(topups), cfg.Concurrency, func(k int) error {
 		t := topups[k]
-		if err := c.call(ctx, "POST", "/v1/wallets/"+fx.wallets[t.wallet]+"/topups", fx.ops[t.op].key,
-			map[string]string{"amount": ingot.FormatAmount(t.amount, fx.cur)}, nil); err != nil {
+		if _, err := c.api(fx.ops[t.op].key).TopUp(ctx, fx.wallets[t.wallet], ingotclient.FundRequest{Amount: ingot.FormatAmount(t.amount, fx.cur)}); err != nil {
 			return err
 		}
 		funded.Add(1)
@@ -199,22 +197,13 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 	amount := ingot.FormatAmount(fx.funding, fx.cur)
 	if err := parallel(ctx, len(batches), conc, func(k int) error {
 		b := batches[k]
-		items := make([]map[string]string, len(b))
+		items := make([]ingotclient.PayBody, len(b))
 		for j, p := range b {
-			items[j] = map[string]string{"from": fx.wallets[p.from], "to": fx.wallets[p.to], "amount": amount,
-				"currency": fx.cur.Code, "memo": "bench funding"}
+			items[j] = ingotclient.PayBody{From: fx.wallets[p.from], To: fx.wallets[p.to], Amount: amount,
+				Currency: fx.cur.Code, Memo: "bench funding"}
 		}
-		var out struct {
-			Results []struct {
-				ID    string `json:"id"`
-				Error *struct {
-					Code   string `json:"code"`
-					Detail string `json:"detail"`
-				} `json:"error"`
-			} `json:"results"`
-		}
-		if err := c.call(ctx, "POST", "/v1/transfers/batch", fx.ops[b[0].op].key,
-			map[string]any{"transfers": items, "atomic": true}, &out); err != nil {
+		out, err := c.api(fx.ops[b[0].op].key).CreateTransferBatch(ctx, ingotclient.BatchRequest{Transfers: items, Atomic: true})
+		if err != nil {
 			return err
 		}
 		if len(out.Results) != len(b) {
@@ -238,17 +227,13 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 
 // openWallets opens n wallets of one holder in one request and returns
 // their ids in order.
-func openWallets(ctx context.Context, c *client, key string, holder map[string]string, currency, kind string, n int) ([]string, error) {
-	ws := make([]map[string]any, n)
+func openWallets(ctx context.Context, c *client, key string, holder ingotclient.WalletBodyHolderInput, currency, kind string, n int) ([]string, error) {
+	ws := make([]ingotclient.WalletBody, n)
 	for i := range ws {
-		ws[i] = map[string]any{"holder": holder, "currency": currency, "kind": kind}
+		ws[i] = ingotclient.WalletBody{Holder: holder, Currency: currency, Kind: kind}
 	}
-	var out struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
-	if err := c.call(ctx, "POST", "/v1/wallets/batch", key, map[string]any{"wallets": ws}, &out); err != nil {
+	out, err := c.api(key).CreateWalletBatch(ctx, ingotclient.CreateWalletsRequest{Wallets: ws})
+	if err != nil {
 		return nil, err
 	}
 	if len(out.Items) != n {
@@ -264,7 +249,7 @@ func openWallets(ctx context.Context, c *client, key string, holder map[string]s
 // setupMerchants opens MerchantsPerOperator merchant wallets at each
 // operator, gives each a profile (what its QR codes show), and sets each
 // operator's merchant fee to MerchantFeeBPS.
-func setupMerchants(ctx context.Context, c *client, fx *fixture, holder map[string]string, conc int) error {
+func setupMerchants(ctx context.Context, c *client, fx *fixture, holder ingotclient.WalletBodyHolderInput, conc int) error {
 	fx.merchants = make([]string, 2*MerchantsPerOperator)
 	for o := range fx.ops {
 		ids, err := openWallets(ctx, c, fx.ops[o].key, holder, fx.cur.Code, "merchant", MerchantsPerOperator)
@@ -274,15 +259,14 @@ func setupMerchants(ctx context.Context, c *client, fx *fixture, holder map[stri
 		for j, id := range ids {
 			fx.merchants[2*j+o] = id
 		}
-		if err := c.call(ctx, "PUT", "/v1/fees", fx.ops[o].key, map[string]any{
-			"currency": fx.cur.Code, "merchant_rate_bps": MerchantFeeBPS,
-		}, nil); err != nil {
+		if _, err := c.api(fx.ops[o].key).SetFees(ctx, ingotclient.FeesRequest{Currency: fx.cur.Code, MerchantRateBps: MerchantFeeBPS}); err != nil {
 			return err
 		}
 	}
 	return parallel(ctx, len(fx.merchants), conc, func(i int) error {
-		return c.call(ctx, "PUT", "/v1/wallets/"+fx.merchants[i]+"/merchant", fx.ops[i%2].key, map[string]string{
-			"name": fmt.Sprintf("Bench shop %d", i), "city": "Beijing", "country": "CN", "mcc": "5812",
-		}, nil)
+		_, err := c.api(fx.ops[i%2].key).SetMerchant(ctx, fx.merchants[i], ingotclient.SetMerchantRequest{
+			Name: fmt.Sprintf("Bench shop %d", i), City: "Beijing", Country: "CN", MCC: "5812",
+		})
+		return err
 	})
 }
