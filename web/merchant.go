@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/client"
 )
 
 // The merchant's till, for a holder whose wallets include a merchant
@@ -17,8 +17,8 @@ import (
 // the day's statement to download.
 
 type merchantData struct {
-	Wallets []httpapi.Wallet
-	Request *httpapi.PaymentRequest
+	Wallets []client.Wallet
+	Request *client.PaymentRequest
 	Idem    string
 	Today   string
 }
@@ -29,32 +29,34 @@ func (w *Web) merchantRoutes() {
 		if !q.holder() {
 			return
 		}
-		body := map[string]string{"merchant_wallet": q.r.PostFormValue("wallet"), "reference": strings.TrimSpace(q.r.PostFormValue("reference"))}
-		if a := strings.TrimSpace(q.r.PostFormValue("amount")); a != "" {
-			body["amount"] = a
-		}
-		var pr httpapi.PaymentRequest
-		if err := q.api("POST", "/v1/payment-requests", body, &pr, "Idempotency-Key", q.r.PostFormValue("idem")); err != nil {
+		body := client.PaymentRequestRequest{MerchantWallet: q.r.PostFormValue("wallet"), Reference: strings.TrimSpace(q.r.PostFormValue("reference")),
+			Amount: strings.TrimSpace(q.r.PostFormValue("amount"))}
+		pr, err := q.client().CreatePaymentRequest(q.r.Context(), body, client.WithIdempotencyKey(q.r.PostFormValue("idem")))
+		if err != nil {
 			q.merchant(http.StatusUnprocessableEntity, "", q.problem(err), nil)
 			return
 		}
 		q.redirect("/merchant/requests/" + url.PathEscape(pr.ID))
 	})
 	w.handle("GET /merchant/requests/{id}", func(q *req) {
-		var pr httpapi.PaymentRequest
 		if !q.holder() {
 			return
 		}
-		if err := q.api("GET", "/v1/payment-requests/"+url.PathEscape(q.r.PathValue("id")), nil, &pr); err != nil {
+		pr, err := q.client().GetPaymentRequest(q.r.Context(), q.r.PathValue("id"))
+		if err != nil {
 			q.merchant(http.StatusNotFound, "", q.problem(err), nil)
 			return
 		}
-		q.merchant(http.StatusOK, "", "", &pr)
+		q.merchant(http.StatusOK, "", "", pr)
 	})
 	// The request's status, for the page's script.
 	w.handle("GET /merchant/requests/{id}/status", func(q *req) {
-		var pr httpapi.PaymentRequest
-		if q.s.Kind != kindHolder || q.api("GET", "/v1/payment-requests/"+url.PathEscape(q.r.PathValue("id")), nil, &pr) != nil {
+		if q.s.Kind != kindHolder {
+			http.Error(q.rw, `{"status":"unknown"}`, http.StatusNotFound)
+			return
+		}
+		pr, err := q.client().GetPaymentRequest(q.r.Context(), q.r.PathValue("id"))
+		if err != nil {
 			http.Error(q.rw, `{"status":"unknown"}`, http.StatusNotFound)
 			return
 		}
@@ -64,21 +66,25 @@ func (w *Web) merchantRoutes() {
 	})
 	// The QR image, through the visitor's credential (an <img> sends none).
 	w.handle("GET /merchant/requests/{id}/qr.png", func(q *req) {
-		var png string
-		if q.s.Kind != kindHolder || q.api("GET", "/v1/payment-requests/"+url.PathEscape(q.r.PathValue("id"))+"/qr.png", nil, &png) != nil {
+		if q.s.Kind != kindHolder {
+			http.NotFound(q.rw, q.r)
+			return
+		}
+		png, err := q.client().GetPaymentRequestQR(q.r.Context(), q.r.PathValue("id"))
+		if err != nil {
 			http.NotFound(q.rw, q.r)
 			return
 		}
 		q.rw.Header().Set("Content-Type", "image/png")
-		_, _ = q.rw.Write([]byte(png))
+		_, _ = q.rw.Write(png)
 	})
 	w.handle("POST /merchant/refunds", func(q *req) {
 		if !q.holder() {
 			return
 		}
-		err := q.api("POST", "/v1/transfers/"+url.PathEscape(q.r.PostFormValue("transfer_id"))+"/refunds",
-			map[string]string{"amount": strings.TrimSpace(q.r.PostFormValue("amount")), "reason": q.r.PostFormValue("reason")}, nil,
-			"Idempotency-Key", q.r.PostFormValue("idem"))
+		_, err := q.client().CreateRefund(q.r.Context(), q.r.PostFormValue("transfer_id"),
+			client.RefundRequest{Amount: strings.TrimSpace(q.r.PostFormValue("amount")), Reason: q.r.PostFormValue("reason")},
+			client.WithIdempotencyKey(q.r.PostFormValue("idem")))
 		if err != nil {
 			q.merchant(http.StatusUnprocessableEntity, "", q.problem(err), nil)
 			return
@@ -94,9 +100,8 @@ func (w *Web) merchantRoutes() {
 		if format != "csv" && format != "camt053" {
 			format = "csv"
 		}
-		var doc string
-		path := "/v1/wallets/" + url.PathEscape(v.Get("wallet")) + "/statements?format=" + format + "&date=" + url.QueryEscape(v.Get("date"))
-		if err := q.api("GET", path, nil, &doc); err != nil {
+		doc, err := q.client().GetStatementRaw(q.r.Context(), v.Get("wallet"), &client.GetStatementParams{Format: format, Date: v.Get("date")})
+		if err != nil {
 			q.merchant(http.StatusUnprocessableEntity, "", q.problem(err), nil)
 			return
 		}
@@ -106,7 +111,7 @@ func (w *Web) merchantRoutes() {
 		}
 		q.rw.Header().Set("Content-Type", ctype)
 		q.rw.Header().Set("Content-Disposition", `attachment; filename="statement-`+safeName(v.Get("wallet"))+"-"+safeName(v.Get("date"))+"."+ext+`"`)
-		_, _ = q.rw.Write([]byte(doc))
+		_, _ = q.rw.Write(doc)
 	})
 }
 
@@ -122,17 +127,17 @@ func safeName(s string) string {
 
 // merchant renders the till: the holder's merchant wallets, a new
 // request's form, and the request shown.
-func (q *req) merchant(status int, flash, errText string, pr *httpapi.PaymentRequest) {
+func (q *req) merchant(status int, flash, errText string, pr *client.PaymentRequest) {
 	if !q.holder() {
 		return
 	}
-	var me httpapi.SignedIn
-	if err := q.api("GET", "/v1/me", nil, &me); err != nil {
+	me, err := q.client().GetHolder(q.r.Context())
+	if err != nil {
 		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
 		q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
 		return
 	}
-	ws := slices.DeleteFunc(me.Wallets, func(w httpapi.Wallet) bool { return w.Kind != "merchant" })
+	ws := slices.DeleteFunc(me.Wallets, func(w client.Wallet) bool { return w.Kind != "merchant" })
 	q.render(status, "merchant", flash, errText, merchantData{Wallets: ws, Request: pr, Idem: idemKey(),
 		Today: q.w.now().In(q.w.zone).Format(time.DateOnly)})
 }
