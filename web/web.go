@@ -37,6 +37,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Sandbox, under `ingot serve --sandbox` only, serves the developer
+	// sandbox (/developers, developers.go); nil: none.
+	Sandbox *Sandbox
 }
 
 // Web serves the pages.
@@ -48,6 +51,7 @@ type Web struct {
 	now   func() time.Time
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	devs  *developers // the developer sandbox; nil: none
 }
 
 // csp allows this host's script, styles and images only, and forms that
@@ -69,6 +73,10 @@ func New(o Options) (*Web, error) {
 	}
 	if w.now == nil {
 		w.now = time.Now
+	}
+	var err error
+	if w.devs, err = newDevelopers(o.Sandbox); err != nil {
+		return nil, err
 	}
 	funcs := template.FuncMap{"money": money, "when": func(t time.Time) string { return t.In(w.zone).Format("2006-01-02 15:04") },
 		"deref": func(p *string) string {
@@ -129,6 +137,7 @@ type page struct {
 	Lang, CSRF, Title string
 	T                 func(string) string
 	Kind              string // the session's kind: "", holder, org
+	Sandbox           bool   // the developer sandbox is served
 	Role              string
 	Flash, Error      string
 	Data              any
@@ -166,7 +175,7 @@ func (q *req) render(status int, name, flash, errText string, data any) {
 	q.rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	q.rw.WriteHeader(status)
 	p := page{Lang: q.lang, CSRF: q.s.CSRF, T: q.t, Kind: q.s.Kind, Role: q.s.Role, Flash: flash, Error: errText, Data: data,
-		Title: q.t("app")}
+		Title: q.t("app"), Sandbox: q.w.devs != nil}
 	if err := q.w.pages[name].Execute(q.rw, p); err != nil {
 		q.w.log.Error("web: rendering a page", "page", name, "err", err)
 	}
@@ -243,6 +252,7 @@ func (w *Web) routes() {
 	w.holderRoutes()   // holder.go
 	w.consoleRoutes()  // console.go
 	w.merchantRoutes() // merchant.go
+	w.developerRoutes()
 }
 
 // Mount serves the API's paths (/v1/..., /openapi.*, /docs, /schemas/...,
