@@ -156,6 +156,13 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if secret != "" {
 		fmt.Fprintf(stdout, "\nCentral bank API key (shown once, store it safely; it is not kept in clear anywhere):\n\n    %s\n\n", secret)
 	}
+	if cfg.sandbox { // after the central bank's first key
+		revoke, err := stk.developers(ctx)
+		if err != nil {
+			return err
+		}
+		defer revoke()
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

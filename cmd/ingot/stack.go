@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/httpapi"
@@ -26,6 +30,7 @@ type stack struct {
 	// Webhooks: the endpoint service and the deliverer (serve runs it).
 	hooks     *webhook.Service
 	deliverer *webhook.Deliverer
+	web       web.Options // the web's, without the developer sandbox (developers)
 }
 
 // stackConfig is what the stack is made of besides the database.
@@ -65,10 +70,45 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 	s.deliverer = webhook.NewDeliverer(st, keys, hooks)
 	s.hooks = webhook.NewService(st, keys, hooks).WithWake(s.deliverer.Wake)
 	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening, Webhooks: s.hooks})
-	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log})
+	s.web = web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log}
+	wb, err := web.New(s.web)
 	if err != nil {
 		return nil, err
 	}
 	s.handler = web.Mount(api, wb) // the web at /, the API at /v1/ and its documents
 	return s, nil
+}
+
+// developers serves the web's developer sandbox (/developers), under
+// --sandbox only. The page registers developers' operators, mints into
+// their reserves and reads their test phones' text messages as the
+// central bank: with a key of the sandbox (ingot_test_) made now, after
+// the central bank's first key (Bootstrap), with only the scopes
+// operators:write, issuance:write and sandbox, and kept in memory. revoke
+// revokes it, when the server stops (after a crash it stays, unusable: its
+// secret was only in the process's memory).
+func (s *stack) developers(ctx context.Context) (revoke func(), err error) {
+	if s.sandbox == nil {
+		return nil, errors.New("the developer sandbox needs --sandbox")
+	}
+	cb := ingot.Actor{Role: ingot.RoleCentralBank, KeyID: "developer-sandbox"}
+	k, err := s.svc.CreateAPIKey(ctx, cb, ledger.KeyRequest{Name: "developer sandbox (web, in memory)",
+		Scopes: []string{ingot.ScopeOperatorsWrite, ingot.ScopeIssuanceWrite, ingot.ScopeSandbox}}, "", nil)
+	if err != nil {
+		return nil, fmt.Errorf("the developer sandbox's key: %w", err)
+	}
+	o := s.web
+	o.Sandbox = &web.Sandbox{CentralBankKey: k.Secret}
+	wb, err := web.New(o)
+	if err != nil {
+		return nil, err
+	}
+	s.handler = web.Mount(o.API, wb)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.svc.RevokeAPIKey(ctx, cb, k.Key.ID, ""); err != nil {
+			o.Logger.Warn("revoking the developer sandbox's key", "err", err)
+		}
+	}, nil
 }
