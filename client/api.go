@@ -434,6 +434,15 @@ type Operator struct {
 	Name      string    `json:"name"`
 }
 
+// OperatorReserves is the API's schema OperatorReserves.
+type OperatorReserves struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	OperatorID string `json:"operator_id"`
+	// One per currency the operator has a reserve in.
+	Reserves []Reserve `json:"reserves"`
+}
+
 // PasskeyRequest is the API's schema PasskeyInBody.
 type PasskeyRequest struct {
 	// The passkey, as navigator.credentials.create returns it (JSON).
@@ -749,6 +758,25 @@ type Supply struct {
 	Issued   string `json:"issued"`
 	Reserves string `json:"reserves"`
 	Wallets  string `json:"wallets"`
+}
+
+// SupplyHistory is the API's schema SupplyHistory.
+type SupplyHistory struct {
+	Currency string `json:"currency"`
+	// The first day, YYYY-MM-DD in the server's zone.
+	From string `json:"from"`
+	// One per day, oldest first.
+	Points []SupplyPoint `json:"points"`
+	// The last day (at most today).
+	To string `json:"to"`
+}
+
+// SupplyPoint is the API's schema SupplyPoint.
+type SupplyPoint struct {
+	Burned string `json:"burned"`
+	Date   string `json:"date"`
+	Issued string `json:"issued"`
+	Minted string `json:"minted"`
 }
 
 // Tokens is the API's schema Tokens.
@@ -1372,6 +1400,34 @@ func (c *Client) GetSupply(ctx context.Context, currency string, opts ...CallOpt
 	return &out, nil
 }
 
+// GetSupplyHistoryParams are the optional query parameters of GetSupplyHistory.
+type GetSupplyHistoryParams struct {
+	// The first day, YYYY-MM-DD in the server's zone; default 29 days before to.
+	From string
+	// The last day, YYYY-MM-DD; default (and at most) today.
+	To string
+}
+
+// GetSupplyHistory calls getSupplyHistory, GET /v1/issuance/history: A currency's supply at the end
+// of each day, from its mints and burns (central bank).
+func (c *Client) GetSupplyHistory(ctx context.Context, currency string, params *GetSupplyHistoryParams, opts ...CallOption) (*SupplyHistory, error) {
+	q := url.Values{}
+	q.Set("currency", currency)
+	if params != nil {
+		if params.From != "" {
+			q.Set("from", params.From)
+		}
+		if params.To != "" {
+			q.Set("to", params.To)
+		}
+	}
+	var out SupplyHistory
+	if err := c.do(ctx, "GET", "/v1/issuance/history", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetTransfer calls getTransfer, GET /v1/transfers/{id}: Read a transfer.
 func (c *Client) GetTransfer(ctx context.Context, id string, opts ...CallOption) (*Transfer, error) {
 	var out Transfer
@@ -1454,6 +1510,34 @@ func (c *Client) ListBankAccounts(ctx context.Context, id string, opts ...CallOp
 	return &out, nil
 }
 
+// ListBankOperationsParams are the optional query parameters of ListBankOperations.
+type ListBankOperationsParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListBankOperations calls listBankOperations, GET /v1/bank-operations: A wallet's bank operations
+// (top-ups, withdrawals, sweeps, pulls) and their state, newest first.
+func (c *Client) ListBankOperations(ctx context.Context, wallet string, params *ListBankOperationsParams, opts ...CallOption) (*List[BankOperation], error) {
+	q := url.Values{}
+	q.Set("wallet", wallet)
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[BankOperation]
+	if err := c.do(ctx, "GET", "/v1/bank-operations", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListFactors calls listFactors, GET /v1/me/factors: The holder's second factors.
 func (c *Client) ListFactors(ctx context.Context, opts ...CallOption) (*List[Factor], error) {
 	var out List[Factor]
@@ -1507,6 +1591,33 @@ func (c *Client) ListRefunds(ctx context.Context, id string, opts ...CallOption)
 	return &out, nil
 }
 
+// ListReservesParams are the optional query parameters of ListReserves.
+type ListReservesParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListReserves calls listReserves, GET /v1/issuance/reserves: Every operator's reserves (central
+// bank).
+func (c *Client) ListReserves(ctx context.Context, params *ListReservesParams, opts ...CallOption) (*List[OperatorReserves], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[OperatorReserves]
+	if err := c.do(ctx, "GET", "/v1/issuance/reserves", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListSecurityEventsParams are the optional query parameters of ListSecurityEvents.
 type ListSecurityEventsParams struct {
 	// Only events of this type.
@@ -1549,6 +1660,16 @@ func (c *Client) ListSecurityEvents(ctx context.Context, params *ListSecurityEve
 func (c *Client) ListSubWallets(ctx context.Context, id string, opts ...CallOption) (*List[Wallet], error) {
 	var out List[Wallet]
 	if err := c.do(ctx, "GET", "/v1/wallets/"+url.PathEscape(id)+"/sub-wallets", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListSupplies calls listSupplies, GET /v1/issuance/supplies: The supply of every currency that has
+// accounts (central bank).
+func (c *Client) ListSupplies(ctx context.Context, opts ...CallOption) (*List[Supply], error) {
+	var out List[Supply]
+	if err := c.do(ctx, "GET", "/v1/issuance/supplies", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -107,6 +107,12 @@ var routes = map[string]access{
 	"revokeAPIKey":       {scope: ingot.ScopeKeysWrite},
 	"listSecurityEvents": {scope: ingot.ScopeKeysWrite},
 
+	// What the consoles read (consoles.go).
+	"listSupplies":       {scope: ingot.ScopeIssuanceWrite},
+	"getSupplyHistory":   {scope: ingot.ScopeIssuanceWrite},
+	"listReserves":       {scope: ingot.ScopeIssuanceWrite},
+	"listBankOperations": {scope: ingot.ScopeWalletsRead, holder: true},
+
 	// A holder's own.
 	"getHolder":            {scope: holderOnly, holder: true},
 	"logout":               {scope: holderOnly, holder: true},

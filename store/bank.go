@@ -41,6 +41,10 @@ type BankStore interface {
 	BankOperation(ctx context.Context, id string) (ingot.BankOperation, error)
 	// BankOperationByIdem finds the operation made by a request, or ErrNotFound.
 	BankOperationByIdem(ctx context.Context, k ingot.IdemKey) (ingot.BankOperation, error)
+	// WalletBankOperations lists a wallet's bank operations newest first
+	// (by id: UUIDv7, time-ordered), those with id < before ("": from the
+	// newest), at most limit.
+	WalletBankOperations(ctx context.Context, wallet int64, before string, limit int) ([]ingot.BankOperation, error)
 	// ClaimBankOperations claims up to limit pending operations whose
 	// NextAttempt and ClaimedUntil are past: it sets ClaimedUntil to until
 	// and counts an attempt, so that another process does not take them

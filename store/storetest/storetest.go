@@ -52,7 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TimesUTC", testTimesUTC},
 		{"TransparencyLog", testTransparencyLog},
 		{"KYC", testKYC},
-		{"Bank", testBank}, // bank.go
+		{"Bank", testBank},                                 // bank.go
+		{"WalletBankOperations", testWalletBankOperations}, // bank_list.go
 	}
 	tests = append(tests, authTests...)     // auth.go
 	tests = append(tests, merchantTests...) // merchant.go
