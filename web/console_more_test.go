@@ -202,7 +202,7 @@ func TestOperatorConsoleMore(t *testing.T) {
 		bB := s.signIn(keyB)
 		bB.get("/console/operator?find="+wA, 404)
 		bB.get("/console/operator?find="+shared, 200)
-		bB.has(`<h3 id="w-h">`+wB+`</h3>`)
+		bB.has(`<h3 id="w-h">` + wB + `</h3>`)
 		bB.lacks(wA)
 		// Two wallets of one phone: a list to pick from.
 		wA2 := s.api("POST", "/v1/wallets", keyA, map[string]any{"holder": map[string]any{"name": "Zhang San", "phone": shared}, "currency": "CNY"}, 201)["id"].(string)
