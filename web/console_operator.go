@@ -61,10 +61,10 @@ type endpointView struct {
 
 // opView is what an operator's page shows besides what it reads.
 type opView struct {
-	status            int
-	flash, err        string
-	find              string // a wallet id or a phone number
-	newKey, newSecret string
+	status     int
+	flash, err string
+	find       string // a wallet id or a phone number
+	newSecret  string // an endpoint's signing secret just made (a new key is q.newKey)
 }
 
 // securityTypes are the security events' types, for the filter.
@@ -148,7 +148,8 @@ func (w *Web) operatorRoutes() {
 		if err != nil {
 			return opView{}, err
 		}
-		return opView{status: http.StatusOK, flash: q.t("op.key.made"), newKey: k.APIKey}, nil
+		q.newKey = k.APIKey
+		return opView{status: http.StatusOK, flash: q.t("op.key.made")}, nil
 	})
 	op("/console/operator/keys/{id}/revoke", func(q *req, c *client.Client) (opView, error) {
 		return opView{}, c.RevokeAPIKey(q.r.Context(), q.r.PathValue("id"))
@@ -190,7 +191,7 @@ func (q *req) operator(v opView) {
 		return
 	}
 	ctx, c := q.r.Context(), q.client()
-	d := operatorData{Scopes: ingot.RoleScopes(ingot.RoleOperator), NewKey: v.newKey, NewSecret: v.newSecret, Find: strings.TrimSpace(v.find),
+	d := operatorData{Scopes: ingot.RoleScopes(ingot.RoleOperator), NewKey: q.newKey, NewSecret: v.newSecret, Find: strings.TrimSpace(v.find),
 		OpenIdem: idemKey(), KeyIdem: idemKey(), UpgradeIdem: idemKey(), StatusIdem: idemKey(), HookIdem: idemKey(),
 		EventTypes: choices(ingot.EventTypes, nil)}
 	me, err := c.GetMe(ctx)
