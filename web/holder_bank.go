@@ -85,5 +85,20 @@ func (q *req) fund(a *approval, withdraw bool, authorization string) {
 		q.wallet(http.StatusUnprocessableEntity, "", q.problem(err), nil)
 		return
 	}
-	q.walletWith(http.StatusOK, q.t("done"), "", nil, func(d *walletData) { d.BankOp = r.BankOperation })
+	op := r.BankOperation
+	if op == nil {
+		q.wallet(http.StatusOK, q.t("done"), "", nil)
+		return
+	}
+	status, flash, errText := http.StatusOK, q.t("done"), ""
+	switch op.Status {
+	case "pending":
+		flash = q.t("bank.status.pending")
+	case "failed":
+		status, flash, errText = http.StatusUnprocessableEntity, "", q.t("bank.status.failed")
+		if op.LastError != "" {
+			errText += ": " + op.LastError
+		}
+	}
+	q.walletWith(status, flash, errText, nil, func(d *walletData) { d.BankOp = op })
 }
