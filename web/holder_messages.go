@@ -16,6 +16,7 @@ func init() {
 		"factor.added":          {"The factor was added.", "已添加该验证方式。"},
 		"factor.removed":        {"The factor was removed.", "已移除该验证方式。"},
 		"factor.remove":         {"Remove a sign-in factor", "移除一种验证方式"},
+		"factor.removebtn":      {"Remove", "移除"},
 		"factor.sms":            {"Text message", "短信"},
 		"factor.totp":           {"Authenticator app", "身份验证器"},
 		"factor.webauthn":       {"Passkey", "通行密钥"},
