@@ -21,29 +21,24 @@ import (
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
-	"github.com/ingot-cbdc/ingot/sqlite"
 	"github.com/ingot-cbdc/ingot/translog"
 	"github.com/ingot-cbdc/ingot/web"
 )
 
-// newLocalSite is newSite served at http://localhost:PORT, the public URL
-// sign-in is configured with: WebAuthn's relying party is then
-// "localhost", which a browser treats as a secure context without TLS.
-func newLocalSite(t *testing.T) *site {
+// newWalletSite is newSite on a store of kind (testdb.Kinds), served at
+// http://localhost:PORT, the public URL sign-in is configured with:
+// WebAuthn's relying party is then "localhost", which a browser treats as
+// a secure context without TLS.
+func newWalletSite(t *testing.T, kind string) *site {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	public := "http://localhost:" + port
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ingot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testdb.Open(t, kind)
 	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.DiscardHandler)
 	skey, _, err := note.GenerateKey(rand.Reader, translog.DefaultOrigin)
 	if err != nil {
@@ -58,8 +53,8 @@ func newLocalSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := bank.NewSandbox(st, keys)
-	au, err := auth.New(st, auth.Options{PII: keys, Sender: auth.NewSandboxSender(st, keys, nil), Logger: log, PublicURL: public})
+	sb := bank.NewSandbox(st.(bank.SandboxStore), keys)
+	au, err := auth.New(st.(auth.Store), auth.Options{PII: keys, Sender: auth.NewSandboxSender(st.(auth.Store), keys, nil), Logger: log, PublicURL: public})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +69,7 @@ func newLocalSite(t *testing.T) *site {
 	}
 	srv.Config.Handler = web.Mount(api, wb)
 	srv.Start()
-	t.Cleanup(func() { srv.Close(); eng.Close(); _ = st.Close() })
+	t.Cleanup(func() { srv.Close(); eng.Close() })
 	return &site{t: t, url: public}
 }
 
@@ -99,18 +94,18 @@ func virtualAuthenticator(t *testing.T, ctx context.Context) {
 }
 
 // TestBrowserPasskey: in Chromium with a virtual authenticator, in a
-// phone's and a wide window, a holder signs in with PIN and SMS code,
+// phone's window on SQLite and a wide one on PostgreSQL, a holder signs in with PIN and SMS code,
 // adds a passkey from the wallet page, signs out, signs in with PIN and
 // the passkey, approves a payment with the passkey, and looks through the
 // history.
 func TestBrowserPasskey(t *testing.T) {
 	path := chromium(t)
 	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 390, 844}, {"wide", 1280, 900}} {
-		t.Run(size.name, func(t *testing.T) {
-			s := newLocalSite(t)
+		name, store string
+		w, h        int64
+	}{{"phone", "sqlite", 390, 844}, {"wide", "postgres", 1280, 900}} {
+		t.Run(size.name+"/"+size.store, func(t *testing.T) {
+			s := newWalletSite(t, size.store)
 			h := newHolder(s, "13800138401")
 			s.api("POST", "/v1/sandbox/bank/accounts", h.key, map[string]any{"bank_code": "ICBC", "account_number": "6222021234566789",
 				"holder_name": "Li Wei", "currency": "CNY", "balance": "1000.00"}, 201)
