@@ -1,39 +1,94 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
-	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/client"
 )
 
 // The holder's wallet: sign-in (phone and PIN, then an SMS or
-// authenticator code), the wallets with their limits, paying a wallet id
-// or a merchant's QR payload (with the approval a payment above the
-// exemption needs, bound to its amount and payee), and recent payments.
+// authenticator code, or a passkey), the wallets with their limits, paying
+// a wallet id or a merchant's QR payload, pasted or read from a picture of
+// the code (with the approval a payment above the exemption needs, bound
+// to its amount and payee), receiving, bank top-ups and withdrawals, the
+// second factors (holder_factors.go, holder_bank.go, holder_receive.go),
+// and the history (holder_history.go).
 
 type signinData struct {
 	Step    string // "pin" or "code"
 	Methods []string
 	Phone   string
+	// Passkey is the login's WebAuthn assertion options (JSON) when the
+	// holder has a passkey: the page's script (static/passkey.js) hands
+	// them to navigator.credentials.get. Only the answer to the PIN
+	// carries them (the API gives them once), so a reloaded page offers
+	// the codes only.
+	Passkey string
 }
 
 type walletData struct {
 	Phone   string
-	Wallets []httpapi.Wallet
-	History []httpapi.Entry
+	Wallets []client.Wallet
+	History []client.Entry
 	Idem    string
-	// Approval: a payment waiting for the holder's approval.
+	// Approval: a payment, withdrawal or change waiting for the holder's
+	// approval.
 	Approval *approval
+	// Bank: the linked bank accounts, the top-up and withdrawal form's
+	// idempotency key, and the operation just started or looked up.
+	Accounts []bankChoice
+	BankIdem string
+	BankOp   *client.BankOperation
+	// Factors are the holder's second factors; TOTP an authenticator app
+	// being set up.
+	Factors []factorRow
+	TOTP    *totpSetup
+	// Receive: a QR code for each wallet.
+	Receive []receiveCode
 }
 
+// approval is a request the API answered sca_required: what it approves
+// (as the API bound it, shown to the holder), how it may be approved, and
+// the request to send again once approved.
 type approval struct {
+	// ID is the authorization's id; Amount, Currency and Payee what it
+	// approves; Methods the factors that may approve it; Options the
+	// passkey's assertion options (JSON), when one may.
 	ID, Amount, Currency, Payee string
-	From, To, QR, Memo, Idem    string
+	Methods                     []string
+	Options                     string
+	// Purpose is what to do once approved: "pay" (From pays To Sum, with
+	// Memo), "withdraw" (From to the bank account To, Sum) or "remove"
+	// (the factor To). Idem is the original form's idempotency key.
+	Purpose, From, To, Sum, Memo, Idem string
 }
+
+// Payee as the holder reads it: a wallet id, a bank account, a factor.
+func (a *approval) What(t func(string) string) string {
+	switch {
+	case strings.HasPrefix(a.Payee, "bank:"):
+		return t("bank.account")
+	case strings.HasPrefix(a.Payee, "factor:"):
+		return t("factor.remove")
+	}
+	return a.Payee
+}
+
+// Codes are the approval's factors that take a typed code (SMS first).
+func (a *approval) Codes() []string {
+	if m := codeMethods(a.Methods); len(m) > 0 {
+		return m
+	}
+	return []string{"sms"}
+}
+
+// MethodList is Methods as a form's hidden field carries them.
+func (a *approval) MethodList() string { return strings.Join(a.Methods, " ") }
 
 func (w *Web) holderRoutes() {
 	w.handle("GET /signin", func(q *req) {
@@ -41,41 +96,45 @@ func (w *Web) holderRoutes() {
 		if q.s.LoginID != "" {
 			step = "code"
 		}
-		q.render(http.StatusOK, "signin", "", "", signinData{Step: step, Methods: strings.Fields(q.s.Methods)})
+		q.render(http.StatusOK, "signin", "", "", signinData{Step: step, Methods: codeMethods(strings.Fields(q.s.Methods))})
 	})
 	w.handle("POST /signin", func(q *req) {
-		var l struct {
-			LoginID string   `json:"login_id"`
-			Methods []string `json:"methods"`
-		}
-		err := q.w.call(q.r.Context(), q.r, "", "POST", "/v1/auth/login",
-			map[string]string{"phone": q.r.PostFormValue("phone"), "pin": q.r.PostFormValue("pin")}, &l)
+		l, err := q.client().Login(q.r.Context(), client.LoginRequest{Phone: q.r.PostFormValue("phone"), PIN: q.r.PostFormValue("pin")})
 		if err != nil {
 			q.render(http.StatusUnprocessableEntity, "signin", "", q.problem(err), signinData{Step: "pin", Phone: q.r.PostFormValue("phone")})
 			return
 		}
-		methods := slices.DeleteFunc(l.Methods, func(m string) bool { return m == "webauthn" }) // passkeys: to come
-		q.s = &session{CSRF: newToken(), Lang: q.s.Lang, LoginID: l.LoginID, Methods: strings.Join(methods, " ")}
+		q.s = &session{CSRF: newToken(), Lang: q.s.Lang, LoginID: l.LoginID, Methods: strings.Join(l.Methods, " ")}
 		flash := ""
-		if err := q.w.call(q.r.Context(), q.r, "", "POST", "/v1/auth/login/"+l.LoginID+"/sms", nil, nil); err == nil {
+		if err := q.client().SendLoginSMS(q.r.Context(), l.LoginID); err == nil {
 			flash = q.t("signin.sent")
 		}
-		q.render(http.StatusOK, "signin", flash, "", signinData{Step: "code", Methods: methods})
+		d := signinData{Step: "code", Methods: codeMethods(l.Methods)}
+		if slices.Contains(l.Methods, "webauthn") && len(l.WebAuthn) > 0 {
+			d.Passkey = string(l.WebAuthn)
+		}
+		q.render(http.StatusOK, "signin", flash, "", d)
 	})
 	w.handle("POST /signin/verify", func(q *req) {
 		if q.s.LoginID == "" {
 			q.redirect("/signin")
 			return
 		}
-		method := fold(q.r.PostFormValue("method"))
-		var tok tokens
-		err := q.w.call(q.r.Context(), q.r, "", "POST", "/v1/auth/login/"+q.s.LoginID+"/verify",
-			map[string]string{"method": method, "code": strings.TrimSpace(q.r.PostFormValue("code"))}, &tok)
-		if err != nil {
-			q.render(http.StatusUnprocessableEntity, "signin", "", q.problem(err), signinData{Step: "code", Methods: strings.Fields(q.s.Methods)})
+		p, ok := proofFromForm(q)
+		var tok *client.Tokens
+		var err error
+		if ok {
+			tok, err = q.client().VerifyLogin(q.r.Context(), q.s.LoginID, p)
+		}
+		if !ok || err != nil {
+			msg := q.t("passkey.failed")
+			if err != nil {
+				msg = q.problem(err)
+			}
+			q.render(http.StatusUnprocessableEntity, "signin", "", msg, signinData{Step: "code", Methods: codeMethods(strings.Fields(q.s.Methods))})
 			return
 		}
-		q.s = &session{Kind: kindHolder, CSRF: newToken(), Lang: q.s.Lang, Access: tok.Access, Refresh: tok.Refresh}
+		q.s = &session{Kind: kindHolder, CSRF: newToken(), Lang: q.s.Lang, Access: tok.AccessToken, Refresh: tok.RefreshToken}
 		q.redirect("/wallet")
 	})
 	w.handle("GET /wallet", func(q *req) { q.wallet(http.StatusOK, "", "", nil) })
@@ -84,16 +143,27 @@ func (w *Web) holderRoutes() {
 			return
 		}
 		f := q.r.PostForm
-		a := &approval{From: f.Get("from"), To: strings.TrimSpace(f.Get("to")), Memo: f.Get("memo"), Idem: f.Get("idem"), Amount: strings.TrimSpace(f.Get("amount"))}
-		q.pay(a, f.Get("authorization"))
+		a := &approval{Purpose: "pay", From: f.Get("from"), To: strings.TrimSpace(f.Get("to")), Memo: f.Get("memo"), Idem: f.Get("idem"),
+			Sum: strings.TrimSpace(f.Get("amount"))}
+		// A picture of the code, when one is sent, says whom to pay.
+		if payload, sent, err := q.pictureQR("picture"); err != nil {
+			q.wallet(http.StatusUnprocessableEntity, "", err.Error(), nil)
+			return
+		} else if sent {
+			a.To = payload
+		}
+		if a.To == "" {
+			q.wallet(http.StatusUnprocessableEntity, "", q.t("pay.nopayee"), nil)
+			return
+		}
+		q.pay(a, "")
 	})
 	w.handle("POST /wallet/approve/sms", func(q *req) {
 		if !q.holder() {
 			return
 		}
-		id := q.r.PostFormValue("authorization")
 		a := approvalFromForm(q.r)
-		if err := q.api("POST", "/v1/authorizations/"+id+"/sms", nil, nil); err != nil {
+		if err := q.client().SendAuthorizationSMS(q.r.Context(), a.ID); err != nil {
 			q.wallet(http.StatusUnprocessableEntity, "", q.problem(err), a)
 			return
 		}
@@ -104,47 +174,103 @@ func (w *Web) holderRoutes() {
 			return
 		}
 		a := approvalFromForm(q.r)
-		err := q.api("POST", "/v1/authorizations/"+a.ID+"/verify", map[string]string{"method": "sms", "code": strings.TrimSpace(q.r.PostFormValue("code"))}, nil)
-		if err != nil {
+		p, ok := proofFromForm(q)
+		if !ok {
+			q.wallet(http.StatusUnprocessableEntity, "", q.t("passkey.failed"), a)
+			return
+		}
+		if _, err := q.client().VerifyAuthorization(q.r.Context(), a.ID, p); err != nil {
 			q.wallet(http.StatusUnprocessableEntity, "", q.problem(err), a)
 			return
 		}
-		q.pay(a, a.ID)
+		switch a.Purpose {
+		case "withdraw":
+			q.fund(a, true, a.ID)
+		case "remove":
+			q.removeFactor(a, a.ID)
+		default:
+			q.pay(a, a.ID)
+		}
 	})
+	w.bankRoutes()    // holder_bank.go
+	w.factorRoutes()  // holder_factors.go
+	w.receiveRoutes() // holder_receive.go
+	w.historyRoutes() // holder_history.go
+}
+
+// codeMethods are the login's methods that take a typed code (a passkey
+// has a button of its own).
+func codeMethods(ms []string) []string {
+	return slices.DeleteFunc(slices.Clone(ms), func(m string) bool { return m == "webauthn" })
+}
+
+// proofFromForm is a second factor's proof from a sign-in or approval
+// form: method sms or totp with a code, or webauthn with the passkey's
+// answer (credential, JSON, put there by static/passkey.js). ok is false
+// for a passkey form without a usable answer.
+func proofFromForm(q *req) (client.ProofBody, bool) {
+	method := fold(q.r.PostFormValue("method"))
+	if method == "webauthn" {
+		cred := strings.TrimSpace(q.r.PostFormValue("credential"))
+		if cred == "" || !json.Valid([]byte(cred)) {
+			return client.ProofBody{}, false
+		}
+		return client.ProofBody{Method: method, Credential: json.RawMessage(cred)}, true
+	}
+	if method == "" {
+		method = "sms"
+	}
+	return client.ProofBody{Method: method, Code: strings.TrimSpace(q.r.PostFormValue("code"))}, true
 }
 
 func approvalFromForm(r *http.Request) *approval {
 	f := r.PostForm
 	return &approval{ID: f.Get("authorization"), Amount: f.Get("amount"), Currency: f.Get("currency"), Payee: f.Get("payee"),
-		From: f.Get("from"), To: f.Get("to"), Memo: f.Get("memo"), Idem: f.Get("idem")}
+		Methods: strings.Fields(f.Get("methods")), Options: f.Get("webauthn"), Purpose: f.Get("purpose"),
+		From: f.Get("from"), To: f.Get("to"), Sum: f.Get("sum"), Memo: f.Get("memo"), Idem: f.Get("idem")}
+}
+
+// needsApproval fills a from the API's sca_required answer and reports
+// whether err is one.
+func needsApproval(err error, a *approval) bool {
+	var e *client.Error
+	if !errors.As(err, &e) || e.Code != "sca_required" || e.Authorization == nil {
+		return false
+	}
+	z := e.Authorization
+	a.ID, a.Amount, a.Currency, a.Payee, a.Methods = z.ID, z.Amount, z.Currency, z.To, z.Methods
+	if len(z.WebAuthn) > 0 && slices.Contains(z.Methods, "webauthn") {
+		a.Options = string(z.WebAuthn)
+	}
+	return true
+}
+
+// retryKey is the idempotency key of a request sent again once approved:
+// the first attempt's answer (403) is not the request's.
+func retryKey(idem, authorization string) string {
+	if authorization != "" {
+		return idem + "-approved"
+	}
+	return idem
 }
 
 // pay sends a payment: to a wallet id, or to a merchant's QR payload (a
 // "to" that is not 16 digits). A payment that needs approval shows the
 // approval, bound to its amount and payee.
 func (q *req) pay(a *approval, authorization string) {
-	var t httpapi.Transfer
+	var t *client.Transfer
 	var err error
-	idem := a.Idem
+	opts := []client.CallOption{client.WithIdempotencyKey(retryKey(a.Idem, authorization))}
 	if authorization != "" {
-		idem += "-approved" // the first attempt's answer (403) is not the payment's
+		opts = append(opts, client.WithAuthorization(authorization))
 	}
 	if isWalletID(a.To) {
-		err = q.api("POST", "/v1/transfers", map[string]string{"from": a.From, "to": a.To, "amount": a.Amount, "currency": "CNY", "memo": a.Memo}, &t,
-			"Idempotency-Key", idem, "Ingot-Authorization", authorization)
+		t, err = q.client().CreateTransfer(q.r.Context(), client.PayBody{From: a.From, To: a.To, Amount: a.Sum, Currency: "CNY", Memo: a.Memo}, opts...)
 	} else {
-		body := map[string]string{"from": a.From, "qr": a.To, "memo": a.Memo}
-		if a.Amount != "" {
-			body["amount"] = a.Amount
-		}
-		err = q.api("POST", "/v1/qr-payments", body, &t, "Idempotency-Key", idem, "Ingot-Authorization", authorization)
+		t, err = q.client().PayQR(q.r.Context(), client.QrPaymentRequest{From: a.From, QR: a.To, Amount: a.Sum, Memo: a.Memo}, opts...)
 	}
-	var e *apiError
-	if errors.As(err, &e) && e.Code == "sca_required" && e.Authorization != nil {
-		a.ID, _ = e.Authorization["id"].(string)
-		a.Amount, _ = e.Authorization["amount"].(string)
-		a.Currency, _ = e.Authorization["currency"].(string)
-		a.Payee, _ = e.Authorization["to"].(string)
+	if needsApproval(err, a) {
+		a.Purpose = "pay"
 		q.wallet(http.StatusOK, "", "", a)
 		return
 	}
@@ -167,16 +293,24 @@ func isWalletID(s string) bool {
 	return true
 }
 
-// wallet renders the wallet page: the holder's wallets and the first one's
-// recent payments.
+// wallet renders the wallet page: the holder's wallets, paying, the
+// approval waiting, receiving, the bank, the second factors and the first
+// wallet's recent payments.
 func (q *req) wallet(status int, flash, errText string, a *approval) {
+	q.walletWith(status, flash, errText, a, func(*walletData) {})
+}
+
+// walletWith renders the wallet page with more (a bank operation, a
+// factor being set up) set by more.
+func (q *req) walletWith(status int, flash, errText string, a *approval, more func(*walletData)) {
 	if !q.holder() {
 		return
 	}
-	var me httpapi.SignedIn
-	if err := q.api("GET", "/v1/me", nil, &me); err != nil {
-		var e *apiError
-		if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+	ctx := q.r.Context()
+	c := q.client()
+	me, err := c.GetHolder(ctx)
+	if err != nil {
+		if unauthorized(err) {
 			q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
 			q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
 			return
@@ -184,12 +318,17 @@ func (q *req) wallet(status int, flash, errText string, a *approval) {
 		q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
 		return
 	}
-	d := walletData{Phone: me.Phone, Wallets: me.Wallets, Idem: idemKey(), Approval: a}
+	d := walletData{Phone: me.Phone, Wallets: me.Wallets, Idem: idemKey(), Approval: a, BankIdem: idemKey()}
 	if len(me.Wallets) > 0 {
-		var h httpapi.List[httpapi.Entry]
-		if err := q.api("GET", "/v1/wallets/"+me.Wallets[0].ID+"/transactions?limit=10", nil, &h); err == nil {
+		if h, err := c.ListTransactions(ctx, me.Wallets[0].ID, &client.ListTransactionsParams{Limit: 10}); err == nil {
 			d.History = h.Items
 		}
 	}
+	d.Accounts = q.bankChoices(me.Wallets)
+	if fs, err := c.ListFactors(ctx); err == nil {
+		d.Factors = factorRows(fs.Items)
+	}
+	d.Receive = receiveCodes(me.Wallets)
+	more(&d)
 	q.render(status, "wallet", flash, errText, d)
 }

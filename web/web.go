@@ -151,8 +151,20 @@ func (w *Web) handle(pattern string, f func(q *req)) {
 		q.lang = pickLang(q.s, r)
 		q.t = translator(q.lang)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(rw, r.Body, 64<<10)
-			if err := r.ParseForm(); err != nil || !q.s.validCSRF(r) {
+			// A form with a file (a picture of a QR code: holder_upload.go)
+			// may be larger; its CSRF token is checked the same.
+			var err error
+			if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/form-data") {
+				r.Body = http.MaxBytesReader(rw, r.Body, maxPicture+64<<10)
+				if err = r.ParseMultipartForm(1 << 20); errors.As(err, new(*http.MaxBytesError)) {
+					q.render(http.StatusRequestEntityTooLarge, "start", "", q.t("upload.large"), nil)
+					return
+				}
+			} else {
+				r.Body = http.MaxBytesReader(rw, r.Body, 64<<10)
+				err = r.ParseForm()
+			}
+			if err != nil || !q.s.validCSRF(r) {
 				q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
 				q.save()
 				q.render(http.StatusForbidden, "start", "", q.t("error.csrf"), nil)
