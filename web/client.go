@@ -91,8 +91,7 @@ func mustJSON(v any) []byte {
 // longer works (a key revoked, a holder's session ended).
 func unauthorized(err error) bool {
 	var ce *client.Error
-	var ae *apiError
-	return errors.As(err, &ce) && ce.Status == http.StatusUnauthorized || errors.As(err, &ae) && ae.Status == http.StatusUnauthorized
+	return errors.As(err, &ce) && ce.Status == http.StatusUnauthorized
 }
 
 // detail is an API error's detail as a page shows it.
@@ -104,9 +103,25 @@ func detail(err error) (string, bool) {
 		}
 		return ce.Detail, true
 	}
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae.Detail, true
-	}
 	return "", false
+}
+
+// recorder is an in-memory http.ResponseWriter.
+type recorder struct {
+	h      http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.h }
+func (r *recorder) WriteHeader(s int) {
+	if r.status == 0 {
+		r.status = s
+	}
+}
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
 }

@@ -207,22 +207,6 @@ func (q *req) cred() string {
 	return q.s.Key
 }
 
-// api calls the API with the session's credential. A holder whose access
-// token expired is refreshed once (a session idle for long has ended
-// already: see load).
-func (q *req) api(method, path string, in, out any, hdr ...string) error {
-	err := q.w.call(q.r.Context(), q.r, q.cred(), method, path, in, out, hdr...)
-	var e *apiError
-	if q.s.Kind == kindHolder && errors.As(err, &e) && e.Status == http.StatusUnauthorized && q.s.Refresh != "" {
-		var tok tokens
-		if q.w.call(q.r.Context(), q.r, "", "POST", "/v1/auth/refresh", map[string]string{"refresh_token": q.s.Refresh}, &tok) == nil {
-			q.s.Access, q.s.Refresh = tok.Access, tok.Refresh
-			err = q.w.call(q.r.Context(), q.r, q.cred(), method, path, in, out, hdr...)
-		}
-	}
-	return err
-}
-
 // problem is an API error as the page shows it; an ended session sends
 // the visitor to sign in again.
 func (q *req) problem(err error) string {

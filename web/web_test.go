@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,10 +38,17 @@ const adminKey = "ingot_test_web_central_bank_key_0123456789"
 type site struct {
 	t   *testing.T
 	url string
+	// skew moves the clock of the whole site (engine, sign-in, web) ahead.
+	skew atomic.Int64
 }
+
+// advance moves the site's clock ahead by d.
+func (s *site) advance(d time.Duration) { s.skew.Add(int64(d)) }
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	s := &site{t: t}
+	now := func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ingot.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -58,13 +66,13 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer})
+	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer, Now: now})
 	keys, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
 	}
 	sb := bank.NewSandbox(st, keys)
-	au, err := auth.New(st, auth.Options{PII: keys, Sender: auth.NewSandboxSender(st, keys, nil), Logger: log})
+	au, err := auth.New(st, auth.Options{PII: keys, Sender: auth.NewSandboxSender(st, keys, nil), Logger: log, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,13 +81,14 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: prometheus.NewRegistry(), Sandbox: sb})
-	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log})
+	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.Mount(api, wb))
 	t.Cleanup(func() { srv.Close(); eng.Close(); _ = st.Close() })
-	return &site{t: t, url: srv.URL}
+	s.url = srv.URL
+	return s
 }
 
 // api calls the REST API with a key and decodes the answer.
