@@ -100,6 +100,11 @@ func TestBrowser(t *testing.T) {
 			}
 			shot := func(name string) {
 				t.Helper()
+				// Every page fits the window's width: nothing to scroll
+				// sideways but a wide table inside its own box.
+				if over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || over > 0 {
+					t.Fatalf("%s: the page is %d px wider than the %d px window (%v)", name, over, size.w, err)
+				}
 				if shots == "" {
 					return
 				}
@@ -151,6 +156,14 @@ func TestBrowser(t *testing.T) {
 			if bal := s.api("GET", "/v1/wallets/"+payee, key, nil, 200)["balance"]; bal != "300.00" {
 				t.Fatalf("payee balance %v; want 300.00", bal)
 			}
+
+			// In Chinese: the header's language switch, then the wallet.
+			run("中文", chromedp.Click(chromedp.CSS(`form[action="/lang"] button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-CN"]`)),
+				chromedp.Navigate(s.url+"/wallet"), chromedp.WaitVisible(chromedp.CSS("#to")))
+			if got := text(); !strings.Contains(got, "我的钱包") || !strings.Contains(got, "¥700.00") {
+				t.Fatalf("the wallet in Chinese: %s", got)
+			}
+			shot("wallet-zh")
 		})
 	}
 }
