@@ -33,7 +33,7 @@ func TestBrowserConsoles(t *testing.T) {
 					path, a = "/v1/issuance/burn", a[1:]
 				}
 				s.api("POST", path, adminKey, map[string]any{"operator_id": op["id"], "amount": a, "currency": "CNY"}, 201)
-				s.clock.advance(time.Duration(2+i) * 24 * time.Hour)
+				s.advance(time.Duration(2+i) * 24 * time.Hour)
 			}
 			phone := "13800138123"
 			w := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": phone}, "currency": "CNY"}, 201)["id"].(string)

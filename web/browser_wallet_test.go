@@ -2,10 +2,6 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
-	"log/slog"
-	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,62 +11,12 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/mod/sumdb/note"
-
-	"github.com/ingot-cbdc/ingot/auth"
-	"github.com/ingot-cbdc/ingot/bank"
-	"github.com/ingot-cbdc/ingot/httpapi"
-	"github.com/ingot-cbdc/ingot/internal/testdb"
-	"github.com/ingot-cbdc/ingot/ledger"
-	"github.com/ingot-cbdc/ingot/pii"
-	"github.com/ingot-cbdc/ingot/translog"
-	"github.com/ingot-cbdc/ingot/web"
 )
 
-// newWalletSite is newSite on a store of kind (testdb.Kinds), served at
-// http://localhost:PORT, the public URL sign-in is configured with:
-// WebAuthn's relying party is then "localhost", which a browser treats as
-// a secure context without TLS.
+// newWalletSite is a site on a store of kind (testdb.Kinds) served at
+// http://localhost:PORT, for WebAuthn.
 func newWalletSite(t *testing.T, kind string) *site {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	public := "http://localhost:" + port
-	st := testdb.Open(t, kind)
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	skey, _, err := note.GenerateKey(rand.Reader, translog.DefaultOrigin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := translog.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer})
-	keys, err := pii.ParseKey(pii.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := bank.NewSandbox(st.(bank.SandboxStore), keys)
-	au, err := auth.New(st.(auth.Store), auth.Options{PII: keys, Sender: auth.NewSandboxSender(st.(auth.Store), keys, nil), Logger: log, PublicURL: public})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := ledger.NewService(st, eng, log).WithPII(keys).WithBank(sb, ledger.BankOptions{}).WithApprover(au, nil).WithEvents(au.Record)
-	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
-		t.Fatal(err)
-	}
-	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: prometheus.NewRegistry(), Sandbox: sb})
-	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = web.Mount(api, wb)
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); eng.Close() })
-	return &site{t: t, url: public}
+	return startSite(t, siteOptions{kind: kind, localhost: true})
 }
 
 // virtualAuthenticator gives the browser's tab a platform authenticator

@@ -2,11 +2,9 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,86 +15,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/mod/sumdb/note"
-
-	"github.com/ingot-cbdc/ingot/auth"
-	"github.com/ingot-cbdc/ingot/bank"
-	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/internal/testdb"
-	"github.com/ingot-cbdc/ingot/ledger"
-	"github.com/ingot-cbdc/ingot/pii"
-	"github.com/ingot-cbdc/ingot/translog"
-	"github.com/ingot-cbdc/ingot/web"
 	"github.com/ingot-cbdc/ingot/webhook"
 )
 
-// consoleSite is a site (as newSite) on a store of a kind, with webhooks
-// (the test runs their deliverer: deliver) and a clock the test moves.
-type consoleSite struct {
-	*site
-	clock *movingClock
-	d     *webhook.Deliverer
-	zone  *time.Location
-}
-
-// movingClock is a clock a test moves forward.
-type movingClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *movingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *movingClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
+// consoleSite is a site on a store of a kind, with webhooks (the test
+// runs their deliverer: deliver).
+type consoleSite struct{ *site }
 
 func newConsoleSite(t *testing.T, kind string) *consoleSite {
-	t.Helper()
-	st := testdb.Open(t, kind)
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	skey, _, err := note.GenerateKey(rand.Reader, translog.DefaultOrigin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := translog.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := &movingClock{}
-	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer, Now: clk.Now})
-	keys, err := pii.ParseKey(pii.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := bank.NewSandbox(st.(bank.SandboxStore), keys)
-	ast := st.(auth.Store)
-	au, err := auth.New(ast, auth.Options{PII: keys, Sender: auth.NewSandboxSender(ast, keys, clk.Now), Logger: log, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := ledger.NewService(st, eng, log).WithPII(keys).WithBank(sb, ledger.BankOptions{}).WithApprover(au, nil).WithEvents(au.Record)
-	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
-		t.Fatal(err)
-	}
-	ws := st.(webhook.Store)
-	hopt := webhook.Options{Now: clk.Now, AllowPrivate: true, Logger: log, Render: httpapi.EventRenderer(svc, log), Record: au.Record}
-	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: prometheus.NewRegistry(), Sandbox: sb, Webhooks: webhook.NewService(ws, keys, hopt)})
-	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.Mount(api, wb))
-	t.Cleanup(func() { srv.Close(); eng.Close() })
-	return &consoleSite{site: &site{t: t, url: srv.URL}, clock: clk, d: webhook.NewDeliverer(ws, keys, hopt), zone: eng.Zone()}
+	return &consoleSite{startSite(t, siteOptions{kind: kind, webhooks: true})}
 }
 
 // forEachKind runs f on a console site of each store kind, in parallel.
@@ -269,7 +197,7 @@ func TestOperatorConsoleMore(t *testing.T) {
 		rcv.mu.Lock()
 		h, body := rcv.got[0], rcv.raw[0]
 		rcv.mu.Unlock()
-		if err := webhook.Verify(secret[1], h, body, s.clock.Now(), 0); err != nil || !strings.Contains(string(body), `"to":"`+wA+`"`) {
+		if err := webhook.Verify(secret[1], h, body, s.now(), 0); err != nil || !strings.Contains(string(body), `"to":"`+wA+`"`) {
 			t.Fatalf("the delivery: %v\n%s", err, body)
 		}
 		b.get("/console/operator", 200)
@@ -314,7 +242,7 @@ func TestOperatorConsoleMore(t *testing.T) {
 		if !strings.Contains(ev, "api_key.created") || strings.Contains(ev, "signin") {
 			t.Fatalf("events of one type:\n%s", ev)
 		}
-		b.get("/console/operator?event_type=signin.locked&since="+s.clock.Now().In(s.zone).Format(time.DateOnly), 200)
+		b.get("/console/operator?event_type=signin.locked&since="+s.now().In(s.zone).Format(time.DateOnly), 200)
 		ev = regexp.MustCompile(`(?s)<caption>Security events</caption>.*?</table>`).FindString(b.page)
 		if strings.Contains(ev, "api_key.created") || !strings.Contains(ev, "None yet.") {
 			t.Fatalf("events of a type that did not happen:\n%s", ev)
@@ -331,12 +259,12 @@ func TestCentralBankConsoleMore(t *testing.T) {
 	forEachKind(t, func(t *testing.T, s *consoleSite) {
 		opA := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank A", "code": "BKA"}, 201)
 		opB := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank B", "code": "BKB"}, 201)
-		day := func(off int) string { return s.clock.Now().In(s.zone).AddDate(0, 0, off).Format(time.DateOnly) }
+		day := func(off int) string { return s.now().In(s.zone).AddDate(0, 0, off).Format(time.DateOnly) }
 		// Two days ago: 1,000.00 minted into A, 600.00 into B, 100.00 burned from B.
 		s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": opA["id"], "amount": "1000.00", "currency": "CNY"}, 201)
 		s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": opB["id"], "amount": "600.00", "currency": "CNY"}, 201)
 		s.api("POST", "/v1/issuance/burn", adminKey, map[string]any{"operator_id": opB["id"], "amount": "100.00", "currency": "CNY"}, 201)
-		s.clock.advance(48 * time.Hour)
+		s.advance(48 * time.Hour)
 
 		// Today, from the console: 400.00 burned from A, 250.00 minted into A; 7,000 JPY into B.
 		b := s.signIn(adminKey)

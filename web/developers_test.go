@@ -1,12 +1,8 @@
 package web_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/json"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,81 +12,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/mod/sumdb/note"
-
-	"github.com/ingot-cbdc/ingot/auth"
-	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/client"
-	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/internal/testdb"
-	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
-	"github.com/ingot-cbdc/ingot/translog"
 	"github.com/ingot-cbdc/ingot/web"
-	"github.com/ingot-cbdc/ingot/webhook"
 )
 
-// newDevSite is newSite as `ingot serve --sandbox` runs it, on a store of
+// newDevSite is a site as `ingot serve --sandbox` runs it, on a store of
 // kind: ingot_test_ keys, webhooks to any address with their deliverer
-// running, and the developer sandbox given a central bank key with only
-// the scopes it needs, made through the API.
+// running, and the developer sandbox.
 func newDevSite(t *testing.T, kind string) *site {
-	t.Helper()
-	st := testdb.Open(t, kind)
-	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.DiscardHandler)
-	skey, _, err := note.GenerateKey(rand.Reader, translog.DefaultOrigin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := translog.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer})
-	keys, err := pii.ParseKey(pii.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := bank.NewSandbox(st.(bank.SandboxStore), keys)
-	au, err := auth.New(st.(auth.Store), auth.Options{PII: keys, Sender: auth.NewSandboxSender(st.(auth.Store), keys, nil), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := ledger.NewService(st, eng, log).WithPII(keys).WithBank(sb, ledger.BankOptions{}).WithApprover(au, nil).WithEvents(au.Record).
-		WithKeyPrefix(ledger.TestKeyPrefix)
-	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
-		t.Fatal(err)
-	}
-	wopt := webhook.Options{AllowPrivate: true, Logger: log, Render: httpapi.EventRenderer(svc, log), Record: au.Record}
-	deliverer := webhook.NewDeliverer(st.(webhook.Store), keys, wopt)
-	hooks := webhook.NewService(st.(webhook.Store), keys, wopt).WithWake(deliverer.Wake)
-	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: prometheus.NewRegistry(), Sandbox: sb, Webhooks: hooks})
-
-	// The sandbox's central bank key, as `ingot serve --sandbox` makes it.
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("POST", "/v1/api-keys", strings.NewReader(`{"name":"developer sandbox","scopes":["operators:write","issuance:write","sandbox"]}`))
-	req.Header.Set("Authorization", "Bearer "+adminKey)
-	req.Header.Set("Content-Type", "application/json")
-	api.ServeHTTP(rec, req)
-	var k struct {
-		APIKey string `json:"api_key"`
-	}
-	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &k) != nil {
-		t.Fatalf("the sandbox's central bank key: %d %s", rec.Code, rec.Body)
-	}
-
-	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log, Sandbox: &web.Sandbox{CentralBankKey: k.APIKey}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.Mount(api, wb))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); deliverer.Run(ctx) }()
-	t.Cleanup(func() { srv.Close(); cancel(); wg.Wait(); eng.Close() })
-	return &site{t: t, url: srv.URL}
+	return startSite(t, siteOptions{kind: kind, webhooks: true, deliver: true, sandbox: true})
 }
 
 // send posts the page's form to action: its hidden fields (CSRF token,

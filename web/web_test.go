@@ -7,13 +7,14 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,11 +25,12 @@ import (
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
 	"github.com/ingot-cbdc/ingot/httpapi"
+	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
-	"github.com/ingot-cbdc/ingot/sqlite"
 	"github.com/ingot-cbdc/ingot/translog"
 	"github.com/ingot-cbdc/ingot/web"
+	"github.com/ingot-cbdc/ingot/webhook"
 )
 
 const adminKey = "ingot_test_web_central_bank_key_0123456789"
@@ -38,25 +40,44 @@ const adminKey = "ingot_test_web_central_bank_key_0123456789"
 type site struct {
 	t   *testing.T
 	url string
-	// skew moves the clock of the whole site (engine, sign-in, web) ahead.
+	// skew moves the clock of the whole site (engine, sign-in, webhooks,
+	// web) ahead.
 	skew atomic.Int64
+	// d is the webhook deliverer (with siteOptions.webhooks), run by the
+	// test (deliver) unless siteOptions.deliver runs it in the background.
+	d    *webhook.Deliverer
+	zone *time.Location
 }
 
 // advance moves the site's clock ahead by d.
 func (s *site) advance(d time.Duration) { s.skew.Add(int64(d)) }
 
-func newSite(t *testing.T) *site {
+// now is the site's clock.
+func (s *site) now() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
+
+// siteOptions say what a test site has beyond the API and the web.
+type siteOptions struct {
+	kind      string // the store (testdb.Kinds); "" is SQLite
+	localhost bool   // served at http://localhost:PORT, sign-in's public URL: WebAuthn's relying party "localhost", a secure context without TLS
+	webhooks  bool   // webhook endpoints (at any address) and their deliverer, s.d
+	deliver   bool   // with webhooks: the deliverer runs in the background
+	sandbox   bool   // as `ingot serve --sandbox`: ingot_test_ keys, and the developer sandbox with a central bank key of only the scopes it needs
+}
+
+// newSite is a site on SQLite with the API and the web only.
+func newSite(t *testing.T) *site { return startSite(t, siteOptions{}) }
+
+// startSite starts a real Ingot (store, engine with the log, sign-in with
+// the sandbox's text messages, the sandbox bank, the API and the web) over
+// HTTP, with one clock the test may move.
+func startSite(t *testing.T, o siteOptions) *site {
 	t.Helper()
+	if o.kind == "" {
+		o.kind = "sqlite"
+	}
 	s := &site{t: t}
-	now := func() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ingot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testdb.Open(t, o.kind)
+	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.DiscardHandler)
 	skey, _, err := note.GenerateKey(rand.Reader, translog.DefaultOrigin)
 	if err != nil {
@@ -66,28 +87,70 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer, Now: now})
+	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer, Now: s.now})
+	s.zone = eng.Zone()
 	keys, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := bank.NewSandbox(st, keys)
-	au, err := auth.New(st, auth.Options{PII: keys, Sender: auth.NewSandboxSender(st, keys, nil), Logger: log, Now: now})
+	srv := httptest.NewUnstartedServer(nil)
+	aopt := auth.Options{PII: keys, Sender: auth.NewSandboxSender(st.(auth.Store), keys, s.now), Logger: log, Now: s.now}
+	if o.localhost {
+		_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+		aopt.PublicURL = "http://localhost:" + port
+	}
+	sb := bank.NewSandbox(st.(bank.SandboxStore), keys)
+	au, err := auth.New(st.(auth.Store), aopt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := ledger.NewService(st, eng, log).WithPII(keys).WithBank(sb, ledger.BankOptions{}).WithApprover(au, nil).WithEvents(au.Record)
+	if o.sandbox {
+		svc = svc.WithKeyPrefix(ledger.TestKeyPrefix)
+	}
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: prometheus.NewRegistry(), Sandbox: sb})
-	wb, err := web.New(web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log, Now: now})
+	hopt := httpapi.Options{Logger: log, Registry: prometheus.NewRegistry(), Sandbox: sb}
+	if o.webhooks {
+		ws := st.(webhook.Store)
+		wopt := webhook.Options{Now: s.now, AllowPrivate: true, Logger: log, Render: httpapi.EventRenderer(svc, log), Record: au.Record}
+		s.d = webhook.NewDeliverer(ws, keys, wopt)
+		hopt.Webhooks = webhook.NewService(ws, keys, wopt).WithWake(s.d.Wake)
+	}
+	api := httpapi.NewServer(svc, au, hopt)
+	wopt := web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log, Now: s.now}
+	if o.sandbox {
+		// The sandbox's central bank key, as `ingot serve --sandbox` makes it.
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/v1/api-keys", strings.NewReader(`{"name":"developer sandbox","scopes":["operators:write","issuance:write","sandbox"]}`))
+		req.Header.Set("Authorization", "Bearer "+adminKey)
+		req.Header.Set("Content-Type", "application/json")
+		api.ServeHTTP(rec, req)
+		var k struct {
+			APIKey string `json:"api_key"`
+		}
+		if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &k) != nil {
+			t.Fatalf("the sandbox's central bank key: %d %s", rec.Code, rec.Body)
+		}
+		wopt.Sandbox = &web.Sandbox{CentralBankKey: k.APIKey}
+	}
+	wb, err := web.New(wopt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.Mount(api, wb))
-	t.Cleanup(func() { srv.Close(); eng.Close(); _ = st.Close() })
+	srv.Config.Handler = web.Mount(api, wb)
+	srv.Start()
 	s.url = srv.URL
+	if o.localhost {
+		s.url = aopt.PublicURL
+	}
+	var wg sync.WaitGroup
+	if o.webhooks && o.deliver {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.d.Run(ctx) }()
+	}
+	t.Cleanup(func() { srv.Close(); cancel(); wg.Wait(); eng.Close() })
 	return s
 }
 
