@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,10 +15,7 @@ import (
 // a screenshot of each page there.
 func TestBrowserConsoles(t *testing.T) {
 	path := chromium(t)
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 390, 844}, {"wide", 1280, 900}} {
+	for _, size := range []windowSize{phoneWindow, wideWindow} {
 		t.Run(size.name, func(t *testing.T) {
 			s := newConsoleSite(t, "sqlite")
 			op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
@@ -39,41 +33,8 @@ func TestBrowserConsoles(t *testing.T) {
 			w := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": phone}, "currency": "CNY"}, 201)["id"].(string)
 			s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "1000.00"}, 201)
 
-			ctx := startBrowser(t, path, int(size.w), int(size.h))
-			run := func(what string, as ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				defer cancel()
-				if err := chromedp.Do(wctx, as...); err != nil {
-					t.Fatalf("%s: %v", what, err)
-				}
-			}
-			textOf := func(sel string) string {
-				t.Helper()
-				var err error
-				for range 10 { // a page still replacing the last one may not answer yet
-					var s string
-					if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
-						return strings.TrimSpace(s)
-					}
-					time.Sleep(100 * time.Millisecond)
-				}
-				t.Fatalf("read %s: %v", sel, err)
-				return ""
-			}
-			shot := func(name string) {
-				t.Helper()
-				if shots == "" {
-					return
-				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, name+"-"+size.name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			tb := openTab(t, path, size)
+			ctx, run, textOf, shot := tb.ctx, tb.run, tb.text, tb.shot
 			signIn := func(key, wait string) {
 				t.Helper()
 				run("console sign-in", chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(s.url+"/console/signin"),

@@ -1,11 +1,8 @@
 package web_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -17,32 +14,11 @@ import (
 // it saves the page there.
 func TestBrowserDevelopers(t *testing.T) {
 	path := chromium(t)
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 390, 844}, {"wide", 1280, 900}} {
+	for _, size := range []windowSize{phoneWindow, wideWindow} {
 		t.Run(size.name, func(t *testing.T) {
 			s := newDevSite(t, "sqlite")
-			ctx := startBrowser(t, path, int(size.w), int(size.h))
-			run := func(what string, as ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, as...); err != nil {
-					t.Fatalf("%s: %v", what, err)
-				}
-			}
-			text := func() string {
-				t.Helper()
-				var err error
-				for range 10 { // a page still replacing the last one may not answer yet
-					var s string
-					if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"))); err == nil {
-						return s
-					}
-					time.Sleep(100 * time.Millisecond)
-				}
-				t.Fatalf("read the page: %v", err)
-				return ""
-			}
+			tb := openTab(t, path, size)
+			ctx, run, text, shot := tb.ctx, tb.run, tb.main, tb.shot
 
 			run("start", chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/developers"]`)),
 				chromedp.Click(chromedp.CSS(`a[href="/developers"]`)), chromedp.WaitVisible(chromedp.CSS("#dev-name")))
@@ -76,15 +52,7 @@ func TestBrowserDevelopers(t *testing.T) {
 			if got := text(); !strings.Contains(got, "Top-up of CN¥300.00: completed") || !strings.Contains(got, "CN¥9,700.00") {
 				t.Fatalf("after the top-up: %s", got)
 			}
-			if shots != "" {
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, "developers-"+size.name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			shot("developers")
 		})
 	}
 }

@@ -55,16 +55,88 @@ func startBrowser(t *testing.T, path string, w, h int) context.Context {
 // shots is where -update writes screenshots (docs/screenshots).
 var shots = os.Getenv("INGOT_SCREENSHOTS")
 
+// windowSize is a browser window of a test: a phone's and a wide one.
+type windowSize struct {
+	name string
+	w, h int64
+}
+
+var (
+	phoneWindow = windowSize{"phone", 390, 844}
+	wideWindow  = windowSize{"wide", 1280, 900}
+)
+
+// tab is a test's browser tab in a window of one size.
+type tab struct {
+	t    *testing.T
+	ctx  context.Context
+	size windowSize
+}
+
+// openTab starts Chromium (path) with a tab in a window of size.
+func openTab(t *testing.T, path string, size windowSize) *tab {
+	t.Helper()
+	ctx := startBrowser(t, path, int(size.w), int(size.h))
+	return &tab{t: t, ctx: ctx, size: size}
+}
+
+// run runs actions (at most 30 s); a failure shows what the page says.
+func (b *tab) run(what string, as ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, as...); err != nil {
+		got, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+		b.t.Fatalf("%s: %v; the page says:\n%s", what, err, got)
+	}
+}
+
+// text is the text of the element sel (trimmed); a page still replacing
+// the last one may not answer at once.
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	var err error
+	for range 10 {
+		var s string
+		if s, err = chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+			return strings.TrimSpace(s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("read %s: %v", sel, err)
+	return ""
+}
+
+// main is the page's main text.
+func (b *tab) main() string { return b.text("main") }
+
+// shot checks that the page fits the window's width (nothing to scroll
+// sideways but a wide table inside its own box) and, with
+// INGOT_SCREENSHOTS=dir, saves it as dir/name-size.png.
+func (b *tab) shot(name string) {
+	b.t.Helper()
+	if over, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || over > 0 {
+		b.t.Fatalf("%s: the page is %d px wider than the %d px window (%v)", name, over, b.size.w, err)
+	}
+	if shots == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(shots, name+"-"+b.size.name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 // TestBrowser drives Chromium through the main paths, in a narrow (phone)
 // and a wide window: the central bank mints from its console, a holder
 // signs in with PIN and SMS code and pays, one payment needing approval.
 // With INGOT_SCREENSHOTS=dir it saves a screenshot of each page there.
 func TestBrowser(t *testing.T) {
 	path := chromium(t)
-	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 390, 844}, {"wide", 1280, 900}} {
+	for _, size := range []windowSize{phoneWindow, wideWindow} {
 		t.Run(size.name, func(t *testing.T) {
 			s := newSite(t)
 			op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
@@ -77,45 +149,8 @@ func TestBrowser(t *testing.T) {
 			e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
 			s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
 
-			ctx := startBrowser(t, path, int(size.w), int(size.h))
-			run := func(what string, as ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, as...); err != nil {
-					t.Fatalf("%s: %v", what, err)
-				}
-			}
-			text := func() string {
-				t.Helper()
-				// A page still replacing the last one may not answer yet.
-				var err error
-				for range 10 {
-					var s string
-					if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"))); err == nil {
-						return s
-					}
-					time.Sleep(100 * time.Millisecond)
-				}
-				t.Fatalf("read the page: %v", err)
-				return ""
-			}
-			shot := func(name string) {
-				t.Helper()
-				// Every page fits the window's width: nothing to scroll
-				// sideways but a wide table inside its own box.
-				if over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || over > 0 {
-					t.Fatalf("%s: the page is %d px wider than the %d px window (%v)", name, over, size.w, err)
-				}
-				if shots == "" {
-					return
-				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, name+"-"+size.name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			tb := openTab(t, path, size)
+			run, text, shot := tb.run, tb.main, tb.shot
 			submit := `main form button[type="submit"]`
 
 			run("start", chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))

@@ -2,11 +2,8 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/webauthn"
@@ -56,43 +53,9 @@ func TestBrowserPasskey(t *testing.T) {
 			s.api("POST", "/v1/sandbox/bank/accounts", h.key, map[string]any{"bank_code": "ICBC", "account_number": "6222021234566789",
 				"holder_name": "Li Wei", "currency": "CNY", "balance": "1000.00"}, 201)
 			s.api("POST", "/v1/wallets/"+h.wallet+"/bank-accounts", h.key, map[string]any{"bank_code": "ICBC", "account_number": "6222021234566789", "holder_name": "Li Wei"}, 201)
-			ctx := startBrowser(t, path, int(size.w), int(size.h))
+			tb := openTab(t, path, windowSize{size.name, size.w, size.h})
+			ctx, run, text, shot := tb.ctx, tb.run, tb.main, tb.shot
 			virtualAuthenticator(t, ctx)
-			run := func(what string, as ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				defer cancel()
-				if err := chromedp.Do(wctx, as...); err != nil {
-					got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
-					t.Fatalf("%s: %v; the page says:\n%s", what, err, got)
-				}
-			}
-			text := func() string {
-				t.Helper()
-				var err error
-				for range 10 {
-					var s string
-					if s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"))); err == nil {
-						return s
-					}
-					time.Sleep(100 * time.Millisecond)
-				}
-				t.Fatalf("read the page: %v", err)
-				return ""
-			}
-			shot := func(name string) {
-				t.Helper()
-				if shots == "" {
-					return
-				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, name+"-"+size.name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
 			submit := `main form button[type="submit"]`
 
 			// PIN and SMS code, then a passkey added from the wallet page.
