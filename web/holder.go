@@ -300,6 +300,23 @@ func (q *req) wallet(status int, flash, errText string, a *approval) {
 	q.walletWith(status, flash, errText, a, func(*walletData) {})
 }
 
+// me is the signed-in holder and their wallets; when the API cannot say,
+// it answers the page (a session that ended: the sign-in page) and is
+// false.
+func (q *req) me() (*client.SignedIn, bool) {
+	me, err := q.client().GetHolder(q.r.Context())
+	if err != nil {
+		if unauthorized(err) {
+			q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
+			q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
+			return nil, false
+		}
+		q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
+		return nil, false
+	}
+	return me, true
+}
+
 // walletWith renders the wallet page with more (a bank operation, a
 // factor being set up) set by more.
 func (q *req) walletWith(status int, flash, errText string, a *approval, more func(*walletData)) {
@@ -308,14 +325,8 @@ func (q *req) walletWith(status int, flash, errText string, a *approval, more fu
 	}
 	ctx := q.r.Context()
 	c := q.client()
-	me, err := c.GetHolder(ctx)
-	if err != nil {
-		if unauthorized(err) {
-			q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
-			q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
-			return
-		}
-		q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
+	me, ok := q.me()
+	if !ok {
 		return
 	}
 	d := walletData{Phone: me.Phone, Wallets: me.Wallets, Idem: idemKey(), Approval: a, BankIdem: idemKey()}

@@ -52,14 +52,8 @@ func (w *Web) historyRoutes() {
 		v := q.r.URL.Query()
 		f := historyFilter{Wallet: v.Get("wallet"), From: v.Get("from"), To: v.Get("to"), Direction: v.Get("direction"),
 			Kind: v.Get("kind"), Q: strings.TrimSpace(v.Get("q")), Cursor: v.Get("cursor")}
-		me, err := q.client().GetHolder(q.r.Context())
-		if err != nil {
-			if unauthorized(err) {
-				q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
-				q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
-				return
-			}
-			q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
+		me, ok := q.me()
+		if !ok {
 			return
 		}
 		d := historyData{Wallets: me.Wallets, Kinds: historyKinds, F: f}

@@ -131,10 +131,8 @@ func (q *req) merchant(status int, flash, errText string, pr *client.PaymentRequ
 	if !q.holder() {
 		return
 	}
-	me, err := q.client().GetHolder(q.r.Context())
-	if err != nil {
-		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
-		q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
+	me, ok := q.me()
+	if !ok {
 		return
 	}
 	ws := slices.DeleteFunc(me.Wallets, func(w client.Wallet) bool { return w.Kind != "merchant" })
