@@ -293,6 +293,18 @@ func isWalletID(s string) bool {
 	return true
 }
 
+// holderEnded answers a holder's page whose first call to the API failed:
+// a session the API no longer honours ends (the sign-in page), anything
+// else is the API's problem.
+func (q *req) holderEnded(err error) {
+	if unauthorized(err) {
+		q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
+		q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
+		return
+	}
+	q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
+}
+
 // wallet renders the wallet page: the holder's wallets, paying, the
 // approval waiting, receiving, the bank, the second factors and the first
 // wallet's recent payments.
@@ -310,12 +322,7 @@ func (q *req) walletWith(status int, flash, errText string, a *approval, more fu
 	c := q.client()
 	me, err := c.GetHolder(ctx)
 	if err != nil {
-		if unauthorized(err) {
-			q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
-			q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
-			return
-		}
-		q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
+		q.holderEnded(err)
 		return
 	}
 	d := walletData{Phone: me.Phone, Wallets: me.Wallets, Idem: idemKey(), Approval: a, BankIdem: idemKey()}

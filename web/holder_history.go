@@ -54,12 +54,7 @@ func (w *Web) historyRoutes() {
 			Kind: v.Get("kind"), Q: strings.TrimSpace(v.Get("q")), Cursor: v.Get("cursor")}
 		me, err := q.client().GetHolder(q.r.Context())
 		if err != nil {
-			if unauthorized(err) {
-				q.s = &session{CSRF: newToken(), Lang: q.s.Lang}
-				q.render(http.StatusUnauthorized, "signin", "", q.t("error.session"), signinData{Step: "pin"})
-				return
-			}
-			q.render(http.StatusBadGateway, "start", "", q.problem(err), nil)
+			q.holderEnded(err)
 			return
 		}
 		d := historyData{Wallets: me.Wallets, Kinds: historyKinds, F: f}
