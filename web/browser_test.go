@@ -29,20 +29,43 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// startBrowser starts a headless Chromium of a window size and returns
-// its context, closed at the end of the test. A start that fails (a busy
+// shots is where -update writes screenshots (docs/screenshots).
+var shots = os.Getenv("INGOT_SCREENSHOTS")
+
+// windowSize is a browser window's.
+type windowSize struct {
+	name string // in screenshots' names
+	w, h int64
+}
+
+var (
+	phoneWindow = windowSize{"phone", 390, 844}
+	wideWindow  = windowSize{"wide", 1280, 900}
+	// phoneAndWide are the windows a page is tried in.
+	phoneAndWide = []windowSize{phoneWindow, wideWindow}
+)
+
+// chrome is a tab of a headless Chromium that a test drives.
+type chrome struct {
+	t    *testing.T
+	ctx  context.Context
+	size windowSize
+}
+
+// startChrome starts a headless Chromium of a window size, its viewport
+// that size, closed at the end of the test. A start that fails (a busy
 // machine) is tried again, up to three times.
-func startBrowser(t *testing.T, path string, w, h int) context.Context {
+func startChrome(t *testing.T, path string, size windowSize) *chrome {
 	t.Helper()
 	var err error
 	for range 3 {
 		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-			chromedp.Flag("disable-gpu", true), chromedp.WindowSize(w, h))
+			chromedp.Flag("disable-gpu", true), chromedp.WindowSize(int(size.w), int(size.h)))
 		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancel := chromedp.NewContext(actx)
-		if err = chromedp.Do(ctx, chromedp.Navigate("about:blank")); err == nil {
+		if err = chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.EmulateViewport(size.w, size.h)); err == nil {
 			t.Cleanup(func() { cancel(); cancelA() })
-			return ctx
+			return &chrome{t: t, ctx: ctx, size: size}
 		}
 		cancel()
 		cancelA()
@@ -52,82 +75,97 @@ func startBrowser(t *testing.T, path string, w, h int) context.Context {
 	return nil
 }
 
-// shots is where -update writes screenshots (docs/screenshots).
-var shots = os.Getenv("INGOT_SCREENSHOTS")
-
-// windowSize is a browser window of a test: a phone's and a wide one.
-type windowSize struct {
-	name string
-	w, h int64
-}
-
-var (
-	phoneWindow = windowSize{"phone", 390, 844}
-	wideWindow  = windowSize{"wide", 1280, 900}
-)
-
-// tab is a test's browser tab in a window of one size.
-type tab struct {
-	t    *testing.T
-	ctx  context.Context
-	size windowSize
-}
-
-// openTab starts Chromium (path) with a tab in a window of size.
-func openTab(t *testing.T, path string, size windowSize) *tab {
-	t.Helper()
-	ctx := startBrowser(t, path, int(size.w), int(size.h))
-	return &tab{t: t, ctx: ctx, size: size}
-}
-
-// run runs actions (at most 30 s); a failure shows what the page says.
-func (b *tab) run(what string, as ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+// run does actions, a step of the test called what; a step that fails or
+// takes over 30 s fails the test with the page's text.
+func (c *chrome) run(what string, as ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	wctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, as...); err != nil {
-		got, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
-		b.t.Fatalf("%s: %v; the page says:\n%s", what, err, got)
+	if err := chromedp.Do(wctx, as...); err != nil {
+		got, _ := chromedp.Run(c.ctx, chromedp.Text(chromedp.CSS("main")))
+		c.t.Fatalf("%s: %v; the page says:\n%s", what, err, got)
 	}
 }
 
-// text is the text of the element sel (trimmed); a page still replacing
-// the last one may not answer at once.
-func (b *tab) text(sel string) string {
-	b.t.Helper()
+// text is the page's main text.
+func (c *chrome) text() string {
+	c.t.Helper()
+	return c.textOf("main")
+}
+
+// textOf is the text of the element sel, trimmed.
+func (c *chrome) textOf(sel string) string {
+	c.t.Helper()
 	var err error
-	for range 10 {
+	for range 10 { // a page still replacing the last one may not answer yet
 		var s string
-		if s, err = chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
+		if s, err = chromedp.Run(c.ctx, chromedp.Text(chromedp.CSS(sel))); err == nil {
 			return strings.TrimSpace(s)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	b.t.Fatalf("read %s: %v", sel, err)
+	c.t.Fatalf("read %s: %v", sel, err)
 	return ""
 }
 
-// main is the page's main text.
-func (b *tab) main() string { return b.text("main") }
-
 // shot checks that the page fits the window's width (nothing to scroll
 // sideways but a wide table inside its own box) and, with
-// INGOT_SCREENSHOTS=dir, saves it as dir/name-size.png.
-func (b *tab) shot(name string) {
-	b.t.Helper()
-	if over, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || over > 0 {
-		b.t.Fatalf("%s: the page is %d px wider than the %d px window (%v)", name, over, b.size.w, err)
+// INGOT_SCREENSHOTS=dir, saves a screenshot there as name-SIZE.png.
+func (c *chrome) shot(name string) {
+	c.t.Helper()
+	if over, err := chromedp.Run(c.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || over > 0 {
+		c.t.Fatalf("%s: the page is %d px wider than the %d px window (%v)", name, over, c.size.w, err)
 	}
 	if shots == "" {
 		return
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		b.t.Fatal(err)
+		c.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(shots, name+"-"+b.size.name+".png"), png, 0o644); err != nil {
-		b.t.Fatal(err)
+	if err := os.WriteFile(filepath.Join(shots, name+"-"+c.size.name+".png"), png, 0o644); err != nil {
+		c.t.Fatal(err)
 	}
+}
+
+// inEachWindow runs f in a subtest of each window size (phoneAndWide),
+// with a Chromium of that size.
+func inEachWindow(t *testing.T, f func(t *testing.T, c *chrome)) {
+	path := chromium(t)
+	for _, size := range phoneAndWide {
+		t.Run(size.name, func(t *testing.T) { f(t, startChrome(t, path, size)) })
+	}
+}
+
+// submit is the button that sends a page's main form.
+var submit = chromedp.CSS(`main form button[type="submit"]`)
+
+// pin is a holder's first sign-in step: phone and PIN, then the page of
+// the second, with wait on it.
+func (c *chrome) pin(s *site, phone, wait string) {
+	c.t.Helper()
+	c.run("holder sign-in", chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), phone), chromedp.SendKeys(chromedp.CSS("#pin"), "385912"),
+		chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS(wait)))
+}
+
+// code is the second step with the SMS code sent to phone: then the
+// wallet page.
+func (c *chrome) code(s *site, phone string) {
+	c.t.Helper()
+	c.run("code", chromedp.SendKeys(chromedp.CSS("#code"), s.lastCode(phone)), chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS("#to")))
+}
+
+// consoleSignIn signs a console in with key, then waits for wait.
+func (c *chrome) consoleSignIn(s *site, key, wait string) {
+	c.t.Helper()
+	c.run("console sign-in", chromedp.Navigate(s.url+"/console/signin"), chromedp.SendKeys(chromedp.CSS("#api_key"), key),
+		chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS(wait)))
+}
+
+// signOut signs out from the header, back to the start page.
+func (c *chrome) signOut() {
+	c.t.Helper()
+	c.run("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
 }
 
 // TestBrowser drives Chromium through the main paths, in a narrow (phone)
@@ -135,72 +173,55 @@ func (b *tab) shot(name string) {
 // signs in with PIN and SMS code and pays, one payment needing approval.
 // With INGOT_SCREENSHOTS=dir it saves a screenshot of each page there.
 func TestBrowser(t *testing.T) {
-	path := chromium(t)
-	for _, size := range []windowSize{phoneWindow, wideWindow} {
-		t.Run(size.name, func(t *testing.T) {
-			s := newSite(t)
-			op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
-			key := op["api_key"].(string)
-			s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
-			phone := "13800138123"
-			w := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": phone}, "currency": "CNY"}, 201)["id"].(string)
-			s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "1000.00"}, 201)
-			payee := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Fang", "phone": "13900139000"}, "currency": "CNY"}, 201)["id"].(string)
-			e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
-			s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+	inEachWindow(t, func(t *testing.T, c *chrome) {
+		s := newSite(t)
+		h := newHolder(s, "13800138123")
 
-			tb := openTab(t, path, size)
-			run, text, shot := tb.run, tb.main, tb.shot
-			submit := `main form button[type="submit"]`
+		c.run("start", chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
+		c.shot("start")
 
-			run("start", chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(s.url+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
-			shot("start")
+		// The central bank's console: sign in with the key, mint.
+		c.consoleSignIn(s, adminKey, "#operator_id")
+		c.run("mint", chromedp.SendKeys(chromedp.CSS("#amount"), "2500.00"), chromedp.Submit(chromedp.CSS("#amount")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if got := c.text(); !strings.Contains(got, "CN¥12,500.00") {
+			t.Fatalf("after minting 2,500.00: %s", got)
+		}
+		c.shot("central-bank")
+		c.signOut()
 
-			// The central bank's console: sign in with the key, mint.
-			run("console sign-in", chromedp.Navigate(s.url+"/console/signin"), chromedp.SendKeys(chromedp.CSS("#api_key"), adminKey),
-				chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#operator_id")))
-			run("mint", chromedp.SendKeys(chromedp.CSS("#amount"), "2500.00"), chromedp.Submit(chromedp.CSS("#amount")), chromedp.WaitVisible(chromedp.CSS(".flash")))
-			if got := text(); !strings.Contains(got, "CN¥12,500.00") {
-				t.Fatalf("after minting 2,500.00: %s", got)
-			}
-			shot("central-bank")
-			run("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
+		// The holder: PIN, then the SMS code.
+		c.pin(s, h.phone, "#code")
+		c.shot("signin-code")
+		c.code(s, h.phone)
+		if got := c.text(); !strings.Contains(got, h.wallet) || !strings.Contains(got, "CN¥1,000.00") {
+			t.Fatalf("the wallet page: %s", got)
+		}
+		c.shot("wallet")
 
-			// The holder: PIN, then the SMS code.
-			run("holder sign-in", chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), phone), chromedp.SendKeys(chromedp.CSS("#pin"), "385912"),
-				chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#code")))
-			shot("signin-code")
-			run("code", chromedp.SendKeys(chromedp.CSS("#code"), s.lastCode(phone)), chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#to")))
-			if got := text(); !strings.Contains(got, w) || !strings.Contains(got, "CN¥1,000.00") {
-				t.Fatalf("the wallet page: %s", got)
-			}
-			shot("wallet")
+		// A payment above the exemption: approved with an SMS code.
+		c.run("pay", chromedp.SendKeys(chromedp.CSS("#to"), h.payee), chromedp.SendKeys(chromedp.CSS("#amount"), "300.00"), chromedp.Submit(chromedp.CSS("#to")), chromedp.WaitVisible(chromedp.CSS("#acode")))
+		if got := c.text(); !strings.Contains(got, "CN¥300.00 → "+h.payee) {
+			t.Fatalf("the approval: %s", got)
+		}
+		c.run("send code", chromedp.Click(chromedp.CSS(`form[action="/wallet/approve/sms"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		c.shot("approval")
+		c.run("approve", chromedp.SendKeys(chromedp.CSS("#acode"), s.lastCode(h.phone)), chromedp.Submit(chromedp.CSS("#acode")), chromedp.WaitNotPresent(chromedp.CSS("#acode")),
+			chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if got := c.text(); !strings.Contains(got, "Paid: CN¥300.00") {
+			t.Fatalf("after approving: %s", got)
+		}
+		if bal := s.api("GET", "/v1/wallets/"+h.payee, h.key, nil, 200)["balance"]; bal != "300.00" {
+			t.Fatalf("payee balance %v; want 300.00", bal)
+		}
 
-			// A payment above the exemption: approved with an SMS code.
-			run("pay", chromedp.SendKeys(chromedp.CSS("#to"), payee), chromedp.SendKeys(chromedp.CSS("#amount"), "300.00"), chromedp.Submit(chromedp.CSS("#to")), chromedp.WaitVisible(chromedp.CSS("#acode")))
-			if got := text(); !strings.Contains(got, "CN¥300.00 → "+payee) {
-				t.Fatalf("the approval: %s", got)
-			}
-			run("send code", chromedp.Click(chromedp.CSS(`form[action="/wallet/approve/sms"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
-			shot("approval")
-			run("approve", chromedp.SendKeys(chromedp.CSS("#acode"), s.lastCode(phone)), chromedp.Submit(chromedp.CSS("#acode")), chromedp.WaitNotPresent(chromedp.CSS("#acode")),
-				chromedp.WaitVisible(chromedp.CSS(".flash")))
-			if got := text(); !strings.Contains(got, "Paid: CN¥300.00") {
-				t.Fatalf("after approving: %s", got)
-			}
-			if bal := s.api("GET", "/v1/wallets/"+payee, key, nil, 200)["balance"]; bal != "300.00" {
-				t.Fatalf("payee balance %v; want 300.00", bal)
-			}
-
-			// In Chinese: the header's language switch, then the wallet.
-			run("中文", chromedp.Click(chromedp.CSS(`form[action="/lang"] button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-CN"]`)),
-				chromedp.Navigate(s.url+"/wallet"), chromedp.WaitVisible(chromedp.CSS("#to")))
-			if got := text(); !strings.Contains(got, "我的钱包") || !strings.Contains(got, "¥700.00") {
-				t.Fatalf("the wallet in Chinese: %s", got)
-			}
-			shot("wallet-zh")
-		})
-	}
+		// In Chinese: the header's language switch, then the wallet.
+		c.run("中文", chromedp.Click(chromedp.CSS(`form[action="/lang"] button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-CN"]`)),
+			chromedp.Navigate(s.url+"/wallet"), chromedp.WaitVisible(chromedp.CSS("#to")))
+		if got := c.text(); !strings.Contains(got, "我的钱包") || !strings.Contains(got, "¥700.00") {
+			t.Fatalf("the wallet in Chinese: %s", got)
+		}
+		c.shot("wallet-zh")
+	})
 }
 
 // TestBrowserTill: a merchant's till shows a payment request's QR code,
@@ -209,47 +230,22 @@ func TestBrowser(t *testing.T) {
 func TestBrowserTill(t *testing.T) {
 	path := chromium(t)
 	s := newSite(t)
-	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
-	key := op["api_key"].(string)
-	s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
-	phone := "13900139111"
-	m := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Wei", "phone": phone, "kind": "business"},
-		"currency": "CNY", "kind": "merchant"}, 201)["id"].(string)
-	s.api("PUT", "/v1/wallets/"+m+"/merchant", key, map[string]any{"name": "Lao Wang Noodles", "city": "Beijing", "country": "CN", "mcc": "5812"}, 200)
-	payer := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Na", "phone": "13800138222"}, "currency": "CNY"}, 201)["id"].(string)
-	s.api("POST", "/v1/wallets/"+payer+"/topups", key, map[string]any{"amount": "100.00"}, 201)
-	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
-	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+	mf := newMerchant(s, "13900139111")
 
-	ctx := startBrowser(t, path, 1280, 900)
-	submit := chromedp.CSS(`main form button[type="submit"]`)
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), phone), chromedp.SendKeys(chromedp.CSS("#pin"), "385912"),
-		chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS("#code"))); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#code"), s.lastCode(phone)), chromedp.Click(submit), chromedp.WaitVisible(chromedp.CSS("#to")),
-		chromedp.Navigate(s.url+"/merchant"), chromedp.SendKeys(chromedp.CSS("#mamount"), "38.00"), chromedp.SendKeys(chromedp.CSS("#reference"), "TABLE-12"),
-		chromedp.Submit(chromedp.CSS("#mamount")), chromedp.WaitVisible(chromedp.CSS("img.qr"))); err != nil {
-		t.Fatal(err)
-	}
-	alt, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("img.qr"), "alt"))
+	c := startChrome(t, path, wideWindow)
+	c.pin(s, mf.phone, "#code")
+	c.code(s, mf.phone)
+	c.run("payment request", chromedp.Navigate(s.url+"/merchant"), chromedp.SendKeys(chromedp.CSS("#mamount"), "38.00"), chromedp.SendKeys(chromedp.CSS("#reference"), "TABLE-12"),
+		chromedp.Submit(chromedp.CSS("#mamount")), chromedp.WaitVisible(chromedp.CSS("img.qr")))
+	alt, err := chromedp.Run(c.ctx, chromedp.AttributeValue(chromedp.CSS("img.qr"), "alt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	qr := strings.TrimPrefix(alt.Value, "QR: ")
-	s.api("POST", "/v1/qr-payments", key, map[string]any{"from": payer, "qr": qr}, 201)
+	s.api("POST", "/v1/qr-payments", mf.key, map[string]any{"from": mf.payer, "qr": qr}, 201)
 	// No reload by the test: the page's script sees the payment.
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(`form[action="/merchant/refunds"]`))); err != nil {
-		t.Fatalf("the till did not turn paid: %v", err)
-	}
-	if shots != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err == nil {
-			_ = os.WriteFile(filepath.Join(shots, "till-paid-wide.png"), png, 0o644)
-		}
-	}
+	c.run("the till turns paid", chromedp.WaitVisible(chromedp.CSS(`form[action="/merchant/refunds"]`)))
+	c.shot("till-paid")
 }
 
 // TestBrowserProof: the central bank's console proves a transfer in the
@@ -260,7 +256,6 @@ func TestBrowserProof(t *testing.T) {
 	path := chromium(t)
 	s := newSite(t)
 	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
-	key := op["api_key"].(string)
 	var id string
 	for i := range 5 { // a tree of several leaves, so that the proof has hashes
 		tr := s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "100.00", "currency": "CNY"}, 201)
@@ -268,13 +263,10 @@ func TestBrowserProof(t *testing.T) {
 			id = tr["id"].(string)
 		}
 	}
-	_ = key
 
-	ctx := startBrowser(t, path, 1280, 900)
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/console/signin"), chromedp.SendKeys(chromedp.CSS("#api_key"), adminKey),
-		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#proof-transfer"))); err != nil {
-		t.Fatal(err)
-	}
+	c := startChrome(t, path, wideWindow)
+	ctx := c.ctx
+	c.consoleSignIn(s, adminKey, "#proof-transfer")
 	result := func(want string) string {
 		t.Helper()
 		// Once the page's script holds the form (else a click would send
@@ -313,10 +305,8 @@ func TestBrowserProof(t *testing.T) {
 		t.Fatalf("altered leaf: %q", got)
 	}
 	// Another key: the signature does not verify.
-	if err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/console/central-bank"), chromedp.WaitVisible(chromedp.CSS("#proof-key")),
-		chromedp.SetValue(chromedp.CSS("#proof-key"), "ingot.local/log+0a0b0c0d+AcGeE1Bq1mvB7yZkqkUu8m8Gd2uFjqKjWAMCHVtYcCmR")); err != nil {
-		t.Fatal(err)
-	}
+	c.run("another key", chromedp.Navigate(s.url+"/console/central-bank"), chromedp.WaitVisible(chromedp.CSS("#proof-key")),
+		chromedp.SetValue(chromedp.CSS("#proof-key"), "ingot.local/log+0a0b0c0d+AcGeE1Bq1mvB7yZkqkUu8m8Gd2uFjqKjWAMCHVtYcCmR"))
 	if got := result("refuted"); !strings.Contains(got, "NOT verified") {
 		t.Fatalf("another key: %q", got)
 	}

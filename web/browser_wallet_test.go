@@ -10,12 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// newWalletSite is a site on a store of kind (testdb.Kinds) served at
-// http://localhost:PORT, for WebAuthn.
-func newWalletSite(t *testing.T, kind string) *site {
-	return startSite(t, siteOptions{kind: kind, localhost: true})
-}
-
 // virtualAuthenticator gives the browser's tab a platform authenticator
 // (DevTools' WebAuthn domain: CTAP2, internal, resident keys, user
 // verification that succeeds), as a phone's fingerprint reader.
@@ -44,52 +38,48 @@ func virtualAuthenticator(t *testing.T, ctx context.Context) {
 func TestBrowserPasskey(t *testing.T) {
 	path := chromium(t)
 	for _, size := range []struct {
-		name, store string
-		w, h        int64
-	}{{"phone", "sqlite", 390, 844}, {"wide", "postgres", 1280, 900}} {
+		windowSize
+		store string
+	}{{phoneWindow, "sqlite"}, {wideWindow, "postgres"}} {
 		t.Run(size.name+"/"+size.store, func(t *testing.T) {
-			s := newWalletSite(t, size.store)
+			s := newSite(t, onStore(size.store), atLocalhost())
 			h := newHolder(s, "13800138401")
 			s.api("POST", "/v1/sandbox/bank/accounts", h.key, map[string]any{"bank_code": "ICBC", "account_number": "6222021234566789",
 				"holder_name": "Li Wei", "currency": "CNY", "balance": "1000.00"}, 201)
 			s.api("POST", "/v1/wallets/"+h.wallet+"/bank-accounts", h.key, map[string]any{"bank_code": "ICBC", "account_number": "6222021234566789", "holder_name": "Li Wei"}, 201)
-			tb := openTab(t, path, windowSize{size.name, size.w, size.h})
-			ctx, run, text, shot := tb.ctx, tb.run, tb.main, tb.shot
-			virtualAuthenticator(t, ctx)
-			submit := `main form button[type="submit"]`
+			c := startChrome(t, path, size.windowSize)
+			virtualAuthenticator(t, c.ctx)
 
 			// PIN and SMS code, then a passkey added from the wallet page.
-			run("sign-in", chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), h.phone),
-				chromedp.SendKeys(chromedp.CSS("#pin"), "385912"), chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#code")))
-			run("code", chromedp.SendKeys(chromedp.CSS("#code"), s.lastCode(h.phone)), chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#to")))
-			run("add a passkey", chromedp.WaitReady(chromedp.CSS(`form[data-webauthn-create][data-ready="1"]`)), chromedp.Click(chromedp.CSS("#passkey-add")),
+			c.pin(s, h.phone, "#code")
+			c.code(s, h.phone)
+			c.run("add a passkey", chromedp.WaitReady(chromedp.CSS(`form[data-webauthn-create][data-ready="1"]`)), chromedp.Click(chromedp.CSS("#passkey-add")),
 				chromedp.WaitVisible(chromedp.CSS(".flash")))
-			if got := text(); !strings.Contains(got, "The factor was added.") || !strings.Contains(got, "Passkey") {
+			if got := c.text(); !strings.Contains(got, "The factor was added.") || !strings.Contains(got, "Passkey") {
 				t.Fatalf("after adding a passkey: %s", got)
 			}
-			shot("wallet-factors")
-			run("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/signin"]`)))
+			c.shot("wallet-factors")
+			c.signOut()
 
 			// PIN, then the passkey.
-			run("PIN again", chromedp.Navigate(s.url+"/signin"), chromedp.SendKeys(chromedp.CSS("#phone"), h.phone), chromedp.SendKeys(chromedp.CSS("#pin"), "385912"),
-				chromedp.Click(chromedp.CSS(submit)), chromedp.WaitVisible(chromedp.CSS("#passkey-signin")))
-			shot("signin-passkey")
-			run("passkey sign-in", chromedp.WaitReady(chromedp.CSS(`form[data-webauthn-get][data-ready="1"]`)), chromedp.Click(chromedp.CSS("#passkey-signin")),
+			c.pin(s, h.phone, "#passkey-signin")
+			c.shot("signin-passkey")
+			c.run("passkey sign-in", chromedp.WaitReady(chromedp.CSS(`form[data-webauthn-get][data-ready="1"]`)), chromedp.Click(chromedp.CSS("#passkey-signin")),
 				chromedp.WaitVisible(chromedp.CSS("#to")))
-			if got := text(); !strings.Contains(got, h.wallet) || !strings.Contains(got, "CN¥1,000.00") {
+			if got := c.text(); !strings.Contains(got, h.wallet) || !strings.Contains(got, "CN¥1,000.00") {
 				t.Fatalf("the wallet after a passkey sign-in: %s", got)
 			}
 
 			// A payment above the exemption, approved with the passkey.
-			run("pay", chromedp.SendKeys(chromedp.CSS("#to"), h.payee), chromedp.SendKeys(chromedp.CSS("#amount"), "300.00"),
+			c.run("pay", chromedp.SendKeys(chromedp.CSS("#to"), h.payee), chromedp.SendKeys(chromedp.CSS("#amount"), "300.00"),
 				chromedp.Click(chromedp.CSS(`form[action="/wallet/pay"] button`)), chromedp.WaitVisible(chromedp.CSS(`form.passkey[action="/wallet/approve"] button`)))
-			if got := text(); !strings.Contains(got, "CN¥300.00 → "+h.payee) {
+			if got := c.text(); !strings.Contains(got, "CN¥300.00 → "+h.payee) {
 				t.Fatalf("the approval: %s", got)
 			}
-			shot("approval-passkey")
-			run("approve with the passkey", chromedp.WaitReady(chromedp.CSS(`form.passkey[action="/wallet/approve"][data-ready="1"]`)),
+			c.shot("approval-passkey")
+			c.run("approve with the passkey", chromedp.WaitReady(chromedp.CSS(`form.passkey[action="/wallet/approve"][data-ready="1"]`)),
 				chromedp.Click(chromedp.CSS(`form.passkey[action="/wallet/approve"] button`)), chromedp.WaitNotPresent(chromedp.CSS("#acode")), chromedp.WaitVisible(chromedp.CSS(".flash")))
-			if got := text(); !strings.Contains(got, "Paid: CN¥300.00") {
+			if got := c.text(); !strings.Contains(got, "Paid: CN¥300.00") {
 				t.Fatalf("after approving with the passkey: %s", got)
 			}
 			if bal := s.api("GET", "/v1/wallets/"+h.payee, h.key, nil, 200)["balance"]; bal != "300.00" {
@@ -99,18 +89,18 @@ func TestBrowserPasskey(t *testing.T) {
 			// The history, searched.
 			// (The answer's search field has the text as its value
 			// attribute; the field typed in has it as its property only.)
-			run("history", chromedp.Navigate(s.url+"/wallet/history"), chromedp.WaitVisible(chromedp.CSS("#hq")),
+			c.run("history", chromedp.Navigate(s.url+"/wallet/history"), chromedp.WaitVisible(chromedp.CSS("#hq")),
 				chromedp.SendKeys(chromedp.CSS("#hq"), h.payee), chromedp.Submit(chromedp.CSS("#hq")),
 				chromedp.WaitVisible(chromedp.CSS(`#hq[value="`+h.payee+`"]`)))
-			if got := text(); !strings.Contains(got, "-CN¥300.00") || strings.Contains(got, "CN¥1,000.00") {
+			if got := c.text(); !strings.Contains(got, "-CN¥300.00") || strings.Contains(got, "CN¥1,000.00") {
 				t.Fatalf("the history searched for the payee: %s", got)
 			}
-			shot("history")
+			c.shot("history")
 
 			// An authenticator app being set up: its QR code and key.
-			run("authenticator app", chromedp.Navigate(s.url+"/wallet"), chromedp.Click(chromedp.CSS(`form[action="/wallet/totp"] button`)),
+			c.run("authenticator app", chromedp.Navigate(s.url+"/wallet"), chromedp.Click(chromedp.CSS(`form[action="/wallet/totp"] button`)),
 				chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
-			shot("wallet-totp")
+			c.shot("wallet-totp")
 		})
 	}
 }

@@ -15,26 +15,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/webhook"
 )
 
-// consoleSite is a site on a store of a kind, with webhooks (the test
-// runs their deliverer: deliver).
+// consoleSite is a site with webhooks (the test runs their deliverer:
+// deliver).
 type consoleSite struct{ *site }
-
-func newConsoleSite(t *testing.T, kind string) *consoleSite {
-	return &consoleSite{startSite(t, siteOptions{kind: kind, webhooks: true})}
-}
 
 // forEachKind runs f on a console site of each store kind, in parallel.
 func forEachKind(t *testing.T, f func(t *testing.T, s *consoleSite)) {
-	for _, kind := range testdb.Kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			f(t, newConsoleSite(t, kind))
-		})
-	}
+	eachStore(t, true, func(t *testing.T, s *site) { f(t, &consoleSite{s}) }, withWebhooks())
 }
 
 // deliver runs the webhook deliverer once.

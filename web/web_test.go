@@ -43,8 +43,8 @@ type site struct {
 	// skew moves the clock of the whole site (engine, sign-in, webhooks,
 	// web) ahead.
 	skew atomic.Int64
-	// d is the webhook deliverer (with siteOptions.webhooks), run by the
-	// test (deliver) unless siteOptions.deliver runs it in the background.
+	// d is the webhook deliverer (withWebhooks), run by the test
+	// (consoleSite.deliver) unless asSandbox runs it in the background.
 	d    *webhook.Deliverer
 	zone *time.Location
 }
@@ -64,13 +64,35 @@ type siteOptions struct {
 	sandbox   bool   // as `ingot serve --sandbox`: ingot_test_ keys, and the developer sandbox with a central bank key of only the scopes it needs
 }
 
-// newSite is a site on SQLite with the API and the web only.
-func newSite(t *testing.T) *site { return startSite(t, siteOptions{}) }
+// siteOption is one of a test site's options (newSite).
+type siteOption func(*siteOptions)
 
-// startSite starts a real Ingot (store, engine with the log, sign-in with
+// onStore puts the site on a store of kind (testdb.Kinds).
+func onStore(kind string) siteOption { return func(o *siteOptions) { o.kind = kind } }
+
+// atLocalhost serves the site at http://localhost:PORT, for WebAuthn.
+func atLocalhost() siteOption { return func(o *siteOptions) { o.localhost = true } }
+
+// withWebhooks gives the site webhook endpoints and their deliverer, run
+// by the test (consoleSite.deliver).
+func withWebhooks() siteOption { return func(o *siteOptions) { o.webhooks = true } }
+
+// asSandbox makes the site as `ingot serve --sandbox` runs it: ingot_test_
+// keys, webhooks to any address with their deliverer running, and the
+// developer sandbox.
+func asSandbox() siteOption {
+	return func(o *siteOptions) { o.webhooks, o.deliver, o.sandbox = true, true, true }
+}
+
+// newSite starts a real Ingot (store, engine with the log, sign-in with
 // the sandbox's text messages, the sandbox bank, the API and the web) over
-// HTTP, with one clock the test may move.
-func startSite(t *testing.T, o siteOptions) *site {
+// HTTP, with one clock the test may move: on SQLite with the API and the
+// web only, unless opts say more.
+func newSite(t *testing.T, opts ...siteOption) *site {
+	var o siteOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	t.Helper()
 	if o.kind == "" {
 		o.kind = "sqlite"
@@ -268,6 +290,78 @@ func (s *site) lastCode(phone string) string {
 	return regexp.MustCompile(`\b\d{6}\b`).FindString(ms[0].(map[string]any)["text"].(string))
 }
 
+// eachStore runs f in a subtest of each store kind (testdb.Kinds), in
+// parallel or not, on a site of that kind with opts.
+func eachStore(t *testing.T, parallel bool, f func(t *testing.T, s *site), opts ...siteOption) {
+	for _, kind := range testdb.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			f(t, newSite(t, append([]siteOption{onStore(kind)}, opts...)...))
+		})
+	}
+}
+
+// operator registers an operator (Bank of Ingot, BOI) and mints
+// 10,000.00 CNY into its reserve.
+func (s *site) operator() (id, key string) {
+	s.t.Helper()
+	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
+	s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
+	return op["id"].(string), op["api_key"].(string)
+}
+
+// openWallet opens a personal CNY wallet for a holder at the operator of
+// key.
+func (s *site) openWallet(key, name, phone string) string {
+	s.t.Helper()
+	return s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": name, "phone": phone}, "currency": "CNY"}, 201)["id"].(string)
+}
+
+// enroll sets up the holder of phone's sign-in, with PIN 385912.
+func (s *site) enroll(phone string) {
+	s.t.Helper()
+	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
+	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+}
+
+// holderFixture is a holder with a funded wallet at an operator, enrolled
+// (PIN 385912), and a payee's wallet.
+type holderFixture struct {
+	key, opID, phone, wallet, payee string
+}
+
+// newHolder is Li Wei of phone with CN¥1,000.00 at Bank of Ingot (10,000.00
+// in its reserve before), enrolled, and Wang Fang's empty wallet.
+func newHolder(s *site, phone string) holderFixture {
+	s.t.Helper()
+	opID, key := s.operator()
+	w := s.openWallet(key, "Li Wei", phone)
+	s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "1000.00"}, 201)
+	payee := s.openWallet(key, "Wang Fang", "13900139000")
+	s.enroll(phone)
+	return holderFixture{key: key, opID: opID, phone: phone, wallet: w, payee: payee}
+}
+
+// merchantFixture is a merchant (Lao Wang Noodles) whose owner is enrolled
+// (PIN 385912), and a customer's wallet with CN¥100.00, at one operator.
+type merchantFixture struct {
+	key, phone, merchant, payer string
+}
+
+func newMerchant(s *site, phone string) merchantFixture {
+	s.t.Helper()
+	_, key := s.operator()
+	m := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Wei", "phone": phone, "kind": "business"},
+		"currency": "CNY", "kind": "merchant"}, 201)["id"].(string)
+	s.api("PUT", "/v1/wallets/"+m+"/merchant", key, map[string]any{"name": "Lao Wang Noodles", "city": "Beijing", "country": "CN", "mcc": "5812"}, 200)
+	payer := s.openWallet(key, "Li Na", "13800138222")
+	s.api("POST", "/v1/wallets/"+payer+"/topups", key, map[string]any{"amount": "100.00"}, 201)
+	s.enroll(phone)
+	return merchantFixture{key: key, phone: phone, merchant: m, payer: payer}
+}
+
 func TestConsoles(t *testing.T) {
 	s := newSite(t)
 	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
@@ -352,15 +446,8 @@ func TestConsoles(t *testing.T) {
 
 func TestHolderWallet(t *testing.T) {
 	s := newSite(t)
-	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
-	key := op["api_key"].(string)
-	s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
-	phone := "13800138123"
-	w := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": phone}, "currency": "CNY"}, 201)["id"].(string)
-	s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "1000.00"}, 201)
-	payee := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Fang", "phone": "13900139000"}, "currency": "CNY"}, 201)["id"].(string)
-	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
-	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+	h := newHolder(s, "13800138123")
+	key, phone, w, payee := h.key, h.phone, h.wallet, h.payee
 
 	b := s.browser()
 	b.get("/wallet", 200) // not signed in: the sign-in page
@@ -416,22 +503,10 @@ func hidden(t *testing.T, page, action string) url.Values {
 
 func TestMerchantTill(t *testing.T) {
 	s := newSite(t)
-	op := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Ingot", "code": "BOI"}, 201)
-	key := op["api_key"].(string)
-	s.api("POST", "/v1/issuance/mint", adminKey, map[string]any{"operator_id": op["id"], "amount": "10000.00", "currency": "CNY"}, 201)
-	phone := "13900139111"
-	m := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Wei", "phone": phone, "kind": "business"},
-		"currency": "CNY", "kind": "merchant"}, 201)["id"].(string)
-	s.api("PUT", "/v1/wallets/"+m+"/merchant", key, map[string]any{"name": "Lao Wang Noodles", "city": "Beijing", "country": "CN", "mcc": "5812"}, 200)
-	payer := s.api("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Li Na", "phone": "13800138222"}, "currency": "CNY"}, 201)["id"].(string)
-	s.api("POST", "/v1/wallets/"+payer+"/topups", key, map[string]any{"amount": "100.00"}, 201)
-	e := s.api("POST", "/v1/auth/enroll", "", map[string]any{"phone": phone}, 202)
-	s.api("POST", "/v1/auth/enroll/"+e["enrollment_id"].(string)+"/confirm", "", map[string]any{"code": s.lastCode(phone), "pin": "385912"}, 201)
+	mf := newMerchant(s, "13900139111")
+	key, m, payer := mf.key, mf.merchant, mf.payer
 
-	b := s.browser()
-	b.get("/signin", 200)
-	b.post("/signin", url.Values{"phone": {phone}, "pin": {"385912"}}, 200)
-	b.post("/signin/verify", url.Values{"method": {"sms"}, "code": {s.lastCode(phone)}}, 200)
+	b := s.signIn(mf.phone)
 	b.get("/merchant", 200)
 	b.has("Ask to be paid", `<option value="`+m+`">`)
 	b.post("/merchant/requests", url.Values{"wallet": {m}, "amount": {"38.00"}, "reference": {"TABLE-12"}}, 200)
