@@ -33,6 +33,9 @@ type benchFlags struct {
 	cfg        bench.Config
 	db         string
 	maxBatch   string // a comma list of values
+	wallets    string // a comma list of values
+	plot       string
+	plotFrom   string
 	noLog      bool
 	jsonFile   string
 	cpuprofile string
@@ -54,12 +57,19 @@ not empty is refused), by default a SQLite file in a temporary directory that
 is removed at the end. --max-batch, --no-log and --cpuprofile apply to the
 in-process server.
 
---max-batch takes a comma list (e.g. 8192,1): bench then runs the same
-scenario once per value, each on its own new database (the temporary file; or
---db for the first value and, for the others, a file beside it named
-<name>-max-batch-N<ext>, or the PostgreSQL database <name>_max_batch_N on the
-same server, created when missing), and ends with a comparison of their
-throughputs. With --json, the file then holds a list of results.
+--max-batch or --wallets takes a comma list (e.g. --max-batch 8192,1, or
+--wallets 10000,100000,1000000 for the scaling curve; one of the two at a
+time): bench then runs the same scenario once per value, each on its own new
+database (the temporary file; or --db for the first value and, for the others,
+a file beside it named <name>-max-batch-N<ext> or <name>-wallets-N<ext>, or the
+PostgreSQL database <name>_max_batch_N or <name>_wallets_N on the same server,
+created when missing), and ends with a table comparing them (throughput,
+latency, setup time, throughput relative to the first value). With --json, the
+file then holds a list of results.
+
+--plot FILE.png draws the results: transfers/s (top) and p99 latency (bottom)
+against the swept value (wallets, on a log scale; or max-batch). With
+--plot-from a file written earlier by --json, bench draws it without running.
 
 The in-process run prints this process's memory (VmRSS, VmHWM: server and load
 generator together) after setup and after the load.
@@ -93,7 +103,7 @@ check counts the fee accounts).`,
 	fl.BoolVar(&f.noLog, "no-log", false, "in-process server: run the engine without the transparency log (to measure its cost)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file (the in-process server and the load generator)")
 	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot, batch or merchant")
-	fl.IntVar(&f.cfg.Wallets, "wallets", 10000, "wallets, split across two operators")
+	fl.StringVar(&f.wallets, "wallets", "10000", "wallets, split across two operators; a comma list (10000,100000,1000000) runs once per value and compares")
 	fl.DurationVar(&f.cfg.Duration, "duration", 20*time.Second, "how long to send payments")
 	fl.IntVar(&f.cfg.Concurrency, "concurrency", 64, "keep-alive clients (requests in flight at most)")
 	fl.Float64Var(&f.cfg.Rate, "rate", 0, "offered load in transfers/s (open loop); 0: closed loop")
@@ -102,10 +112,18 @@ check counts the fee accounts).`,
 	fl.StringVar(&f.cfg.Funding, "funding", "100.00", "what setup puts into each wallet, in CNY")
 	fl.BoolVar(&f.cfg.IdempotencyKeys, "idempotency-keys", false, "send a unique Idempotency-Key with every request (the server then stores one record per request)")
 	fl.StringVar(&f.jsonFile, "json", "", "also write the results as JSON to this file (- for stdout)")
+	fl.StringVar(&f.plot, "plot", "", "draw the results as a PNG to this file: transfers/s and p99 latency against the swept value")
+	fl.StringVar(&f.plotFrom, "plot-from", "", "with --plot: draw from this file, written earlier by --json, instead of running")
 	return c
 }
 
 func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdout, stderr io.Writer) error {
+	if err := checkPlotFlags(f); err != nil {
+		return err
+	}
+	if f.plotFrom != "" {
+		return plotFromFile(f, changed)
+	}
 	cfg := f.cfg
 	cfg.Out = stdout
 	if cfg.URL != "" {
@@ -117,29 +135,39 @@ func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdo
 		if cfg.Key == "" {
 			return errors.New("--url needs --key, the central bank's API key (or INGOT_ADMIN_KEY)")
 		}
+		ws, err := parseList("wallets", f.wallets)
+		if err != nil {
+			return err
+		}
+		if len(ws) > 1 {
+			return errors.New("--wallets takes one value with --url: a sweep needs a new database per value")
+		}
+		cfg.Wallets = ws[0]
 		cfg.Target = bench.Target{URL: cfg.URL}
 		return benchOnce(ctx, f, cfg, stdout, stderr)
 	}
 	if changed("key") {
 		return errors.New("--key goes with --url; the in-process server makes its own")
 	}
-	values, err := parseMaxBatch(f.maxBatch)
+	sw, err := newSweep(f.maxBatch, f.wallets)
 	if err != nil {
 		return err
 	}
-	if len(values) > 1 && f.cpuprofile != "" {
-		return errors.New("--cpuprofile takes one --max-batch value")
+	if len(sw.values) > 1 && f.cpuprofile != "" {
+		return fmt.Errorf("--cpuprofile takes one --%s value", sw.flag)
 	}
 	var results []*bench.Result
 	var failed error
-	for k, mb := range values {
+	for k, v := range sw.values {
 		db := f.db
 		if k > 0 {
-			if db, err = benchDBFor(ctx, f.db, mb); err != nil {
+			if db, err = benchDBFor(ctx, f.db, sw.flag, v); err != nil {
 				return err
 			}
 			fmt.Fprintln(stdout)
 		}
+		mb, wallets := sw.point(k)
+		cfg.Wallets = wallets
 		res, err := benchInProcess(ctx, f, cfg, db, mb, stdout, stderr)
 		if err != nil && res == nil {
 			return err
@@ -150,9 +178,12 @@ func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdo
 		results = append(results, res)
 	}
 	if len(results) > 1 {
-		printComparison(stdout, results)
+		printComparison(stdout, sw.flag, results)
 	}
 	if err := writeJSON(f.jsonFile, results, stdout); err != nil {
+		return err
+	}
+	if err := writePlot(f.plot, results); err != nil {
 		return err
 	}
 	return failed
@@ -214,6 +245,9 @@ func benchOnce(ctx context.Context, f benchFlags, cfg bench.Config, stdout, _ io
 		return err
 	}
 	if err := writeJSON(f.jsonFile, []*bench.Result{res}, stdout); err != nil {
+		return err
+	}
+	if err := writePlot(f.plot, []*bench.Result{res}); err != nil {
 		return err
 	}
 	return verdict(res)

@@ -17,17 +17,18 @@ import (
 	"github.com/ingot-cbdc/ingot/bench"
 )
 
-// parseMaxBatch reads --max-batch: one value or a comma list, each >= 1.
-func parseMaxBatch(s string) ([]int, error) {
+// parseList reads a sweepable flag (--max-batch, --wallets): one value or a
+// comma list, each a whole number of at least 1, none twice.
+func parseList(flag, s string) ([]int, error) {
 	var out []int
 	seen := map[int]bool{}
 	for _, part := range strings.Split(s, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(part))
 		if err != nil || v < 1 {
-			return nil, fmt.Errorf("--max-batch %q: each value must be a whole number of at least 1", s)
+			return nil, fmt.Errorf("--%s %q: each value must be a whole number of at least 1", flag, s)
 		}
 		if seen[v] {
-			return nil, fmt.Errorf("--max-batch %q: %d is given twice", s, v)
+			return nil, fmt.Errorf("--%s %q: %d is given twice", flag, s, v)
 		}
 		seen[v] = true
 		out = append(out, v)
@@ -35,18 +36,56 @@ func parseMaxBatch(s string) ([]int, error) {
 	return out, nil
 }
 
-// benchDBFor is the database of a --max-batch value after the first: ""
-// (a temporary file) when --db is empty; a file beside a SQLite --db named
-// <name>-max-batch-N<ext>; on PostgreSQL, the database <name>_max_batch_N on
-// the same server, created when it does not exist. startBenchServer then
-// refuses it unless it is empty.
-func benchDBFor(ctx context.Context, db string, maxBatch int) (string, error) {
+// sweep is what `ingot bench` runs: the same scenario once per value of
+// one flag (--max-batch or --wallets), each on its own new database. A
+// single run is a sweep of one value.
+type sweep struct {
+	flag     string // max-batch or wallets
+	values   []int
+	maxBatch int // the in-process server's, when flag is wallets
+	wallets  int // when flag is max-batch
+}
+
+// point is the server's max-batch and the wallets of the k-th run.
+func (s sweep) point(k int) (maxBatch, wallets int) {
+	if s.flag == "wallets" {
+		return s.maxBatch, s.values[k]
+	}
+	return s.values[k], s.wallets
+}
+
+// newSweep reads --max-batch and --wallets; at most one of them may be a list.
+func newSweep(maxBatch, wallets string) (sweep, error) {
+	mb, err := parseList("max-batch", maxBatch)
+	if err != nil {
+		return sweep{}, err
+	}
+	ws, err := parseList("wallets", wallets)
+	if err != nil {
+		return sweep{}, err
+	}
+	switch {
+	case len(mb) > 1 && len(ws) > 1:
+		return sweep{}, errors.New("--max-batch and --wallets are both lists: sweep one of them at a time (run bench once per value of the other)")
+	case len(ws) > 1:
+		return sweep{flag: "wallets", values: ws, maxBatch: mb[0]}, nil
+	}
+	return sweep{flag: "max-batch", values: mb, wallets: ws[0]}, nil
+}
+
+// benchDBFor is the database of a swept value after the first: "" (a
+// temporary file) when --db is empty; a file beside a SQLite --db named
+// <name>-<flag>-N<ext> (bench-max-batch-1.db, bench-wallets-100000.db); on
+// PostgreSQL, the database <name>_<flag>_N (ingot_max_batch_1,
+// ingot_wallets_100000) on the same server, created when it does not exist.
+// startBenchServer then refuses it unless it is empty.
+func benchDBFor(ctx context.Context, db, flag string, value int) (string, error) {
 	switch {
 	case db == "":
 		return "", nil
 	case !isPostgres(db):
 		ext := filepath.Ext(db)
-		return fmt.Sprintf("%s-max-batch-%d%s", strings.TrimSuffix(db, ext), maxBatch, ext), nil
+		return fmt.Sprintf("%s-%s-%d%s", strings.TrimSuffix(db, ext), flag, value, ext), nil
 	}
 	u, err := url.Parse(db)
 	if err != nil {
@@ -54,9 +93,9 @@ func benchDBFor(ctx context.Context, db string, maxBatch int) (string, error) {
 	}
 	name := strings.TrimPrefix(u.Path, "/")
 	if name == "" {
-		return "", errors.New("--db: a PostgreSQL URL with several --max-batch values must name a database")
+		return "", fmt.Errorf("--db: a PostgreSQL URL with several --%s values must name a database", flag)
 	}
-	name = fmt.Sprintf("%s_max_batch_%d", name, maxBatch)
+	name = fmt.Sprintf("%s_%s_%d", name, strings.ReplaceAll(flag, "-", "_"), value)
 	conn, err := pgx.Connect(ctx, db)
 	if err != nil {
 		return "", fmt.Errorf("create the database %s: %w", name, err)
@@ -75,19 +114,38 @@ func benchDBFor(ctx context.Context, db string, maxBatch int) (string, error) {
 	return u.String(), nil
 }
 
-// printComparison prints the runs of several --max-batch values side by
-// side, and the throughput of the first relative to each other one.
-func printComparison(w io.Writer, rs []*bench.Result) {
+// printComparison prints the runs of a sweep side by side: the swept
+// value, transfers/s, latency, setup time and the throughput relative to
+// the first run's. A --max-batch sweep then also says how many times the
+// first value's throughput each other value's is.
+func printComparison(w io.Writer, flag string, rs []*bench.Result) {
 	r0 := rs[0]
-	fmt.Fprintf(w, "\ncomparison of --max-batch: scenario %s, %s, %d clients, %d wallets\n",
-		r0.Scenario, r0.Target.Store, r0.Concurrency, r0.Wallets)
-	fmt.Fprintf(w, "  %9s  %12s  %8s  %8s  %8s  %s\n", "max-batch", "transfers/s", "p50 ms", "p99 ms", "errors", "verdict")
+	switch flag {
+	case "wallets":
+		fmt.Fprintf(w, "\ncomparison of --wallets: scenario %s, %s, %d clients, max-batch %d\n",
+			r0.Scenario, r0.Target.Store, r0.Concurrency, r0.Target.MaxBatch)
+	default:
+		fmt.Fprintf(w, "\ncomparison of --max-batch: scenario %s, %s, %d clients, %d wallets\n",
+			r0.Scenario, r0.Target.Store, r0.Concurrency, r0.Wallets)
+	}
+	fmt.Fprintf(w, "  %9s  %12s  %8s  %8s  %8s  %8s  %8s  %s\n", flag, "transfers/s", "p50 ms", "p99 ms", "setup s", "errors", "vs first", "verdict")
 	for _, r := range rs {
 		v := "OK"
 		if !r.OK() {
 			v = "FAILED"
 		}
-		fmt.Fprintf(w, "  %9d  %12.0f  %8.2f  %8.2f  %8d  %s\n", r.Target.MaxBatch, r.TransfersPerSec, r.Latency.P50, r.Latency.P99, r.ErrorCount, v)
+		x := r.Target.MaxBatch
+		if flag == "wallets" {
+			x = r.Wallets
+		}
+		ratio := "n/a"
+		if r0.TransfersPerSec > 0 {
+			ratio = fmt.Sprintf("%.2f", r.TransfersPerSec/r0.TransfersPerSec)
+		}
+		fmt.Fprintf(w, "  %9d  %12.0f  %8.2f  %8.2f  %8.1f  %8d  %8s  %s\n", x, r.TransfersPerSec, r.Latency.P50, r.Latency.P99, r.SetupSeconds, r.ErrorCount, ratio, v)
+	}
+	if flag != "max-batch" {
+		return
 	}
 	for _, r := range rs[1:] {
 		ratio := "n/a (no transfers)"

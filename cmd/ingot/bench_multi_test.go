@@ -111,8 +111,8 @@ func TestBenchMaxBatchBadLists(t *testing.T) {
 }
 
 func TestParseMaxBatch(t *testing.T) {
-	got, err := parseMaxBatch(" 8192, 64 ,1")
+	got, err := parseList("max-batch", " 8192, 64 ,1")
 	if err != nil || len(got) != 3 || got[0] != 8192 || got[1] != 64 || got[2] != 1 {
-		t.Fatalf("parseMaxBatch = %v, %v", got, err)
+		t.Fatalf("parseList = %v, %v", got, err)
 	}
 }
