@@ -41,7 +41,15 @@ type Options struct {
 	// Zone is the time zone of the days and years of daily and yearly
 	// limits; nil is DefaultZone.
 	Zone *time.Location
+	// Pipeline is how many batches may be in flight at once: while one
+	// commits and reaches the disk, the next is taken from the queue,
+	// locked, applied and written (on PostgreSQL on a second connection).
+	// 0 is DefaultPipeline; 1 runs one batch at a time.
+	Pipeline int
 }
+
+// DefaultPipeline is the default number of batches in flight.
+const DefaultPipeline = 2
 
 // DefaultZone is the time zone of limits when none is configured.
 const DefaultZone = "Asia/Shanghai"
@@ -50,11 +58,16 @@ const DefaultZone = "Asia/Shanghai"
 const DefaultMaxBatch = 8192
 
 // Engine is the single writer of balances, transfers and holds of one
-// process. Commands queue up; one goroutine takes whatever is waiting (up
-// to MaxBatch), applies it in one database transaction, commits once and
-// then answers every caller of the batch. Several processes may run an
-// Engine on one PostgreSQL database: correctness comes from the row locks
-// the batch takes, never from memory.
+// process. Commands queue up; a worker takes whatever is waiting (up to
+// MaxBatch), applies it in one database transaction, commits once and then
+// answers every caller of the batch. Batches are pipelined: a worker holds
+// the stage (taking, locking, applying, writing) only until its commit
+// starts, so the next worker builds the next batch while this one commits
+// and waits for the disk. Several processes may run an Engine on one
+// PostgreSQL database: correctness comes from the row locks the batch takes
+// (and the log head, locked last, which orders commits), never from memory;
+// two batches in flight in one process are no different from two
+// processes.
 type Engine struct {
 	db      BatchOpener
 	opt     Options
@@ -65,11 +78,18 @@ type Engine struct {
 	once    sync.Once
 	m       engineMetrics
 
+	// stage is held by the worker that takes, locks, applies and writes a
+	// batch, and released when its commit starts (pipeline.go).
+	stage sync.Mutex
+
 	// front caches the log's frontier hashes (all that appending needs)
-	// after this engine's last commit. It is used only while the locked
-	// log head still has its size, that is while no other process has
-	// appended since: it saves a read per batch, never decides anything.
-	front logFrontier
+	// after this engine's last commit, and pending those of the batch being
+	// committed. They are used only while the locked log head still has
+	// their size, that is while no other process has appended since: they
+	// save a read per batch, never decide anything.
+	frontMu sync.Mutex
+	front   logFrontier
+	pending *pendingFront
 }
 
 // logFrontier is the frontier of the log of a size.
@@ -103,6 +123,9 @@ func NewEngine(db BatchOpener, opt Options) *Engine {
 	}
 	if opt.QueueSize <= 0 {
 		opt.QueueSize = 4 * opt.MaxBatch
+	}
+	if opt.Pipeline <= 0 {
+		opt.Pipeline = DefaultPipeline
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -171,20 +194,29 @@ func (e *Engine) do(ctx context.Context, r *request) (*request, error) {
 
 func (e *Engine) run() {
 	defer close(e.stopped)
+	var wg sync.WaitGroup
+	for range e.opt.Pipeline {
+		wg.Go(e.work)
+	}
+	wg.Wait()
+}
+
+// work takes batches while it holds the stage and processes them; process
+// releases the stage when the batch's commit starts. After Close it drains
+// what is queued and returns.
+func (e *Engine) work() {
 	batch := make([]*request, 0, 64)
 	for {
+		e.stage.Lock()
 		var first *request
 		select {
 		case first = <-e.queue:
 		case <-e.stop:
-			// Drain what is queued, then refuse.
-			for {
-				select {
-				case r := <-e.queue:
-					e.process([]*request{r})
-				default:
-					return
-				}
+			select {
+			case first = <-e.queue:
+			default:
+				e.stage.Unlock()
+				return
 			}
 		}
 		batch = append(batch[:0], first)
@@ -199,20 +231,23 @@ func (e *Engine) run() {
 				break fill
 			}
 		}
-		e.process(batch)
+		e.process(batch, sync.OnceFunc(e.stage.Unlock))
 	}
 }
 
 // process applies a batch, retrying it whole when the transaction fails
 // (a concurrent idempotency race, a deadlock victim, a lost connection).
-func (e *Engine) process(batch []*request) {
+// It calls release (once) when the batch's commit starts or the batch
+// fails: the next batch may then be built.
+func (e *Engine) process(batch []*request, release func()) {
+	defer release()
 	start := time.Now()
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
 		}
-		err = e.tryBatch(batch)
+		err = e.tryBatch(batch, release)
 		if err == nil {
 			break
 		}
@@ -244,7 +279,7 @@ func (e *Engine) process(batch []*request) {
 // idempotency records, locks what its commands need, applies them in
 // arrival order, writes the effects in bulk and commits. The answers are
 // set on the requests only once the commit succeeded.
-func (e *Engine) tryBatch(batch []*request) error {
+func (e *Engine) tryBatch(batch []*request, release func()) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tx, err := e.db.BeginBatch(ctx)
@@ -327,12 +362,18 @@ func (e *Engine) tryBatch(batch []*request) error {
 	if err := tx.WriteBank(ctx, &w.Bank); err != nil {
 		return err
 	}
+	// The stage is free from here: the next batch is built while this one
+	// commits and reaches the disk. Its log head read waits for this
+	// commit (the head is locked), and then finds this batch's frontier.
+	p := e.committing(st.front)
+	release()
 	if err := tx.Commit(ctx); err != nil {
-		e.front = logFrontier{}
+		e.committed(p, false)
 		return fmt.Errorf("%w: %w", errCommitUnknown, err)
 	}
-	if st.front != nil {
-		e.front = *st.front
+	e.committed(p, true)
+	if err := tx.Durable(ctx); err != nil {
+		return fmt.Errorf("%w: %w", errCommitUnknown, err)
 	}
 	e.m.transfers.Add(float64(len(w.Transfers)))
 	for i, r := range batch {
@@ -442,9 +483,9 @@ func (e *Engine) appendLog(ctx context.Context, tx store.BatchTx, st *state, w *
 	}
 	known := map[int64]tlog.Hash{}
 	var r tlog.HashReader = recordingReader{txHashReader{ctx, tx}, known}
-	if e.front.hashes != nil && e.front.size == n {
-		r = mapReader(e.front.hashes)
-		maps.Copy(known, e.front.hashes)
+	if f := e.frontier(n); f != nil {
+		r = mapReader(f)
+		maps.Copy(known, f)
 	}
 	hashes, tree, err := translog.AppendLeafHashes(n, leaves, r)
 	if err != nil {

@@ -36,6 +36,10 @@ func (b *batchTx) Commit(ctx context.Context) error {
 	return nil
 }
 
+// Durable returns at once: with synchronous_commit=on, PostgreSQL has
+// flushed the commit record when Commit returns.
+func (b *batchTx) Durable(context.Context) error { return nil }
+
 // Rollback ends the batch without effect; a no-op after Commit.
 func (b *batchTx) Rollback(ctx context.Context) error {
 	err := b.tx.Rollback(ctx)

@@ -213,7 +213,7 @@ func (s *Store) EnsureAccount(ctx context.Context, kind ingot.AccountKind, opera
 var errIDTaken = errors.New("random account id taken")
 
 func (s *Store) ensureAccount(ctx context.Context, kind ingot.AccountKind, operatorID, currency string) (ingot.Account, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return ingot.Account{}, err
 	}

@@ -299,7 +299,7 @@ func prefixed(prefix, cols string) string {
 // current refresh token, and keeps oldRefresh as spent, in one transaction;
 // otherwise ErrConflict.
 func (s *Store) RotateSession(ctx context.Context, id string, oldRefresh, access []byte, accessExpires time.Time, refresh []byte, now time.Time) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: rotate session: begin: %w", err)
 	}
@@ -553,7 +553,7 @@ func (s *Store) AddSecurityEvent(ctx context.Context, e auth.SecurityEvent) erro
 	if err != nil {
 		return fmt.Errorf("sqlite: add security event: %w", err)
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: add security event: begin: %w", err)
 	}

@@ -133,10 +133,14 @@ func (s *Store) BankOperationByIdem(ctx context.Context, k ingot.IdemKey) (ingot
 // ClaimBankOperations claims due pending operations (the writer's
 // transaction holds the database's write lock).
 func (s *Store) ClaimBankOperations(ctx context.Context, now, until time.Time, limit int) ([]ingot.BankOperation, error) {
-	out, err := collectBankOps(s.w.QueryContext(ctx, `UPDATE bank_operations SET claimed_until = ?, attempts = attempts + 1
+	var out []ingot.BankOperation
+	err := s.w.QueryContext(ctx, func(rows *sql.Rows, err error) error {
+		out, err = collectBankOps(rows, err)
+		return err
+	}, `UPDATE bank_operations SET claimed_until = ?, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM bank_operations WHERE status = 'pending' AND next_attempt <= ? AND claimed_until <= ?
 			ORDER BY created_at, id LIMIT ?)
-		RETURNING `+bankOpCols, micros(until), micros(now), micros(now), limit))
+		RETURNING `+bankOpCols, micros(until), micros(now), micros(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim bank operations: %w", err)
 	}
@@ -189,7 +193,7 @@ func (s *Store) SandboxAccount(ctx context.Context, hash []byte) (bank.SandboxAc
 
 // SandboxPost posts an amount under a unique ref.
 func (s *Store) SandboxPost(ctx context.Context, hash []byte, ref string, amount int64, now time.Time) (bank.SandboxEntry, bool, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return bank.SandboxEntry{}, false, fmt.Errorf("sqlite: sandbox post: %w", err)
 	}

@@ -13,25 +13,33 @@ import (
 // The engine's batches: one BEGIN IMMEDIATE transaction each.
 
 type batchTx struct {
-	tx *sql.Tx
+	tx *wtx
 }
 
 // BeginBatch opens a BEGIN IMMEDIATE transaction on the writer: it holds the
 // database's write lock until Commit or Rollback.
 func (s *Store) BeginBatch(ctx context.Context) (store.BatchTx, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin batch: %w", err)
 	}
 	return &batchTx{tx: tx}, nil
 }
 
-// Commit makes the batch durable.
+// Commit commits the batch and releases the write lock; it does not wait
+// for the disk (durable.go).
 func (b *batchTx) Commit(ctx context.Context) error {
-	if err := b.tx.Commit(); err != nil {
+	if err := b.tx.commit(); err != nil {
 		return fmt.Errorf("sqlite: commit batch: %w", err)
 	}
 	return nil
+}
+
+// Durable returns once the committed batch, and every commit before it, is
+// on disk: one fsync of the WAL serves every batch committed while the
+// previous one ran.
+func (b *batchTx) Durable(ctx context.Context) error {
+	return b.tx.durable()
 }
 
 // Rollback ends the batch without effect; a no-op after Commit.

@@ -74,13 +74,13 @@ func claimIdem(ctx context.Context, tx *sql.Tx, idem *store.IdemRecord) (*store.
 // idem when it is not nil: when a record with idem's key exists already, it
 // is returned and nothing is written. what names the caller in errors.
 func (s *Store) createWithIdem(ctx context.Context, what string, idem *store.IdemRecord, insert func(tx *sql.Tx) error) (*store.IdemRecord, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %s: begin: %w", what, err)
 	}
 	defer tx.Rollback()
 	if idem != nil {
-		old, fresh, err := claimIdem(ctx, tx, idem)
+		old, fresh, err := claimIdem(ctx, tx.Tx, idem)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: %s: %w", what, err)
 		}
@@ -88,7 +88,7 @@ func (s *Store) createWithIdem(ctx context.Context, what string, idem *store.Ide
 			return old, nil
 		}
 	}
-	if err := insert(tx); err != nil {
+	if err := insert(tx.Tx); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -23,7 +23,7 @@ func migrations(t *testing.T, s *Store) *goose.Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w.db, sub)
 	if err != nil {
 		t.Fatal(err)
 	}

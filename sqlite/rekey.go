@@ -63,7 +63,7 @@ func (s *Store) Reseal(ctx context.Context, column string, rs []store.Reseal) (i
 	if len(rs) == 0 {
 		return 0, nil
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: reseal %s: %w", column, err)
 	}

@@ -204,7 +204,7 @@ func (s *Store) Endpoints(ctx context.Context, operatorID string) ([]webhook.End
 // UpdateEndpoint replaces an endpoint's URL, Events (its subscriptions),
 // Description, Status, DisabledReason and UpdatedAt in one transaction.
 func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: update endpoint: %w", err)
 	}
@@ -215,7 +215,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
 		e.URL, e.Description, string(e.Status), e.DisabledReason, micros(e.UpdatedAt), e.ID).Scan(&op); err != nil {
 		return notFound(err, "update endpoint")
 	}
-	if err := setSubscriptions(ctx, tx, e.ID, op, e.Events); err != nil {
+	if err := setSubscriptions(ctx, tx.Tx, e.ID, op, e.Events); err != nil {
 		return fmt.Errorf("sqlite: update endpoint: subscriptions: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -228,7 +228,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
 // deliveries, and the events that no other endpoint has a delivery of, in
 // one transaction.
 func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete endpoint: %w", err)
 	}

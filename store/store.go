@@ -198,7 +198,16 @@ type BatchTx interface {
 	// w exists already it returns ErrIdempotencyRace (the transaction is then
 	// to be rolled back).
 	Write(ctx context.Context, w *BatchWrite) error
+	// Commit commits the transaction: its effects are visible to others
+	// and its locks released. It need not wait for the disk (SQLite);
+	// Durable does.
 	Commit(ctx context.Context) error
+	// Durable returns once the committed transaction survives a power
+	// loss, and with it everything committed before it. The engine calls it
+	// after Commit and answers only then, so that the next batch is built
+	// while this one reaches the disk. On PostgreSQL Commit is durable
+	// already (synchronous_commit=on) and Durable returns at once.
+	Durable(ctx context.Context) error
 	// Rollback ends the transaction without effect; it is a no-op after Commit.
 	Rollback(ctx context.Context) error
 }

@@ -37,6 +37,7 @@ type benchFlags struct {
 	plot       string
 	plotFrom   string
 	noLog      bool
+	pipeline   int
 	jsonFile   string
 	cpuprofile string
 }
@@ -100,6 +101,7 @@ check counts the fee accounts).`,
 	fl.StringVar(&f.cfg.Key, "key", "", "the central bank's API key of the --url server (env INGOT_ADMIN_KEY)")
 	fl.StringVar(&f.db, "db", "", "start a server in-process on this new, empty database: a SQLite path or a postgres:// URL (default: a temporary SQLite file)")
 	fl.StringVar(&f.maxBatch, "max-batch", strconv.Itoa(ledger.DefaultMaxBatch), "in-process server: largest engine batch; 1: one transaction per transfer; a comma list (8192,1) runs once per value and compares")
+	fl.IntVar(&f.pipeline, "pipeline", ledger.DefaultPipeline, "in-process server: engine batches in flight (the next is built while one commits); 1: one at a time")
 	fl.BoolVar(&f.noLog, "no-log", false, "in-process server: run the engine without the transparency log (to measure its cost)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file (the in-process server and the load generator)")
 	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot, batch or merchant")
@@ -127,7 +129,7 @@ func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdo
 	cfg := f.cfg
 	cfg.Out = stdout
 	if cfg.URL != "" {
-		for _, name := range []string{"db", "max-batch", "no-log"} {
+		for _, name := range []string{"db", "max-batch", "no-log", "pipeline"} {
 			if changed(name) {
 				return fmt.Errorf("--%s is for the in-process server; it does not go with --url", name)
 			}
@@ -193,7 +195,7 @@ func runBench(ctx context.Context, f benchFlags, changed func(string) bool, stdo
 // the benchmark against it. A run whose checks fail returns its result and
 // an error.
 func benchInProcess(ctx context.Context, f benchFlags, cfg bench.Config, db string, maxBatch int, stdout, stderr io.Writer) (*bench.Result, error) {
-	srv, err := startBenchServer(ctx, db, maxBatch, !f.noLog, stderr)
+	srv, err := startBenchServer(ctx, db, maxBatch, f.pipeline, !f.noLog, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +203,7 @@ func benchInProcess(ctx context.Context, f benchFlags, cfg bench.Config, db stri
 	cfg.URL, cfg.Key, cfg.Fresh = srv.url, srv.key, true
 	logOn := !f.noLog
 	cfg.Target = bench.Target{URL: srv.url, InProcess: true, Store: srv.store, MaxBatch: maxBatch, Log: &logOn}
-	fmt.Fprintf(stdout, "in-process server on %s: %s, max-batch %d, transparency log %s\n", srv.url, srv.desc, maxBatch, onOff(logOn))
+	fmt.Fprintf(stdout, "in-process server on %s: %s, max-batch %d, pipeline %d, transparency log %s\n", srv.url, srv.desc, maxBatch, f.pipeline, onOff(logOn))
 	var profile func(bool)
 	if f.cpuprofile != "" {
 		pf, err := os.Create(f.cpuprofile)
@@ -302,9 +304,12 @@ type benchServer struct {
 // log's signing key is beside the SQLite file or in a temporary directory,
 // the transparency log may be off, and request logs are formatted but only
 // warnings and errors are written (to stderr).
-func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool, stderr io.Writer) (_ *benchServer, err error) {
+func startBenchServer(ctx context.Context, db string, maxBatch, pipeline int, withLog bool, stderr io.Writer) (_ *benchServer, err error) {
 	if maxBatch < 1 {
 		return nil, errors.New("--max-batch must be at least 1")
+	}
+	if pipeline < 1 {
+		return nil, errors.New("--pipeline must be at least 1")
 	}
 	var cleanup []func()
 	defer func() {
@@ -356,7 +361,7 @@ func startBenchServer(ctx context.Context, db string, maxBatch int, withLog bool
 	))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Logger: log, Registerer: reg, Signer: signer})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: maxBatch, Pipeline: pipeline, Logger: log, Registerer: reg, Signer: signer})
 	cleanup = append(cleanup, func() { eng.Close() })
 	// A fresh, throwaway database: a throwaway data key.
 	dataKey, err := pii.ParseKey(pii.GenerateKey())

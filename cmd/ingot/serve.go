@@ -29,6 +29,7 @@ type serveConfig struct {
 	addr       string
 	db         string
 	maxBatch   int
+	pipeline   int
 	logFormat  string
 	keyFile    string
 	prevKey    string // --previous-signing-key-file
@@ -57,7 +58,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := fromEnv(cmd.Flags(), env, map[string]string{
-				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "log-format": "INGOT_LOG_FORMAT",
+				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "pipeline": "INGOT_PIPELINE", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
 				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
@@ -77,6 +78,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.addr, "addr", defaultAddr, "listen address (env INGOT_ADDR)")
 	f.StringVar(&cfg.db, "db", defaultDB, "SQLite file path, or a postgres:// URL (env INGOT_DB)")
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
+	f.IntVar(&cfg.pipeline, "pipeline", ledger.DefaultPipeline, "engine batches in flight: the next is built while one commits; 1: one at a time (env INGOT_PIPELINE)")
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
 	f.StringVar(&cfg.prevKey, "previous-signing-key-file", "", "during a rotation of the log's key: file of the key the signing key replaces; while the log is signed by it, the next checkpoint is signed by both and announces the new key (env INGOT_PREVIOUS_SIGNING_KEY_FILE; INGOT_PREVIOUS_SIGNING_KEY holds the key itself; docs/keys.md)")
@@ -106,6 +108,9 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if cfg.maxBatch < 1 {
 		return errors.New("--max-batch must be at least 1")
 	}
+	if cfg.pipeline < 1 {
+		return errors.New("--pipeline must be at least 1")
+	}
 	if cfg.webhookLease < time.Second {
 		return errors.New("--webhook-lease must be at least 1s")
 	}
@@ -133,7 +138,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Logger: log, Registerer: reg, Signer: signer, Zone: zone})
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Pipeline: cfg.pipeline, Logger: log, Registerer: reg, Signer: signer, Zone: zone})
 	defer eng.Close()
 	keys, err := loadDataKey(cfg.db, cfg.dataKey, cfg.dataKeyID, env)
 	if err != nil {
