@@ -44,12 +44,19 @@ type Options struct {
 	// Pipeline is how many batches may be in flight at once: while one
 	// commits and reaches the disk, the next is taken from the queue,
 	// locked, applied and written (on PostgreSQL on a second connection).
-	// 0 is DefaultPipeline; 1 runs one batch at a time.
+	// 0 is the store's choice (Pipeliner), else 1; 1 runs one batch at a
+	// time.
 	Pipeline int
 }
 
-// DefaultPipeline is the default number of batches in flight.
-const DefaultPipeline = 2
+// Pipeliner is implemented by stores that say how many batches in flight
+// suit them. SQLite: 2 (the next batch is built while one's fsync runs).
+// PostgreSQL: 1 for now, since the next batch's log head lock waits for the
+// previous commit and its row locks for the previous batch's accounts:
+// with large batches, two in flight halve throughput (docs/performance.md).
+type Pipeliner interface {
+	Pipeline() int
+}
 
 // DefaultZone is the time zone of limits when none is configured.
 const DefaultZone = "Asia/Shanghai"
@@ -125,7 +132,10 @@ func NewEngine(db BatchOpener, opt Options) *Engine {
 		opt.QueueSize = 4 * opt.MaxBatch
 	}
 	if opt.Pipeline <= 0 {
-		opt.Pipeline = DefaultPipeline
+		opt.Pipeline = 1
+		if p, ok := db.(Pipeliner); ok && p.Pipeline() > 0 {
+			opt.Pipeline = p.Pipeline()
+		}
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -589,6 +599,9 @@ func newEngineMetrics(reg prometheus.Registerer) engineMetrics {
 	}
 	return m
 }
+
+// Pipeline is the number of batches the engine keeps in flight.
+func (e *Engine) Pipeline() int { return e.opt.Pipeline }
 
 // Zone is the time zone of the engine's days and years.
 func (e *Engine) Zone() *time.Location { return e.opt.Zone }

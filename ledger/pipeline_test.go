@@ -61,15 +61,16 @@ func (t *gatedTx) Commit(ctx context.Context) error {
 }
 
 // TestPipeline checks that the engine builds the next batch while one
-// commits (Pipeline 2, the default), and not with Pipeline 1, and that both
-// payments are answered either way.
+// commits with Pipeline 2, and not with Pipeline 1, and that both payments
+// are answered either way; and each store's default (SQLite 2,
+// PostgreSQL 1).
 func TestPipeline(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		for _, c := range []struct {
 			pipeline int
 			wait     time.Duration
 			overlap  bool
-		}{{0, 10 * time.Second, true}, {1, 300 * time.Millisecond, false}} {
+		}{{2, 10 * time.Second, true}, {1, 300 * time.Millisecond, false}} {
 			g := &gatedStore{Store: testdb.Open(t, kind), wait: c.wait, second: make(chan struct{})}
 			e := newEnvWith(t, g, ledger.Options{MaxBatch: 1, Pipeline: c.pipeline})
 			a, aID := e.operator("BANKA")
@@ -92,6 +93,10 @@ func TestPipeline(t *testing.T) {
 			if bal, _ := e.balance(a, to); bal != 200 {
 				t.Errorf("pipeline %d: payee holds %d; want 200", c.pipeline, bal)
 			}
+		}
+		want := map[string]int{"sqlite": 2, "postgres": 1}[kind]
+		if got := newEnv(t, kind, 0).eng.Pipeline(); got != want {
+			t.Errorf("default pipeline on %s: %d; want %d", kind, got, want)
 		}
 	})
 }

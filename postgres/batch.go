@@ -36,6 +36,12 @@ func (b *batchTx) Commit(ctx context.Context) error {
 	return nil
 }
 
+// Pipeline is the number of engine batches in flight that suits
+// PostgreSQL today: one. A second batch waits for the first's row locks
+// and log head anyway, and with large batches two in flight halved the
+// throughput of batch requests (docs/performance.md, issue 12).
+func (s *Store) Pipeline() int { return 1 }
+
 // Durable returns at once: with synchronous_commit=on, PostgreSQL has
 // flushed the commit record when Commit returns.
 func (b *batchTx) Durable(context.Context) error { return nil }

@@ -26,6 +26,10 @@ func (s *Store) BeginBatch(ctx context.Context) (store.BatchTx, error) {
 	return &batchTx{tx: tx}, nil
 }
 
+// Pipeline is the number of engine batches in flight that suits SQLite:
+// two, so that one is built while the other's fsync runs (durable.go).
+func (s *Store) Pipeline() int { return 2 }
+
 // Commit commits the batch and releases the write lock; it does not wait
 // for the disk (durable.go).
 func (b *batchTx) Commit(ctx context.Context) error {

@@ -101,7 +101,7 @@ check counts the fee accounts).`,
 	fl.StringVar(&f.cfg.Key, "key", "", "the central bank's API key of the --url server (env INGOT_ADMIN_KEY)")
 	fl.StringVar(&f.db, "db", "", "start a server in-process on this new, empty database: a SQLite path or a postgres:// URL (default: a temporary SQLite file)")
 	fl.StringVar(&f.maxBatch, "max-batch", strconv.Itoa(ledger.DefaultMaxBatch), "in-process server: largest engine batch; 1: one transaction per transfer; a comma list (8192,1) runs once per value and compares")
-	fl.IntVar(&f.pipeline, "pipeline", ledger.DefaultPipeline, "in-process server: engine batches in flight (the next is built while one commits); 1: one at a time")
+	fl.IntVar(&f.pipeline, "pipeline", 0, "in-process server: engine batches in flight (the next is built while one commits); 0: the store's choice (SQLite 2, PostgreSQL 1); 1: one at a time")
 	fl.BoolVar(&f.noLog, "no-log", false, "in-process server: run the engine without the transparency log (to measure its cost)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file (the in-process server and the load generator)")
 	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot, batch or merchant")
@@ -203,7 +203,7 @@ func benchInProcess(ctx context.Context, f benchFlags, cfg bench.Config, db stri
 	cfg.URL, cfg.Key, cfg.Fresh = srv.url, srv.key, true
 	logOn := !f.noLog
 	cfg.Target = bench.Target{URL: srv.url, InProcess: true, Store: srv.store, MaxBatch: maxBatch, Log: &logOn}
-	fmt.Fprintf(stdout, "in-process server on %s: %s, max-batch %d, pipeline %d, transparency log %s\n", srv.url, srv.desc, maxBatch, f.pipeline, onOff(logOn))
+	fmt.Fprintf(stdout, "in-process server on %s: %s, max-batch %d, pipeline %d, transparency log %s\n", srv.url, srv.desc, maxBatch, srv.pipeline, onOff(logOn))
 	var profile func(bool)
 	if f.cpuprofile != "" {
 		pf, err := os.Create(f.cpuprofile)
@@ -297,6 +297,7 @@ type benchServer struct {
 	store    string // sqlite or postgres
 	desc     string
 	stop     func()
+	pipeline int // engine batches in flight
 }
 
 // startBenchServer builds the server as serve does (same engine, service,
@@ -308,8 +309,8 @@ func startBenchServer(ctx context.Context, db string, maxBatch, pipeline int, wi
 	if maxBatch < 1 {
 		return nil, errors.New("--max-batch must be at least 1")
 	}
-	if pipeline < 1 {
-		return nil, errors.New("--pipeline must be at least 1")
+	if pipeline < 0 {
+		return nil, errors.New("--pipeline must be 0 (the store's choice) or more")
 	}
 	var cleanup []func()
 	defer func() {
@@ -407,7 +408,7 @@ func startBenchServer(ctx context.Context, db string, maxBatch, pipeline int, wi
 	if isPostgres(db) {
 		kind = "postgres"
 	}
-	return &benchServer{url: "http://" + ln.Addr().String(), key: key, store: kind, desc: desc, stop: stop}, nil
+	return &benchServer{url: "http://" + ln.Addr().String(), key: key, store: kind, desc: desc, stop: stop, pipeline: eng.Pipeline()}, nil
 }
 
 func onOff(b bool) string {

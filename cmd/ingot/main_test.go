@@ -55,7 +55,7 @@ func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--log-format", "xml", "--db", filepath.Join(t.TempDir(), "x.db")},
 		{"serve", "--max-batch", "0", "--db", filepath.Join(t.TempDir(), "y.db")},
-		{"serve", "--pipeline", "0", "--db", filepath.Join(t.TempDir(), "z.db")},
+		{"serve", "--pipeline", "-1", "--db", filepath.Join(t.TempDir(), "z.db")},
 		{"nope"},
 	} {
 		if err := run(context.Background(), args, envOf(nil), io.Discard, io.Discard); err == nil {

@@ -78,7 +78,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.addr, "addr", defaultAddr, "listen address (env INGOT_ADDR)")
 	f.StringVar(&cfg.db, "db", defaultDB, "SQLite file path, or a postgres:// URL (env INGOT_DB)")
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
-	f.IntVar(&cfg.pipeline, "pipeline", ledger.DefaultPipeline, "engine batches in flight: the next is built while one commits; 1: one at a time (env INGOT_PIPELINE)")
+	f.IntVar(&cfg.pipeline, "pipeline", 0, "engine batches in flight: the next is built while one commits; 0: the store's choice (SQLite 2, PostgreSQL 1); 1: one at a time (env INGOT_PIPELINE)")
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
 	f.StringVar(&cfg.prevKey, "previous-signing-key-file", "", "during a rotation of the log's key: file of the key the signing key replaces; while the log is signed by it, the next checkpoint is signed by both and announces the new key (env INGOT_PREVIOUS_SIGNING_KEY_FILE; INGOT_PREVIOUS_SIGNING_KEY holds the key itself; docs/keys.md)")
@@ -108,8 +108,8 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	if cfg.maxBatch < 1 {
 		return errors.New("--max-batch must be at least 1")
 	}
-	if cfg.pipeline < 1 {
-		return errors.New("--pipeline must be at least 1")
+	if cfg.pipeline < 0 {
+		return errors.New("--pipeline must be 0 (the store's choice) or more")
 	}
 	if cfg.webhookLease < time.Second {
 		return errors.New("--webhook-lease must be at least 1s")
