@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"image/png"
 	"io"
 	"net/url"
@@ -24,22 +23,8 @@ import (
 func TestBenchWalletsSweep(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "bench.db")
-	file := filepath.Join(dir, "sweep.json")
 	pic := filepath.Join(dir, "sweep.png")
-	args := []string{"bench", "--duration", "1s", "--concurrency", "8", "--wallets", "200,400", "--db", db, "--json", file, "--plot", pic}
-	var out bytes.Buffer
-	var errOut syncBuffer
-	if err := run(context.Background(), args, envOf(nil), &out, &errOut); err != nil {
-		t.Fatalf("ingot %s: %v\n%s\n%s", strings.Join(args, " "), err, out.String(), errOut.String())
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rs []bench.Result
-	if err := json.Unmarshal(b, &rs); err != nil {
-		t.Fatalf("--json of a sweep is not a list: %v\n%s", err, b)
-	}
+	rs, text := benchRuns(t, "--wallets", "200,400", "--db", db, "--plot", pic) // the later --wallets wins
 	if len(rs) != 2 {
 		t.Fatalf("%d results, want 2", len(rs))
 	}
@@ -58,7 +43,6 @@ func TestBenchWalletsSweep(t *testing.T) {
 		t.Errorf("second database: %v", err)
 	}
 	// The table: a header and one row per value, the first at 1.00.
-	text := out.String()
 	_, table, ok := strings.Cut(text, "comparison of --wallets: scenario uniform, sqlite, 8 clients, max-batch 8192\n")
 	if !ok {
 		t.Fatalf("no comparison table:\n%s", text)
