@@ -3,6 +3,8 @@ package ingot
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Event is something that happened that an operator's systems want to
@@ -15,8 +17,32 @@ type Event struct {
 	// Object is what the event is about, as the ledger keeps it (the JSON
 	// of an ingot.Transfer, ingot.Hold, ingot.BankOperation, ...); the
 	// webhook deliverer renders it as the API renders that object.
-	Object    json.RawMessage
+	Object json.RawMessage
+	// Value is the object itself while it is not encoded yet: the engine
+	// hands its events to the store this way, and the store encodes (Encode)
+	// only those that an endpoint subscribes to — most batches have none.
+	Value     any `json:"-"`
 	CreatedAt time.Time
+}
+
+// Encode fills Object from Value and gives the event an id (a UUIDv7) when
+// it has none.
+func (e *Event) Encode() error {
+	if e.Object == nil && e.Value != nil {
+		obj, err := json.Marshal(e.Value)
+		if err != nil {
+			return err
+		}
+		e.Object = obj
+	}
+	if e.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		e.ID = id.String()
+	}
+	return nil
 }
 
 // Event types.

@@ -348,6 +348,7 @@ func (e *Engine) tryBatch(batch []*request, release func()) error {
 	}
 
 	w := st.write()
+	st.releaseJournal() // nothing is undone after this point
 	if len(st.transfers) > 0 && e.opt.Signer != nil {
 		if err := e.appendLog(ctx, tx, st, w); err != nil {
 			return err

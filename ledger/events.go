@@ -1,9 +1,6 @@
 package ledger
 
 import (
-	"encoding/json"
-
-	"github.com/google/uuid"
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/store"
 )
@@ -38,14 +35,12 @@ func (s *state) emitTransfer(t *ingot.Transfer, debit, credit *ingot.Account) {
 	s.emit(ingot.EventTransferReceived, credit.OperatorID, t)
 }
 
-// writeEvents encodes the batch's events into w.
+// writeEvents hands the batch's events to w, not encoded: the store encodes
+// (ingot.Event.Encode) those an endpoint subscribes to.
 func (s *state) writeEvents(w *store.BatchWrite) error {
-	for _, e := range s.events {
-		obj, err := json.Marshal(e.object)
-		if err != nil {
-			return err
-		}
-		w.Events = append(w.Events, ingot.Event{ID: uuid.Must(uuid.NewV7()).String(), Type: e.typ, OperatorID: e.operator, Object: obj, CreatedAt: s.now})
+	w.Events = make([]ingot.Event, len(s.events))
+	for i, e := range s.events {
+		w.Events[i] = ingot.Event{Type: e.typ, OperatorID: e.operator, Value: e.object, CreatedAt: s.now}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"cmp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
@@ -22,6 +23,8 @@ type state struct {
 	holds     map[string]*ingot.Hold
 
 	journal   []undoEntry
+	oldAccts  []ingot.Account // the journal's old account values
+	oldHolds  []ingot.Hold    // the journal's old hold values
 	transfers []*ingot.Transfer
 	events    []pendingEvent // webhook events (events.go)
 	newHolds  []string       // ids of holds created in this batch
@@ -40,16 +43,18 @@ type state struct {
 	newRules    []ingot.LimitRule
 }
 
+// undoEntry is one change in the journal. The old values of accounts and
+// holds live in oldAccts and oldHolds (at old), so that an entry stays small:
+// a batch of thousands of payments journals tens of thousands of entries.
 type undoEntry struct {
 	acct    *ingot.Account
-	oldAcct ingot.Account
 	hold    *ingot.Hold
-	oldHold ingot.Hold
+	old     int    // index of the old value in oldAccts or oldHolds
 	newHold string // a hold created in this batch: delete on undo
 	fn      func() // undoes a change of bank.go
 }
 
-type mark struct{ journal, transfers, newHolds, events int }
+type mark struct{ journal, oldAccts, oldHolds, transfers, newHolds, events int }
 
 // setNow sets the batch's time (and its day and year in zone).
 func (s *state) setNow(now time.Time, zone *time.Location) {
@@ -57,9 +62,37 @@ func (s *state) setNow(now time.Time, zone *time.Location) {
 	s.day, s.year = ingot.Period(now, zone)
 }
 
+// journals keeps the journal's backing arrays from one batch to the next
+// (*journalBufs): a batch of thousands of payments journals megabytes, and
+// fresh memory costs page faults and zeroing on every batch.
+var journals sync.Pool
+
+type journalBufs struct {
+	journal  []undoEntry
+	oldAccts []ingot.Account
+	oldHolds []ingot.Hold
+}
+
+// releaseJournal gives the journal's arrays back for a later batch, cleared
+// of what they point to. The state cannot be undone afterwards.
+func (s *state) releaseJournal() {
+	clear(s.journal)
+	clear(s.oldAccts)
+	clear(s.oldHolds)
+	journals.Put(&journalBufs{s.journal[:0], s.oldAccts[:0], s.oldHolds[:0]})
+	s.journal, s.oldAccts, s.oldHolds = nil, nil, nil
+}
+
 func newState(now time.Time, zone *time.Location) *state {
 	day, year := ingot.Period(now, zone)
+	var j journalBufs
+	if b, ok := journals.Get().(*journalBufs); ok {
+		j = *b
+	}
 	return &state{
+		journal:  j.journal,
+		oldAccts: j.oldAccts,
+		oldHolds: j.oldHolds,
 		now:      now,
 		day:      day,
 		year:     year,
@@ -75,7 +108,7 @@ func newState(now time.Time, zone *time.Location) *state {
 }
 
 func (s *state) mark() mark {
-	return mark{len(s.journal), len(s.transfers), len(s.newHolds), len(s.events)}
+	return mark{len(s.journal), len(s.oldAccts), len(s.oldHolds), len(s.transfers), len(s.newHolds), len(s.events)}
 }
 
 func (s *state) undo(m mark) {
@@ -85,14 +118,16 @@ func (s *state) undo(m mark) {
 		case j.fn != nil:
 			j.fn()
 		case j.acct != nil:
-			*j.acct = j.oldAcct
+			*j.acct = s.oldAccts[j.old]
 		case j.newHold != "":
 			delete(s.holds, j.newHold)
 		case j.hold != nil:
-			*j.hold = j.oldHold
+			*j.hold = s.oldHolds[j.old]
 		}
 	}
 	s.journal = s.journal[:m.journal]
+	s.oldAccts = s.oldAccts[:m.oldAccts]
+	s.oldHolds = s.oldHolds[:m.oldHolds]
 	s.transfers = s.transfers[:m.transfers]
 	s.newHolds = s.newHolds[:m.newHolds]
 	s.events = s.events[:m.events]
@@ -100,12 +135,14 @@ func (s *state) undo(m mark) {
 
 // save journals an account before it changes.
 func (s *state) save(a *ingot.Account) {
-	s.journal = append(s.journal, undoEntry{acct: a, oldAcct: *a})
+	s.journal = append(s.journal, undoEntry{acct: a, old: len(s.oldAccts)})
+	s.oldAccts = append(s.oldAccts, *a)
 	s.touched[a.ID] = struct{}{}
 }
 
 func (s *state) saveHold(h *ingot.Hold) {
-	s.journal = append(s.journal, undoEntry{hold: h, oldHold: *h})
+	s.journal = append(s.journal, undoEntry{hold: h, old: len(s.oldHolds)})
+	s.oldHolds = append(s.oldHolds, *h)
 	s.touchedH[h.ID] = struct{}{}
 }
 

@@ -85,6 +85,9 @@ func (b *batchTx) queueEvents(ctx context.Context, batch *pgx.Batch, es []ingot.
 		if len(endpoints) == 0 {
 			continue
 		}
+		if err := e.Encode(); err != nil {
+			return nil, fmt.Errorf("postgres: write event %s: %w", e.Type, err)
+		}
 		body, err := json.Marshal(e)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: write event %s: %w", e.ID, err)

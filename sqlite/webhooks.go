@@ -92,6 +92,9 @@ func (b *batchTx) writeEvents(ctx context.Context, es []ingot.Event) error {
 			}
 			defer insDelivery.Close()
 		}
+		if err := e.Encode(); err != nil {
+			return fmt.Errorf("sqlite: write event %s: %w", e.Type, err)
+		}
 		body, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("sqlite: write event %s: %w", e.ID, err)
