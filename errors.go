@@ -58,6 +58,11 @@ const (
 
 	// Webhooks.
 	CodeInvalidWebhookURL = "invalid_webhook_url" // not an absolute http(s) URL of a public address (loopback, private, link-local: refused)
+
+	// Risk and AML (package risk).
+	CodeInvalidRule = "invalid_rule"   // a risk rule's expression does not compile, is not boolean or may cost too much
+	CodeRiskDenied  = "risk_denied"    // a risk rule refused the payment
+	CodeAlertClosed = "alert_resolved" // the alert was resolved already
 )
 
 // Error is a rule violation or a request problem with a stable code. It is
