@@ -158,6 +158,9 @@ type Account struct {
 	ParentID         int64  // a sub-wallet's parent wallet; 0 for a main wallet
 	Label            string // a sub-wallet's label ("pocket money"), sealed at rest like the holder
 	Outflow          Outflow
+	// Risk is the wallet's velocity (package risk), encoded: its recent
+	// payments in buckets, kept by the engine's batches; empty for none.
+	Risk []byte
 }
 
 // Available is what the account may spend now.

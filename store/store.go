@@ -56,6 +56,7 @@ type Store interface {
 	BankStore       // bank.go
 	MerchantStore   // merchant.go
 	SettlementStore // settlement.go
+	RiskStore       // risk.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -166,6 +167,7 @@ type Store interface {
 type BatchTx interface {
 	BankBatchTx     // bank.go
 	MerchantBatchTx // merchant.go
+	RiskBatchTx     // risk.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -221,7 +223,8 @@ type BatchWrite struct {
 	LimitRules []ingot.LimitRule
 	// Accounts that changed: their mutable fields are written (Balance,
 	// Held, Status, Tier, Evidence, HoldingLimit, ReverseWaterfall,
-	// SweepAccount, Outflow and Holder.IDNumber); the others are ignored.
+	// SweepAccount, Outflow, Holder.IDNumber and Risk); the others are
+	// ignored.
 	Accounts []ingot.Account
 	// Transfers are new, in the order they were applied; the store assigns
 	// increasing Seq in this order.
@@ -250,6 +253,9 @@ type BatchWrite struct {
 	Merchant MerchantWrite
 	// Bank accounts and operations (bank.go), written by WriteBank.
 	Bank BankWrite
+	// Risk's pairs, alerts and large-value report lines (risk.go),
+	// written by Write.
+	Risk RiskWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/ingot-cbdc/ingot/risk"
+)
+
+// RiskStore keeps the risk rules, the alerts and the large-value reports
+// (package risk). Alerts and report lines are written by the engine's
+// batches (BatchWrite.Risk); rules by their API, outside the engine.
+type RiskStore interface {
+	// AddRiskRule stores a rule version (ErrConflict if that id and
+	// version exist) and advances the rules' version, which batches read
+	// (BatchTx.RiskRulesVersion) to know when to load the rules again.
+	AddRiskRule(ctx context.Context, r risk.Rule) error
+	// RiskRules lists the latest version of every rule (active or not),
+	// by id. operatorID "" with all true lists everyone's; otherwise the
+	// rules of that owner ("" the central bank).
+	RiskRules(ctx context.Context, operatorID string, all bool) ([]risk.Rule, error)
+	// RiskRuleVersions lists the versions of one rule, oldest first
+	// (ErrNotFound if none).
+	RiskRuleVersions(ctx context.Context, id string) ([]risk.Rule, error)
+
+	// Alert reads one alert, or ErrNotFound.
+	Alert(ctx context.Context, id string) (risk.Alert, error)
+	// Alerts lists alerts newest first (by id, descending), those with an
+	// id below f.Before when it is set, at most f.Limit.
+	Alerts(ctx context.Context, f AlertFilter) ([]risk.Alert, error)
+	// ResolveAlert sets an open alert's status to resolved with its
+	// resolution, note and time; ErrNotFound if absent, ErrConflict if it
+	// is resolved already (two resolutions: one wins).
+	ResolveAlert(ctx context.Context, id string, res risk.Resolution, note string, at time.Time) error
+
+	// LargeValues lists a day's large-value report lines, by wallet;
+	// operatorID "" lists every operator's.
+	LargeValues(ctx context.Context, operatorID string, day int32) ([]risk.LargeValue, error)
+}
+
+// AlertFilter selects alerts. Empty fields select all.
+type AlertFilter struct {
+	OperatorID string
+	Status     risk.AlertStatus
+	Severity   risk.Severity
+	Wallet     int64
+	Before     string // an alert id: list those before it (the cursor)
+	Limit      int
+}
+
+// RiskBatchTx is the risk part of a batch's transaction.
+type RiskBatchTx interface {
+	// RiskRulesVersion reads the rules' version (0 before the first rule).
+	RiskRulesVersion(ctx context.Context) (int64, error)
+	// ActiveRiskRules lists the latest version of every active rule.
+	ActiveRiskRules(ctx context.Context) ([]risk.Rule, error)
+	// RiskPairs returns, for the given (payer, payee) wallet pairs, the
+	// time of the payer's last payment to the payee; pairs that never paid
+	// are left out. The caller holds both wallets' locks.
+	RiskPairs(ctx context.Context, pairs []Pair) (map[Pair]time.Time, error)
+}
+
+// Pair is a payer and a payee.
+type Pair struct{ Payer, Payee int64 }
+
+// RiskWrite is what a batch writes for risk (BatchWrite.Risk).
+type RiskWrite struct {
+	// Pairs are upserted: a new pair gets First = Last = its time and
+	// Count 1; an existing one Last set and Count increased by the count
+	// given.
+	Pairs []PairWrite
+	// Alerts are inserted.
+	Alerts []risk.Alert
+	// LargeValues are upserted by (wallet, day): all fields replaced.
+	LargeValues []risk.LargeValue
+}
+
+// PairWrite is one pair's payments in a batch.
+type PairWrite struct {
+	Pair
+	Last  time.Time
+	Count int64
+}
