@@ -28,7 +28,9 @@ func (s *Store) Alert(ctx context.Context, id string) (risk.Alert, error) {
 	return risk.Alert{}, store.ErrNotFound
 }
 
-func (s *Store) Alerts(ctx context.Context, f store.AlertFilter) ([]risk.Alert, error) { return nil, nil }
+func (s *Store) Alerts(ctx context.Context, f store.AlertFilter) ([]risk.Alert, error) {
+	return nil, nil
+}
 
 func (s *Store) ResolveAlert(ctx context.Context, id string, res risk.Resolution, note string, at time.Time) error {
 	return store.ErrNotFound
