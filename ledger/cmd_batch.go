@@ -1,6 +1,9 @@
 package ledger
 
-import "github.com/ingot-cbdc/ingot"
+import (
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/risk"
+)
 
 // payBatchCmd is many payments in one command. Each item succeeds or fails
 // alone; with atomic, all succeed or none does (a failed item undoes the
@@ -24,6 +27,14 @@ func (c *payBatchCmd) locks(ls *lockSet) {
 		ls.credit(it.To)
 	}
 }
+
+func (c *payBatchCmd) pairs(_ *state, add func(payer, payee int64)) {
+	for _, it := range c.items {
+		add(it.From, it.To)
+	}
+}
+
+func (c *payBatchCmd) channel() string { return risk.ChannelBatch }
 
 // applied reports whether any item moved money: a batch none of whose
 // items applied is not recorded under its Idempotency-Key.

@@ -27,6 +27,12 @@ func (c *captureCmd) locks(ls *lockSet) {
 	ls.credit(c.to)
 }
 
+func (c *captureCmd) pairs(s *state, add func(payer, payee int64)) {
+	if h := s.holds[c.hold]; h != nil {
+		add(h.Wallet, c.to)
+	}
+}
+
 func (c *captureCmd) apply(s *state, a ingot.Actor) (*Capture, error) {
 	h, err := s.pendingHold(c.hold, a)
 	if err != nil {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -27,6 +28,14 @@ func (c *chargeCmd) locks(ls *lockSet) {
 		ls.authorization(c.authorization)
 	}
 }
+
+func (c *chargeCmd) pairs(s *state, add func(payer, payee int64)) {
+	if code := s.merch.codes[string(c.hash)]; code != nil {
+		add(code.Wallet, c.merchant)
+	}
+}
+
+func (c *chargeCmd) channel() string { return risk.ChannelCode }
 
 var errCodeInvalid = ingot.Errorf(ingot.CodePaymentCodeInvalid, "this payment code is unknown, used or expired")
 

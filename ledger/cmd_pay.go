@@ -20,6 +20,8 @@ func (c *payCmd) locks(ls *lockSet) {
 	ls.credit(c.To)
 }
 
+func (c *payCmd) pairs(_ *state, add func(payer, payee int64)) { add(c.From, c.To) }
+
 func (c *payCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) { return s.pay(a, c.Item) }
 
 // pay applies one payment.

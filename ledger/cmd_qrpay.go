@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/risk"
 )
 
 // qrPayCmd pays a merchant's payment request (a dynamic QR code): exactly
@@ -22,6 +23,14 @@ func (c *qrPayCmd) locks(ls *lockSet) {
 	ls.paymentRequest(c.request) // and its wallet, credited
 	ls.account(c.from)
 }
+
+func (c *qrPayCmd) pairs(s *state, add func(payer, payee int64)) {
+	if r := s.merch.requests[c.request]; r != nil {
+		add(c.from, r.Wallet)
+	}
+}
+
+func (c *qrPayCmd) channel() string { return risk.ChannelQR }
 
 func (c *qrPayCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 	r := s.merch.requests[c.request]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -40,6 +41,11 @@ type op interface {
 	record(result any) bool
 	// weight is how many transfers the command may make, to size batches.
 	weight() int
+	// pairs names the (payer, payee) wallets of the payments the command
+	// may make, once the batch's rows are read (risk.go); channel how it
+	// reached the ledger.
+	pairs(s *state, add func(payer, payee int64))
+	channel() string
 }
 
 // typed adapts a command[R] to op.
@@ -58,6 +64,19 @@ type (
 	// rejected command, so that it can be retried once its cause is fixed.
 	partial[R any] interface{ applied(R) bool }
 )
+
+func (t typed[R]) pairs(s *state, add func(payer, payee int64)) {
+	if p, ok := t.c.(pairer); ok {
+		p.pairs(s, add)
+	}
+}
+
+func (t typed[R]) channel() string {
+	if c, ok := t.c.(channeler); ok {
+		return c.channel()
+	}
+	return risk.ChannelOperator
+}
 
 func (t typed[R]) weight() int {
 	if w, ok := t.c.(weigher); ok {

@@ -47,6 +47,8 @@ type Options struct {
 	// 0 is the store's choice (Pipeliner), else 1; 1 runs one batch at a
 	// time.
 	Pipeline int
+	// Risk configures the built-in AML (risk.go).
+	Risk RiskOptions
 }
 
 // Pipeliner is implemented by stores that say how many batches in flight
@@ -97,6 +99,9 @@ type Engine struct {
 	frontMu sync.Mutex
 	front   logFrontier
 	pending *pendingFront
+
+	// rules are the active risk rules, compiled (risk.go).
+	rules riskRules
 }
 
 // logFrontier is the frontier of the log of a size.
@@ -315,6 +320,9 @@ func (e *Engine) tryBatch(batch []*request, release func()) error {
 	// that one committed, so an account's transfers are in time order as
 	// they are in commit order (statements cut days by time).
 	st.setNow(e.now(), e.opt.Zone)
+	if err := e.loadRisk(ctx, tx, batch, st); err != nil { // risk.go
+		return err
+	}
 
 	// Apply in arrival order. A command that breaks a rule is undone alone.
 	type answer struct {
@@ -332,6 +340,7 @@ func (e *Engine) tryBatch(batch []*request, release func()) error {
 			}
 		}
 		mark := st.mark()
+		st.actor, st.channel, st.sca.gate, st.sca.strong = r.actor, channelOf(r.cmd), nil, false
 		res, err := r.cmd.run(st, r.actor)
 		if err != nil {
 			st.undo(mark)

@@ -34,6 +34,15 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	if err != nil {
 		return nil, err
 	}
+	as, err := s.assess(kind, debit, credit, amount, currency) // risk.go
+	if err != nil {
+		return nil, err
+	}
+	if as != nil {
+		if err := s.enforce(as, s.actor); err != nil {
+			return nil, err
+		}
+	}
 	s.save(debit)
 	s.save(credit)
 	debit.Balance -= amount
@@ -59,6 +68,11 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		LogIndex:      -1,
 	}
 	s.transfers = append(s.transfers, t)
+	if as != nil {
+		if err := s.recordRisk(as, t, debit, credit); err != nil {
+			return nil, err
+		}
+	}
 	if kind == ingot.KindPayment || kind == ingot.KindCapture {
 		s.emitTransfer(t, debit, credit) // events.go
 	}

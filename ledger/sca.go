@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -71,6 +72,20 @@ func (c *approved[R]) locks(ls *lockSet) {
 	}
 }
 
+func (c *approved[R]) pairs(s *state, add func(payer, payee int64)) {
+	if p, ok := c.cmd.(pairer); ok {
+		p.pairs(s, add)
+	}
+}
+
+// channel is the holder's, unless the holder paid a QR code or a code.
+func (c *approved[R]) channel() string {
+	if ch, ok := c.cmd.(channeler); ok {
+		return ch.channel()
+	}
+	return risk.ChannelHolder
+}
+
 func (c *approved[R]) apply(s *state, a ingot.Actor) (R, error) {
 	if err := s.approve(&c.gate); err != nil {
 		var zero R
@@ -92,8 +107,10 @@ func (e *scaRequired) Unwrap() error {
 
 // approve passes a payment through the gate, or refuses it.
 func (s *state) approve(g *scaGate) error {
+	s.sca.gate, s.sca.strong = g, false
 	if w := s.accounts[g.payeeWallet]; g.payeeWallet != 0 && g.holder.Owns(w) {
-		return nil // to one's own wallet
+		s.sca.strong = true // to one's own wallet: nothing to approve
+		return nil
 	}
 	key := store.ExemptionKey{HolderID: g.holder.HolderID, Currency: g.currency}
 	c := s.sca.counters[key]
@@ -130,6 +147,7 @@ func (s *state) approve(g *scaGate) error {
 	au.Status, au.UpdatedAt = ingot.AuthorizationUsed, s.now
 	s.sca.touchedAuth[au.ID] = struct{}{}
 	s.setCounter(c, 0, 0) // a strong authentication starts the exemption again
+	s.sca.strong = true
 	return nil
 }
 
@@ -142,6 +160,12 @@ func (s *state) setCounter(c *ingot.ExemptionCounter, sum int64, count int) {
 
 // scaState is a batch's locked exemption counters and approvals.
 type scaState struct {
+	// gate is the gate the command being applied passed (nil: none, not a
+	// holder's payment), and strong whether it passed with the holder's
+	// approval of exactly this payment (risk rules' approve action).
+	gate   *scaGate
+	strong bool
+
 	counters        map[store.ExemptionKey]*ingot.ExemptionCounter
 	authorizations  map[string]*ingot.Authorization
 	touchedCounters map[store.ExemptionKey]struct{}

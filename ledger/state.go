@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -41,6 +42,14 @@ type state struct {
 	subStatus   map[int64]ingot.Status
 	newAccounts []int64
 	newRules    []ingot.LimitRule
+
+	// Risk (risk.go): the batch's risk context (nil when it makes no
+	// payment), the channel of the command being applied, and the rules
+	// whose evaluation failed.
+	risk       *riskState
+	actor      ingot.Actor // who sent the command being applied
+	channel    string
+	riskErrors []risk.RuleError
 }
 
 // undoEntry is one change in the journal. The old values of accounts and
@@ -160,7 +169,7 @@ func (s *state) addHold(h *ingot.Hold) {
 
 // write collects the batch's net effects, bank side included.
 func (s *state) write() *store.BatchWrite {
-	w := &store.BatchWrite{Transfers: make([]ingot.Transfer, len(s.transfers))}
+	w := &store.BatchWrite{Transfers: make([]ingot.Transfer, len(s.transfers)), Risk: s.writeRisk()} // risk.go, first: it changes accounts
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}

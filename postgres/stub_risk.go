@@ -14,7 +14,9 @@ import (
 
 var errRiskStub = errors.New("postgres: the risk store is not written yet")
 
-func (s *Store) AddRiskRule(ctx context.Context, r risk.Rule) error { return errRiskStub }
+func (s *Store) AddRiskRule(ctx context.Context, r risk.Rule, rec *store.IdemRecord) (*store.IdemRecord, error) {
+	return nil, errRiskStub
+}
 
 func (s *Store) RiskRules(ctx context.Context, operatorID string, all bool) ([]risk.Rule, error) {
 	return nil, nil
@@ -32,8 +34,8 @@ func (s *Store) Alerts(ctx context.Context, f store.AlertFilter) ([]risk.Alert, 
 	return nil, nil
 }
 
-func (s *Store) ResolveAlert(ctx context.Context, id string, res risk.Resolution, note string, at time.Time) error {
-	return store.ErrNotFound
+func (s *Store) ResolveAlert(ctx context.Context, id string, res risk.Resolution, note string, at time.Time, rec *store.IdemRecord) (*store.IdemRecord, error) {
+	return nil, store.ErrNotFound
 }
 
 func (s *Store) LargeValues(ctx context.Context, operatorID string, day int32) ([]risk.LargeValue, error) {

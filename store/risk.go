@@ -13,8 +13,11 @@ import (
 type RiskStore interface {
 	// AddRiskRule stores a rule version (ErrConflict if that id and
 	// version exist) and advances the rules' version, which batches read
-	// (BatchTx.RiskRulesVersion) to know when to load the rules again.
-	AddRiskRule(ctx context.Context, r risk.Rule) error
+	// (BatchTx.RiskRulesVersion) to know when to load the rules again;
+	// with rec, in the same transaction, the request's idempotency record,
+	// unless one with its key exists: then nothing is written and that
+	// record is returned.
+	AddRiskRule(ctx context.Context, r risk.Rule, rec *IdemRecord) (*IdemRecord, error)
 	// RiskRules lists the latest version of every rule (active or not),
 	// by id. operatorID "" with all true lists everyone's; otherwise the
 	// rules of that owner ("" the central bank).
@@ -30,8 +33,9 @@ type RiskStore interface {
 	Alerts(ctx context.Context, f AlertFilter) ([]risk.Alert, error)
 	// ResolveAlert sets an open alert's status to resolved with its
 	// resolution, note and time; ErrNotFound if absent, ErrConflict if it
-	// is resolved already (two resolutions: one wins).
-	ResolveAlert(ctx context.Context, id string, res risk.Resolution, note string, at time.Time) error
+	// is resolved already (two resolutions: one wins). rec is handled as
+	// by AddRiskRule.
+	ResolveAlert(ctx context.Context, id string, res risk.Resolution, note string, at time.Time, rec *IdemRecord) (*IdemRecord, error)
 
 	// LargeValues lists a day's large-value report lines, by wallet;
 	// operatorID "" lists every operator's.
