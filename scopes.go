@@ -17,13 +17,16 @@ const (
 	ScopeOperatorsWrite = "operators:write" // register operators and auditors (central bank)
 	ScopeFeesWrite      = "fees:write"      // merchant fees (operator); the cap on them (central bank)
 	ScopeWebhooksWrite  = "webhooks:write"  // webhook endpoints and their deliveries (operator)
+	ScopeRiskRead       = "risk:read"       // risk rules, alerts and AML reports
+	ScopeRiskWrite      = "risk:write"      // risk rules; resolving alerts
 	ScopeSandbox        = "sandbox"         // the sandbox bank and text messages (under --sandbox)
 )
 
 var roleScopes = map[Role][]string{
-	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite, ScopeFeesWrite, ScopeSandbox},
+	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite, ScopeFeesWrite,
+		ScopeRiskRead, ScopeRiskWrite, ScopeSandbox},
 	RoleOperator: {ScopeWalletsRead, ScopeWalletsWrite, ScopeTransfersRead, ScopeTransfersWrite, ScopeBankWrite,
-		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeFeesWrite, ScopeWebhooksWrite, ScopeSandbox},
+		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeFeesWrite, ScopeWebhooksWrite, ScopeRiskRead, ScopeRiskWrite, ScopeSandbox},
 	RoleAuditor: {ScopeLogRead},
 }
 

@@ -121,6 +121,9 @@ var statusOf = map[string]int{
 	ingot.CodeRefundExceedsPayment:  http.StatusUnprocessableEntity,
 
 	ingot.CodeInvalidWebhookURL: http.StatusUnprocessableEntity,
+	ingot.CodeInvalidRule:       http.StatusUnprocessableEntity,
+	ingot.CodeRiskDenied:        http.StatusForbidden,
+	ingot.CodeAlertClosed:       http.StatusConflict,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

@@ -65,6 +65,7 @@ func (s *server) routes() {
 	s.merchantRoutes()  // merchants.go: profiles, QR codes, payment codes, refunds, fees
 	s.statementRoutes() // statements.go: statements, settlement
 	s.webhookRoutes()   // webhooks.go: webhook endpoints and deliveries
+	s.riskRoutes()      // risk.go: risk rules, alerts, AML reports
 	s.consoleRoutes()   // consoles.go: supplies, supply history, reserves, bank operations
 }
 

@@ -21,6 +21,16 @@ const holderOnly = ""
 // missing here answers 403 to everyone; TestEveryRouteHasAScope walks the
 // OpenAPI document and fails on such a route.
 var routes = map[string]access{
+	// Risk and AML (risk.go).
+	"createRiskRule":      {scope: ingot.ScopeRiskWrite},
+	"updateRiskRule":      {scope: ingot.ScopeRiskWrite},
+	"listRiskRules":       {scope: ingot.ScopeRiskRead},
+	"getRiskRule":         {scope: ingot.ScopeRiskRead},
+	"listAlerts":          {scope: ingot.ScopeRiskRead},
+	"getAlert":            {scope: ingot.ScopeRiskRead},
+	"resolveAlert":        {scope: ingot.ScopeRiskWrite},
+	"getLargeValueReport": {scope: ingot.ScopeRiskRead},
+
 	// Operators and issuance (central bank).
 	"createOperator": {scope: ingot.ScopeOperatorsWrite},
 	"listOperators":  {scope: ingot.ScopeOperatorsWrite},

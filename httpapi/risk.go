@@ -1,0 +1,262 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/risk"
+)
+
+// Risk and AML (docs/risk.md): rules, alerts and the large-value report.
+
+// RiskRule is one version of a risk rule.
+type RiskRule struct {
+	ID         string     `json:"id"`
+	Version    int        `json:"version" doc:"A change is a new version; alerts name the version that raised them."`
+	Owner      string     `json:"owner" doc:"central_bank, or the operator's id: the central bank's rules apply to every payment, an operator's to payments of its wallets."`
+	Name       string     `json:"name"`
+	Expression string     `json:"expression" example:"amount >= 5000000 && new_payee"`
+	Action     string     `json:"action" enum:"allow,alert,approve,review,deny"`
+	Severity   string     `json:"severity" enum:"low,medium,high,critical"`
+	Active     bool       `json:"active"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Versions   []RiskRule `json:"versions,omitempty" doc:"Earlier versions, oldest first (when one rule is read)."`
+}
+
+func ruleOut(r *risk.Rule) RiskRule {
+	owner := r.OperatorID
+	if owner == "" {
+		owner = "central_bank"
+	}
+	return RiskRule{ID: r.ID, Version: r.Version, Owner: owner, Name: r.Name, Expression: r.Expression, Action: string(r.Action),
+		Severity: string(r.Severity), Active: r.Active, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// Alert is a rule's or a built-in pattern's flag on a wallet.
+type Alert struct {
+	ID          string          `json:"id"`
+	Rule        string          `json:"rule,omitempty" doc:"The rule's id; absent for a built-in pattern."`
+	RuleVersion int             `json:"rule_version,omitempty"`
+	Pattern     string          `json:"pattern,omitempty" enum:"structuring,pass_through,fan_out,fan_in,dormant,screening" doc:"The built-in pattern; absent for a rule."`
+	Severity    string          `json:"severity" enum:"low,medium,high,critical"`
+	Wallet      string          `json:"wallet"`
+	TransferID  string          `json:"transfer_id,omitempty" doc:"The payment that raised it."`
+	Evidence    json.RawMessage `json:"evidence" doc:"The figures behind it (amounts in minor units)."`
+	Status      string          `json:"status" enum:"open,resolved"`
+	Resolution  string          `json:"resolution,omitempty" enum:"false_positive,no_action,reported"`
+	Note        string          `json:"note,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	ResolvedAt  time.Time       `json:"resolved_at,omitzero"`
+}
+
+func alertOut(a *risk.Alert) Alert {
+	ev := a.Evidence
+	if len(ev) == 0 {
+		ev = json.RawMessage(`{}`)
+	}
+	return Alert{ID: a.ID, Rule: a.RuleID, RuleVersion: a.RuleVersion, Pattern: a.Pattern, Severity: string(a.Severity),
+		Wallet: ingot.FormatWalletID(a.Wallet), TransferID: a.TransferID, Evidence: ev, Status: string(a.Status),
+		Resolution: string(a.Resolution), Note: a.Note, CreatedAt: a.CreatedAt.UTC(), ResolvedAt: a.ResolvedAt.UTC()}
+}
+
+// LargeValueLine is one wallet's day in the large-value report.
+type LargeValueLine struct {
+	Wallet    string    `json:"wallet"`
+	Operator  string    `json:"operator"`
+	Date      string    `json:"date"`
+	Currency  string    `json:"currency"`
+	Sent      string    `json:"sent" doc:"The day so far."`
+	Received  string    `json:"received"`
+	Count     int64     `json:"count" doc:"Payments sent and received that day."`
+	Threshold string    `json:"threshold" doc:"The wallet's reporting threshold (a person's or a business's)."`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func largeOut(l *risk.LargeValue) LargeValueLine {
+	d := strconv.Itoa(int(l.Day))
+	if len(d) == 8 {
+		d = d[:4] + "-" + d[4:6] + "-" + d[6:]
+	}
+	return LargeValueLine{Wallet: ingot.FormatWalletID(l.Wallet), Operator: l.OperatorID, Date: d, Currency: l.Currency,
+		Sent: amt(l.Sent, l.Currency), Received: amt(l.Received, l.Currency), Count: l.Count,
+		Threshold: amt(l.Threshold, l.Currency), UpdatedAt: l.UpdatedAt.UTC()}
+}
+
+// ---- inputs ----
+
+type riskRuleBody struct {
+	Name       string `json:"name" maxLength:"100"`
+	Expression string `json:"expression" maxLength:"2000" doc:"A CEL expression over the payment (docs/risk.md): amount (minor units), currency, channel, new_payee, payer.*, payee.*, now."`
+	Action     string `json:"action" enum:"allow,alert,approve,review,deny" doc:"review is not available yet."`
+	Severity   string `json:"severity" enum:"low,medium,high,critical"`
+	Active     *bool  `json:"active,omitempty" doc:"Default true."`
+}
+
+type createRiskRuleIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           riskRuleBody
+}
+
+type updateRiskRuleIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	ID             string `path:"id"`
+	Body           struct {
+		Name       string `json:"name,omitempty" maxLength:"100"`
+		Expression string `json:"expression,omitempty" maxLength:"2000"`
+		Action     string `json:"action,omitempty" enum:"allow,alert,approve,review,deny"`
+		Severity   string `json:"severity,omitempty" enum:"low,medium,high,critical"`
+		Active     *bool  `json:"active,omitempty" doc:"false retires the rule (a new version, inactive)."`
+	}
+}
+
+type alertsIn struct {
+	Status   string `query:"status" enum:"open,resolved"`
+	Severity string `query:"severity" enum:"low,medium,high,critical"`
+	Wallet   string `query:"wallet" maxLength:"16"`
+	Cursor   string `query:"cursor" maxLength:"64" doc:"Opaque cursor from next_cursor."`
+	Limit    int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
+}
+
+type resolveAlertIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	ID             string `path:"id" maxLength:"64"`
+	Body           struct {
+		Resolution string `json:"resolution" enum:"false_positive,no_action,reported"`
+		Note       string `json:"note,omitempty" maxLength:"8000" doc:"At most 2,000 characters."`
+	}
+}
+
+type largeValueIn struct {
+	Date   string `query:"date" maxLength:"10" example:"2026-11-28" doc:"The day, YYYY-MM-DD in the configured zone; default today (the day so far)."`
+	Format string `query:"format" enum:"json,csv" doc:"Default json."`
+}
+
+// ---- routes ----
+
+func (s *server) riskRoutes() {
+	const tag = "Risk and AML"
+	post(s, "createRiskRule", "/v1/risk-rules", "Add a risk rule: a CEL expression over each payment, and what to do when it matches", http.StatusCreated, tag, s.createRiskRule)
+	get(s, "listRiskRules", "/v1/risk-rules", "The risk rules the caller sees (their latest versions)", tag, s.listRiskRules)
+	get(s, "getRiskRule", "/v1/risk-rules/{id}", "A risk rule, with its earlier versions", tag, s.getRiskRule)
+	register(s, http.MethodPatch, "updateRiskRule", "/v1/risk-rules/{id}", "Change a risk rule: a new version", http.StatusOK, tag, s.updateRiskRule)
+	get(s, "listAlerts", "/v1/alerts", "Alerts on the caller's wallets (the central bank: all), newest first", tag, s.listAlerts)
+	get(s, "getAlert", "/v1/alerts/{id}", "Read an alert", tag, s.getAlert)
+	post(s, "resolveAlert", "/v1/alerts/{id}/resolve", "Resolve an open alert (once)", http.StatusOK, tag, s.resolveAlert)
+	huma.Register(s.api, huma.Operation{
+		OperationID: "getLargeValueReport", Method: http.MethodGet, Path: "/v1/reports/large-value",
+		Summary: "The large-value report of a day: one line per wallet whose payments reached its threshold", Tags: []string{tag}, Security: bearer,
+		Responses: map[string]*huma.Response{"200": {Description: "The report", Content: map[string]*huma.MediaType{
+			"application/json": {Schema: &huma.Schema{Type: "object"}},
+			"text/csv":         {Schema: &huma.Schema{Type: "string"}},
+		}}},
+	}, s.largeValueReport)
+}
+
+// ---- handlers ----
+
+func (s *server) createRiskRule(ctx context.Context, in *createRiskRuleIn) (*Out[RiskRule], error) {
+	b := in.Body
+	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+		func(idem *ledger.Idem) (*risk.Rule, error) {
+			return s.svc.CreateRiskRule(ctx, actor(ctx), ledger.RiskRuleIn{Name: b.Name, Expression: b.Expression, Action: b.Action, Severity: b.Severity, Active: b.Active}, idem)
+		}, ruleOut)
+}
+
+func (s *server) updateRiskRule(ctx context.Context, in *updateRiskRuleIn) (*Out[RiskRule], error) {
+	b := in.Body
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
+		func(idem *ledger.Idem) (*risk.Rule, error) {
+			return s.svc.UpdateRiskRule(ctx, actor(ctx), in.ID, ledger.RiskRuleIn{Name: b.Name, Expression: b.Expression, Action: b.Action, Severity: b.Severity, Active: b.Active}, idem)
+		}, ruleOut)
+}
+
+func (s *server) listRiskRules(ctx context.Context, _ *struct{}) (*Body[List[RiskRule]], error) {
+	rs, err := s.svc.RiskRules(ctx, actor(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := List[RiskRule]{Items: make([]RiskRule, len(rs))}
+	for i := range rs {
+		out.Items[i] = ruleOut(&rs[i])
+	}
+	return &Body[List[RiskRule]]{Body: out}, nil
+}
+
+func (s *server) getRiskRule(ctx context.Context, in *idIn) (*Body[RiskRule], error) {
+	vs, err := s.svc.RiskRule(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := ruleOut(&vs[len(vs)-1])
+	for i := range vs[:len(vs)-1] {
+		out.Versions = append(out.Versions, ruleOut(&vs[i]))
+	}
+	return &Body[RiskRule]{Body: out}, nil
+}
+
+func (s *server) listAlerts(ctx context.Context, in *alertsIn) (*Body[List[Alert]], error) {
+	as, next, err := s.svc.Alerts(ctx, actor(ctx), ledger.AlertQuery{Status: in.Status, Severity: in.Severity, Wallet: in.Wallet, Cursor: in.Cursor, Limit: in.Limit})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := List[Alert]{Items: make([]Alert, len(as)), NextCursor: next}
+	for i := range as {
+		out.Items[i] = alertOut(&as[i])
+	}
+	return &Body[List[Alert]]{Body: out}, nil
+}
+
+func (s *server) getAlert(ctx context.Context, in *idIn) (*Body[Alert], error) {
+	a, err := s.svc.Alert(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Alert]{Body: alertOut(a)}, nil
+}
+
+func (s *server) resolveAlert(ctx context.Context, in *resolveAlertIn) (*Out[Alert], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
+		func(idem *ledger.Idem) (*risk.Alert, error) {
+			return s.svc.ResolveAlert(ctx, actor(ctx), in.ID, in.Body.Resolution, in.Body.Note, idem)
+		}, alertOut)
+}
+
+func (s *server) largeValueReport(ctx context.Context, in *largeValueIn) (*Document, error) {
+	ls, err := s.svc.LargeValueReport(ctx, actor(ctx), in.Date)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	lines := make([]LargeValueLine, len(ls))
+	for i := range ls {
+		lines[i] = largeOut(&ls[i])
+	}
+	var b bytes.Buffer
+	out := &Document{}
+	if in.Format == "csv" {
+		out.ContentType = "text/csv; charset=utf-8"
+		w := csv.NewWriter(&b)
+		_ = w.Write([]string{"wallet", "operator", "date", "currency", "sent", "received", "count", "threshold", "updated_at"})
+		for _, l := range lines {
+			_ = w.Write([]string{l.Wallet, l.Operator, l.Date, l.Currency, l.Sent, l.Received, strconv.FormatInt(l.Count, 10), l.Threshold, l.UpdatedAt.Format(time.RFC3339)})
+		}
+		w.Flush()
+		err = w.Error()
+	} else {
+		out.ContentType = "application/json"
+		err = json.NewEncoder(&b).Encode(map[string]any{"items": lines})
+	}
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out.Body = b.Bytes()
+	return out, nil
+}
