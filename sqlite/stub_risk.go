@@ -49,3 +49,43 @@ func (b *batchTx) ActiveRiskRules(ctx context.Context) ([]risk.Rule, error) { re
 func (b *batchTx) RiskPairs(ctx context.Context, pairs []store.Pair) (map[store.Pair]time.Time, error) {
 	return map[store.Pair]time.Time{}, nil
 }
+
+func (s *Store) Review(ctx context.Context, id string) (risk.Review, error) {
+	return risk.Review{}, store.ErrNotFound
+}
+
+func (s *Store) Reviews(ctx context.Context, f store.ReviewFilter) ([]risk.Review, error) {
+	return nil, nil
+}
+
+func (s *Store) CreateCase(ctx context.Context, c risk.Case, rec *store.IdemRecord) (*store.IdemRecord, error) {
+	return nil, errRiskStub
+}
+
+func (s *Store) Case(ctx context.Context, id string) (risk.Case, error) {
+	return risk.Case{}, store.ErrNotFound
+}
+
+func (s *Store) Cases(ctx context.Context, operatorID string, all bool, before string, limit int) ([]risk.Case, error) {
+	return nil, nil
+}
+
+func (s *Store) DecideCase(ctx context.Context, id string, d risk.CaseDecision, note string, at time.Time, rec *store.IdemRecord) (*store.IdemRecord, error) {
+	return nil, store.ErrNotFound
+}
+
+func (s *Store) CreateReveal(ctx context.Context, r risk.Reveal, rec *store.IdemRecord) (*store.IdemRecord, error) {
+	return nil, errRiskStub
+}
+
+func (s *Store) Reveal(ctx context.Context, id string) (risk.Reveal, error) {
+	return risk.Reveal{}, store.ErrNotFound
+}
+
+func (s *Store) ApproveReveal(ctx context.Context, id, by string, at time.Time, rec *store.IdemRecord) (*store.IdemRecord, error) {
+	return nil, store.ErrNotFound
+}
+
+func (b *batchTx) LockReviews(ctx context.Context, ids []string) ([]risk.Review, error) {
+	return nil, nil
+}

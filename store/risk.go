@@ -40,6 +40,37 @@ type RiskStore interface {
 	// LargeValues lists a day's large-value report lines, by wallet;
 	// operatorID "" lists every operator's.
 	LargeValues(ctx context.Context, operatorID string, day int32) ([]risk.LargeValue, error)
+
+	// Review reads one review, or ErrNotFound; Reviews lists reviews newest
+	// first (by id, descending) as AlertFilter does alerts.
+	Review(ctx context.Context, id string) (risk.Review, error)
+	Reviews(ctx context.Context, f ReviewFilter) ([]risk.Review, error)
+
+	// CreateCase stores a new case (rec as by AddRiskRule); Case reads one
+	// (ErrNotFound); Cases lists them newest first (operatorID "" with all:
+	// everyone's); DecideCase sets an open case's decision, note (appended
+	// to its note) and time, and status decided (ErrNotFound; ErrConflict
+	// when decided already).
+	CreateCase(ctx context.Context, c risk.Case, rec *IdemRecord) (*IdemRecord, error)
+	Case(ctx context.Context, id string) (risk.Case, error)
+	Cases(ctx context.Context, operatorID string, all bool, before string, limit int) ([]risk.Case, error)
+	DecideCase(ctx context.Context, id string, d risk.CaseDecision, note string, at time.Time, rec *IdemRecord) (*IdemRecord, error)
+
+	// CreateReveal stores a pending reveal (rec as by AddRiskRule); Reveal
+	// reads one (ErrNotFound); ApproveReveal sets a pending reveal's status
+	// approved, by and at (ErrNotFound; ErrConflict when approved already).
+	CreateReveal(ctx context.Context, r risk.Reveal, rec *IdemRecord) (*IdemRecord, error)
+	Reveal(ctx context.Context, id string) (risk.Reveal, error)
+	ApproveReveal(ctx context.Context, id, by string, at time.Time, rec *IdemRecord) (*IdemRecord, error)
+}
+
+// ReviewFilter selects reviews. Empty fields select all.
+type ReviewFilter struct {
+	OperatorID string // the payer's operator
+	Wallet     int64  // the payer
+	Status     risk.ReviewStatus
+	Before     string
+	Limit      int
 }
 
 // AlertFilter selects alerts. Empty fields select all.
@@ -62,6 +93,9 @@ type RiskBatchTx interface {
 	// time of the payer's last payment to the payee; pairs that never paid
 	// are left out. The caller holds both wallets' locks.
 	RiskPairs(ctx context.Context, pairs []Pair) (map[Pair]time.Time, error)
+	// LockReviews returns the reviews among ids, locked. Unknown ids are
+	// left out.
+	LockReviews(ctx context.Context, ids []string) ([]risk.Review, error)
 }
 
 // Pair is a payer and a payee.
@@ -77,6 +111,9 @@ type RiskWrite struct {
 	Alerts []risk.Alert
 	// LargeValues are upserted by (wallet, day): all fields replaced.
 	LargeValues []risk.LargeValue
+	// NewReviews are inserted; UpdatedReviews have a new Status,
+	// TransferID, DecidedBy and DecidedAt.
+	NewReviews, UpdatedReviews []risk.Review
 }
 
 // PairWrite is one pair's payments in a batch.
