@@ -63,6 +63,7 @@ const (
 	CodeInvalidRule = "invalid_rule"   // a risk rule's expression does not compile, is not boolean or may cost too much
 	CodeRiskDenied  = "risk_denied"    // a risk rule refused the payment
 	CodeAlertClosed = "alert_resolved" // the alert was resolved already
+	CodeReviewClosed = "review_closed" // the review was released or refused already
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

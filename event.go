@@ -56,8 +56,12 @@ const (
 	EventBankOperationFailed   = "bank_operation.failed"
 	EventWalletFrozen          = "wallet.frozen"
 	EventHoldExpired           = "hold.expired"
+	EventAlertCreated          = "alert.created"   // a risk rule or an AML pattern flagged a wallet
+	EventReviewPending         = "review.pending"  // a payment is held for review
+	EventReviewDecided         = "review.decided"  // a review was released or refused
 )
 
 // EventTypes lists every event type, for endpoints' subscriptions.
 var EventTypes = []string{EventTransferReceived, EventTransferSent, EventPaymentRequestPaid, EventPaymentRequestExpired,
-	EventRefundCreated, EventBankOperationDone, EventBankOperationFailed, EventWalletFrozen, EventHoldExpired}
+	EventRefundCreated, EventBankOperationDone, EventBankOperationFailed, EventWalletFrozen, EventHoldExpired,
+	EventAlertCreated, EventReviewPending, EventReviewDecided}

@@ -193,7 +193,18 @@ func exec[R, T any](s *server, ctx context.Context, key string, status int, body
 	res, err := do(idem)
 	var stored *ledger.StoredAnswer
 	if errors.As(err, &stored) {
+		if stored.Status == http.StatusAccepted { // a payment held for review, replayed
+			var held ledger.InReview
+			if err := json.Unmarshal(stored.Body, &held); err != nil {
+				return nil, s.problem(ctx, err)
+			}
+			return nil, inReviewAnswer(&held, true)
+		}
 		return storedAnswer[T](s, ctx, stored)
+	}
+	var held *ledger.InReview
+	if errors.As(err, &held) {
+		return nil, inReviewAnswer(held, false)
 	}
 	if err != nil {
 		return nil, s.problem(ctx, err)

@@ -178,7 +178,17 @@ type ItemError struct {
 // BatchResult is one batch item's outcome: the transfer's fields, or error.
 type BatchResult struct {
 	*Transfer
+	*InReview
 	Error *ItemError `json:"error,omitempty"`
+}
+
+// InReview is the answer for a payment a risk rule held for review
+// (202 for a single payment, a result of a batch): its money is a hold
+// on the payer's wallet until a reviewer releases or refuses it.
+type InReview struct {
+	Status   string `json:"status" enum:"in_review"`
+	ReviewID string `json:"review_id" doc:"GET /v1/reviews/{id}."`
+	HoldID   string `json:"hold_id" doc:"The hold on the payer's wallet."`
 }
 
 // BatchResults are the outcomes of a batch, one per item in order.
@@ -310,6 +320,8 @@ func batchOut(items []ledger.ItemResult) BatchResults {
 		case it.Transfer != nil:
 			t := transferOut(it.Transfer, "")
 			out.Results[i].Transfer = &t
+		case it.Review != nil:
+			out.Results[i].InReview = &InReview{Status: it.Review.Status, ReviewID: it.Review.ReviewID, HoldID: it.Review.HoldID}
 		default:
 			out.Results[i].Error = &ItemError{Code: ingot.CodeInternal, Detail: "no outcome"}
 		}
@@ -320,9 +332,10 @@ func batchOut(items []ledger.ItemResult) BatchResults {
 // Schema documents a batch result as either a transfer or an error.
 func (BatchResult) Schema(r huma.Registry) *huma.Schema {
 	return &huma.Schema{
-		Description: "The transfer, or {\"error\":{\"code\",\"detail\"}} when this item failed.",
+		Description: "The transfer, {\"status\":\"in_review\",\"review_id\",\"hold_id\"} when a risk rule held it for review, or {\"error\":{\"code\",\"detail\"}} when this item failed.",
 		OneOf: []*huma.Schema{
 			r.Schema(reflect.TypeFor[Transfer](), true, ""),
+			r.Schema(reflect.TypeFor[InReview](), true, ""),
 			{
 				Type: huma.TypeObject, AdditionalProperties: false, Required: []string{"error"},
 				Properties: map[string]*huma.Schema{"error": r.Schema(reflect.TypeFor[ItemError](), true, "")},

@@ -124,6 +124,7 @@ var statusOf = map[string]int{
 	ingot.CodeInvalidRule:       http.StatusUnprocessableEntity,
 	ingot.CodeRiskDenied:        http.StatusForbidden,
 	ingot.CodeAlertClosed:       http.StatusConflict,
+	ingot.CodeReviewClosed:      http.StatusConflict,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

@@ -96,7 +96,7 @@ func largeOut(l *risk.LargeValue) LargeValueLine {
 type riskRuleBody struct {
 	Name       string `json:"name" maxLength:"100"`
 	Expression string `json:"expression" maxLength:"2000" doc:"A CEL expression over the payment (docs/risk.md): amount (minor units), currency, channel, new_payee, payer.*, payee.*, now."`
-	Action     string `json:"action" enum:"allow,alert,approve,review,deny" doc:"review is not available yet."`
+	Action     string `json:"action" enum:"allow,alert,approve,review,deny"`
 	Severity   string `json:"severity" enum:"low,medium,high,critical"`
 	Active     *bool  `json:"active,omitempty" doc:"Default true."`
 }
@@ -151,6 +151,10 @@ func (s *server) riskRoutes() {
 	get(s, "listAlerts", "/v1/alerts", "Alerts on the caller's wallets (the central bank: all), newest first", tag, s.listAlerts)
 	get(s, "getAlert", "/v1/alerts/{id}", "Read an alert", tag, s.getAlert)
 	post(s, "resolveAlert", "/v1/alerts/{id}/resolve", "Resolve an open alert (once)", http.StatusOK, tag, s.resolveAlert)
+	get(s, "listReviews", "/v1/reviews", "Payments held for review of the caller's wallets (the central bank: all), newest first", tag, s.listReviews)
+	get(s, "getReview", "/v1/reviews/{id}", "Read a review", tag, s.getReview)
+	post(s, "releaseReview", "/v1/reviews/{id}/release", "Release a held payment: the payee is paid (once)", http.StatusOK, tag, s.releaseReview)
+	post(s, "refuseReview", "/v1/reviews/{id}/refuse", "Refuse a held payment: the money is the payer's again (once)", http.StatusOK, tag, s.refuseReview)
 	huma.Register(s.api, huma.Operation{
 		OperationID: "getLargeValueReport", Method: http.MethodGet, Path: "/v1/reports/large-value",
 		Summary: "The large-value report of a day: one line per wallet whose payments reached its threshold", Tags: []string{tag}, Security: bearer,
@@ -259,4 +263,111 @@ func (s *server) largeValueReport(ctx context.Context, in *largeValueIn) (*Docum
 	}
 	out.Body = b.Bytes()
 	return out, nil
+}
+
+// heldAnswer is the 202 answer of a payment held for review. Huma writes
+// it as it writes errors (a huma.StatusError), with its own status, content
+// type and headers, so that a payment's route keeps its 201 type.
+type heldAnswer struct {
+	InReview
+	replayed bool
+}
+
+func inReviewAnswer(r *ledger.InReview, replayed bool) *heldAnswer {
+	return &heldAnswer{InReview: InReview{Status: r.Status, ReviewID: r.ReviewID, HoldID: r.HoldID}, replayed: replayed}
+}
+
+func (h *heldAnswer) Error() string             { return "in_review: " + h.ReviewID }
+func (h *heldAnswer) GetStatus() int            { return http.StatusAccepted }
+func (h *heldAnswer) ContentType(string) string { return "application/json" }
+func (h *heldAnswer) GetHeaders() http.Header {
+	hd := http.Header{}
+	if h.replayed {
+		hd.Set("Idempotent-Replayed", "true")
+	}
+	return hd
+}
+
+// Review is a payment a risk rule held for review.
+type Review struct {
+	ID          string    `json:"id"`
+	Status      string    `json:"status" enum:"pending,released,refused"`
+	From        string    `json:"from"`
+	To          string    `json:"to"`
+	Amount      string    `json:"amount"`
+	Currency    string    `json:"currency"`
+	Memo        string    `json:"memo,omitempty"`
+	Channel     string    `json:"channel"`
+	HoldID      string    `json:"hold_id"`
+	Rule        string    `json:"rule"`
+	RuleVersion int       `json:"rule_version"`
+	AlertID     string    `json:"alert_id"`
+	TransferID  string    `json:"transfer_id,omitempty" doc:"The payment, once released."`
+	CreatedAt   time.Time `json:"created_at"`
+	DecidedAt   time.Time `json:"decided_at,omitzero"`
+	Transfer    *Transfer `json:"transfer,omitempty" doc:"The payment, in the answer to a release."`
+}
+
+func reviewOut(r *risk.Review) Review {
+	return Review{ID: r.ID, Status: string(r.Status), From: ingot.FormatWalletID(r.Payer), To: ingot.FormatWalletID(r.Payee),
+		Amount: amt(r.Amount, r.Currency), Currency: r.Currency, Memo: r.Memo, Channel: r.Channel, HoldID: r.HoldID,
+		Rule: r.RuleID, RuleVersion: r.RuleVersion, AlertID: r.AlertID, TransferID: r.TransferID,
+		CreatedAt: r.CreatedAt.UTC(), DecidedAt: r.DecidedAt.UTC()}
+}
+
+func reviewOutcomeOut(o *ledger.ReviewOutcome) Review {
+	out := reviewOut(&o.Review)
+	if o.Transfer != nil {
+		t := transferOut(o.Transfer, "")
+		out.Transfer = &t
+	}
+	return out
+}
+
+type reviewsIn struct {
+	Wallet string `query:"wallet" maxLength:"16"`
+	Status string `query:"status" enum:"pending,released,refused"`
+	Cursor string `query:"cursor" maxLength:"64" doc:"Opaque cursor from next_cursor."`
+	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
+}
+
+type decideReviewIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	ID             string `path:"id" maxLength:"64"`
+}
+
+func (s *server) listReviews(ctx context.Context, in *reviewsIn) (*Body[List[Review]], error) {
+	rs, next, err := s.svc.Reviews(ctx, actor(ctx), ledger.ReviewQuery{Wallet: in.Wallet, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit})
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := List[Review]{Items: make([]Review, len(rs)), NextCursor: next}
+	for i := range rs {
+		out.Items[i] = reviewOut(&rs[i])
+	}
+	return &Body[List[Review]]{Body: out}, nil
+}
+
+func (s *server) getReview(ctx context.Context, in *idIn) (*Body[Review], error) {
+	r, err := s.svc.Review(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Review]{Body: reviewOut(r)}, nil
+}
+
+func (s *server) releaseReview(ctx context.Context, in *decideReviewIn) (*Out[Review], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
+		func(idem *ledger.Idem) (*ledger.ReviewOutcome, error) {
+			return s.svc.ReleaseReview(ctx, actor(ctx), in.ID, idem)
+		},
+		reviewOutcomeOut)
+}
+
+func (s *server) refuseReview(ctx context.Context, in *decideReviewIn) (*Out[Review], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
+		func(idem *ledger.Idem) (*ledger.ReviewOutcome, error) {
+			return s.svc.RefuseReview(ctx, actor(ctx), in.ID, idem)
+		},
+		reviewOutcomeOut)
 }

@@ -30,6 +30,10 @@ var routes = map[string]access{
 	"getAlert":            {scope: ingot.ScopeRiskRead},
 	"resolveAlert":        {scope: ingot.ScopeRiskWrite},
 	"getLargeValueReport": {scope: ingot.ScopeRiskRead},
+	"listReviews":         {scope: ingot.ScopeRiskRead},
+	"getReview":           {scope: ingot.ScopeRiskRead},
+	"releaseReview":       {scope: ingot.ScopeRiskWrite},
+	"refuseReview":        {scope: ingot.ScopeRiskWrite},
 
 	// Operators and issuance (central bank).
 	"createOperator": {scope: ingot.ScopeOperatorsWrite},

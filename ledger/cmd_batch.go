@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"errors"
+
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/risk"
 )
@@ -17,6 +19,8 @@ type payBatchCmd struct {
 type ItemResult struct {
 	Transfer *ingot.Transfer
 	Err      *ingot.Error
+	// Review is set when a review rule held the payment (reviews.go).
+	Review *InReview
 }
 
 func (c *payBatchCmd) weight() int { return len(c.items) }
@@ -40,7 +44,7 @@ func (c *payBatchCmd) channel() string { return risk.ChannelBatch }
 // items applied is not recorded under its Idempotency-Key.
 func (c *payBatchCmd) applied(res []ItemResult) bool {
 	for _, it := range res {
-		if it.Transfer != nil {
+		if it.Transfer != nil || it.Review != nil {
 			return true
 		}
 	}
@@ -56,6 +60,14 @@ func (c *payBatchCmd) apply(s *state, a ingot.Actor) ([]ItemResult, error) {
 		if err == nil {
 			res[i].Transfer = t
 			continue
+		}
+		var held *InReview
+		if errors.As(err, &held) {
+			if !c.atomic {
+				res[i].Review = held // its hold and review stand
+				continue
+			}
+			err = ingot.Errorf(ingot.CodeRiskDenied, "this payment would be held for review, which an atomic batch cannot wait for")
 		}
 		s.undo(m)
 		res[i].Err = itemError(err)

@@ -188,13 +188,16 @@ type lockSet struct {
 	// string(hash)) and payments' refund totals, locked before the
 	// accounts.
 	requests, codes, totals map[string]struct{}
+	// Reviews (reviews.go), locked first: they name their holds and
+	// wallets.
+	reviews map[string]struct{}
 }
 
 func newLockSet() *lockSet {
 	return &lockSet{accounts: map[int64]struct{}{}, holds: map[string]struct{}{}, credited: map[int64]struct{}{},
 		bankOps: map[string]struct{}{}, linked: map[int64]struct{}{},
 		exemptions: map[store.ExemptionKey]struct{}{}, authorizations: map[string]struct{}{},
-		requests: map[string]struct{}{}, codes: map[string]struct{}{}, totals: map[string]struct{}{}}
+		requests: map[string]struct{}{}, codes: map[string]struct{}{}, totals: map[string]struct{}{}, reviews: map[string]struct{}{}}
 }
 
 // account locks accounts (0 is no account).
@@ -216,6 +219,9 @@ func (l *lockSet) credit(id int64) {
 
 // hold locks a hold, and with it its wallet.
 func (l *lockSet) hold(id string) { l.holds[id] = struct{}{} }
+
+// review locks a review, and with it its hold and wallets.
+func (l *lockSet) review(id string) { l.reviews[id] = struct{}{} }
 
 // bankOp locks a bank operation.
 func (l *lockSet) bankOp(id string) { l.bankOps[id] = struct{}{} }

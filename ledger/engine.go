@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"sync"
 	"time"
 	_ "time/tzdata" // limits need Asia/Shanghai on machines without zoneinfo
@@ -343,8 +344,18 @@ func (e *Engine) tryBatch(batch []*request, release func()) error {
 		st.actor, st.channel, st.sca.gate, st.sca.strong = r.actor, channelOf(r.cmd), nil, false
 		res, err := r.cmd.run(st, r.actor)
 		if err != nil {
-			st.undo(mark)
 			answers[i].err = err
+			var held *InReview
+			if !errors.As(err, &held) {
+				st.undo(mark) // a refused command leaves no trace
+				continue
+			}
+			// Held for review (reviews.go): the hold and the review stand,
+			// and the answer is recorded as a 202.
+			if r.idem != nil {
+				recorded = append(recorded, i)
+				idem[r.idem.IdemKey] = &store.IdemRecord{IdemKey: r.idem.IdemKey, Hash: r.idem.Hash, Status: http.StatusAccepted, CreatedAt: st.now}
+			}
 			continue
 		}
 		answers[i].res = res
@@ -368,7 +379,11 @@ func (e *Engine) tryBatch(batch []*request, release func()) error {
 	}
 	for _, i := range recorded {
 		rec := idem[batch[i].idem.IdemKey]
-		if rec.Body, err = encodeOutcome(answers[i].res); err != nil {
+		outcome := answers[i].res
+		if answers[i].err != nil {
+			outcome = answers[i].err // an *InReview
+		}
+		if rec.Body, err = encodeOutcome(outcome); err != nil {
 			return err
 		}
 		w.Idempotency = append(w.Idempotency, *rec)
@@ -398,7 +413,8 @@ func (e *Engine) tryBatch(batch []*request, release func()) error {
 	e.m.transfers.Add(float64(len(w.Transfers)))
 	for i, r := range batch {
 		r.res, r.replay, r.err = answers[i].res, answers[i].replay, answers[i].err
-		if r.err != nil {
+		var held *InReview
+		if r.err != nil && !errors.As(r.err, &held) {
 			e.m.rejected.WithLabelValues(ingot.ErrorCode(r.err)).Inc()
 		}
 	}
@@ -439,6 +455,9 @@ func readIdempotency(ctx context.Context, tx store.BatchTx, batch []*request) (m
 // there fails the batch, which is run again.
 func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *state) error {
 	if err := lockMerchantRows(ctx, tx, ls, st); err != nil { // merchant_state.go
+		return err
+	}
+	if err := loadReviews(ctx, tx, ls, st); err != nil { // reviews.go
 		return err
 	}
 	if len(ls.holds) > 0 {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/risk"
 )
 
 // move is the one place where balances change: amount from debit to
@@ -38,7 +39,10 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	if err != nil {
 		return nil, err
 	}
-	if as != nil {
+	if as != nil && !s.reviewed {
+		if as.decision.Action == risk.ActionReview && kind == ingot.KindPayment {
+			return nil, s.holdForReview(as, debit, credit, amount, currency, memo) // reviews.go
+		}
 		if err := s.enforce(as, s.actor); err != nil {
 			return nil, err
 		}

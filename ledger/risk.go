@@ -86,6 +86,18 @@ type riskState struct {
 
 	alerts []risk.Alert
 	large  map[largeKey]risk.LargeValue
+
+	newReviews     []*risk.Review
+	updatedReviews map[string]*risk.Review
+}
+
+func newRiskState(opt *RiskOptions, rules []*risk.Compiled, pairs map[store.Pair]time.Time) *riskState {
+	if opt == nil {
+		opt = &RiskOptions{}
+	}
+	return &riskState{opt: opt, rules: rules, pairs: pairs, paid: map[store.Pair]*store.PairWrite{},
+		vel: map[int64]*risk.Velocity{}, dirty: map[int64]struct{}{}, large: map[largeKey]risk.LargeValue{},
+		updatedReviews: map[string]*risk.Review{}}
 }
 
 type largeKey struct {
@@ -118,8 +130,7 @@ func (e *Engine) loadRisk(ctx context.Context, tx store.BatchTx, batch []*reques
 	if err != nil {
 		return err
 	}
-	st.risk = &riskState{opt: &e.opt.Risk, rules: rules, pairs: last, paid: map[store.Pair]*store.PairWrite{},
-		vel: map[int64]*risk.Velocity{}, dirty: map[int64]struct{}{}, large: map[largeKey]risk.LargeValue{}}
+	st.risk = newRiskState(&e.opt.Risk, rules, last)
 	for _, k := range pairs {
 		if _, ok := last[k]; !ok {
 			last[k] = time.Time{} // read, never paid
@@ -267,9 +278,9 @@ func (s *state) enforce(as *assessment, a ingot.Actor) error {
 		}
 		return riskDenied(d.By, a, "needs the holder's approval: only the holder can make this payment")
 	case risk.ActionReview:
-		// Reviews are not built yet (issue 13): a review rule cannot be
-		// created; one stored by a later version refuses.
-		return riskDenied(d.By, a, "held for review")
+		// A payment is held for review by move (reviews.go); what reaches
+		// here is a capture, whose money is held already: refused.
+		return riskDenied(d.By, a, "refused for review (a capture cannot be held again)")
 	}
 	return nil
 }
@@ -378,6 +389,7 @@ func (s *state) raise(al risk.Alert) error {
 	}
 	al.ID, al.Status, al.CreatedAt = id.String(), risk.AlertOpen, s.now
 	s.risk.alerts = append(s.risk.alerts, al)
+	s.emit(ingot.EventAlertCreated, al.OperatorID, &al)
 	return nil
 }
 
@@ -419,5 +431,12 @@ func (s *state) writeRisk() store.RiskWrite {
 	slices.SortFunc(w.LargeValues, func(a, b risk.LargeValue) int {
 		return cmp.Or(cmp.Compare(a.Wallet, b.Wallet), cmp.Compare(a.Day, b.Day))
 	})
+	for _, rv := range r.newReviews {
+		w.NewReviews = append(w.NewReviews, *rv)
+	}
+	for _, rv := range r.updatedReviews {
+		w.UpdatedReviews = append(w.UpdatedReviews, *rv)
+	}
+	slices.SortFunc(w.UpdatedReviews, func(a, b risk.Review) int { return cmp.Compare(a.ID, b.ID) })
 	return w
 }

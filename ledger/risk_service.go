@@ -77,9 +77,6 @@ func (s *Service) addRiskRule(ctx context.Context, r risk.Rule, in RiskRuleIn, i
 	if _, err := risk.CompileRule(r); err != nil {
 		return nil, err
 	}
-	if r.Action == risk.ActionReview {
-		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "action review is not available yet: use alert, approve or deny")
-	}
 	res := &r
 	rec, err := s.outcomeRecord(idem, res)
 	if err != nil {

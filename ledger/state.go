@@ -47,7 +47,9 @@ type state struct {
 	// payment), the channel of the command being applied, and the rules
 	// whose evaluation failed.
 	risk       *riskState
-	actor      ingot.Actor // who sent the command being applied
+	reviews    map[string]*risk.Review // locked (reviews.go)
+	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
+	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
 }
@@ -108,6 +110,7 @@ func newState(now time.Time, zone *time.Location) *state {
 		limits:   newLimitTable(nil),
 		accounts: map[int64]*ingot.Account{},
 		holds:    map[string]*ingot.Hold{},
+		reviews:  map[string]*risk.Review{},
 		touched:  map[int64]struct{}{},
 		touchedH: map[string]struct{}{},
 		merch:    newMerchantState(),
