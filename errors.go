@@ -60,10 +60,12 @@ const (
 	CodeInvalidWebhookURL = "invalid_webhook_url" // not an absolute http(s) URL of a public address (loopback, private, link-local: refused)
 
 	// Risk and AML (package risk).
-	CodeInvalidRule = "invalid_rule"   // a risk rule's expression does not compile, is not boolean or may cost too much
-	CodeRiskDenied  = "risk_denied"    // a risk rule refused the payment
-	CodeAlertClosed = "alert_resolved" // the alert was resolved already
-	CodeReviewClosed = "review_closed" // the review was released or refused already
+	CodeInvalidRule  = "invalid_rule"   // a risk rule's expression does not compile, is not boolean or may cost too much
+	CodeRiskDenied   = "risk_denied"    // a risk rule refused the payment
+	CodeAlertClosed  = "alert_resolved" // the alert was resolved already
+	CodeReviewClosed = "review_closed"  // the review was released or refused already
+	CodeCaseClosed   = "case_closed"    // the case was decided already
+	CodeRevealClosed = "reveal_closed"  // the reveal was approved already
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

@@ -141,3 +141,10 @@ type SMS struct {
 	Text      string
 	SentAt    time.Time
 }
+
+// Security events of the central bank's four-eyes reveal of identities
+// (ledger/cases.go).
+const (
+	EventRevealRequested = "reveal.requested"
+	EventRevealApproved  = "reveal.approved"
+)

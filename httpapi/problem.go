@@ -125,6 +125,8 @@ var statusOf = map[string]int{
 	ingot.CodeRiskDenied:        http.StatusForbidden,
 	ingot.CodeAlertClosed:       http.StatusConflict,
 	ingot.CodeReviewClosed:      http.StatusConflict,
+	ingot.CodeCaseClosed:        http.StatusConflict,
+	ingot.CodeRevealClosed:      http.StatusConflict,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

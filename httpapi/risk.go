@@ -155,6 +155,12 @@ func (s *server) riskRoutes() {
 	get(s, "getReview", "/v1/reviews/{id}", "Read a review", tag, s.getReview)
 	post(s, "releaseReview", "/v1/reviews/{id}/release", "Release a held payment: the payee is paid (once)", http.StatusOK, tag, s.releaseReview)
 	post(s, "refuseReview", "/v1/reviews/{id}/refuse", "Refuse a held payment: the money is the payer's again (once)", http.StatusOK, tag, s.refuseReview)
+	post(s, "createCase", "/v1/cases", "Open a case over alerts, with a note", http.StatusCreated, tag, s.createCase)
+	get(s, "listCases", "/v1/cases", "The caller's cases (the central bank: all), newest first", tag, s.listCases)
+	get(s, "getCase", "/v1/cases/{id}", "Read a case", tag, s.getCase)
+	post(s, "decideCase", "/v1/cases/{id}/decision", "Decide a case (once): freeze its wallets, report them, or close it", http.StatusOK, tag, s.decideCase)
+	post(s, "requestReveal", "/v1/cases/{id}/reveal", "Ask to see the identities behind a case (central bank; a second key approves)", http.StatusAccepted, tag, s.requestReveal)
+	post(s, "approveReveal", "/v1/reveals/{reveal_id}/approve", "Approve a reveal by a second central-bank key: the identities behind the case", http.StatusOK, tag, s.approveReveal)
 	huma.Register(s.api, huma.Operation{
 		OperationID: "getLargeValueReport", Method: http.MethodGet, Path: "/v1/reports/large-value",
 		Summary: "The large-value report of a day: one line per wallet whose payments reached its threshold", Tags: []string{tag}, Security: bearer,
@@ -370,4 +376,144 @@ func (s *server) refuseReview(ctx context.Context, in *decideReviewIn) (*Out[Rev
 			return s.svc.RefuseReview(ctx, actor(ctx), in.ID, idem)
 		},
 		reviewOutcomeOut)
+}
+
+// Case groups alerts under investigation.
+type Case struct {
+	ID        string    `json:"id"`
+	Owner     string    `json:"owner" doc:"central_bank, or the operator's id."`
+	AlertIDs  []string  `json:"alert_ids"`
+	Note      string    `json:"note"`
+	Status    string    `json:"status" enum:"open,decided"`
+	Decision  string    `json:"decision,omitempty" enum:"freeze,report,close"`
+	CreatedAt time.Time `json:"created_at"`
+	DecidedAt time.Time `json:"decided_at,omitzero"`
+}
+
+func caseOut(c *risk.Case) Case {
+	owner := c.OperatorID
+	if owner == "" {
+		owner = "central_bank"
+	}
+	return Case{ID: c.ID, Owner: owner, AlertIDs: c.AlertIDs, Note: c.Note, Status: string(c.Status), Decision: string(c.Decision),
+		CreatedAt: c.CreatedAt.UTC(), DecidedAt: c.DecidedAt.UTC()}
+}
+
+// Reveal is the central bank's four-eyes request to see a case's
+// identities.
+type Reveal struct {
+	RevealID   string           `json:"reveal_id"`
+	CaseID     string           `json:"case_id"`
+	Status     string           `json:"status" enum:"pending,approved"`
+	Reason     string           `json:"reason"`
+	CreatedAt  time.Time        `json:"created_at"`
+	ApprovedAt time.Time        `json:"approved_at,omitzero"`
+	Identities []RevealIdentity `json:"identities,omitempty" doc:"In the answer to the approval only (not in an idempotent replay)."`
+}
+
+// RevealIdentity is a holder's identity, in clear.
+type RevealIdentity struct {
+	Wallet   string `json:"wallet"`
+	Operator string `json:"operator"`
+	Tier     int    `json:"tier"`
+	Kind     string `json:"kind,omitempty"`
+	Name     string `json:"name"`
+	Phone    string `json:"phone"`
+	IDNumber string `json:"id_number,omitempty"`
+}
+
+func revealOut(r *risk.Reveal) Reveal {
+	return Reveal{RevealID: r.ID, CaseID: r.CaseID, Status: string(r.Status), Reason: r.Reason, CreatedAt: r.CreatedAt.UTC(), ApprovedAt: r.ApprovedAt.UTC()}
+}
+
+type createCaseIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Body           struct {
+		AlertIDs []string `json:"alert_ids" minItems:"1" maxItems:"100"`
+		Note     string   `json:"note,omitempty" maxLength:"8000" doc:"At most 2,000 characters."`
+	}
+}
+
+type casesIn struct {
+	Cursor string `query:"cursor" maxLength:"64" doc:"Opaque cursor from next_cursor."`
+	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size, default 50, at most 500."`
+}
+
+type decideCaseIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	ID             string `path:"id" maxLength:"64"`
+	Body           struct {
+		Decision string `json:"decision" enum:"freeze,report,close"`
+		Note     string `json:"note,omitempty" maxLength:"8000" doc:"At most 2,000 characters, added to the case's note."`
+	}
+}
+
+type requestRevealIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	ID             string `path:"id" maxLength:"64"`
+	Body           struct {
+		Reason string `json:"reason" maxLength:"8000" doc:"Why the identities are needed: at most 2,000 characters, kept with the security event."`
+	}
+}
+
+type approveRevealIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	RevealID       string `path:"reveal_id" maxLength:"64"`
+}
+
+func (s *server) createCase(ctx context.Context, in *createCaseIn) (*Out[Case], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
+		func(idem *ledger.Idem) (*risk.Case, error) {
+			return s.svc.CreateCase(ctx, actor(ctx), in.Body.AlertIDs, in.Body.Note, idem)
+		}, caseOut)
+}
+
+func (s *server) listCases(ctx context.Context, in *casesIn) (*Body[List[Case]], error) {
+	cs, next, err := s.svc.Cases(ctx, actor(ctx), in.Cursor, in.Limit)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	out := List[Case]{Items: make([]Case, len(cs)), NextCursor: next}
+	for i := range cs {
+		out.Items[i] = caseOut(&cs[i])
+	}
+	return &Body[List[Case]]{Body: out}, nil
+}
+
+func (s *server) getCase(ctx context.Context, in *idIn) (*Body[Case], error) {
+	c, err := s.svc.Case(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[Case]{Body: caseOut(c)}, nil
+}
+
+func (s *server) decideCase(ctx context.Context, in *decideCaseIn) (*Out[Case], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
+		func(idem *ledger.Idem) (*risk.Case, error) {
+			return s.svc.DecideCase(ctx, actor(ctx), in.ID, in.Body.Decision, in.Body.Note, idem)
+		}, caseOut)
+}
+
+func (s *server) requestReveal(ctx context.Context, in *requestRevealIn) (*Out[Reveal], error) {
+	ri := info(ctx)
+	return exec(s, ctx, in.IdempotencyKey, http.StatusAccepted, in.Body,
+		func(idem *ledger.Idem) (*risk.Reveal, error) {
+			return s.svc.RequestReveal(ctx, ri.actor, in.ID, in.Body.Reason, ri.client.Address, idem)
+		}, revealOut)
+}
+
+func (s *server) approveReveal(ctx context.Context, in *approveRevealIn) (*Out[Reveal], error) {
+	ri := info(ctx)
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, nil,
+		func(idem *ledger.Idem) (*ledger.RevealResult, error) {
+			return s.svc.ApproveReveal(ctx, ri.actor, in.RevealID, ri.client.Address, idem)
+		}, func(r *ledger.RevealResult) Reveal {
+			out := revealOut(&r.Reveal)
+			for _, id := range r.Identities {
+				out.Identities = append(out.Identities, RevealIdentity{Wallet: ingot.FormatWalletID(id.Wallet), Operator: id.OperatorID,
+					Tier: int(id.Tier), Kind: string(id.Holder.Kind), Name: id.Holder.Name, Phone: id.Holder.Phone, IDNumber: id.Holder.IDNumber})
+			}
+			return out
+		})
 }

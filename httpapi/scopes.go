@@ -34,6 +34,12 @@ var routes = map[string]access{
 	"getReview":           {scope: ingot.ScopeRiskRead},
 	"releaseReview":       {scope: ingot.ScopeRiskWrite},
 	"refuseReview":        {scope: ingot.ScopeRiskWrite},
+	"createCase":          {scope: ingot.ScopeRiskWrite},
+	"listCases":           {scope: ingot.ScopeRiskRead},
+	"getCase":             {scope: ingot.ScopeRiskRead},
+	"decideCase":          {scope: ingot.ScopeRiskWrite},
+	"requestReveal":       {scope: ingot.ScopeRiskWrite},
+	"approveReveal":       {scope: ingot.ScopeRiskWrite},
 
 	// Operators and issuance (central bank).
 	"createOperator": {scope: ingot.ScopeOperatorsWrite},
