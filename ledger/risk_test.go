@@ -1,0 +1,371 @@
+package ledger_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/internal/testdb"
+	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/risk"
+)
+
+func rule(t *testing.T, e *env, a ingot.Actor, name, expr string, action risk.Action) *risk.Rule {
+	t.Helper()
+	r, err := e.svc.CreateRiskRule(e.ctx, a, ledger.RiskRuleIn{Name: name, Expression: expr, Action: string(action), Severity: "high"}, nil)
+	if err != nil {
+		t.Fatalf("rule %s: %v", name, err)
+	}
+	return r
+}
+
+func alerts(t *testing.T, e *env, a ingot.Actor) []risk.Alert {
+	t.Helper()
+	as, _, err := e.svc.Alerts(e.ctx, a, ledger.AlertQuery{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+func TestRiskRules(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		a, aID := e.operator("RISKA")
+		b, bID := e.operator("RISKB")
+		e.mint(aID, "10000.00", "CNY")
+		e.mint(bID, "10000.00", "CNY")
+		w1, w2, w3 := e.wallet(a, "CNY", "1000.00"), e.wallet(a, "CNY", ""), e.wallet(a, "CNY", "")
+		v1 := e.wallet(b, "CNY", "1000.00")
+
+		// Compilation errors are invalid_rule with CEL's message.
+		_, err := e.svc.CreateRiskRule(e.ctx, a, ledger.RiskRuleIn{Name: "bad", Expression: "amount >", Action: "deny", Severity: "low"}, nil)
+		wantCode(t, err, ingot.CodeInvalidRule)
+		_, err = e.svc.CreateRiskRule(e.ctx, a, ledger.RiskRuleIn{Name: "bad", Expression: "payer.nickname == 'x'", Action: "deny", Severity: "low"}, nil)
+		wantCode(t, err, ingot.CodeInvalidRule)
+
+		// The central bank's deny applies to everyone, at once.
+		deny := rule(t, e, e.cb, "no big payments", "amount > 50000", risk.ActionDeny)
+		_, err = pay(e, a, w1, w2, "600.00")
+		wantCode(t, err, ingot.CodeRiskDenied)
+		if d := detailOf(t, err); !strings.Contains(d, "no big payments") {
+			t.Fatalf("an operator's risk_denied names the rule: %q", d)
+		}
+		_, err = pay(e, b, v1, w1, "600.00")
+		wantCode(t, err, ingot.CodeRiskDenied)
+		if _, err := pay(e, a, w1, w2, "400.00"); err != nil {
+			t.Fatal(err)
+		}
+
+		// An operator's alert rule: only payments of its wallets; the
+		// aggregates do not count the payment being decided.
+		al := rule(t, e, a, "second payment within the hour", "payer.count_1h >= 1 && new_payee", risk.ActionAlert)
+		if _, err := pay(e, b, v1, e.wallet(b, "CNY", ""), "1.00"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pay(e, b, v1, e.wallet(b, "CNY", ""), "1.00"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(alerts(t, e, b)); n != 0 {
+			t.Fatalf("operator B has %d alerts from A's rule", n)
+		}
+		tr, err := pay(e, a, w1, w3, "1.00") // w1's second payment this hour, to a new payee
+		if err != nil {
+			t.Fatal(err)
+		}
+		as := alerts(t, e, a)
+		if len(as) != 1 || as[0].RuleID != al.ID || as[0].RuleVersion != 1 || as[0].TransferID != tr.ID || as[0].Status != risk.AlertOpen {
+			t.Fatalf("alerts %+v", as)
+		}
+		if _, err := pay(e, a, w1, w3, "1.00"); err != nil { // not a new payee
+			t.Fatal(err)
+		}
+		if n := len(alerts(t, e, a)); n != 1 {
+			t.Fatalf("%d alerts after a payment to a known payee", n)
+		}
+		// The central bank sees every alert; resolve once.
+		if n := len(alerts(t, e, e.cb)); n != 1 {
+			t.Fatalf("the central bank sees %d alerts", n)
+		}
+		if _, err := e.svc.ResolveAlert(e.ctx, a, as[0].ID, "false_positive", "a regular customer", nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.ResolveAlert(e.ctx, a, as[0].ID, "no_action", "", nil)
+		wantCode(t, err, ingot.CodeAlertClosed)
+		_, err = e.svc.Alert(e.ctx, b, as[0].ID)
+		wantCode(t, err, ingot.CodeNotFound)
+
+		// A change is a new version; retiring the deny rule lets payments through.
+		off := false
+		v2, err := e.svc.UpdateRiskRule(e.ctx, e.cb, deny.ID, ledger.RiskRuleIn{Active: &off}, nil)
+		if err != nil || v2.Version != 2 || v2.Active {
+			t.Fatalf("update: %+v, %v", v2, err)
+		}
+		if _, err := pay(e, a, w1, w2, "600.00"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.UpdateRiskRule(e.ctx, a, deny.ID, ledger.RiskRuleIn{Active: &off}, nil)
+		wantCode(t, err, ingot.CodeNotFound) // not its own
+		vs, err := e.svc.RiskRule(e.ctx, e.cb, deny.ID)
+		if err != nil || len(vs) != 2 {
+			t.Fatalf("versions %+v, %v", vs, err)
+		}
+	})
+}
+
+// A velocity rule holds exactly across two engines on one database.
+func TestRiskAcrossTwoEngines(t *testing.T) {
+	t.Parallel()
+	st1, dsn := testdb.OpenURL(t, "postgres")
+	st2, err := testdb.OpenDSN(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st2.Close() })
+	e1 := newEnvOn(t, st1, 0)
+	e2 := newEnvOn(t, st2, 0)
+	res, err := e1.svc.CreateOperator(e1.ctx, e1.cb, "Bank A", "BANKA", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := keyActor(t, e1.st, res.APIKey)
+	e1.mint(res.Operator.ID, "1000.00", "CNY")
+	from, to := e1.wallet(a, "CNY", "100.00"), e1.wallet(a, "CNY", "")
+	rule(t, e2, e2.cb, "five an hour", "payer.count_1h >= 5", risk.ActionDeny) // made through the other process
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			_, err := pay([]*env{e1, e2}[i%2], a, from, to, "1.00")
+			if err == nil {
+				ok.Add(1)
+			} else if ingot.ErrorCode(err) != ingot.CodeRiskDenied {
+				t.Errorf("pay: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 5 {
+		t.Fatalf("%d payments passed a rule of five an hour across two processes", ok.Load())
+	}
+}
+
+// testClock is a clock a test moves.
+type testClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+func TestAMLPatterns(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		clk := &testClock{}
+		th := risk.Thresholds{LargeValue: 100_00, LargeValueBusiness: 1000_00, StructuringCount: 3, PassThroughMin: 50_00,
+			FanOut: 3, FanIn: 3, DormantDays: 90, DormantMin: 50_00}
+		e := newEnvWith(t, testdb.Open(t, kind), ledger.Options{Now: clk.now, Risk: ledger.RiskOptions{Thresholds: map[string]risk.Thresholds{"CNY": th}}})
+		a, aID := e.operator("AML")
+		e.mint(aID, "100000.00", "CNY")
+		patterns := func() map[string]int {
+			m := map[string]int{}
+			for _, al := range alerts(t, e, a) {
+				m[al.Pattern]++
+			}
+			return m
+		}
+		must := func(from, to, amount string) {
+			t.Helper()
+			if _, err := pay(e, a, from, to, amount); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Structuring: two payments at 95 % of the threshold are not yet a
+		// pattern; the third is.
+		s, p := e.wallet(a, "CNY", "1000.00"), e.wallet(a, "CNY", "")
+		must(s, p, "95.00")
+		must(s, p, "95.00")
+		if n := patterns()[risk.PatternStructuring]; n != 0 {
+			t.Fatalf("structuring after two: %d", n)
+		}
+		must(s, p, "95.00")
+		if n := patterns()[risk.PatternStructuring]; n != 1 {
+			t.Fatalf("structuring after three: %d", n)
+		}
+		// The large-value report: s sent 285.00 today, p received it.
+		ls, err := e.svc.LargeValueReport(e.ctx, a, "")
+		if err != nil || len(ls) != 2 {
+			t.Fatalf("large-value report %+v, %v", ls, err)
+		}
+		// Fan-out: the third distinct payee within a day.
+		f := e.wallet(a, "CNY", "100.00")
+		must(f, e.wallet(a, "CNY", ""), "1.00")
+		must(f, e.wallet(a, "CNY", ""), "1.00")
+		if n := patterns()[risk.PatternFanOut]; n != 0 {
+			t.Fatalf("fan-out after two payees: %d", n)
+		}
+		must(f, e.wallet(a, "CNY", ""), "1.00")
+		if n := patterns()[risk.PatternFanOut]; n != 1 {
+			t.Fatalf("fan-out after three payees: %d", n)
+		}
+		// Pass-through: money in and most of it out within the hour.
+		in, out := e.wallet(a, "CNY", "10.00"), e.wallet(a, "CNY", "")
+		must(s, in, "60.00")
+		must(in, out, "60.00")
+		if n := patterns()[risk.PatternPassThrough]; n != 1 {
+			t.Fatalf("pass-through: %d", n)
+		}
+		// Dormant: 90 days without a payment, then a large one.
+		d1, d2 := e.wallet(a, "CNY", "500.00"), e.wallet(a, "CNY", "")
+		must(d1, d2, "1.00")
+		clk.advance(89 * 24 * time.Hour)
+		must(d1, d2, "60.00")
+		if n := patterns()[risk.PatternDormant]; n != 0 {
+			t.Fatalf("dormant after 89 days: %d", n)
+		}
+		clk.advance(91 * 24 * time.Hour)
+		must(d1, d2, "60.00")
+		if n := patterns()[risk.PatternDormant]; n != 2 { // the payer and the payee
+			t.Fatalf("dormant after 91 days: %d", n)
+		}
+	})
+}
+
+func TestReviews(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		a, aID := e.operator("REVIEW")
+		e.mint(aID, "10000.00", "CNY")
+		from, to := e.wallet(a, "CNY", "1000.00"), e.wallet(a, "CNY", "")
+		rule(t, e, a, "large to a new payee", "amount >= 10000 && new_payee", risk.ActionReview)
+
+		held := func(key string) *ledger.InReview {
+			t.Helper()
+			_, err := e.svc.Pay(e.ctx, a, ledger.PayRequest{From: from, To: to, Amount: "100.00", Currency: "CNY"}, idem(a.KeyID, key, "same"))
+			var ir *ledger.InReview
+			if !errors.As(err, &ir) || ir.ReviewID == "" {
+				t.Fatalf("pay: %v; want in review", err)
+			}
+			return ir
+		}
+		ir := held("k1")
+		if bal, h := e.balance(a, from); bal != 1000_00 || h != 100_00 {
+			t.Fatalf("held payment: balance %d, held %d", bal, h)
+		}
+		// A replay answers the same review, and holds nothing more.
+		_, err := e.svc.Pay(e.ctx, a, ledger.PayRequest{From: from, To: to, Amount: "100.00", Currency: "CNY"}, idem(a.KeyID, "k1", "same"))
+		var sa *ledger.StoredAnswer
+		if !errors.As(err, &sa) || sa.Status != 202 || !strings.Contains(string(sa.Body), ir.ReviewID) {
+			t.Fatalf("replay: %v", err)
+		}
+		if _, h := e.balance(a, from); h != 100_00 {
+			t.Fatalf("after a replay held %d", h)
+		}
+		rv, err := e.svc.Review(e.ctx, a, ir.ReviewID)
+		if err != nil || rv.Status != risk.ReviewPending || rv.AlertID == "" {
+			t.Fatalf("review %+v, %v", rv, err)
+		}
+		out, err := e.svc.ReleaseReview(e.ctx, a, ir.ReviewID, nil)
+		if err != nil || out.Transfer == nil || out.Review.Status != risk.ReviewReleased {
+			t.Fatalf("release: %+v, %v", out, err)
+		}
+		if bal, h := e.balance(a, to); bal != 100_00 || h != 0 {
+			t.Fatalf("payee after release: %d, %d", bal, h)
+		}
+		_, err = e.svc.RefuseReview(e.ctx, a, ir.ReviewID, nil)
+		wantCode(t, err, ingot.CodeReviewClosed)
+
+		// Refuse returns the money. Concurrent release and refuse: one wins.
+		to = e.wallet(a, "CNY", "")
+		for round := range 2 {
+			ir := held("k-round-" + string(rune('a'+round)))
+			var wins atomic.Int64
+			var wg sync.WaitGroup
+			for i := range 6 {
+				wg.Go(func() {
+					var err error
+					if i%2 == 0 {
+						_, err = e.svc.ReleaseReview(e.ctx, a, ir.ReviewID, nil)
+					} else {
+						_, err = e.svc.RefuseReview(e.ctx, a, ir.ReviewID, nil)
+					}
+					if err == nil {
+						wins.Add(1)
+					} else if ingot.ErrorCode(err) != ingot.CodeReviewClosed {
+						t.Errorf("decide: %v", err)
+					}
+				})
+			}
+			wg.Wait()
+			if wins.Load() != 1 {
+				t.Fatalf("%d decisions of one review won", wins.Load())
+			}
+			to = e.wallet(a, "CNY", "") // a new payee for the next round
+		}
+		if _, h := e.balance(a, from); h != 0 {
+			t.Fatalf("held %d after every review was decided", h)
+		}
+	})
+}
+
+func TestCasesAndReveal(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		a, aID := e.operator("CASES")
+		e.mint(aID, "10000.00", "CNY")
+		from, to := e.wallet(a, "CNY", "1000.00"), e.wallet(a, "CNY", "")
+		rule(t, e, a, "everything", "true", risk.ActionAlert)
+		if _, err := pay(e, a, from, to, "1.00"); err != nil {
+			t.Fatal(err)
+		}
+		as := alerts(t, e, a)
+		if len(as) != 1 {
+			t.Fatalf("alerts %+v", as)
+		}
+		c, err := e.svc.CreateCase(e.ctx, a, []string{as[0].ID}, "looks odd", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.DecideCase(e.ctx, a, c.ID, "freeze", "frozen pending a report", nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.DecideCase(e.ctx, a, c.ID, "close", "", nil)
+		wantCode(t, err, ingot.CodeCaseClosed)
+		_, err = pay(e, a, from, to, "1.00")
+		wantCode(t, err, ingot.CodeWalletFrozen)
+
+		// The four-eyes reveal: the central bank's first key asks, a second approves.
+		r, err := e.svc.RequestReveal(e.ctx, e.cb, c.ID, "suspected fraud ring", "", nil)
+		if err != nil || r.Status != risk.RevealPending {
+			t.Fatalf("request reveal: %+v, %v", r, err)
+		}
+		_, err = e.svc.ApproveReveal(e.ctx, e.cb, r.ID, "", nil)
+		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.RequestReveal(e.ctx, a, c.ID, "x", "", nil)
+		wantCode(t, err, ingot.CodeForbidden)
+		k2, err := e.svc.CreateAPIKey(e.ctx, e.cb, ledger.KeyRequest{Name: "second officer", Scopes: []string{ingot.ScopeRiskWrite}}, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := keyActor(t, e.st, k2.Secret)
+		res, err := e.svc.ApproveReveal(e.ctx, second, r.ID, "", nil)
+		if err != nil || len(res.Identities) != 1 || res.Identities[0].Holder.Name != "Li Wei" {
+			t.Fatalf("approve: %+v, %v", res, err)
+		}
+		_, err = e.svc.ApproveReveal(e.ctx, second, r.ID, "", nil)
+		wantCode(t, err, ingot.CodeRevealClosed)
+	})
+}
