@@ -38,6 +38,31 @@ type APIKey struct {
 	Scopes []string `json:"scopes"`
 }
 
+// Alert is the API's schema Alert.
+type Alert struct {
+	CreatedAt time.Time `json:"created_at"`
+	// The figures behind it (amounts in minor units).
+	Evidence json.RawMessage `json:"evidence"`
+	ID       string          `json:"id"`
+	Note     string          `json:"note,omitempty"`
+	// The built-in pattern; absent for a rule.
+	// One of: structuring, pass_through, fan_out, fan_in, dormant, screening.
+	Pattern string `json:"pattern,omitempty"`
+	// One of: false_positive, no_action, reported.
+	Resolution string     `json:"resolution,omitempty"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	// The rule's id; absent for a built-in pattern.
+	Rule        string `json:"rule,omitempty"`
+	RuleVersion int64  `json:"rule_version,omitempty"`
+	// One of: low, medium, high, critical.
+	Severity string `json:"severity"`
+	// One of: open, resolved.
+	Status string `json:"status"`
+	// The payment that raised it.
+	TransferID string `json:"transfer_id,omitempty"`
+	Wallet     string `json:"wallet"`
+}
+
 // Approved is the API's schema Approved.
 type Approved struct {
 	// One of: approved.
@@ -127,6 +152,21 @@ type CaptureRequest struct {
 	To string `json:"to"`
 }
 
+// Case is the API's schema Case.
+type Case struct {
+	AlertIDs  []string   `json:"alert_ids"`
+	CreatedAt time.Time  `json:"created_at"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+	// One of: freeze, report, close.
+	Decision string `json:"decision,omitempty"`
+	ID       string `json:"id"`
+	Note     string `json:"note"`
+	// central_bank, or the operator's id.
+	Owner string `json:"owner"`
+	// One of: open, decided.
+	Status string `json:"status"`
+}
+
 // ChargeRequest is the API's schema ChargeInBody.
 type ChargeRequest struct {
 	Amount string `json:"amount"`
@@ -157,6 +197,13 @@ type Consistency struct {
 	// tlog.CheckTree); empty when from is 0 or equals to.
 	Proof []string `json:"proof"`
 	To    int64    `json:"to"`
+}
+
+// CreateCaseRequest is the API's schema CreateCaseInBody.
+type CreateCaseRequest struct {
+	AlertIDs []string `json:"alert_ids"`
+	// At most 2,000 characters.
+	Note string `json:"note,omitempty"`
 }
 
 // CreateEndpointRequest is the API's schema CreateEndpointInBody.
@@ -202,6 +249,14 @@ type CreateWalletRequest struct {
 type CreateWalletsRequest struct {
 	// The wallets to open, each as the body of POST /v1/wallets.
 	Wallets []WalletBody `json:"wallets"`
+}
+
+// DecideCaseRequest is the API's schema DecideCaseInBody.
+type DecideCaseRequest struct {
+	// One of: freeze, report, close.
+	Decision string `json:"decision"`
+	// At most 2,000 characters, added to the case's note.
+	Note string `json:"note,omitempty"`
 }
 
 // EnrollRequest is the API's schema EnrollInBody.
@@ -322,6 +377,16 @@ type HolderInput struct {
 	Kind  string `json:"kind,omitempty"`
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
+}
+
+// InReview is the API's schema InReview.
+type InReview struct {
+	// The hold on the payer's wallet.
+	HoldID string `json:"hold_id"`
+	// GET /v1/reviews/{id}.
+	ReviewID string `json:"review_id"`
+	// One of: in_review.
+	Status string `json:"status"`
 }
 
 // InclusionProof is the API's schema InclusionProof.
@@ -575,10 +640,105 @@ type Remaining struct {
 	Yearly *string `json:"yearly"`
 }
 
+// RequestRevealRequest is the API's schema RequestRevealInBody.
+type RequestRevealRequest struct {
+	// Why the identities are needed: at most 2,000 characters, kept with the security event.
+	Reason string `json:"reason"`
+}
+
 // Reserve is the API's schema Reserve.
 type Reserve struct {
 	Balance  string `json:"balance"`
 	Currency string `json:"currency"`
+}
+
+// ResolveAlertRequest is the API's schema ResolveAlertInBody.
+type ResolveAlertRequest struct {
+	// At most 2,000 characters.
+	Note string `json:"note,omitempty"`
+	// One of: false_positive, no_action, reported.
+	Resolution string `json:"resolution"`
+}
+
+// Reveal is the API's schema Reveal.
+type Reveal struct {
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+	CaseID     string     `json:"case_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	// In the answer to the approval only (not in an idempotent replay).
+	Identities []RevealIdentity `json:"identities,omitempty"`
+	Reason     string           `json:"reason"`
+	RevealID   string           `json:"reveal_id"`
+	// One of: pending, approved.
+	Status string `json:"status"`
+}
+
+// RevealIdentity is the API's schema RevealIdentity.
+type RevealIdentity struct {
+	IDNumber string `json:"id_number,omitempty"`
+	Kind     string `json:"kind,omitempty"`
+	Name     string `json:"name"`
+	Operator string `json:"operator"`
+	Phone    string `json:"phone"`
+	Tier     int64  `json:"tier"`
+	Wallet   string `json:"wallet"`
+}
+
+// Review is the API's schema Review.
+type Review struct {
+	AlertID     string     `json:"alert_id"`
+	Amount      string     `json:"amount"`
+	Channel     string     `json:"channel"`
+	CreatedAt   time.Time  `json:"created_at"`
+	Currency    string     `json:"currency"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	From        string     `json:"from"`
+	HoldID      string     `json:"hold_id"`
+	ID          string     `json:"id"`
+	Memo        string     `json:"memo,omitempty"`
+	Rule        string     `json:"rule"`
+	RuleVersion int64      `json:"rule_version"`
+	// One of: pending, released, refused.
+	Status string `json:"status"`
+	To     string `json:"to"`
+	// The payment, in the answer to a release.
+	Transfer Transfer `json:"transfer,omitempty"`
+	// The payment, once released.
+	TransferID string `json:"transfer_id,omitempty"`
+}
+
+// RiskRule is the API's schema RiskRule.
+type RiskRule struct {
+	// One of: allow, alert, approve, review, deny.
+	Action     string    `json:"action"`
+	Active     bool      `json:"active"`
+	CreatedAt  time.Time `json:"created_at"`
+	Expression string    `json:"expression"`
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	// central_bank, or the operator's id: the central bank's rules apply to every payment, an
+	// operator's to payments of its wallets.
+	Owner string `json:"owner"`
+	// One of: low, medium, high, critical.
+	Severity string `json:"severity"`
+	// A change is a new version; alerts name the version that raised them.
+	Version int64 `json:"version"`
+	// Earlier versions, oldest first (when one rule is read).
+	Versions []RiskRule `json:"versions,omitempty"`
+}
+
+// RiskRuleBody is the API's schema RiskRuleBody.
+type RiskRuleBody struct {
+	// One of: allow, alert, approve, review, deny.
+	Action string `json:"action"`
+	// Default true.
+	Active bool `json:"active,omitempty"`
+	// A CEL expression over the payment (docs/risk.md): amount (minor units), currency, channel,
+	// new_payee, payer.*, payee.*, now.
+	Expression string `json:"expression"`
+	Name       string `json:"name"`
+	// One of: low, medium, high, critical.
+	Severity string `json:"severity"`
 }
 
 // SMSMessage is the API's schema SMSMessage.
@@ -833,6 +993,18 @@ type UpdateEndpointRequest struct {
 	URL    string `json:"url,omitempty"`
 }
 
+// UpdateRiskRuleRequest is the API's schema UpdateRiskRuleInBody.
+type UpdateRiskRuleRequest struct {
+	// One of: allow, alert, approve, review, deny.
+	Action string `json:"action,omitempty"`
+	// false retires the rule (a new version, inactive).
+	Active     bool   `json:"active,omitempty"`
+	Expression string `json:"expression,omitempty"`
+	Name       string `json:"name,omitempty"`
+	// One of: low, medium, high, critical.
+	Severity string `json:"severity,omitempty"`
+}
+
 // UpgradeRequest is the API's schema UpgradeInBody.
 type UpgradeRequest struct {
 	// The identity document's number; stored encrypted, shown masked.
@@ -958,6 +1130,16 @@ func (c *Client) AddTOTP(ctx context.Context, opts ...CallOption) (*NewTOTP, err
 	return &out, nil
 }
 
+// ApproveReveal calls approveReveal, POST /v1/reveals/{reveal_id}/approve: Approve a reveal by a
+// second central-bank key: the identities behind the case.
+func (c *Client) ApproveReveal(ctx context.Context, revealID string, opts ...CallOption) (*Reveal, error) {
+	var out Reveal
+	if err := c.do(ctx, "POST", "/v1/reveals/"+url.PathEscape(revealID)+"/approve", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Burn calls burn, POST /v1/issuance/burn: Burn from an operator's reserve.
 func (c *Client) Burn(ctx context.Context, body IssueRequest, opts ...CallOption) (*Transfer, error) {
 	var out Transfer
@@ -1041,6 +1223,15 @@ func (c *Client) CreateAuditor(ctx context.Context, opts ...CallOption) (*Audito
 	return &out, nil
 }
 
+// CreateCase calls createCase, POST /v1/cases: Open a case over alerts, with a note.
+func (c *Client) CreateCase(ctx context.Context, body CreateCaseRequest, opts ...CallOption) (*Case, error) {
+	var out Case
+	if err := c.do(ctx, "POST", "/v1/cases", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateHold calls createHold, POST /v1/holds: Reserve part of a wallet's balance.
 func (c *Client) CreateHold(ctx context.Context, body HoldRequest, opts ...CallOption) (*Hold, error) {
 	var out Hold
@@ -1084,6 +1275,16 @@ func (c *Client) CreatePaymentRequest(ctx context.Context, body PaymentRequestRe
 func (c *Client) CreateRefund(ctx context.Context, id string, body RefundRequest, opts ...CallOption) (*Refund, error) {
 	var out Refund
 	if err := c.do(ctx, "POST", "/v1/transfers/"+url.PathEscape(id)+"/refunds", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateRiskRule calls createRiskRule, POST /v1/risk-rules: Add a risk rule: a CEL expression over
+// each payment, and what to do when it matches.
+func (c *Client) CreateRiskRule(ctx context.Context, body RiskRuleBody, opts ...CallOption) (*RiskRule, error) {
+	var out RiskRule
+	if err := c.do(ctx, "POST", "/v1/risk-rules", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1137,6 +1338,16 @@ func (c *Client) CreateWebhookEndpoint(ctx context.Context, body CreateEndpointR
 	return &out, nil
 }
 
+// DecideCase calls decideCase, POST /v1/cases/{id}/decision: Decide a case (once): freeze its
+// wallets, report them, or close it.
+func (c *Client) DecideCase(ctx context.Context, id string, body DecideCaseRequest, opts ...CallOption) (*Case, error) {
+	var out Case
+	if err := c.do(ctx, "POST", "/v1/cases/"+url.PathEscape(id)+"/decision", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // DeleteWebhookEndpoint calls deleteWebhookEndpoint, DELETE /v1/webhook-endpoints/{id}: Delete a
 // webhook endpoint and its deliveries.
 func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id string, opts ...CallOption) error {
@@ -1162,6 +1373,15 @@ func (c *Client) FreezeWallet(ctx context.Context, id string, opts ...CallOption
 	return &out, nil
 }
 
+// GetAlert calls getAlert, GET /v1/alerts/{id}: Read an alert.
+func (c *Client) GetAlert(ctx context.Context, id string, opts ...CallOption) (*Alert, error) {
+	var out Alert
+	if err := c.do(ctx, "GET", "/v1/alerts/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetAuthorization calls getAuthorization, GET /v1/authorizations/{id}: One of your approvals and
 // its state.
 func (c *Client) GetAuthorization(ctx context.Context, id string, opts ...CallOption) (*Authorization, error) {
@@ -1177,6 +1397,15 @@ func (c *Client) GetAuthorization(ctx context.Context, id string, opts ...CallOp
 func (c *Client) GetBankOperation(ctx context.Context, id string, opts ...CallOption) (*BankOperation, error) {
 	var out BankOperation
 	if err := c.do(ctx, "GET", "/v1/bank-operations/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCase calls getCase, GET /v1/cases/{id}: Read a case.
+func (c *Client) GetCase(ctx context.Context, id string, opts ...CallOption) (*Case, error) {
+	var out Case
+	if err := c.do(ctx, "GET", "/v1/cases/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1236,6 +1465,53 @@ func (c *Client) GetHolder(ctx context.Context, opts ...CallOption) (*SignedIn, 
 		return nil, err
 	}
 	return &out, nil
+}
+
+// GetLargeValueReportParams are the optional query parameters of GetLargeValueReport.
+type GetLargeValueReportParams struct {
+	// The day, YYYY-MM-DD in the configured zone; default today (the day so far).
+	Date string
+	// Default json.
+	Format string
+}
+
+// GetLargeValueReport calls getLargeValueReport, GET /v1/reports/large-value: The large-value
+// report of a day: one line per wallet whose payments reached its threshold. It decodes the JSON
+// answer; other representations (text/csv) are read with the Raw variant of this method.
+func (c *Client) GetLargeValueReport(ctx context.Context, params *GetLargeValueReportParams, opts ...CallOption) (json.RawMessage, error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Date != "" {
+			q.Set("date", params.Date)
+		}
+		if params.Format != "" {
+			q.Set("format", params.Format)
+		}
+	}
+	var out json.RawMessage
+	if err := c.do(ctx, "GET", "/v1/reports/large-value", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetLargeValueReportRaw is GetLargeValueReport returning the body as is, in any representation
+// (application/json, text/csv): choose it with the parameters.
+func (c *Client) GetLargeValueReportRaw(ctx context.Context, params *GetLargeValueReportParams, opts ...CallOption) ([]byte, error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Date != "" {
+			q.Set("date", params.Date)
+		}
+		if params.Format != "" {
+			q.Set("format", params.Format)
+		}
+	}
+	var out []byte
+	if err := c.do(ctx, "GET", "/v1/reports/large-value", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // GetLimits calls getLimits, GET /v1/limits: The effective limits of every tier (central bank: its
@@ -1311,6 +1587,24 @@ func (c *Client) GetPaymentRequestQR(ctx context.Context, id string, opts ...Cal
 		return nil, err
 	}
 	return out, nil
+}
+
+// GetReview calls getReview, GET /v1/reviews/{id}: Read a review.
+func (c *Client) GetReview(ctx context.Context, id string, opts ...CallOption) (*Review, error) {
+	var out Review
+	if err := c.do(ctx, "GET", "/v1/reviews/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetRiskRule calls getRiskRule, GET /v1/risk-rules/{id}: A risk rule, with its earlier versions.
+func (c *Client) GetRiskRule(ctx context.Context, id string, opts ...CallOption) (*RiskRule, error) {
+	var out RiskRule
+	if err := c.do(ctx, "GET", "/v1/risk-rules/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // GetSettlement calls getSettlement, GET /v1/wallets/{id}/settlement: A merchant's end-of-day
@@ -1500,6 +1794,45 @@ func (c *Client) ListAPIKeys(ctx context.Context, opts ...CallOption) (*List[API
 	return &out, nil
 }
 
+// ListAlertsParams are the optional query parameters of ListAlerts.
+type ListAlertsParams struct {
+	Status   string
+	Severity string
+	Wallet   string
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListAlerts calls listAlerts, GET /v1/alerts: Alerts on the caller's wallets (the central bank:
+// all), newest first.
+func (c *Client) ListAlerts(ctx context.Context, params *ListAlertsParams, opts ...CallOption) (*List[Alert], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Status != "" {
+			q.Set("status", params.Status)
+		}
+		if params.Severity != "" {
+			q.Set("severity", params.Severity)
+		}
+		if params.Wallet != "" {
+			q.Set("wallet", params.Wallet)
+		}
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[Alert]
+	if err := c.do(ctx, "GET", "/v1/alerts", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListBankAccounts calls listBankAccounts, GET /v1/wallets/{id}/bank-accounts: A wallet's linked
 // bank accounts.
 func (c *Client) ListBankAccounts(ctx context.Context, id string, opts ...CallOption) (*List[BankAccount], error) {
@@ -1533,6 +1866,33 @@ func (c *Client) ListBankOperations(ctx context.Context, wallet string, params *
 	}
 	var out List[BankOperation]
 	if err := c.do(ctx, "GET", "/v1/bank-operations", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListCasesParams are the optional query parameters of ListCases.
+type ListCasesParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListCases calls listCases, GET /v1/cases: The caller's cases (the central bank: all), newest
+// first.
+func (c *Client) ListCases(ctx context.Context, params *ListCasesParams, opts ...CallOption) (*List[Case], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[Case]
+	if err := c.do(ctx, "GET", "/v1/cases", q, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1613,6 +1973,51 @@ func (c *Client) ListReserves(ctx context.Context, params *ListReservesParams, o
 	}
 	var out List[OperatorReserves]
 	if err := c.do(ctx, "GET", "/v1/issuance/reserves", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListReviewsParams are the optional query parameters of ListReviews.
+type ListReviewsParams struct {
+	Wallet string
+	Status string
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListReviews calls listReviews, GET /v1/reviews: Payments held for review of the caller's wallets
+// (the central bank: all), newest first.
+func (c *Client) ListReviews(ctx context.Context, params *ListReviewsParams, opts ...CallOption) (*List[Review], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Wallet != "" {
+			q.Set("wallet", params.Wallet)
+		}
+		if params.Status != "" {
+			q.Set("status", params.Status)
+		}
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[Review]
+	if err := c.do(ctx, "GET", "/v1/reviews", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListRiskRules calls listRiskRules, GET /v1/risk-rules: The risk rules the caller sees (their
+// latest versions).
+func (c *Client) ListRiskRules(ctx context.Context, opts ...CallOption) (*List[RiskRule], error) {
+	var out List[RiskRule]
+	if err := c.do(ctx, "GET", "/v1/risk-rules", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1834,10 +2239,49 @@ func (c *Client) RefreshTokens(ctx context.Context, body RefreshRequest, opts ..
 	return &out, nil
 }
 
+// RefuseReview calls refuseReview, POST /v1/reviews/{id}/refuse: Refuse a held payment: the money
+// is the payer's again (once).
+func (c *Client) RefuseReview(ctx context.Context, id string, opts ...CallOption) (*Review, error) {
+	var out Review
+	if err := c.do(ctx, "POST", "/v1/reviews/"+url.PathEscape(id)+"/refuse", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReleaseReview calls releaseReview, POST /v1/reviews/{id}/release: Release a held payment: the
+// payee is paid (once).
+func (c *Client) ReleaseReview(ctx context.Context, id string, opts ...CallOption) (*Review, error) {
+	var out Review
+	if err := c.do(ctx, "POST", "/v1/reviews/"+url.PathEscape(id)+"/release", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // RemoveFactor calls removeFactor, DELETE /v1/me/factors/{id}: Remove a factor (needs a fresh
 // approval).
 func (c *Client) RemoveFactor(ctx context.Context, id string, opts ...CallOption) error {
 	return c.do(ctx, "DELETE", "/v1/me/factors/"+url.PathEscape(id), nil, nil, nil, opts)
+}
+
+// RequestReveal calls requestReveal, POST /v1/cases/{id}/reveal: Ask to see the identities behind a
+// case (central bank; a second key approves).
+func (c *Client) RequestReveal(ctx context.Context, id string, body RequestRevealRequest, opts ...CallOption) (*Reveal, error) {
+	var out Reveal
+	if err := c.do(ctx, "POST", "/v1/cases/"+url.PathEscape(id)+"/reveal", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ResolveAlert calls resolveAlert, POST /v1/alerts/{id}/resolve: Resolve an open alert (once).
+func (c *Client) ResolveAlert(ctx context.Context, id string, body ResolveAlertRequest, opts ...CallOption) (*Alert, error) {
+	var out Alert
+	if err := c.do(ctx, "POST", "/v1/alerts/"+url.PathEscape(id)+"/resolve", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // RetryWebhookDelivery calls retryWebhookDelivery, POST
@@ -1985,6 +2429,16 @@ func (c *Client) UnfreezeWallet(ctx context.Context, id string, opts ...CallOpti
 func (c *Client) UnlinkBankAccount(ctx context.Context, id string, bankAccountID string, opts ...CallOption) (*BankAccount, error) {
 	var out BankAccount
 	if err := c.do(ctx, "DELETE", "/v1/wallets/"+url.PathEscape(id)+"/bank-accounts/"+url.PathEscape(bankAccountID), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateRiskRule calls updateRiskRule, PATCH /v1/risk-rules/{id}: Change a risk rule: a new
+// version.
+func (c *Client) UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleRequest, opts ...CallOption) (*RiskRule, error) {
+	var out RiskRule
+	if err := c.do(ctx, "PATCH", "/v1/risk-rules/"+url.PathEscape(id), nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
