@@ -62,6 +62,9 @@ type Config struct {
 	Amount, Funding, Currency string
 	// IdempotencyKeys sends a unique Idempotency-Key with every request.
 	IdempotencyKeys bool
+	// RiskRules is how many active risk rules the central bank adds before
+	// the load (BenchRules, in turn), to measure their cost.
+	RiskRules int
 	// Fresh says the server's database was empty before the run: all the
 	// supply and the whole log are the run's, so they are checked exactly.
 	Fresh bool

@@ -80,6 +80,10 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 		fx.setup++
 	}
 
+	if err := addRiskRules(ctx, c, cfg); err != nil {
+		return err
+	}
+
 	var created, funded atomic.Int64
 	done := make(chan struct{})
 	defer close(done)
@@ -269,4 +273,33 @@ func setupMerchants(ctx context.Context, c *client, fx *fixture, holder ingotcli
 		})
 		return err
 	})
+}
+
+// BenchRules are the risk rules --risk-rules adds, in turn: the kinds a
+// central bank writes (amounts, velocity, counterparties, new wallets),
+// with thresholds the bench's payments never reach, so that the run
+// measures their evaluation and the aggregates they read, not alerts.
+var BenchRules = []string{
+	`amount > 5000000`,
+	`payer.sent_24h + amount > 20000000`,
+	`payer.count_1h > 100000`,
+	`new_payee && amount > 1000000`,
+	`payee.senders_24h > 1000000 && payee.kind != "merchant"`,
+	`payer.age_days < 0 && amount > 100000`,
+	`channel == "qr" && amount > 30000000`,
+	`payer.tier == 4 && payer.received_24h > 1000000000`,
+	`payee.mcc in ["7995", "6051"]`,
+	`payer.operator != payee.operator && amount > 9000000`,
+}
+
+// addRiskRules adds cfg.RiskRules rules of the central bank.
+func addRiskRules(ctx context.Context, c *client, cfg *Config) error {
+	for i := range cfg.RiskRules {
+		if _, err := c.api(cfg.Key).CreateRiskRule(ctx, ingotclient.RiskRuleBody{
+			Name: fmt.Sprintf("bench rule %d", i+1), Expression: BenchRules[i%len(BenchRules)], Action: "alert", Severity: "low",
+		}); err != nil {
+			return fmt.Errorf("bench: risk rule %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
