@@ -344,6 +344,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	if err := b.writeEvents(ctx, w.Events); err != nil { // webhooks.go
 		return err
 	}
+	if err := b.writeReviews(ctx, &w.Risk); err != nil { // risk_cases.go
+		return err
+	}
 	if len(w.LogHashes) > 0 {
 		st, err := b.tx.PrepareContext(ctx, `INSERT INTO log_hashes (idx, hash) VALUES (?, ?)`)
 		if err != nil {
