@@ -148,6 +148,7 @@ func (s *server) riskRoutes() {
 	get(s, "listRiskRules", "/v1/risk-rules", "The risk rules the caller sees (their latest versions)", tag, s.listRiskRules)
 	get(s, "getRiskRule", "/v1/risk-rules/{id}", "A risk rule, with its earlier versions", tag, s.getRiskRule)
 	register(s, http.MethodPatch, "updateRiskRule", "/v1/risk-rules/{id}", "Change a risk rule: a new version", http.StatusOK, tag, s.updateRiskRule)
+	post(s, "backtestRiskRule", "/v1/risk-rules/{id}/backtest", "Try a rule on past payments, without effect", http.StatusOK, tag, s.backtestRiskRule)
 	get(s, "listAlerts", "/v1/alerts", "Alerts on the caller's wallets (the central bank: all), newest first", tag, s.listAlerts)
 	get(s, "getAlert", "/v1/alerts/{id}", "Read an alert", tag, s.getAlert)
 	post(s, "resolveAlert", "/v1/alerts/{id}/resolve", "Resolve an open alert (once)", http.StatusOK, tag, s.resolveAlert)
@@ -516,4 +517,28 @@ func (s *server) approveReveal(ctx context.Context, in *approveRevealIn) (*Out[R
 			}
 			return out
 		})
+}
+
+// BacktestResult is what a rule would have matched.
+type BacktestResult struct {
+	Evaluated int64 `json:"evaluated" doc:"Payments of the rule owner's scope in the window that the rule was evaluated on."`
+	Hits      int64 `json:"hits" doc:"Of which it matched."`
+	Errors    int64 `json:"errors" doc:"Of which its evaluation failed (no match)."`
+	Truncated bool  `json:"truncated" doc:"True when the window held more than 1,000,000 payments: the figures cover the first ones."`
+}
+
+type backtestIn struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body struct {
+		From time.Time `json:"from,omitzero" doc:"Default: the first payment."`
+		To   time.Time `json:"to,omitzero" doc:"Default: now."`
+	}
+}
+
+func (s *server) backtestRiskRule(ctx context.Context, in *backtestIn) (*Body[BacktestResult], error) {
+	bt, err := s.svc.BacktestRule(ctx, actor(ctx), in.ID, in.Body.From, in.Body.To)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[BacktestResult]{Body: BacktestResult{Evaluated: bt.Evaluated, Hits: bt.Hits, Errors: bt.Errors, Truncated: bt.Truncated}}, nil
 }

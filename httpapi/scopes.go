@@ -24,6 +24,7 @@ var routes = map[string]access{
 	// Risk and AML (risk.go).
 	"createRiskRule":      {scope: ingot.ScopeRiskWrite},
 	"updateRiskRule":      {scope: ingot.ScopeRiskWrite},
+	"backtestRiskRule":    {scope: ingot.ScopeRiskRead},
 	"listRiskRules":       {scope: ingot.ScopeRiskRead},
 	"getRiskRule":         {scope: ingot.ScopeRiskRead},
 	"listAlerts":          {scope: ingot.ScopeRiskRead},

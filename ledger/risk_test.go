@@ -369,3 +369,50 @@ func TestCasesAndReveal(t *testing.T) {
 		wantCode(t, err, ingot.CodeRevealClosed)
 	})
 }
+
+func TestBacktest(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		a, aID := e.operator("BTA")
+		b, bID := e.operator("BTB")
+		e.mint(aID, "1000.00", "CNY")
+		e.mint(bID, "1000.00", "CNY")
+		w1, w2 := e.wallet(a, "CNY", "100.00"), e.wallet(a, "CNY", "")
+		v1, v2 := e.wallet(b, "CNY", "100.00"), e.wallet(b, "CNY", "")
+		for _, amt := range []string{"1.00", "1.00", "10.00"} {
+			if _, err := pay(e, a, w1, w2, amt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mid := time.Now()
+		time.Sleep(2 * time.Millisecond)
+		for _, amt := range []string{"1.00", "10.00"} {
+			if _, err := pay(e, a, w1, w2, amt); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pay(e, b, v1, v2, amt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := rule(t, e, a, "ten or more", "amount >= 1000", risk.ActionAlert)
+		bt, err := e.svc.BacktestRule(e.ctx, a, r.ID, time.Time{}, time.Time{})
+		if err != nil || bt.Evaluated != 5 || bt.Hits != 2 {
+			t.Fatalf("backtest of operator A's rule: %+v, %v; want 5 evaluated, 2 hits", bt, err)
+		}
+		bt, err = e.svc.BacktestRule(e.ctx, a, r.ID, mid, time.Time{})
+		if err != nil || bt.Evaluated != 2 || bt.Hits != 1 {
+			t.Fatalf("backtest from the middle: %+v, %v", bt, err)
+		}
+		cb := rule(t, e, e.cb, "velocity", "payer.count_1h >= 2", risk.ActionAlert)
+		bt, err = e.svc.BacktestRule(e.ctx, e.cb, cb.ID, time.Time{}, time.Time{})
+		if err != nil || bt.Evaluated != 7 || bt.Hits != 3 { // w1's 3rd, 4th, 5th; v1's never reaches 2 before
+			t.Fatalf("backtest of the central bank's rule: %+v, %v", bt, err)
+		}
+		_, err = e.svc.BacktestRule(e.ctx, b, r.ID, time.Time{}, time.Time{})
+		wantCode(t, err, ingot.CodeNotFound)
+		// Nothing happened: no alert.
+		if n := len(alerts(t, e, e.cb)); n != 0 {
+			t.Fatalf("a backtest raised %d alerts", n)
+		}
+	})
+}
