@@ -203,8 +203,9 @@ func (s *Store) Alert(ctx context.Context, id string) (risk.Alert, error) {
 
 // Alerts lists the alerts f selects, newest (highest id) first, those with
 // an id below f.Before when it is set; a Limit <= 0 is no limit. The
-// planner picks the index of the filter: alerts_operator, alerts_status
-// or alerts_wallet, each ordered by id.
+// planner picks the index of the filter (alerts_operator,
+// alerts_operator_status, alerts_status or alerts_wallet), each ordered by
+// id.
 func (s *Store) Alerts(ctx context.Context, f store.AlertFilter) ([]risk.Alert, error) {
 	var (
 		where []string

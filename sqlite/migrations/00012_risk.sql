@@ -63,9 +63,10 @@ CREATE TABLE alerts (
     created_at   INTEGER NOT NULL,
     resolved_at  INTEGER
 );
--- Alerts' filters, newest first (Alerts): an operator's, by status, a
--- wallet's.
+-- Alerts' filters, newest first (Alerts): an operator's, an operator's
+-- open (or resolved) ones, everyone's by status, a wallet's.
 CREATE INDEX alerts_operator ON alerts (operator_id, id);
+CREATE INDEX alerts_operator_status ON alerts (operator_id, status, id);
 CREATE INDEX alerts_status ON alerts (status, id);
 CREATE INDEX alerts_wallet ON alerts (wallet, id);
 
