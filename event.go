@@ -56,9 +56,9 @@ const (
 	EventBankOperationFailed   = "bank_operation.failed"
 	EventWalletFrozen          = "wallet.frozen"
 	EventHoldExpired           = "hold.expired"
-	EventAlertCreated          = "alert.created"   // a risk rule or an AML pattern flagged a wallet
-	EventReviewPending         = "review.pending"  // a payment is held for review
-	EventReviewDecided         = "review.decided"  // a review was released or refused
+	EventAlertCreated          = "alert.created"  // a risk rule or an AML pattern flagged a wallet
+	EventReviewPending         = "review.pending" // a payment is held for review
+	EventReviewDecided         = "review.decided" // a review was released or refused
 )
 
 // EventTypes lists every event type, for endpoints' subscriptions.

@@ -96,6 +96,26 @@ type Authorization struct {
 	WebAuthn json.RawMessage `json:"webauthn,omitempty"`
 }
 
+// BacktestRequest is the API's schema BacktestInBody.
+type BacktestRequest struct {
+	// Default: the first payment.
+	From *time.Time `json:"from,omitempty"`
+	// Default: now.
+	To *time.Time `json:"to,omitempty"`
+}
+
+// BacktestResult is the API's schema BacktestResult.
+type BacktestResult struct {
+	// Of which its evaluation failed (no match).
+	Errors int64 `json:"errors"`
+	// Payments of the rule owner's scope in the window that the rule was evaluated on.
+	Evaluated int64 `json:"evaluated"`
+	// Of which it matched.
+	Hits int64 `json:"hits"`
+	// True when the window held more than 1,000,000 payments: the figures cover the first ones.
+	Truncated bool `json:"truncated"`
+}
+
 // BankAccount is the API's schema BankAccount.
 type BankAccount struct {
 	// Masked: the last 4 digits.
@@ -1135,6 +1155,16 @@ func (c *Client) AddTOTP(ctx context.Context, opts ...CallOption) (*NewTOTP, err
 func (c *Client) ApproveReveal(ctx context.Context, revealID string, opts ...CallOption) (*Reveal, error) {
 	var out Reveal
 	if err := c.do(ctx, "POST", "/v1/reveals/"+url.PathEscape(revealID)+"/approve", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// BacktestRiskRule calls backtestRiskRule, POST /v1/risk-rules/{id}/backtest: Try a rule on past
+// payments, without effect.
+func (c *Client) BacktestRiskRule(ctx context.Context, id string, body BacktestRequest, opts ...CallOption) (*BacktestResult, error) {
+	var out BacktestResult
+	if err := c.do(ctx, "POST", "/v1/risk-rules/"+url.PathEscape(id)+"/backtest", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -98,7 +98,10 @@ func (s *Service) RiskRules(ctx context.Context, a ingot.Actor) ([]risk.Rule, er
 	}
 	if a.Role == ingot.RoleCentralBank {
 		rs, err := s.st.RiskRules(ctx, "", true)
-		return rs, s.unavailable(ctx, err)
+		if err != nil {
+			return nil, s.unavailable(ctx, err)
+		}
+		return rs, nil
 	}
 	own, err := s.st.RiskRules(ctx, a.OperatorID, false)
 	if err != nil {
@@ -235,5 +238,8 @@ func (s *Service) LargeValueReport(ctx context.Context, a ingot.Actor, date stri
 	}
 	day, _ := ingot.Period(d, s.zone())
 	ls, err := s.st.LargeValues(ctx, a.OperatorID, day)
-	return ls, s.unavailable(ctx, err)
+	if err != nil {
+		return nil, s.unavailable(ctx, err)
+	}
+	return ls, nil
 }

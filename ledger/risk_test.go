@@ -105,7 +105,7 @@ func TestRiskRules(t *testing.T) {
 		if err != nil || v2.Version != 2 || v2.Active {
 			t.Fatalf("update: %+v, %v", v2, err)
 		}
-		if _, err := pay(e, a, w1, w2, "600.00"); err != nil {
+		if _, err := pay(e, a, w1, w2, "550.00"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.UpdateRiskRule(e.ctx, a, deny.ID, ledger.RiskRuleIn{Active: &off}, nil)

@@ -23,7 +23,7 @@ var accountColumns = []string{"id", "kind", "operator_id", "currency", "status",
 	"holder_name", "holder_phone", "created_at",
 	"tier", "phone_verified", "id_verified", "bank_linked", "in_person", "holding_limit", "reverse_waterfall",
 	"sweep_account", "parent_id", "out_day", "out_day_total", "out_year", "out_year_total",
-	"holder_kind", "holder_id_number", "holder_phone_hash", "label"}
+	"holder_kind", "holder_id_number", "holder_phone_hash", "label", "risk"}
 
 var accountCols = strings.Join(accountColumns, ", ")
 
@@ -38,16 +38,12 @@ var accountValuesSQL = func() string {
 
 // accountValues are an account's values for accountColumns.
 func accountValues(a *ingot.Account) []any {
-	ph := a.Holder.PhoneHash
-	if ph == nil {
-		ph = []byte{}
-	}
 	return []any{a.ID, string(a.Kind), a.OperatorID, a.Currency, string(a.Status), a.Balance, a.Held,
 		string(a.WalletKind), a.Holder.Name, a.Holder.Phone, a.CreatedAt,
 		int32(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
 		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
 		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
-		string(a.Holder.Kind), a.Holder.IDNumber, ph, a.Label}
+		string(a.Holder.Kind), a.Holder.IDNumber, nonNil(a.Holder.PhoneHash), a.Label, nonNil(a.Risk)}
 }
 
 func scanAccount(row pgx.Row) (ingot.Account, error) {
@@ -59,11 +55,10 @@ func scanAccount(row pgx.Row) (ingot.Account, error) {
 		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
 		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
 		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
-		&hkind, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label)
+		&hkind, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label, &a.Risk)
 	a.Tier, a.Holder.Kind = ingot.Tier(tier), ingot.HolderKind(hkind)
-	if len(a.Holder.PhoneHash) == 0 {
-		a.Holder.PhoneHash = nil
-	}
+	a.Holder.PhoneHash = emptyNil(a.Holder.PhoneHash)
+	a.Risk = emptyNil(a.Risk) // none is nil, however it was written
 	a.Kind, a.Status, a.WalletKind = ingot.AccountKind(kind), ingot.Status(status), ingot.WalletKind(wkind)
 	a.CreatedAt = a.CreatedAt.UTC()
 	return a, err

@@ -217,20 +217,24 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		tiers, days, years := make([]int32, n), make([]int32, n), make([]int32, n)
 		pv, iv, bl, ip, rw := make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
 		hl, dt, yt := make([]int64, n), make([]int64, n), make([]int64, n)
+		risks := make([][]byte, n)
 		for i, a := range w.Accounts {
 			ids[i], bals[i], helds[i], statuses[i] = a.ID, a.Balance, a.Held, string(a.Status)
 			tiers[i], sweeps[i], idnums[i] = int32(a.Tier), a.SweepAccount, a.Holder.IDNumber
 			pv[i], iv[i], bl[i], ip[i], rw[i] = a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson, a.ReverseWaterfall
 			hl[i], days[i], dt[i], years[i], yt[i] = a.HoldingLimit, a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal
+			risks[i] = nonNil(a.Risk)
 		}
 		batch.Queue(`UPDATE accounts a SET balance = u.balance, held = u.held, status = u.status, tier = u.tier,
 				phone_verified = u.pv, id_verified = u.iv, bank_linked = u.bl, in_person = u.ip,
 				holding_limit = u.hl, reverse_waterfall = u.rw, sweep_account = u.sweep,
-				out_day = u.d, out_day_total = u.dt, out_year = u.y, out_year_total = u.yt, holder_id_number = u.idn
+				out_day = u.d, out_day_total = u.dt, out_year = u.y, out_year_total = u.yt, holder_id_number = u.idn,
+				risk = u.risk
 			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::int[], $6::bool[], $7::bool[], $8::bool[],
-				$9::bool[], $10::bigint[], $11::bool[], $12::text[], $13::int[], $14::bigint[], $15::int[], $16::bigint[], $17::text[])
-				AS u(id, balance, held, status, tier, pv, iv, bl, ip, hl, rw, sweep, d, dt, y, yt, idn)
-			WHERE a.id = u.id`, ids, bals, helds, statuses, tiers, pv, iv, bl, ip, hl, rw, sweeps, days, dt, years, yt, idnums)
+				$9::bool[], $10::bigint[], $11::bool[], $12::text[], $13::int[], $14::bigint[], $15::int[], $16::bigint[], $17::text[],
+				$18::bytea[])
+				AS u(id, balance, held, status, tier, pv, iv, bl, ip, hl, rw, sweep, d, dt, y, yt, idn, risk)
+			WHERE a.id = u.id`, ids, bals, helds, statuses, tiers, pv, iv, bl, ip, hl, rw, sweeps, days, dt, years, yt, idnums, risks)
 		checks = append(checks, check{what: "accounts", want: n})
 	}
 	if n := len(w.NewHolds); n > 0 {
@@ -277,6 +281,7 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		checks = append(checks, check{what: "authorizations", want: n})
 	}
 	checks = append(checks, queueMerchant(&batch, &w.Merchant)...) // merchant.go
+	checks = append(checks, queueRisk(&batch, &w.Risk)...)         // risk.go
 	// The outbox (webhooks.go): reads the batch's subscriptions first.
 	evChecks, err := b.queueEvents(ctx, &batch, w.Events)
 	if err != nil {

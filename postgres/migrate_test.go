@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
@@ -67,13 +69,17 @@ func TestMigrateFrom6(t *testing.T) {
 		Holder: ingot.Holder{Kind: ingot.HolderPerson, Name: "v1:n", Phone: "v1:p", PhoneHash: phone}}
 	idem := &store.IdemRecord{IdemKey: ingot.IdemKey{Scope: "key-1", Key: "open"}, Hash: []byte{1}, Status: 201,
 		Body: []byte(`{}`), CreatedAt: created}
-	if _, err := s.CreateAccount(ctx, w, idem); err != nil {
+	// The wallet with its idempotency record, as CreateAccount at 6 wrote
+	// them, and a reserve.
+	if _, err := s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
+		insertOldAccount(t, tx, w)
+		return nil
+	}); err != nil {
 		t.Fatalf("CreateAccount at 6: %v", err)
 	}
-	res, err := s.EnsureAccount(ctx, ingot.AccountReserve, "op-1", "CNY")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := ingot.Account{ID: 1_000_001, Kind: ingot.AccountReserve, OperatorID: "op-1", Currency: "CNY",
+		Status: ingot.StatusActive, CreatedAt: created}
+	insertOldAccount(t, s.pool, res)
 	tr := ingot.Transfer{ID: "t1", Kind: ingot.KindTopUp, Debit: res.ID, Credit: w.ID, Amount: 100, Currency: "CNY",
 		DebitBalance: -100, CreditBalance: 100, CreatedAt: created, LogIndex: -1}
 	res.Balance, w.Balance = -100, 100
@@ -92,8 +98,13 @@ func TestMigrateFrom6(t *testing.T) {
 	}
 	checkData := func(when string) {
 		t.Helper()
-		if a, err := s.Account(ctx, w.ID); err != nil || a.Balance != 100 || !bytes.Equal(a.Holder.PhoneHash, phone) {
-			t.Fatalf("%s: Account = %+v, %v", when, a, err)
+		if b, h := oldAccount(t, s, w.ID); b != 100 || !bytes.Equal(h, phone) {
+			t.Fatalf("%s: wallet balance, phone hash = %d, %x", when, b, h)
+		}
+		if v, err := p.GetDBVersion(ctx); err == nil && v == latestVersion(t, p) {
+			if a, err := s.Account(ctx, w.ID); err != nil || a.Balance != 100 || !bytes.Equal(a.Holder.PhoneHash, phone) || a.Risk != nil {
+				t.Fatalf("%s: Account = %+v, %v", when, a, err)
+			}
 		}
 		// Read with the columns of 6, which every later version has.
 		var amount int64
@@ -163,8 +174,39 @@ func latestVersion(t *testing.T, p *goose.Provider) int64 {
 	return srcs[len(srcs)-1].Version
 }
 
+// oldAccountColumns are the accounts' columns that builds before 00012
+// wrote and read: those of accountColumns but risk. Every version from 5
+// has them.
+var oldAccountColumns = accountColumns[:len(accountColumns)-1]
+
+// insertOldAccount inserts an account as a build before 00012 did (at 5 or
+// later), through q (the pool or a transaction).
+func insertOldAccount(t *testing.T, q execer, a ingot.Account) {
+	t.Helper()
+	if accountColumns[len(accountColumns)-1] != "risk" {
+		t.Fatal("accountColumns does not end with risk")
+	}
+	n := len(oldAccountColumns)
+	if _, err := q.Exec(context.Background(), `INSERT INTO accounts (`+strings.Join(oldAccountColumns, ", ")+`)
+		VALUES (`+strings.Join(strings.Split(accountValuesSQL, ", ")[:n], ", ")+`)`, accountValues(&a)[:n]...); err != nil {
+		t.Fatalf("insert account %d: %v", a.ID, err)
+	}
+}
+
+// oldAccount reads an account's balance and phone hash with a query that
+// every version of the schema answers.
+func oldAccount(t *testing.T, s *Store, id int64) (balance int64, phoneHash []byte) {
+	t.Helper()
+	if err := s.pool.QueryRow(context.Background(), `SELECT balance, holder_phone_hash FROM accounts WHERE id = $1`, id).
+		Scan(&balance, &phoneHash); err != nil {
+		t.Fatalf("read account %d: %v", id, err)
+	}
+	return balance, phoneHash
+}
+
 // writeAt6 writes accounts' balances and a transfer as a build at
-// migration 6 or 7 did: the transfer without the columns of 8.
+// migration 6 or 7 did: the transfer without the columns of 8, the
+// accounts without risk (00012).
 func writeAt6(t *testing.T, s *Store, accounts []ingot.Account, tr ingot.Transfer) {
 	t.Helper()
 	ctx := context.Background()
@@ -173,8 +215,11 @@ func writeAt6(t *testing.T, s *Store, accounts []ingot.Account, tr ingot.Transfe
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if err := tx.Write(ctx, &store.BatchWrite{Accounts: accounts}); err != nil {
-		t.Fatalf("Write: %v", err)
+	for _, a := range accounts {
+		if _, err := tx.(*batchTx).tx.Exec(ctx, `UPDATE accounts SET balance = $1, held = $2 WHERE id = $3`,
+			a.Balance, a.Held, a.ID); err != nil {
+			t.Fatalf("write account %d: %v", a.ID, err)
+		}
 	}
 	if _, err := tx.(*batchTx).tx.Exec(ctx, `INSERT INTO transfers (id, kind, debit, credit, amount, currency, memo, hold_id,
 			debit_balance, credit_balance, created_at, log_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -207,13 +252,10 @@ func TestMigrateFrom7(t *testing.T) {
 	}
 	w := ingot.Account{ID: ingot.NewWalletID(), Kind: ingot.AccountWallet, OperatorID: "op-1", Currency: "CNY",
 		Status: ingot.StatusActive, WalletKind: ingot.WalletMerchant, CreatedAt: created}
-	if _, err := s.CreateAccount(ctx, w, nil); err != nil {
-		t.Fatalf("CreateAccount at 7: %v", err)
-	}
-	res, err := s.EnsureAccount(ctx, ingot.AccountReserve, "op-1", "CNY")
-	if err != nil {
-		t.Fatal(err)
-	}
+	insertOldAccount(t, s.pool, w)
+	res := ingot.Account{ID: 1_000_001, Kind: ingot.AccountReserve, OperatorID: "op-1", Currency: "CNY",
+		Status: ingot.StatusActive, CreatedAt: created}
+	insertOldAccount(t, s.pool, res)
 	tr := ingot.Transfer{ID: "t1", Kind: ingot.KindTopUp, Debit: res.ID, Credit: w.ID, Amount: 100, Currency: "CNY",
 		Memo: "top-up", DebitBalance: -100, CreditBalance: 100, CreatedAt: created, LogIndex: -1}
 	res.Balance, w.Balance = -100, 100

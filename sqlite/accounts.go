@@ -19,10 +19,10 @@ import (
 
 const accountCols = `id, kind, operator_id, currency, status, balance, held, wallet_kind, holder_name, holder_phone, created_at,
 	tier, phone_verified, id_verified, bank_linked, in_person, holding_limit, reverse_waterfall, sweep_account, parent_id,
-	out_day, out_day_total, out_year, out_year_total, holder_kind, holder_id_number, holder_phone_hash, label`
+	out_day, out_day_total, out_year, out_year_total, holder_kind, holder_id_number, holder_phone_hash, label, risk`
 
 // accountParams is the number of accountCols.
-const accountParams = 28
+const accountParams = 29
 
 func scanAccount(sc scanner) (ingot.Account, error) {
 	var a ingot.Account
@@ -34,14 +34,13 @@ func scanAccount(sc scanner) (ingot.Account, error) {
 		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
 		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
 		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
-		&hk, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label); err != nil {
+		&hk, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label, &a.Risk); err != nil {
 		return ingot.Account{}, err
 	}
 	a.Tier = ingot.Tier(tier)
 	a.Holder.Kind = ingot.HolderKind(hk)
-	if len(a.Holder.PhoneHash) == 0 {
-		a.Holder.PhoneHash = nil
-	}
+	a.Holder.PhoneHash = emptyNil(a.Holder.PhoneHash)
+	a.Risk = emptyNil(a.Risk) // none is nil, however it was written
 	a.Kind = ingot.AccountKind(kind)
 	a.Status = ingot.Status(status)
 	a.WalletKind = ingot.WalletKind(wk)
@@ -81,16 +80,12 @@ var insertAccountSQL = `INSERT INTO accounts (` + accountCols + `) VALUES ` + ac
 var accountPlaceholders = "(?" + strings.Repeat(", ?", accountParams-1) + ")"
 
 func accountArgs(a *ingot.Account) []any {
-	ph := a.Holder.PhoneHash
-	if ph == nil {
-		ph = []byte{}
-	}
 	return []any{a.ID, string(a.Kind), a.OperatorID, a.Currency, string(a.Status), a.Balance, a.Held,
 		string(a.WalletKind), a.Holder.Name, a.Holder.Phone, micros(a.CreatedAt),
 		int(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
 		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
 		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
-		string(a.Holder.Kind), a.Holder.IDNumber, ph, a.Label}
+		string(a.Holder.Kind), a.Holder.IDNumber, nonNil(a.Holder.PhoneHash), a.Label, nonNil(a.Risk)}
 }
 
 // CreateAccount stores a new account, with idem as for CreateOperator. A

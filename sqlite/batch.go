@@ -230,8 +230,8 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	if len(w.Accounts) > 0 {
 		st, err := b.tx.PrepareContext(ctx, `UPDATE accounts SET balance = ?, held = ?, status = ?, tier = ?,
 			phone_verified = ?, id_verified = ?, bank_linked = ?, in_person = ?, holding_limit = ?, reverse_waterfall = ?,
-			sweep_account = ?, out_day = ?, out_day_total = ?, out_year = ?, out_year_total = ?, holder_id_number = ?
-			WHERE id = ?`)
+			sweep_account = ?, out_day = ?, out_day_total = ?, out_year = ?, out_year_total = ?, holder_id_number = ?,
+			risk = ? WHERE id = ?`)
 		if err != nil {
 			return fmt.Errorf("sqlite: write accounts: %w", err)
 		}
@@ -240,7 +240,7 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 			res, err := st.ExecContext(ctx, a.Balance, a.Held, string(a.Status), int(a.Tier),
 				a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
 				a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount,
-				a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal, a.Holder.IDNumber, a.ID)
+				a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal, a.Holder.IDNumber, nonNil(a.Risk), a.ID)
 			if err != nil {
 				return fmt.Errorf("sqlite: write account %d: %w", a.ID, err)
 			}
@@ -339,6 +339,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		}
 	}
 	if err := b.writeMerchant(ctx, &w.Merchant); err != nil { // merchant.go
+		return err
+	}
+	if err := b.writeRisk(ctx, &w.Risk); err != nil { // risk.go
 		return err
 	}
 	if err := b.writeEvents(ctx, w.Events); err != nil { // webhooks.go

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -51,13 +52,17 @@ func TestMigrateFrom6(t *testing.T) {
 		Holder: ingot.Holder{Kind: ingot.HolderPerson, Name: "v1:n", Phone: "v1:p", PhoneHash: phone}}
 	idem := &store.IdemRecord{IdemKey: ingot.IdemKey{Scope: "key-1", Key: "open"}, Hash: []byte{1}, Status: 201,
 		Body: []byte(`{}`), CreatedAt: created}
-	if _, err := s.CreateAccount(ctx, w, idem); err != nil {
+	// The wallet with its idempotency record, as CreateAccount at 6 wrote
+	// them, and a reserve.
+	if _, err := s.createWithIdem(ctx, "create account at 6", idem, func(tx *sql.Tx) error {
+		insertOldAccount(t, tx, w) // migrate_test.go
+		return nil
+	}); err != nil {
 		t.Fatalf("CreateAccount at 6: %v", err)
 	}
-	res, err := s.EnsureAccount(ctx, ingot.AccountReserve, "op-1", "CNY")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := ingot.Account{ID: 1_000_001, Kind: ingot.AccountReserve, OperatorID: "op-1", Currency: "CNY",
+		Status: ingot.StatusActive, CreatedAt: created}
+	insertOldAccount(t, s.w, res)
 	tr := ingot.Transfer{ID: "t1", Kind: ingot.KindTopUp, Debit: res.ID, Credit: w.ID, Amount: 100, Currency: "CNY",
 		DebitBalance: -100, CreditBalance: 100, CreatedAt: created, LogIndex: -1}
 	res.Balance, w.Balance = -100, 100
@@ -66,9 +71,7 @@ func TestMigrateFrom6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Write(ctx, &store.BatchWrite{Accounts: []ingot.Account{res, w}}); err != nil {
-		t.Fatalf("Write at 6: %v", err)
-	}
+	writeOldBalances(t, tx, res, w) // migrate_test.go
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +92,8 @@ func TestMigrateFrom6(t *testing.T) {
 	}
 	checkData := func(when string) {
 		t.Helper()
-		if a, err := s.Account(ctx, w.ID); err != nil || a.Balance != 100 || !bytes.Equal(a.Holder.PhoneHash, phone) {
-			t.Fatalf("%s: Account = %+v, %v", when, a, err)
+		if b, h := oldAccount(t, s, w.ID); b != 100 || !bytes.Equal(h, phone) { // migrate_test.go
+			t.Fatalf("%s: wallet balance, phone hash = %d, %x", when, b, h)
 		}
 		if v, err := p.GetDBVersion(ctx); err != nil || v < latest(t, p) {
 			if amount := oldTransferAmount(t, s, "t1"); amount != 100 { // migrate_test.go
@@ -99,6 +102,8 @@ func TestMigrateFrom6(t *testing.T) {
 		} else if got, err := s.Transfer(ctx, "t1"); err != nil || got.Amount != 100 || got.Fee != 0 ||
 			got.Reference != "" || got.PaymentRequestID != "" {
 			t.Fatalf("%s: Transfer = %+v, %v", when, got, err)
+		} else if a, err := s.Account(ctx, w.ID); err != nil || a.Balance != 100 || !bytes.Equal(a.Holder.PhoneHash, phone) || a.Risk != nil {
+			t.Fatalf("%s: Account = %+v, %v", when, a, err)
 		}
 		if r, err := s.Idempotency(ctx, idem.IdemKey); err != nil || r.Status != 201 {
 			t.Fatalf("%s: Idempotency = %+v, %v", when, r, err)

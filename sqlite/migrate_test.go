@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,14 +55,13 @@ func TestMigrateFrom5(t *testing.T) {
 	if _, err := migrations(t, s).UpTo(ctx, 5); err != nil {
 		t.Fatalf("migrate to 5: %v", err)
 	}
-	iss, err := s.EnsureAccount(ctx, ingot.AccountIssuance, "", "CNY")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.EnsureAccount(ctx, ingot.AccountReserve, "op", "CNY")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The issuance account and a reserve, as EnsureAccount made them.
+	iss := ingot.Account{ID: 1_000_001, Kind: ingot.AccountIssuance, Currency: "CNY", Status: ingot.StatusActive,
+		CreatedAt: time.Now()}
+	res := ingot.Account{ID: 1_000_002, Kind: ingot.AccountReserve, OperatorID: "op", Currency: "CNY",
+		Status: ingot.StatusActive, CreatedAt: time.Now()}
+	insertOldAccount(t, s.w, iss)
+	insertOldAccount(t, s.w, res)
 	tr := ingot.Transfer{ID: "t1", Kind: ingot.KindMint, Debit: iss.ID, Credit: res.ID, Amount: 100, Currency: "CNY",
 		DebitBalance: -100, CreditBalance: 100, CreatedAt: time.Now(), LogIndex: 0}
 	leaf := tlog.RecordHash([]byte("t1"))
@@ -71,7 +72,8 @@ func TestMigrateFrom5(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Write(ctx, &store.BatchWrite{Accounts: []ingot.Account{iss, res},
+	writeOldBalances(t, tx, iss, res)
+	if err := tx.Write(ctx, &store.BatchWrite{
 		LogHashes: []translog.StoredHash{{Index: 0, Hash: leaf}}, Checkpoint: &cp}); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
@@ -96,8 +98,8 @@ func TestMigrateFrom5(t *testing.T) {
 	}
 	check := func(when string) {
 		t.Helper()
-		if a, err := s.Account(ctx, res.ID); err != nil || a.Balance != 100 {
-			t.Fatalf("%s: Account = %+v, %v; want balance 100", when, a, err)
+		if b, _ := oldAccount(t, s, res.ID); b != 100 {
+			t.Fatalf("%s: reserve balance = %d, want 100", when, b)
 		}
 		if hs, err := s.ReadHashes(ctx, []int64{0}); err != nil || hs[0] != leaf {
 			t.Fatalf("%s: ReadHashes = %v, %v", when, hs, err)
@@ -116,6 +118,9 @@ func TestMigrateFrom5(t *testing.T) {
 		if ts, err := s.LogTransfers(ctx, 0, 10); err != nil || len(ts) != 1 || ts[0].ID != "t1" {
 			t.Fatalf("%s: LogTransfers = %v, %v", when, ts, err)
 		}
+		if a, err := s.Account(ctx, res.ID); err != nil || a.Balance != 100 || a.Risk != nil {
+			t.Fatalf("%s: Account = %+v, %v; want balance 100, no risk", when, a, err)
+		}
 	}
 	check("after Migrate")
 	if _, err := p.DownTo(ctx, 5); err != nil {
@@ -126,6 +131,49 @@ func TestMigrateFrom5(t *testing.T) {
 		t.Fatalf("Migrate again: %v", err)
 	}
 	check("after up again")
+}
+
+// oldAccountCols are the accounts' columns that builds before 00012 wrote
+// and read: those of accountCols but risk. Every version from 5 has them.
+var oldAccountCols = strings.TrimSuffix(accountCols, ", risk")
+
+// insertOldAccount inserts an account as a build before 00012 did (at 5 or
+// later), through q (the writer or a transaction).
+func insertOldAccount(t *testing.T, q interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}, a ingot.Account) {
+	t.Helper()
+	if oldAccountCols == accountCols {
+		t.Fatal("accountCols does not end with risk")
+	}
+	args := accountArgs(&a)[:accountParams-1]
+	if _, err := q.ExecContext(context.Background(), `INSERT INTO accounts (`+oldAccountCols+`) VALUES (?`+
+		strings.Repeat(", ?", len(args)-1)+`)`, args...); err != nil {
+		t.Fatalf("insert account %d: %v", a.ID, err)
+	}
+}
+
+// writeOldBalances writes accounts' balances in a batch, as a build before
+// 00012 did (without risk).
+func writeOldBalances(t *testing.T, tx store.BatchTx, accounts ...ingot.Account) {
+	t.Helper()
+	for _, a := range accounts {
+		if _, err := tx.(*batchTx).tx.ExecContext(context.Background(), `UPDATE accounts SET balance = ?, held = ? WHERE id = ?`,
+			a.Balance, a.Held, a.ID); err != nil {
+			t.Fatalf("write account %d: %v", a.ID, err)
+		}
+	}
+}
+
+// oldAccount reads an account's balance and phone hash with a query that
+// every version of the schema answers.
+func oldAccount(t *testing.T, s *Store, id int64) (balance int64, phoneHash []byte) {
+	t.Helper()
+	if err := s.r.QueryRowContext(context.Background(), `SELECT balance, holder_phone_hash FROM accounts WHERE id = ?`, id).
+		Scan(&balance, &phoneHash); err != nil {
+		t.Fatalf("read account %d: %v", id, err)
+	}
+	return balance, phoneHash
 }
 
 // insertOldTransfer inserts a transfer as a build before 00008 wrote it

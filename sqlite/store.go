@@ -216,6 +216,15 @@ func emptyNil(b []byte) []byte {
 	return b
 }
 
+// nonNil is b, or an empty slice for nil: go-sqlite3 binds a nil []byte
+// as NULL, which a NOT NULL blob column refuses.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
 // scopesValue is an API key's scopes as stored: a JSON array, or NULL for
 // nil (a key made before scopes, which has every scope of its role). An
 // empty, non-nil list is stored as [] and stays empty: no scope at all.

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, authTests...)     // auth.go
 	tests = append(tests, merchantTests...) // merchant.go
 	tests = append(tests, webhookTests...)  // webhook.go
+	tests = append(tests, riskTests...)     // risk.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -217,6 +218,11 @@ func checkAccount(t *testing.T, got, want ingot.Account) {
 		t.Errorf("account %d phone hash = %x, want %x", want.ID, g.Holder.PhoneHash, w.Holder.PhoneHash)
 	}
 	g.Holder.PhoneHash, w.Holder.PhoneHash = nil, nil
+	// Risk: nil and empty are the same.
+	if !bytes.Equal(g.Risk, w.Risk) {
+		t.Errorf("account %d risk = %x, want %x", want.ID, g.Risk, w.Risk)
+	}
+	g.Risk, w.Risk = nil, nil
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("account = %+v, want %+v", got, want)
 	}
