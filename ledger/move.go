@@ -39,6 +39,9 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	if err != nil {
 		return nil, err
 	}
+	if as != nil && s.reviewed {
+		as.decision = risk.Decision{} // a reviewer released it: the rules are not asked again
+	}
 	if as != nil && !s.reviewed {
 		if as.decision.Action == risk.ActionReview && kind == ingot.KindPayment {
 			return nil, s.holdForReview(as, debit, credit, amount, currency, memo) // reviews.go

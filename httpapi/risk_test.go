@@ -1,0 +1,86 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRiskOverHTTP(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		opID, key := e.funded("RISKHTTP")
+		_ = opID
+		from, to := e.wallet(key, "500.00"), e.wallet(key, "")
+
+		// A rule that does not compile: 422 invalid_rule with CEL's message.
+		r := e.req("POST", "/v1/risk-rules", key, map[string]any{"name": "bad", "expression": "amount >", "action": "deny", "severity": "low"})
+		e.problem(r, 422, "invalid_rule")
+		if !strings.Contains(r.str("detail"), "Syntax error") {
+			t.Fatalf("detail: %s", r.raw)
+		}
+
+		// review: 202 in_review, replayed as such.
+		rule := e.must(e.req("POST", "/v1/risk-rules", key, map[string]any{"name": "hold large", "expression": "amount >= 10000",
+			"action": "review", "severity": "high"}), 201)
+		if rule.str("owner") != opID || rule.body["version"] != float64(1) {
+			t.Fatalf("rule: %s", rule.raw)
+		}
+		pay := map[string]any{"from": from, "to": to, "amount": "150.00", "currency": "CNY"}
+		held := e.req("POST", "/v1/transfers", key, pay, "Idempotency-Key", "held-1")
+		e.must(held, 202)
+		if held.str("status") != "in_review" || held.str("review_id") == "" || !strings.HasPrefix(held.header.Get("Content-Type"), "application/json") {
+			t.Fatalf("held: %s %v", held.raw, held.header)
+		}
+		again := e.must(e.req("POST", "/v1/transfers", key, pay, "Idempotency-Key", "held-1"), 202)
+		if again.str("review_id") != held.str("review_id") || again.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("replay: %s %v", again.raw, again.header)
+		}
+		w := e.must(e.req("GET", "/v1/wallets/"+from, key, nil), 200)
+		if w.str("balance") != "500.00" || w.str("held") != "150.00" {
+			t.Fatalf("payer while held: %s", w.raw)
+		}
+		list := e.must(e.req("GET", "/v1/reviews?status=pending", key, nil), 200)
+		if len(list.items()) != 1 {
+			t.Fatalf("reviews: %s", list.raw)
+		}
+		rel := e.must(e.req("POST", "/v1/reviews/"+held.str("review_id")+"/release", key, nil), 200)
+		if rel.str("status") != "released" || rel.body["transfer"] == nil {
+			t.Fatalf("release: %s", rel.raw)
+		}
+		e.problem(e.req("POST", "/v1/reviews/"+held.str("review_id")+"/refuse", key, nil), 409, "review_closed")
+		if b := e.balance(key, to); b != "150.00" {
+			t.Fatalf("payee after release: %s", b)
+		}
+
+		// deny: 403 risk_denied naming the rule to the operator.
+		e.must(e.req("PATCH", "/v1/risk-rules/"+rule.str("id"), key, map[string]any{"action": "deny"}), 200)
+		d := e.req("POST", "/v1/transfers", key, pay)
+		e.problem(d, 403, "risk_denied")
+		if !strings.Contains(d.str("detail"), "hold large") {
+			t.Fatalf("deny detail: %s", d.raw)
+		}
+
+		// Alerts: the review raised one; resolve it once.
+		al := e.must(e.req("GET", "/v1/alerts?status=open", key, nil), 200)
+		if len(al.items()) != 1 {
+			t.Fatalf("alerts: %s", al.raw)
+		}
+		id := al.items()[0].(map[string]any)["id"].(string)
+		e.must(e.req("POST", "/v1/alerts/"+id+"/resolve", key, map[string]any{"resolution": "no_action"}), 200)
+		e.problem(e.req("POST", "/v1/alerts/"+id+"/resolve", key, map[string]any{"resolution": "no_action"}), 409, "alert_resolved")
+
+		// A case over it, and the central bank's reveal: 202 pending, then the same key may not approve.
+		c := e.must(e.req("POST", "/v1/cases", key, map[string]any{"alert_ids": []string{id}, "note": "check"}), 201)
+		rv := e.must(e.req("POST", "/v1/cases/"+c.str("id")+"/reveal", adminKey, map[string]any{"reason": "investigation 7"}), 202)
+		if rv.str("status") != "pending" || rv.str("reveal_id") == "" {
+			t.Fatalf("reveal: %s", rv.raw)
+		}
+		e.problem(e.req("POST", "/v1/reveals/"+rv.str("reveal_id")+"/approve", adminKey, nil), 403, "forbidden")
+
+		// The large-value report answers JSON and CSV.
+		e.must(e.req("GET", "/v1/reports/large-value", key, nil), 200)
+		csv := e.must(e.req("GET", "/v1/reports/large-value?format=csv", key, nil), 200)
+		if !strings.HasPrefix(string(csv.raw), "wallet,operator,date") {
+			t.Fatalf("csv: %s", csv.raw)
+		}
+	})
+}
