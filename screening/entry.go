@@ -165,13 +165,22 @@ func csvError(err error, lr *lineReader) *ParseError {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		msg := pe.Err.Error()
-		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			msg = "the row does not have as many fields as the header"
+		switch {
+		case errors.Is(pe.Err, csv.ErrFieldCount):
+			return &ParseError{Line: pe.StartLine, Msg: "the row does not have as many fields as the header"}
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			msg = `a " in a field that does not start with one (quote the whole field and double the ")`
+		case errors.Is(pe.Err, csv.ErrQuote):
+			msg = `a quoted field is not closed, or something follows its closing "`
 		}
-		if pe.Column > 0 {
+		// A record's line is where it starts: a quote left open is only
+		// found lines later.
+		if pe.Line != pe.StartLine {
+			msg = fmt.Sprintf("%s (found on line %d, column %d)", msg, pe.Line, pe.Column)
+		} else if pe.Column > 0 {
 			msg = fmt.Sprintf("%s (column %d)", msg, pe.Column)
 		}
-		return &ParseError{Line: pe.Line, Msg: msg}
+		return &ParseError{Line: pe.StartLine, Msg: msg}
 	}
 	if errors.Is(err, errLongLine) {
 		return &ParseError{Line: lr.line, Msg: fmt.Sprintf("line longer than %d bytes", maxLineBytes)}
