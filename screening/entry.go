@@ -61,7 +61,10 @@ func (e *ParseError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, 
 //	id,name,country,program
 //	X-1,"Ivanov, Piotr",RU,EXAMPLE
 //	X-2,Ευάγγελος Παπαδόπουλος,GR,EXAMPLE
-func ParseCSV(r io.Reader) ([]Entry, error) {
+func ParseCSV(r io.Reader) ([]Entry, error) { return parseCSV(r, MaxRows) }
+
+// parseCSV is ParseCSV with at most maxRows rows.
+func parseCSV(r io.Reader, maxRows int) ([]Entry, error) {
 	lr := &lineReader{r: r}
 	br := bufio.NewReader(lr)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
@@ -91,8 +94,8 @@ func ParseCSV(r io.Reader) ([]Entry, error) {
 			return nil, csvError(err, lr)
 		}
 		line, _ := cr.FieldPos(0)
-		if len(entries) == MaxRows {
-			return nil, &ParseError{Line: line, Msg: fmt.Sprintf("more than %d rows", MaxRows)}
+		if len(entries) == maxRows {
+			return nil, &ParseError{Line: line, Msg: fmt.Sprintf("more than %d rows", maxRows)}
 		}
 		var e Entry
 		for i, f := range rec {

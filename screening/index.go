@@ -12,19 +12,26 @@ import (
 // below shows that no other entry can.
 //
 // Both comparisons of score are the Jaro–Winkler similarity jw of two
-// strings a and b (the penalty of the alignment only lowers it): the whole
-// normalized names, or their aligned words joined by single spaces. With m
-// the matched characters and t the transpositions of a and b,
+// strings a and b: the whole normalized names (jw >= Threshold), or their
+// aligned words joined by single spaces, d words of the longer name left out
+// (jw - 0.02*d >= Threshold). Either way jw >= T = Threshold + 0.02*d, d = 0
+// for whole names. With m the matched characters and t the transpositions
+// of a and b,
 //
 //	jw   = jaro + l*0.1*(1-jaro) <= 0.4 + 0.6*jaro               (l <= 4)
 //	jaro = (m/|a| + m/|b| + (m-t)/m) / 3 <= (m/|a| + m/|b| + 1) / 3
 //
-// so jw >= Threshold (0.92) needs jaro >= jaroMin (13/15) and
+// so jaro >= J = (T-0.4)/0.6 and
 //
-//	m/|a| + m/|b| >= matchSum (1.6)                                     (1)
+//	m/|a| + m/|b| >= S = 3*J - 1                                        (1)
 //
-// hence, as m <= min(|a|,|b|), lengths within lengthRatio (0.6) of each
-// other, m >= 1.6*|a|*|b|/(|a|+|b|), and m >= 0.6*max(|a|,|b|).
+// which, as m <= min(|a|,|b|), needs the shorter string to be at least
+// R = S - 1 times the longer, and m >= R*max(|a|,|b|), m >= S*|a|*|b|/(|a|+|b|).
+//
+//	d (words left out)   0     1     2     3     4    5 or more
+//	T                    0.92  0.94  0.96  0.98  1    impossible
+//	S                    1.6   1.7   1.8   1.9   2
+//	R                    0.6   0.7   0.8   0.9   1
 //
 // Matched characters are equal characters at distinct positions, so m is at
 // most the size of the intersection of the two strings' multisets of
@@ -34,47 +41,73 @@ import (
 // Therefore the multisets of q and e, of sizes x = |q| and y = |e|, share at
 // least
 //
-//	tau(x, y) = ceil(1.6*x*y/(x+y))  when a and b are the whole names, or
-//	                                 both all their words reordered;
-//	ceil(0.6*x)                      when a is all of q's words and b some
-//	                                 of e's (the alignment, e has more words);
-//	ceil(0.6*y)                      when b is all of e's words and a some
-//	                                 of q's (q has more words).
+//	tau(x, y) = ceil(1.6*x*y/(x+y))  for whole names (0.6x <= y <= x/0.6),
+//	                                 and aligned names with as many words
+//	                                 (all their words, reordered);
+//	ceil(R*x)   when e has d more words than q: a is all of q (|a| = x) and
+//	            b part of e, so also y >= |b| >= R*x;
+//	ceil(R*y)   when q has d more words than e: b is all of e, so also
+//	            y <= |a|/R <= x/R.
 //
 // If two sets of sizes x and y share at least tau elements, any x-tau+1
 // elements of the first include one of the second (else the intersection
 // would be among the other tau-1). The index keeps, for every element, the
 // entries that have it (full) and the entries that have it among the
-// y-ceil(0.6*y)+1 rarest of their own elements (prefix). Screen takes the
-// query's elements rarest first (rarity: how many entries have them) and
-// collects
+// y-ceil(0.7*y)+1 rarest of their own elements (prefix; 0.7 is R for d = 1,
+// the least R of the third case). Screen takes the query's elements rarest
+// first (rarity: how many entries have them) and collects, in each group of
+// entries with one word count,
 //
-//   - entries with as many words as q (or any entry, when q has one word:
-//     then only whole names are compared), of length y in the window
-//     [ceil(0.6x), floor(x/0.6)]: from full, for each of q's first
-//     x-tau(x,y)+1 elements;
-//   - entries with more words than q (two or more): from full, for each of
-//     q's first x-ceil(0.6x)+1 elements, lengths y >= ceil(0.6x);
-//   - entries with fewer words than q: from prefix, for each of q's
-//     elements, lengths y <= floor(x/0.6).
+//   - from full, for each of q's first x-tau(x,y)+1 elements, the entries
+//     of length y, for every y of the window (whole names);
+//   - when e has d (1 to 4) more words than q and q has two or more: from
+//     full, for each of q's first x-ceil(R*x)+1 elements, the entries of
+//     length y >= ceil(R*x);
+//   - when q has d (1 to 4) more words than e and e has two or more: from
+//     prefix, for each of q's elements, the entries of length y <= x/R.
 //
-// Every entry that can score Threshold is collected by the case that
-// matches its word count: no match is lost, whatever the typo (the first
-// letters of a name have no special role). mayReach then checks the exact
-// intersection before the Jaro–Winkler computations. TestBlockingLosesNothing
-// checks the collected set against scoring every entry.
+// Every entry that can score Threshold is collected by one of these: no
+// match is lost, whatever the typo (the first letters of a name have no
+// special role). mayReach then checks each candidate's exact intersection
+// against the same bounds, tightened for the alignment by the length of the
+// words left out (|b| <= y minus the d shortest words of e and their
+// spaces), before any Jaro–Winkler computation. TestBlockingLosesNothing
+// checks the result against scoring every entry.
 
-// jaroMin is the lowest Jaro similarity from which the prefix bonus can
-// reach Threshold.
-var jaroMin = (Threshold - winklerMaxPrefix*winklerScale) / (1 - winklerMaxPrefix*winklerScale)
+// bound is what a pair of strings needs for jw >= Threshold + alignPenalty*d
+// ((1) above): m/|a| + m/|b| >= sum, the shorter at least ratio times the
+// longer. ok is false when no pair can (d >= 5).
+type bound struct {
+	sum, ratio float64
+	ok         bool
+}
 
-// matchSum is the least m/|a| + m/|b| of a pair that reaches Threshold (1).
-var matchSum = 3*jaroMin - 1
+// bounds[d] is the bound for d words left out, d from 0 (whole names) to
+// maxLeftOut.
+var bounds = func() (b [maxLeftOut + 2]bound) {
+	for d := range b {
+		t := Threshold + alignPenalty*float64(d) - slack
+		if t > 1 {
+			continue
+		}
+		j := (t - winklerMaxPrefix*winklerScale) / (1 - winklerMaxPrefix*winklerScale)
+		sum := 3*j - 1
+		b[d] = bound{sum: sum, ratio: sum - 1, ok: true}
+	}
+	return b
+}()
 
-// lengthRatio is the least ratio of the shorter to the longer string of a
-// pair that reaches Threshold, and the least share of the longer string's
-// characters that must match.
-var lengthRatio = matchSum - 1
+// leftOut returns the bound for d words left out (any d >= 0).
+func leftOut(d int) bound {
+	if d >= len(bounds) {
+		return bound{}
+	}
+	return bounds[d]
+}
+
+// maxLeftOut is the most words the alignment can leave out and still reach
+// Threshold (with every other character equal): (1 - Threshold)/alignPenalty.
+const maxLeftOut = 4
 
 // slack absorbs floating-point error in the bounds, always in the direction
 // that admits more entries.
@@ -88,15 +121,18 @@ func ceilBound(v float64) int { return int(math.Ceil(v - slack)) }
 // integer.
 func floorBound(v float64) int { return int(math.Floor(v + slack)) }
 
-// tauFull is the least shared elements of two strings of lengths x and y
+// tauFull is the least shared elements of two names of lengths x and y
 // compared whole.
 func tauFull(x, y int) int {
-	return ceilBound(matchSum * float64(x) * float64(y) / float64(x+y))
+	return ceilBound(bounds[0].sum * float64(x) * float64(y) / float64(x+y))
 }
 
-// tauShare is the least shared elements when the whole of a string of length
-// n is compared with part of the other.
-func tauShare(n int) int { return ceilBound(lengthRatio * float64(n)) }
+// window returns the lengths [lo, hi] that a name compared whole with one of
+// length x may have.
+func window(x int) (lo, hi int) {
+	r := bounds[0].ratio
+	return ceilBound(r * float64(x)), floorBound(float64(x) / r)
+}
 
 // nsym is the number of characters in normalized names: a-z, 0-9, space.
 const nsym = 37
@@ -188,7 +224,7 @@ func (m *Matcher) buildIndex() {
 		e := &m.entries[i]
 		elems = elementsOf(ix, &e.hist, elems[:0])
 		y := len(e.norm)
-		for _, el := range elems[:y-tauShare(y)+1] {
+		for _, el := range elems[:y-ceilBound(bounds[1].ratio*float64(y))+1] {
 			if int(el.k) > len(ix.prefix[el.sym]) {
 				ix.prefix[el.sym] = append(ix.prefix[el.sym], make([][]int32, int(el.k)-len(ix.prefix[el.sym]))...)
 			}
@@ -228,30 +264,31 @@ func (m *Matcher) candidates(q *query, s *scratch) []int32 {
 	s.cands = s.cands[:0]
 	s.elems = elementsOf(&m.index, &q.hist, s.elems[:0])
 	x, nq := len(q.norm), len(q.words)
-	ylo, yhi := ceilBound(lengthRatio*float64(x)), floorBound(float64(x)/lengthRatio)
+	ylo, yhi := window(x)
 	for _, g := range m.groups {
-		switch {
-		case g.words == nq || (nq == 1 && g.words > nq):
-			// Whole names (or reordered words) only: for the r-th rarest
-			// element, the lengths y whose tau(x, y) <= x-r, which form
-			// an interval from ylo as tau grows with y.
-			for r, el := range s.elems {
-				y := yhi
-				for y >= ylo && tauFull(x, y) > x-r {
-					y--
-				}
-				if y < ylo {
-					break
-				}
-				m.collect(s, m.full[el.sym], el.k, m.lengthAt(g.start, g.end, ylo), m.lengthAt(g.start, g.end, y+1))
+		// Whole names: for the r-th rarest element, the lengths y whose
+		// tau(x, y) <= x-r, an interval from ylo as tau grows with y.
+		lo := m.lengthAt(g.start, g.end, ylo)
+		for r, el := range s.elems {
+			y := yhi
+			for y >= ylo && tauFull(x, y) > x-r {
+				y--
 			}
-		case g.words > nq:
-			lo := m.lengthAt(g.start, g.end, ylo)
-			for _, el := range s.elems[:x-tauShare(x)+1] {
+			if y < ylo {
+				break
+			}
+			m.collect(s, m.full[el.sym], el.k, lo, m.lengthAt(g.start, g.end, y+1))
+		}
+		// Aligned words, d of them left out.
+		switch d := g.words - nq; {
+		case d > 0 && nq >= 2 && leftOut(d).ok:
+			tau := ceilBound(leftOut(d).ratio * float64(x))
+			lo := m.lengthAt(g.start, g.end, tau)
+			for _, el := range s.elems[:x-tau+1] {
 				m.collect(s, m.full[el.sym], el.k, lo, g.end)
 			}
-		default: // g.words < nq
-			hi := m.lengthAt(g.start, g.end, yhi+1)
+		case d < 0 && g.words >= 2 && leftOut(-d).ok:
+			hi := m.lengthAt(g.start, g.end, floorBound(float64(x)/leftOut(-d).ratio)+1)
 			for _, el := range s.elems {
 				m.collect(s, m.prefix[el.sym], el.k, g.start, hi)
 			}
@@ -279,20 +316,38 @@ func (m *Matcher) collect(s *scratch, lists [][]int32, k int32, lo, hi int) {
 	}
 }
 
-// mayReach reports whether q and e share enough characters for score to
-// reach Threshold by at least one of its comparisons (the bounds above).
-func mayReach(q *query, e *listed) bool {
+// mayReach reports which of score's comparisons of q and e can reach
+// Threshold by the bounds above, given the exact number of characters they
+// share: whole names, aligned words.
+func mayReach(q *query, e *listed) (whole, align bool) {
 	shared := intersect(&q.hist, &e.hist)
 	x, y := len(q.norm), len(e.norm)
 	nq, ne := len(q.words), len(e.words)
-	if y >= ceilBound(lengthRatio*float64(x)) && y <= floorBound(float64(x)/lengthRatio) && shared >= tauFull(x, y) {
-		return true // whole names, and reordered words when nq == ne
+	lo, hi := window(x)
+	whole = y >= lo && y <= hi && shared >= tauFull(x, y)
+	switch d := ne - nq; {
+	case d == 0:
+		align = whole && nq >= 2
+	case d > 0 && nq >= 2 && leftOut(d).ok:
+		// b is e without d words: at most y - e.drop[d] long.
+		align = min(shared, x, y-e.drop[d]) >= ceilBound(leftOut(d).ratio*float64(x))
+	case d < 0 && ne >= 2 && leftOut(-d).ok:
+		align = min(shared, y, x-q.drop[-d]) >= ceilBound(leftOut(-d).ratio*float64(y))
 	}
-	switch {
-	case nq >= 2 && ne > nq:
-		return shared >= tauShare(x)
-	case ne >= 2 && nq > ne:
-		return shared >= tauShare(y)
+	return whole, align
+}
+
+// dropLengths returns, for d from 0 to maxLeftOut, the length of the d
+// shortest words plus d spaces: the least a name loses when the alignment
+// leaves out d of its words.
+func dropLengths(words []string) (drop [maxLeftOut + 1]int) {
+	lens := make([]int, len(words))
+	for i, w := range words {
+		lens[i] = len(w)
 	}
-	return false
+	slices.Sort(lens)
+	for d := 1; d <= maxLeftOut && d <= len(lens); d++ {
+		drop[d] = drop[d-1] + lens[d-1] + 1
+	}
+	return drop
 }

@@ -1,5 +1,7 @@
 package screening
 
+import "math/bits"
+
 // Jaro–Winkler similarity, as defined by Winkler (1990) and in Wikipedia's
 // "Jaro–Winkler distance": two characters match when they are equal and no
 // further apart than max(|a|,|b|)/2 - 1 positions (integer division, never
@@ -57,18 +59,30 @@ func jaro[S text](a, b S) float64 {
 	}
 	window := max(len(a), len(b))/2 - 1
 	window = max(window, 0)
+	// pos[c&63] has bit j set when b[j]&63 == c&63: the candidates for a
+	// character, checked for equality (bytes 64 apart share a slot).
+	var pos [64]uint64
+	for j := 0; j < len(b); j++ {
+		pos[b[j]&63] |= 1 << j
+	}
 	// Bit i of ma (mb) is set when a[i] (b[i]) has matched.
 	var ma, mb uint64
 	m := 0
 	for i := 0; i < len(a); i++ {
 		lo, hi := max(i-window, 0), min(i+window+1, len(b))
-		for j := lo; j < hi; j++ {
-			if mb&(1<<j) == 0 && a[i] == b[j] {
+		if lo >= hi {
+			break
+		}
+		cand := pos[a[i]&63] &^ mb & (lowBits(hi) &^ lowBits(lo))
+		for cand != 0 {
+			j := bits.TrailingZeros64(cand)
+			if b[j] == a[i] {
 				ma |= 1 << i
 				mb |= 1 << j
 				m++
 				break
 			}
+			cand &= cand - 1
 		}
 	}
 	if m == 0 {
@@ -77,20 +91,23 @@ func jaro[S text](a, b S) float64 {
 	// Walk both sets of matched characters in order and count the
 	// positions where they differ.
 	half := 0
-	j := 0
-	for i := 0; i < len(a); i++ {
-		if ma&(1<<i) == 0 {
-			continue
-		}
-		for mb&(1<<j) == 0 {
-			j++
-		}
+	for ma != 0 {
+		i, j := bits.TrailingZeros64(ma), bits.TrailingZeros64(mb)
 		if a[i] != b[j] {
 			half++
 		}
-		j++
+		ma &= ma - 1
+		mb &= mb - 1
 	}
 	return jaroFormula(m, half, len(a), len(b))
+}
+
+// lowBits returns a mask of the n lowest bits, n from 0 to 64.
+func lowBits(n int) uint64 {
+	if n >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<n - 1
 }
 
 // jaroLong is jaro for strings longer than 64 bytes, with slices for the

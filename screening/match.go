@@ -41,6 +41,7 @@ type listed struct {
 	norm  string
 	words []string
 	hist  histogram
+	drop  [maxLeftOut + 1]int // dropLengths(words)
 }
 
 // NewMatcher returns a Matcher for the entries (a sanctions list, typically
@@ -53,7 +54,7 @@ func NewMatcher(entries []Entry) *Matcher {
 			continue
 		}
 		l := listed{entry: e, order: i, words: words, norm: joinWords(words)}
-		l.hist = histogramOf(l.norm)
+		l.hist, l.drop = histogramOf(l.norm), dropLengths(words)
 		m.entries = append(m.entries, l)
 	}
 	slices.SortFunc(m.entries, func(a, b listed) int {
@@ -93,8 +94,7 @@ func (m *Matcher) Screen(name string) []Match {
 	if len(words) == 0 || len(m.entries) == 0 {
 		return nil
 	}
-	q := query{words: words, norm: joinWords(words)}
-	q.hist = histogramOf(q.norm)
+	q := newQuery(words)
 	s := m.scratch.Get().(*scratch)
 	defer m.scratch.Put(s)
 	type hit struct {
@@ -104,10 +104,11 @@ func (m *Matcher) Screen(name string) []Match {
 	var hits []hit
 	for _, i := range m.candidates(&q, s) {
 		e := &m.entries[i]
-		if !mayReach(&q, e) {
+		whole, align := mayReach(&q, e)
+		if !whole && !align {
 			continue
 		}
-		if sc := score(&q, e, s); sc >= Threshold {
+		if sc := score(&q, e, whole, align, s); sc >= Threshold {
 			hits = append(hits, hit{sc, e})
 		}
 	}
@@ -127,6 +128,14 @@ type query struct {
 	words []string
 	norm  string
 	hist  histogram
+	drop  [maxLeftOut + 1]int // dropLengths(words)
+}
+
+// newQuery returns the query of a name's normalized words.
+func newQuery(words []string) query {
+	q := query{words: words, norm: joinWords(words)}
+	q.hist, q.drop = histogramOf(q.norm), dropLengths(words)
+	return q
 }
 
 // scratch is one Screen call's working memory, reused through a sync.Pool.
@@ -144,14 +153,19 @@ type scratch struct {
 // pair is two aligned words: the i-th of the query, the j-th of the entry.
 type pair struct{ i, j int }
 
-// score returns the score of q against e (Screen's doc comment).
-func score(q *query, e *listed, s *scratch) float64 {
-	best := jaroWinkler(q.norm, e.norm)
-	nq, ne := len(q.words), len(e.words)
-	if best == 1 || nq < 2 || ne < 2 {
-		return best
+// score returns the score of q against e (Screen's doc comment), computing
+// only the comparisons that mayReach says can reach Threshold (whole names,
+// aligned words): the other one is below Threshold, so the score of a hit
+// is the same.
+func score(q *query, e *listed, whole, align bool, s *scratch) float64 {
+	best := 0.0
+	if whole {
+		best = jaroWinkler(q.norm, e.norm)
 	}
-	return max(best, aligned(q, e, s))
+	if align && best < 1 && len(q.words) >= 2 && len(e.words) >= 2 {
+		best = max(best, aligned(q, e, s))
+	}
+	return best
 }
 
 // aligned returns the score of q against e with their words aligned (two
