@@ -190,6 +190,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	defer cancel()
 	go svc.RunExpiry(runCtx, time.Second)
 	go svc.RunBankProcessor(runCtx, time.Second)
+	go svc.RunScreening(runCtx, 2*time.Second)
 	delivered := make(chan struct{})
 	go func() {
 		defer close(delivered)
