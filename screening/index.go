@@ -301,10 +301,11 @@ func (m *Matcher) candidates(q *query, s *scratch) []int32 {
 	ylo, yhi := window(x)
 	for _, g := range m.groups {
 		// Whole names: for the r-th rarest element, the lengths y whose
-		// tau(x, y) <= x-r, an interval from ylo as tau grows with y.
+		// tau(x, y) <= x-r, an interval from ylo as tau grows with y,
+		// which shrinks as r grows.
 		lo := m.lengthAt(g.start, g.end, ylo)
+		y := yhi
 		for r, el := range s.elems {
-			y := yhi
 			for y >= ylo && tauFull(x, y) > x-r {
 				y--
 			}
@@ -315,13 +316,13 @@ func (m *Matcher) candidates(q *query, s *scratch) []int32 {
 		}
 		// Aligned words, d of them left out.
 		switch d := g.words - nq; {
-		case d > 0 && nq >= 2 && leftOut(d).ok:
+		case d > 0 && alignable(nq, g.words) && leftOut(d).ok:
 			tau := ceilBound(leftOut(d).ratio * float64(x))
 			lo := m.lengthAt(g.start, g.end, tau)
 			for _, el := range s.elems[:x-tau+1] {
 				m.collect(s, m.full[el.sym], el.k, lo, g.end)
 			}
-		case d < 0 && g.words >= 2 && leftOut(-d).ok:
+		case d < 0 && alignable(nq, g.words) && leftOut(-d).ok:
 			hi := m.lengthAt(g.start, g.end, floorBound(float64(x)/leftOut(-d).ratio)+1)
 			for _, el := range s.elems {
 				m.collect(s, m.prefix[el.sym], el.k, g.start, hi)
@@ -364,12 +365,12 @@ func mayReach(q *query, e *listed) (whole, align bool) {
 	whole = y >= lo && y <= hi && shared >= tauFull(x, y)
 	switch d := ne - nq; {
 	case d == 0:
-		align = whole && nq >= 2
-	case d > 0 && nq >= 2 && leftOut(d).ok:
+		align = whole && alignable(nq, ne)
+	case d > 0 && alignable(nq, ne) && leftOut(d).ok:
 		// b is e without d words: at most y - e.drop[d] long.
 		tau := ceilBound(leftOut(d).ratio * float64(x))
 		align = min(shared, x, y-e.drop[d]) >= tau && anySubset(e.words, &e.hist, d, &q.hist, x, tau)
-	case d < 0 && ne >= 2 && leftOut(-d).ok:
+	case d < 0 && alignable(nq, ne) && leftOut(-d).ok:
 		tau := ceilBound(leftOut(-d).ratio * float64(y))
 		align = min(shared, y, x-q.drop[-d]) >= tau && q.anyPart(-d, &e.hist, y, tau)
 	}

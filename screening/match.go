@@ -107,7 +107,8 @@ func (m *Matcher) Len() int { return len(m.entries) }
 //     (a typo in a first letter changes the sort order of the words) and
 //     "John Smith" meet "John Michael Smith" (0.96). A name of one word is
 //     never aligned with part of a longer one: "Smith" alone does not hit
-//     every listed Smith.
+//     every listed Smith, and names of more than 12 words (maxAlignWords)
+//     are compared whole only.
 //
 // Screen compares name only with the entries its blocking index (index.go)
 // admits, which are all those that can reach Threshold. It takes well under
@@ -195,10 +196,22 @@ func score(q *query, e *listed, whole, align bool, s *scratch) float64 {
 	if whole {
 		best = jaroWinkler(q.norm, e.norm)
 	}
-	if align && best < 1 && len(q.words) >= 2 && len(e.words) >= 2 {
+	if align && best < 1 && alignable(len(q.words), len(e.words)) {
 		best = max(best, aligned(q, e, s))
 	}
 	return best
+}
+
+// maxAlignWords is the most words a name may have for score to align its
+// words (which takes time cubic in the number of words); longer names are
+// compared whole only.
+const maxAlignWords = 12
+
+// alignable reports whether names of nq and ne words are compared with
+// their words aligned: both have two words or more, and at most
+// maxAlignWords.
+func alignable(nq, ne int) bool {
+	return nq >= 2 && ne >= 2 && nq <= maxAlignWords && ne <= maxAlignWords
 }
 
 // aligned returns the score of q against e with their words aligned (two
