@@ -148,26 +148,57 @@ func symOf(c byte) int {
 	return 36
 }
 
-// histogram counts a normalized name's characters.
-type histogram [nsym]int32
+// counts counts a normalized name's characters, by symOf.
+type counts [nsym]int32
 
-// histogramOf returns the histogram of a normalized name.
+// countsOf returns the counts of a normalized name.
+func countsOf(s string) counts {
+	var c counts
+	for i := 0; i < len(s); i++ {
+		c[symOf(s[i])]++
+	}
+	return c
+}
+
+// histogram is counts packed one byte per character, eight to a word, for
+// a quick intersect. It is exact for names of up to maxPacked bytes (no
+// count reaches 128); mayReach does not use it for longer ones.
+type histogram [(nsym + 7) / 8]uint64
+
+// maxPacked is the longest name whose histogram is exact.
+const maxPacked = 127
+
+// histogramOf returns the histogram of a normalized name (of up to
+// maxPacked bytes).
 func histogramOf(s string) histogram {
 	var h histogram
-	for i := 0; i < len(s); i++ {
-		h[symOf(s[i])]++
+	for i := 0; i < len(s) && i < maxPacked; i++ {
+		h.add(symOf(s[i]), 1)
 	}
 	return h
 }
 
+// add adds n (which may be negative, down to 0) to the count of sym.
+func (h *histogram) add(sym, n int) {
+	h[sym>>3] += uint64(int64(n)) << (8 * (sym & 7))
+}
+
 // intersect returns the size of the intersection of two names' multisets of
-// characters.
+// characters: the sum over characters of the smaller count, computed eight
+// counts at a time (each below 128).
 func intersect(a, b *histogram) int {
-	n := int32(0)
+	const high = 0x8080808080808080
+	const pairs = 0x00FF00FF00FF00FF
+	var sum uint64
 	for i := range a {
-		n += min(a[i], b[i])
+		x, y := a[i], b[i]
+		// (x|high)-y has the high bit of a byte set where x >= y.
+		ge := ((x | high) - y) & high
+		mask := (ge >> 7) * 0xFF
+		m := y&mask | x&^mask
+		sum += m&pairs + m>>8&pairs // four 16-bit sums
 	}
-	return int(n)
+	return int((sum * 0x0001000100010001) >> 48)
 }
 
 // element is the k-th occurrence (k from 1) of character sym, with its
@@ -210,7 +241,7 @@ func (m *Matcher) buildIndex() {
 			ix.groups = append(ix.groups, group{words: len(e.words), start: i})
 		}
 		ix.groups[len(ix.groups)-1].end = i + 1
-		for sym, c := range e.hist {
+		for sym, c := range countsOf(e.norm) {
 			for k := range int(c) {
 				if k == len(ix.full[sym]) {
 					ix.full[sym] = append(ix.full[sym], nil)
@@ -222,7 +253,8 @@ func (m *Matcher) buildIndex() {
 	var elems []element
 	for i := range m.entries {
 		e := &m.entries[i]
-		elems = elementsOf(ix, &e.hist, elems[:0])
+		c := countsOf(e.norm)
+		elems = elementsOf(ix, &c, elems[:0])
 		y := len(e.norm)
 		for _, el := range elems[:y-ceilBound(bounds[1].ratio*float64(y))+1] {
 			if int(el.k) > len(ix.prefix[el.sym]) {
@@ -233,9 +265,9 @@ func (m *Matcher) buildIndex() {
 	}
 }
 
-// elementsOf appends the elements of a histogram to dst, rarest first (ties
-// by character, then occurrence), and returns it.
-func elementsOf(ix *index, h *histogram, dst []element) []element {
+// elementsOf appends the elements of a name with counts h to dst, rarest
+// first (ties by character, then occurrence), and returns it.
+func elementsOf(ix *index, h *counts, dst []element) []element {
 	for sym, c := range h {
 		for k := int32(1); k <= c; k++ {
 			dst = append(dst, element{sym: int32(sym), k: k, freq: ix.freq(int32(sym), k)})
@@ -259,18 +291,21 @@ func (m *Matcher) candidates(q *query, s *scratch) []int32 {
 	s.epoch++
 	if s.epoch == 0 {
 		clear(s.stamp)
+		clear(s.wordStamp)
 		s.epoch = 1
 	}
+	s.wordSims = s.wordSims[:0]
 	s.cands = s.cands[:0]
-	s.elems = elementsOf(&m.index, &q.hist, s.elems[:0])
+	s.elems = elementsOf(&m.index, &q.counts, s.elems[:0])
 	x, nq := len(q.norm), len(q.words)
 	ylo, yhi := window(x)
 	for _, g := range m.groups {
 		// Whole names: for the r-th rarest element, the lengths y whose
-		// tau(x, y) <= x-r, an interval from ylo as tau grows with y.
+		// tau(x, y) <= x-r, an interval from ylo as tau grows with y,
+		// which shrinks as r grows.
 		lo := m.lengthAt(g.start, g.end, ylo)
+		y := yhi
 		for r, el := range s.elems {
-			y := yhi
 			for y >= ylo && tauFull(x, y) > x-r {
 				y--
 			}
@@ -281,13 +316,13 @@ func (m *Matcher) candidates(q *query, s *scratch) []int32 {
 		}
 		// Aligned words, d of them left out.
 		switch d := g.words - nq; {
-		case d > 0 && nq >= 2 && leftOut(d).ok:
+		case d > 0 && alignable(nq, g.words) && leftOut(d).ok:
 			tau := ceilBound(leftOut(d).ratio * float64(x))
 			lo := m.lengthAt(g.start, g.end, tau)
 			for _, el := range s.elems[:x-tau+1] {
 				m.collect(s, m.full[el.sym], el.k, lo, g.end)
 			}
-		case d < 0 && g.words >= 2 && leftOut(-d).ok:
+		case d < 0 && alignable(nq, g.words) && leftOut(-d).ok:
 			hi := m.lengthAt(g.start, g.end, floorBound(float64(x)/leftOut(-d).ratio)+1)
 			for _, el := range s.elems {
 				m.collect(s, m.prefix[el.sym], el.k, g.start, hi)
@@ -320,21 +355,120 @@ func (m *Matcher) collect(s *scratch, lists [][]int32, k int32, lo, hi int) {
 // Threshold by the bounds above, given the exact number of characters they
 // share: whole names, aligned words.
 func mayReach(q *query, e *listed) (whole, align bool) {
-	shared := intersect(&q.hist, &e.hist)
 	x, y := len(q.norm), len(e.norm)
+	if x > maxPacked || y > maxPacked {
+		return true, true // histograms not exact: let score decide
+	}
 	nq, ne := len(q.words), len(e.words)
 	lo, hi := window(x)
+	shared := intersect(&q.hist, &e.hist)
 	whole = y >= lo && y <= hi && shared >= tauFull(x, y)
 	switch d := ne - nq; {
 	case d == 0:
-		align = whole && nq >= 2
-	case d > 0 && nq >= 2 && leftOut(d).ok:
+		align = whole && alignable(nq, ne)
+	case d > 0 && alignable(nq, ne) && leftOut(d).ok:
 		// b is e without d words: at most y - e.drop[d] long.
-		align = min(shared, x, y-e.drop[d]) >= ceilBound(leftOut(d).ratio*float64(x))
-	case d < 0 && ne >= 2 && leftOut(-d).ok:
-		align = min(shared, y, x-q.drop[-d]) >= ceilBound(leftOut(-d).ratio*float64(y))
+		tau := ceilBound(leftOut(d).ratio * float64(x))
+		align = min(shared, x, y-e.drop[d]) >= tau && anySubset(e.words, &e.hist, d, &q.hist, x, tau)
+	case d < 0 && alignable(nq, ne) && leftOut(-d).ok:
+		tau := ceilBound(leftOut(-d).ratio * float64(y))
+		align = min(shared, y, x-q.drop[-d]) >= tau && q.anyPart(-d, &e.hist, y, tau)
 	}
 	return whole, align
+}
+
+// part is what is left of a name when some of its words are left out.
+type part struct {
+	hist histogram
+	n    int // length, spaces between the words included
+}
+
+// partsOf returns, for d from 1 to maxLeftOut, the parts of a name that
+// leaving out d of its words leaves, or nil when the name has more than
+// maxSubsetWords words.
+func partsOf(words []string, h *histogram) (parts [maxLeftOut + 1][]part) {
+	n := len(words)
+	if n > maxSubsetWords {
+		return parts
+	}
+	total := n - 1
+	for _, w := range words {
+		total += len(w)
+	}
+	for d := 1; d <= maxLeftOut && d < n; d++ {
+		for set := uint(1)<<d - 1; set < 1<<n; set = nextSet(set) {
+			p := part{hist: *h, n: total}
+			for i := range n {
+				if set&(1<<i) != 0 {
+					for j := 0; j < len(words[i]); j++ {
+						p.hist.add(symOf(words[i][j]), -1)
+					}
+					p.hist.add(symOf(' '), -1)
+					p.n -= len(words[i]) + 1
+				}
+			}
+			parts[d] = append(parts[d], p)
+		}
+	}
+	return parts
+}
+
+// anyPart is anySubset for the query, whose parts are computed once.
+func (q *query) anyPart(d int, other *histogram, otherLen, tau int) bool {
+	if len(q.words) > maxSubsetWords {
+		return true
+	}
+	for i := range q.parts[d] {
+		p := &q.parts[d][i]
+		if min(intersect(&p.hist, other), otherLen, p.n) >= tau {
+			return true
+		}
+	}
+	return false
+}
+
+// nextSet returns the next larger integer with as many bits set as set
+// (Gosper's hack): the next subset of words of the same size.
+func nextSet(set uint) uint {
+	c := set & -set
+	r := set + c
+	return (((r ^ set) >> 2) / c) | r
+}
+
+// maxSubsetWords is the most words anySubset looks into: past it, the
+// alignment of a name is judged by the whole name's bound alone.
+const maxSubsetWords = 10
+
+// anySubset reports whether leaving out some d of words (a name with
+// histogram h) can leave a part p with min(|p ∩ other|, otherLen, len(p))
+// >= tau: the bound of the alignment, for the part it compares.
+func anySubset(words []string, h *histogram, d int, other *histogram, otherLen, tau int) bool {
+	n := len(words)
+	if n > maxSubsetWords {
+		return true
+	}
+	total := len(words) - 1
+	for _, w := range words {
+		total += len(w)
+	}
+	// Every n-bit mask with d bits set (Gosper's hack), the words to leave
+	// out.
+	for set := uint(1)<<d - 1; set < 1<<n; set = nextSet(set) {
+		part, plen := *h, total
+		for i := range n {
+			if set&(1<<i) != 0 {
+				for j := 0; j < len(words[i]); j++ {
+					part.add(symOf(words[i][j]), -1)
+				}
+				part.add(symOf(' '), -1)
+				plen -= len(words[i]) + 1
+			}
+		}
+		if min(intersect(&part, other), otherLen, plen) >= tau {
+			return true
+		}
+	}
+	return false
 }
 
 // dropLengths returns, for d from 0 to maxLeftOut, the length of the d

@@ -30,6 +30,8 @@ type Matcher struct {
 	// ordered by word count, then length, then list order; an entry's
 	// index here is its number in the postings.
 	entries []listed
+	// words are the distinct words of the entries' normalized names.
+	words []string
 	index
 	scratch sync.Pool
 }
@@ -40,8 +42,10 @@ type listed struct {
 	order int // position in the list given to NewMatcher
 	norm  string
 	words []string
-	hist  histogram
-	drop  [maxLeftOut + 1]int // dropLengths(words)
+	// wordIDs are the indices of words in Matcher.words.
+	wordIDs []int32
+	hist    histogram           // exact when len(norm) <= maxPacked
+	drop    [maxLeftOut + 1]int // dropLengths(words)
 }
 
 // NewMatcher returns a Matcher for the entries (a sanctions list, typically
@@ -57,11 +61,30 @@ func NewMatcher(entries []Entry) *Matcher {
 		l.hist, l.drop = histogramOf(l.norm), dropLengths(words)
 		m.entries = append(m.entries, l)
 	}
+	ids := map[string]int32{}
+	for i := range m.entries {
+		e := &m.entries[i]
+		for _, w := range e.words {
+			id, ok := ids[w]
+			if !ok {
+				id = int32(len(m.words))
+				ids[w] = id
+				m.words = append(m.words, w)
+			}
+			e.wordIDs = append(e.wordIDs, id)
+		}
+	}
 	slices.SortFunc(m.entries, func(a, b listed) int {
 		return cmp.Or(cmp.Compare(len(a.words), len(b.words)), cmp.Compare(len(a.norm), len(b.norm)), cmp.Compare(a.order, b.order))
 	})
 	m.buildIndex()
-	m.scratch.New = func() any { return &scratch{stamp: make([]uint32, len(m.entries))} }
+	m.scratch.New = func() any {
+		return &scratch{
+			stamp:     make([]uint32, len(m.entries)),
+			wordStamp: make([]uint32, len(m.words)),
+			wordRow:   make([]int32, len(m.words)),
+		}
+	}
 	return m
 }
 
@@ -84,7 +107,8 @@ func (m *Matcher) Len() int { return len(m.entries) }
 //     (a typo in a first letter changes the sort order of the words) and
 //     "John Smith" meet "John Michael Smith" (0.96). A name of one word is
 //     never aligned with part of a longer one: "Smith" alone does not hit
-//     every listed Smith.
+//     every listed Smith, and names of more than 12 words (maxAlignWords)
+//     are compared whole only.
 //
 // Screen compares name only with the entries its blocking index (index.go)
 // admits, which are all those that can reach Threshold. It takes well under
@@ -125,16 +149,21 @@ func (m *Matcher) Screen(name string) []Match {
 
 // query is a screened name, normalized.
 type query struct {
-	words []string
-	norm  string
-	hist  histogram
-	drop  [maxLeftOut + 1]int // dropLengths(words)
+	words  []string
+	norm   string
+	counts counts
+	hist   histogram           // exact when len(norm) <= maxPacked
+	drop   [maxLeftOut + 1]int // dropLengths(words)
+	parts  [maxLeftOut + 1][]part
 }
 
 // newQuery returns the query of a name's normalized words.
 func newQuery(words []string) query {
 	q := query{words: words, norm: joinWords(words)}
-	q.hist, q.drop = histogramOf(q.norm), dropLengths(words)
+	q.counts, q.hist, q.drop = countsOf(q.norm), histogramOf(q.norm), dropLengths(words)
+	if len(q.norm) <= maxPacked {
+		q.parts = partsOf(words, &q.hist)
+	}
 	return q
 }
 
@@ -142,12 +171,17 @@ func newQuery(words []string) query {
 type scratch struct {
 	stamp []uint32 // stamp[i] == epoch: entry i is already a candidate
 	epoch uint32
-	cands []int32
-	elems []element
-	sims  []float64
-	used  []bool
-	pairs []pair
-	a, b  []byte
+	// wordStamp[id] == epoch: the similarities of the query's words with
+	// the list's word id are at wordSims[wordRow[id]:].
+	wordStamp []uint32
+	wordRow   []int32
+	wordSims  []float64
+	cands     []int32
+	elems     []element
+	sims      []float64
+	used      []bool
+	pairs     []pair
+	a, b      []byte
 }
 
 // pair is two aligned words: the i-th of the query, the j-th of the entry.
@@ -162,10 +196,22 @@ func score(q *query, e *listed, whole, align bool, s *scratch) float64 {
 	if whole {
 		best = jaroWinkler(q.norm, e.norm)
 	}
-	if align && best < 1 && len(q.words) >= 2 && len(e.words) >= 2 {
+	if align && best < 1 && alignable(len(q.words), len(e.words)) {
 		best = max(best, aligned(q, e, s))
 	}
 	return best
+}
+
+// maxAlignWords is the most words a name may have for score to align its
+// words (which takes time cubic in the number of words); longer names are
+// compared whole only.
+const maxAlignWords = 12
+
+// alignable reports whether names of nq and ne words are compared with
+// their words aligned: both have two words or more, and at most
+// maxAlignWords.
+func alignable(nq, ne int) bool {
+	return nq >= 2 && ne >= 2 && nq <= maxAlignWords && ne <= maxAlignWords
 }
 
 // aligned returns the score of q against e with their words aligned (two
@@ -174,9 +220,25 @@ func aligned(q *query, e *listed, s *scratch) float64 {
 	nq, ne := len(q.words), len(e.words)
 	k := min(nq, ne)
 	s.sims = slices.Grow(s.sims[:0], nq*ne)[:nq*ne]
-	for i, w := range q.words {
-		for j, v := range e.words {
-			s.sims[i*ne+j] = jaroWinkler(w, v)
+	for j, v := range e.words {
+		if s.wordStamp == nil { // no cache (tests)
+			for i, w := range q.words {
+				s.sims[i*ne+j] = jaroWinkler(w, v)
+			}
+			continue
+		}
+		// The similarities of q's words with this word of the list,
+		// computed once per Screen: common words recur in many entries.
+		id := e.wordIDs[j]
+		if s.wordStamp[id] != s.epoch {
+			s.wordStamp[id], s.wordRow[id] = s.epoch, int32(len(s.wordSims))
+			for _, w := range q.words {
+				s.wordSims = append(s.wordSims, jaroWinkler(w, v))
+			}
+		}
+		row := s.wordSims[s.wordRow[id]:]
+		for i := range q.words {
+			s.sims[i*ne+j] = row[i]
 		}
 	}
 	s.used = slices.Grow(s.used[:0], nq+ne)[:nq+ne]

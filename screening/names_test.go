@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 )
@@ -117,4 +118,58 @@ func randomWord(rng *rand.Rand) string {
 		w.WriteString(syl[rng.IntN(len(syl))])
 	}
 	return w.String()
+}
+
+// Common given names and family-name stems of many countries, for
+// commonName: a population with the skewed word frequencies of real names
+// (many Marias, few Quenouillards), unlike randomName's uniform syllables.
+var (
+	givenNames = strings.Fields(`james mary john patricia robert jennifer michael linda william elizabeth
+		david barbara richard susan joseph jessica thomas sarah carlos maria jose ana juan lucia luis sofia
+		miguel isabel pedro elena ahmed fatima mohammed aisha ali omar yusuf layla hassan zainab ivan olga
+		dmitri natalia sergei tatiana andrei irina pierre marie jean claire francois camille hans anna klaus
+		greta giovanni giulia marco francesca kenji yuki hiroshi akiko wei fang jun mei arjun priya ravi
+		ananya kwame amara chinedu ngozi lars ingrid sven astrid`)
+	familyStems = strings.Fields(`smith johns garc rodrigu martin hernand lop gonzal wils anders taylor
+		moore jackson white harris clark lewis walker hall young allen king wright scott green baker adams
+		nelson hill campbell mitchell roberts carter phillips evans turner torres parker collins edwards
+		stewart morris murphy cook rogers morgan peters cooper reed bailey bell gomes kelly howard ward cox
+		diaz richards wood watson brooks bennett gray reyes cruz hughes price myers long foster sanders ross
+		morales powell sullivan russell ortiz jenkins gutierr perry butler barnes fisher henders coleman
+		simmons patters jordan reynolds hamilton graham kim alexander ramos wallace griffin west cole hayes
+		chavez gibson bryant ellis stevens murray ford marshall owens mcdonald harrison ruiz kennedy wells
+		alvarez woods mendoza castillo olson webb tucker freeman burns henry vasquez snyder simpson
+		crawford jimenez porter mason shaw gordon wagner hunter romero hicks dixon hunt palmer black holmes
+		stone meyer boyd mills warren fox rose rice moreno schmidt patel ferguson nichols herrera medina
+		ryan fernand weaver daniels stephens gardner payne dunn pierce arnold tran spencer hawkins grant
+		hansen castro hoffman hart elliott cunning knight bradley`)
+	familySuffixes = []string{"", "", "", "", "son", "ez", "ov", "ova", "ski", "escu", "ini", "opoulos", "enko",
+		"berg", "mann", "ian", "oglu"}
+)
+
+// zipf returns an index below n, small ones far more often (about 1/(i+1)).
+func zipf(rng *rand.Rand, n int) int {
+	return int(math.Pow(float64(n+1), rng.Float64())) - 1
+}
+
+// commonName returns a made-up name from common given names and family
+// names (one in ten in another script, from randomName).
+func commonName(rng *rand.Rand) string {
+	if rng.IntN(10) == 0 {
+		return randomName(rng)
+	}
+	given := func() string { return givenNames[zipf(rng, len(givenNames))] }
+	family := func() string {
+		return familyStems[zipf(rng, len(familyStems))] + familySuffixes[rng.IntN(len(familySuffixes))]
+	}
+	switch n := rng.IntN(20); {
+	case n < 12:
+		return given() + " " + family()
+	case n < 16:
+		return given() + " " + given() + " " + family()
+	case n < 18:
+		return given() + " " + family() + "-" + family()
+	default:
+		return family()
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/gosimple/unidecode"
 	"github.com/mozillazg/go-pinyin"
 	"golang.org/x/text/unicode/norm"
 )
@@ -106,7 +105,7 @@ func greekRun(out []byte, run []greekLetter) []byte {
 			if s, ok := greek[c]; ok {
 				out = append(out, s...)
 			} else {
-				out = append(out, unidecode.Unidecode(string(c))...)
+				out = appendUnidecode(out, c)
 			}
 		}
 	}
