@@ -11,6 +11,7 @@ const (
 	ScopeTransfersWrite = "transfers:write" // payments, batches, holds, top-ups and withdrawals from the reserve
 	ScopeBankWrite      = "bank:write"      // link bank accounts; top-ups and withdrawals through a bank
 	ScopeKYCWrite       = "kyc:write"       // tiers and limits
+	ScopeKYCReveal      = "kyc:reveal"      // holders' identities in clear (GET /v1/wallets/{id}?reveal=true; operator)
 	ScopeKeysWrite      = "keys:write"      // API keys of the organisation; security events
 	ScopeLogRead        = "log:read"        // the transparency log and its proofs
 	ScopeIssuanceWrite  = "issuance:write"  // mint and burn; the supply (central bank)
@@ -26,7 +27,7 @@ var roleScopes = map[Role][]string{
 	RoleCentralBank: {ScopeWalletsRead, ScopeTransfersRead, ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeIssuanceWrite, ScopeOperatorsWrite, ScopeFeesWrite,
 		ScopeRiskRead, ScopeRiskWrite, ScopeSandbox},
 	RoleOperator: {ScopeWalletsRead, ScopeWalletsWrite, ScopeTransfersRead, ScopeTransfersWrite, ScopeBankWrite,
-		ScopeKYCWrite, ScopeKeysWrite, ScopeLogRead, ScopeFeesWrite, ScopeWebhooksWrite, ScopeRiskRead, ScopeRiskWrite, ScopeSandbox},
+		ScopeKYCWrite, ScopeKYCReveal, ScopeKeysWrite, ScopeLogRead, ScopeFeesWrite, ScopeWebhooksWrite, ScopeRiskRead, ScopeRiskWrite, ScopeSandbox},
 	RoleAuditor: {ScopeLogRead},
 }
 

@@ -147,4 +147,6 @@ type SMS struct {
 const (
 	EventRevealRequested = "reveal.requested"
 	EventRevealApproved  = "reveal.approved"
+	// An operator's key read a holder's identity in clear (?reveal=true).
+	EventPIIRevealed = "pii.revealed"
 )

@@ -384,10 +384,11 @@ type Holder struct {
 	IDNumber string `json:"id_number,omitempty"`
 	// One of: person, business.
 	Kind string `json:"kind,omitempty"`
-	// Masked: the first letter of each word.
-	Name string `json:"name"`
-	// Masked E.164.
-	Phone string `json:"phone"`
+	// Masked: the first letter of each word (in clear with ?reveal=true); absent in the central bank's
+	// view.
+	Name string `json:"name,omitempty"`
+	// Masked E.164 (in clear with ?reveal=true); absent in the central bank's view.
+	Phone string `json:"phone,omitempty"`
 }
 
 // HolderInput is the API's schema HolderStruct.
@@ -695,13 +696,15 @@ type Reveal struct {
 
 // RevealIdentity is the API's schema RevealIdentity.
 type RevealIdentity struct {
-	IDNumber string `json:"id_number,omitempty"`
-	Kind     string `json:"kind,omitempty"`
-	Name     string `json:"name"`
-	Operator string `json:"operator"`
-	Phone    string `json:"phone"`
-	Tier     int64  `json:"tier"`
-	Wallet   string `json:"wallet"`
+	// A tier-4 (phone-only) wallet: anonymous to everyone but its operator; ask the operator.
+	Anonymous bool   `json:"anonymous,omitempty"`
+	IDNumber  string `json:"id_number,omitempty"`
+	Kind      string `json:"kind,omitempty"`
+	Name      string `json:"name"`
+	Operator  string `json:"operator"`
+	Phone     string `json:"phone"`
+	Tier      int64  `json:"tier"`
+	Wallet    string `json:"wallet"`
 }
 
 // Review is the API's schema Review.
@@ -1804,10 +1807,23 @@ func (c *Client) GetTransferProof(ctx context.Context, id string, params *GetTra
 	return &out, nil
 }
 
+// GetWalletParams are the optional query parameters of GetWallet.
+type GetWalletParams struct {
+	// An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear (a
+	// security event).
+	Reveal bool
+}
+
 // GetWallet calls getWallet, GET /v1/wallets/{id}: Read a wallet.
-func (c *Client) GetWallet(ctx context.Context, id string, opts ...CallOption) (*Wallet, error) {
+func (c *Client) GetWallet(ctx context.Context, id string, params *GetWalletParams, opts ...CallOption) (*Wallet, error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Reveal != false {
+			q.Set("reveal", strconv.FormatBool(params.Reveal))
+		}
+	}
 	var out Wallet
-	if err := c.do(ctx, "GET", "/v1/wallets/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+	if err := c.do(ctx, "GET", "/v1/wallets/"+url.PathEscape(id), q, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

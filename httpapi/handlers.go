@@ -303,8 +303,22 @@ func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wal
 		}, s.renderWallet(ctx))
 }
 
-func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], error) {
-	w, err := s.svc.Wallet(ctx, actor(ctx), in.ID)
+type getWalletIn struct {
+	ID     string `path:"id" doc:"16-digit wallet id."`
+	Reveal bool   `query:"reveal" doc:"An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear (a security event)."`
+}
+
+func (s *server) getWallet(ctx context.Context, in *getWalletIn) (*Body[Wallet], error) {
+	a := actor(ctx)
+	if in.Reveal {
+		if a.Role != ingot.RoleOperator {
+			return nil, s.problem(ctx, ingot.Errorf(ingot.CodeForbidden, "only an operator reveals its holders' identities; the central bank through a case (POST /v1/cases/{id}/reveal)"))
+		}
+		if !a.HasScope(ingot.ScopeKYCReveal) {
+			return nil, s.problem(ctx, ingot.Errorf(ingot.CodeInsufficientScope, "reveal=true needs the %s scope", ingot.ScopeKYCReveal))
+		}
+	}
+	w, err := s.svc.WalletToRead(ctx, a, in.ID)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
@@ -315,6 +329,18 @@ func (s *server) getWallet(ctx context.Context, in *walletIn) (*Body[Wallet], er
 	out := []Wallet{s.walletOut(ctx, &w, &l[0])}
 	if err := s.withMerchants(ctx, []ingot.Account{w}, out); err != nil {
 		return nil, s.problem(ctx, err)
+	}
+	switch {
+	case a.Role == ingot.RoleCentralBank: // pseudonymous: no name, phone, id number or label
+		out[0].Holder, out[0].Label = Holder{Kind: out[0].Holder.Kind}, ""
+	case in.Reveal:
+		clear := w
+		if err := s.svc.Reveal(&clear); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		out[0].Holder.Name, out[0].Holder.Phone, out[0].Holder.IDNumber = clear.Holder.Name, clear.Holder.Phone, clear.Holder.IDNumber
+		s.svc.RecordReveal(ctx, a, w.ID, info(ctx).client.Address)
+		s.log.InfoContext(ctx, "holder identity revealed", "key", a.KeyID, "wallet", ingot.FormatWalletID(w.ID))
 	}
 	return &Body[Wallet]{Body: out[0]}, nil
 }
@@ -416,6 +442,9 @@ func (s *server) getTransfer(ctx context.Context, in *idIn) (*Body[Transfer], er
 		return nil, s.problem(ctx, err)
 	}
 	out := transferOut(&t, s.svc.ReserveOperator(ctx, &t))
+	if actor(ctx).Role == ingot.RoleCentralBank {
+		out.Memo = "" // a payer's words may name people: not for the central bank
+	}
 	if t.Kind == ingot.KindPayment || t.Kind == ingot.KindCapture {
 		r, err := s.svc.Refunded(ctx, t.ID)
 		if err != nil {

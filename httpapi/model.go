@@ -40,8 +40,8 @@ type Transfer struct {
 // Holder is a wallet's owner; the phone number is masked.
 type Holder struct {
 	Kind     string `json:"kind,omitempty" enum:"person,business"`
-	Name     string `json:"name" example:"L* W**" doc:"Masked: the first letter of each word."`
-	Phone    string `json:"phone" example:"+86 138****5678" doc:"Masked E.164."`
+	Name     string `json:"name,omitempty" example:"L* W**" doc:"Masked: the first letter of each word (in clear with ?reveal=true); absent in the central bank's view."`
+	Phone    string `json:"phone,omitempty" example:"+86 138****5678" doc:"Masked E.164 (in clear with ?reveal=true); absent in the central bank's view."`
 	IDNumber string `json:"id_number,omitempty" example:"110***********1234" doc:"Masked."`
 }
 

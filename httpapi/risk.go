@@ -427,6 +427,9 @@ type RevealIdentity struct {
 	Name     string `json:"name"`
 	Phone    string `json:"phone"`
 	IDNumber string `json:"id_number,omitempty"`
+	// Anonymous is a tier-4 (phone-only) wallet: anonymous to all but its
+	// operator, so no identity is shown.
+	Anonymous bool `json:"anonymous,omitempty" doc:"A tier-4 (phone-only) wallet: anonymous to everyone but its operator; ask the operator."`
 }
 
 func revealOut(r *risk.Reveal) Reveal {
@@ -519,7 +522,8 @@ func (s *server) approveReveal(ctx context.Context, in *approveRevealIn) (*Out[R
 			out := revealOut(&r.Reveal)
 			for _, id := range r.Identities {
 				out.Identities = append(out.Identities, RevealIdentity{Wallet: ingot.FormatWalletID(id.Wallet), Operator: id.OperatorID,
-					Tier: int(id.Tier), Kind: string(id.Holder.Kind), Name: id.Holder.Name, Phone: id.Holder.Phone, IDNumber: id.Holder.IDNumber})
+					Tier: int(id.Tier), Kind: string(id.Holder.Kind), Name: id.Holder.Name, Phone: id.Holder.Phone, IDNumber: id.Holder.IDNumber,
+					Anonymous: id.Anonymous})
 			}
 			return out
 		})

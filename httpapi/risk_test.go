@@ -110,3 +110,50 @@ func TestScreeningListOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+func TestControllableAnonymity(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, key := e.funded("ANON1")
+		_, key2 := e.funded("ANON2")
+		w := e.must(e.req("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "Wang Fang", "phone": "13987654321"},
+			"currency": "CNY"}), 201).str("id")
+		e.must(e.req("POST", "/v1/wallets/"+w+"/upgrade", key, map[string]any{"tier": 3, "id_number": "110101199003071234", "id_verified": true}), 200)
+		e.must(e.req("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "50.00"}), 201)
+		other := e.wallet(key2, "")
+		tr := e.must(e.req("POST", "/v1/transfers", key, map[string]any{"from": w, "to": other, "amount": "5.00", "currency": "CNY", "memo": "rent for Wang Fang"}), 201)
+
+		// The central bank reads any wallet and transfer, pseudonymously.
+		cb := e.must(e.req("GET", "/v1/wallets/"+w, adminKey, nil), 200)
+		for _, secret := range []string{"Wang", "Fang", "W** F***", "13987654321", "4321", "110101"} {
+			if strings.Contains(string(cb.raw), secret) {
+				t.Fatalf("the central bank's view shows %q: %s", secret, cb.raw)
+			}
+		}
+		if cb.body["tier"] == nil || cb.str("id") != w {
+			t.Fatalf("the central bank's view: %s", cb.raw)
+		}
+		ct := e.must(e.req("GET", "/v1/transfers/"+tr.str("id"), adminKey, nil), 200)
+		if strings.Contains(string(ct.raw), "Wang") || ct.str("amount") != "5.00" {
+			t.Fatalf("the central bank's transfer view: %s", ct.raw)
+		}
+		// Operators still see only their own.
+		e.problem(e.req("GET", "/v1/wallets/"+w, key2, nil), 404, "not_found")
+		// The operator: masked by default, in clear with reveal=true and the scope.
+		masked := e.must(e.req("GET", "/v1/wallets/"+w, key, nil), 200)
+		if strings.Contains(string(masked.raw), "Wang Fang") {
+			t.Fatalf("masked view: %s", masked.raw)
+		}
+		clear := e.must(e.req("GET", "/v1/wallets/"+w+"?reveal=true", key, nil), 200)
+		if h := clear.body["holder"].(map[string]any); h["name"] != "Wang Fang" || h["id_number"] != "110101199003071234" {
+			t.Fatalf("revealed: %s", clear.raw)
+		}
+		narrow := e.must(e.req("POST", "/v1/api-keys", key, map[string]any{"name": "reader", "scopes": []string{"wallets:read"}}), 201).str("api_key")
+		e.problem(e.req("GET", "/v1/wallets/"+w+"?reveal=true", narrow, nil), 403, "insufficient_scope")
+		e.problem(e.req("GET", "/v1/wallets/"+w+"?reveal=true", adminKey, nil), 403, "forbidden")
+		// The reveal is a security event, without the identity.
+		ev := e.must(e.req("GET", "/v1/security-events", key, nil), 200)
+		if !strings.Contains(string(ev.raw), "pii.revealed") || strings.Contains(string(ev.raw), "Wang") {
+			t.Fatalf("security events: %s", ev.raw)
+		}
+	})
+}

@@ -205,6 +205,9 @@ type Identity struct {
 	OperatorID string
 	Tier       ingot.Tier
 	Holder     ingot.Holder // opened: name, phone, id number in clear
+	// Anonymous: a tier-4 (phone-only) wallet, anonymous to everyone but
+	// its operator: no identity is shown, even through a case.
+	Anonymous bool
 }
 
 // RevealResult is an approved reveal and the identities it shows.
@@ -256,6 +259,10 @@ func (s *Service) ApproveReveal(ctx context.Context, a ingot.Actor, id, address 
 		acc, err := s.st.Account(ctx, w)
 		if err != nil {
 			return nil, s.unavailable(ctx, err)
+		}
+		if acc.Tier == 0 || acc.Tier == ingot.Tier4 {
+			out.Identities = append(out.Identities, Identity{Wallet: acc.ID, OperatorID: acc.OperatorID, Tier: ingot.Tier4, Anonymous: true})
+			continue
 		}
 		if err := s.Reveal(&acc); err != nil {
 			return nil, err

@@ -362,6 +362,18 @@ func TestCasesAndReveal(t *testing.T) {
 		}
 		second := keyActor(t, e.st, k2.Secret)
 		res, err := e.svc.ApproveReveal(e.ctx, second, r.ID, "", nil)
+		if err != nil || len(res.Identities) != 1 || !res.Identities[0].Anonymous || res.Identities[0].Holder.Name != "" {
+			t.Fatalf("approve: a tier-4 wallet's identity: %+v, %v", res, err)
+		}
+		// A wallet of a stronger tier shows its identity through a second reveal.
+		if _, err := e.svc.Upgrade(e.ctx, a, from, ledger.UpgradeRequest{Tier: 3, IDNumber: "110101199003071234", IDVerified: true}, nil); err != nil {
+			t.Fatal(err)
+		}
+		r2, err := e.svc.RequestReveal(e.ctx, e.cb, c.ID, "the account holder now", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err = e.svc.ApproveReveal(e.ctx, second, r2.ID, "", nil)
 		if err != nil || len(res.Identities) != 1 || res.Identities[0].Holder.Name != "Li Wei" {
 			t.Fatalf("approve: %+v, %v", res, err)
 		}

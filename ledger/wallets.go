@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/auth"
 )
 
 // Wallets: opening them (one, or up to MaxWalletBatch at once), reading
@@ -165,6 +166,34 @@ func (s *Service) Wallet(ctx context.Context, a ingot.Actor, id string) (ingot.A
 		return ingot.Account{}, s.unavailable(ctx, err)
 	}
 	return acc, nil
+}
+
+// WalletToRead reads a wallet for GET /v1/wallets/{id}: as Wallet does
+// for operators and holders, and any wallet for the central bank, whose
+// view the HTTP layer renders pseudonymously (controllable anonymity,
+// docs/risk.md).
+func (s *Service) WalletToRead(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
+	if a.Role != ingot.RoleCentralBank {
+		return s.Wallet(ctx, a, id)
+	}
+	wid, err := ingot.ParseWalletID(id)
+	if err != nil {
+		return ingot.Account{}, err
+	}
+	acc, err := s.st.Account(ctx, wid)
+	if isNotFound(err) || (err == nil && acc.Kind != ingot.AccountWallet) {
+		return ingot.Account{}, notFound("wallet " + id)
+	}
+	if err != nil {
+		return ingot.Account{}, s.unavailable(ctx, err)
+	}
+	return acc, nil
+}
+
+// RecordReveal records an operator's reveal of a holder's identity as a
+// security event (no personal data in it).
+func (s *Service) RecordReveal(ctx context.Context, a ingot.Actor, wallet int64, address string) {
+	s.securityEvent(ctx, auth.EventPIIRevealed, a, "wallet "+ingot.FormatWalletID(wallet), address)
 }
 
 // Wallets lists the operator's wallets by id; a holder's are all on one
