@@ -83,7 +83,7 @@ func flows(t *testing.T, s *server) {
 	if again.ID != tr.ID || h.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay: %s (first %s), Idempotent-Replayed %q", again.ID, tr.ID, h.Get("Idempotent-Replayed"))
 	}
-	if w := must(oc.GetWallet(ctx, a.ID)); w.Balance != "87.70" {
+	if w := must(oc.GetWallet(ctx, a.ID, nil)); w.Balance != "87.70" {
 		t.Fatalf("payer balance %s after a replayed payment; want 87.70", w.Balance)
 	}
 	// The same key with another body is a conflict.
@@ -102,7 +102,7 @@ func flows(t *testing.T, s *server) {
 	if !strings.Contains(err.Error(), "insufficient_funds") {
 		t.Fatalf("error text %q", err)
 	}
-	_, err = oc.GetWallet(ctx, "1234")
+	_, err = oc.GetWallet(ctx, "1234", nil)
 	if !errors.As(err, &pe) || pe.Status/100 != 4 || pe.Code == "" {
 		t.Fatalf("bad wallet id: %#v", err)
 	}

@@ -226,7 +226,7 @@ func (q *req) operator(v opView) {
 			}
 		}
 		if id != "" {
-			if wl, err := c.GetWallet(ctx, id); err != nil {
+			if wl, err := c.GetWallet(ctx, id, nil); err != nil {
 				if errText == "" {
 					errText, status = q.problem(err), http.StatusNotFound
 				}

@@ -326,7 +326,7 @@ func (q *req) developers(status int, d *devState, flash, errText string, shown d
 			v.Op = me
 			for i := len(d.Wallets) - 1; i >= 0; i-- { // newest first
 				dw := d.Wallets[i]
-				wl, err := oc.GetWallet(ctx, dw.ID)
+				wl, err := oc.GetWallet(ctx, dw.ID, nil)
 				if err != nil {
 					continue
 				}

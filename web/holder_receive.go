@@ -40,7 +40,7 @@ func (w *Web) receiveRoutes() {
 			return
 		}
 		id := q.r.PathValue("id")
-		wl, err := q.client().GetWallet(q.r.Context(), id)
+		wl, err := q.client().GetWallet(q.r.Context(), id, nil)
 		if err != nil {
 			http.NotFound(q.rw, q.r)
 			return
