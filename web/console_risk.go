@@ -137,9 +137,9 @@ func failed(err error) int {
 
 func (w *Web) riskRoutes() {
 	w.handle("GET /console/risk", func(q *req) { q.risk(riskView{}) })
-	// act is a POST of the risk page: done (the page with done), or the
-	// API's error on the page.
-	act := func(pattern string, f func(q *req, c *client.Client) error) {
+	// act is a POST of the risk page: done (the page with the message
+	// done), or the API's error on the page.
+	act := func(pattern, done string, f func(q *req, c *client.Client) error) {
 		w.handle("POST "+pattern, func(q *req) {
 			if !q.riskOrg() {
 				return
@@ -152,18 +152,18 @@ func (w *Web) riskRoutes() {
 				q.risk(riskView{status: failed(err), err: q.problem(err)})
 				return
 			}
-			q.risk(riskView{flash: q.t("done")})
+			q.risk(riskView{flash: q.t(done)})
 		})
 	}
-	act("/console/risk/reviews/{id}/release", func(q *req, c *client.Client) error {
+	act("/console/risk/reviews/{id}/release", "risk.released", func(q *req, c *client.Client) error {
 		_, err := c.ReleaseReview(q.r.Context(), q.r.PathValue("id"), client.WithIdempotencyKey(q.r.PostFormValue("idem")))
 		return err
 	})
-	act("/console/risk/reviews/{id}/refuse", func(q *req, c *client.Client) error {
+	act("/console/risk/reviews/{id}/refuse", "risk.refused", func(q *req, c *client.Client) error {
 		_, err := c.RefuseReview(q.r.Context(), q.r.PathValue("id"), client.WithIdempotencyKey(q.r.PostFormValue("idem")))
 		return err
 	})
-	act("/console/risk/rules/{id}/retire", func(q *req, c *client.Client) error {
+	act("/console/risk/rules/{id}/retire", "risk.rule.retired", func(q *req, c *client.Client) error {
 		return q.retireRule(q.r.PathValue("id"), q.r.PostFormValue("idem"))
 	})
 	w.handle("POST /console/risk/rules", func(q *req) {
@@ -353,6 +353,7 @@ func (q *req) risk(v riskView) {
 		}
 		d.Large = rep.Items
 	}
+	q.wide = true
 	q.render(status, "risk", v.flash, errText, d)
 }
 

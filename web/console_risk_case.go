@@ -216,6 +216,7 @@ func (q *req) riskAlert(id string, status int, flash, errText string) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	q.wide = true
 	q.render(status, "risk_alert", flash, errText, d)
 }
 
@@ -282,6 +283,7 @@ func (q *req) riskCase(id string, v caseView) {
 	if d.Central {
 		d.Reveals, d.NoReveals = q.caseReveals(c, cs.ID)
 	}
+	q.wide = true
 	q.render(status, "risk_case", v.flash, errText, d)
 }
 

@@ -28,6 +28,8 @@ func init() {
 		"risk.payee":              {"Payee", "收款方"},
 		"risk.rule":               {"Rule", "规则"},
 		"risk.release":            {"Release", "放行"},
+		"risk.released":           {"Released: the payee is paid.", "已放行：已向收款方付款。"},
+		"risk.refused":            {"Refused: the money is available to the payer again.", "已拒绝：款项已恢复为付款方可用。"},
 		"risk.refuse":             {"Refuse", "拒绝"},
 		"risk.decidedat":          {"Decided", "决定时间"},
 		"risk.owner":              {"Owner", "所属"},
@@ -115,6 +117,7 @@ func init() {
 		"risk.rule.add":     {"Add a rule", "添加规则"},
 		"risk.rule.added":   {"Rule added: it applies to the payments accepted from now on.", "规则已添加，对此后受理的付款生效。"},
 		"risk.rule.retire":  {"Retire", "停用"},
+		"risk.rule.retired": {"Rule retired: a new version, inactive.", "规则已停用（新版本，不再生效）。"},
 
 		// The large-value report.
 		"risk.large.day":     {"Day", "日期"},

@@ -184,7 +184,7 @@ func TestRiskConsole(t *testing.T) {
 		b.get("/console/risk", 200)
 		release := hidden(t, b.page, "/console/risk/reviews/"+reviewID+"/release")
 		b.post("/console/risk/reviews/"+reviewID+"/release", release, 200)
-		b.has("Done.", "<caption>Waiting for a decision (0)</caption>")
+		b.has("Released: the payee is paid.", "<caption>Waiting for a decision (0)</caption>")
 		row = section(t, b.page, "tr", "review-"+reviewID)
 		if !strings.Contains(row, `<td class="review-status">released</td>`) || !strings.Contains(row, "<code>") {
 			t.Fatalf("the released review:\n%s", row)
@@ -203,6 +203,7 @@ func TestRiskConsole(t *testing.T) {
 		}
 		b.get("/console/risk", 200)
 		b.post("/console/risk/reviews/"+refused+"/refuse", hidden(t, b.page, "/console/risk/reviews/"+refused+"/refuse"), 200)
+		b.has("Refused: the money is available to the payer again.")
 		if row := section(t, b.page, "tr", "review-"+refused); !strings.Contains(row, `<td class="review-status">refused</td>`) {
 			t.Fatalf("the refused review:\n%s", row)
 		}
@@ -216,6 +217,7 @@ func TestRiskConsole(t *testing.T) {
 			t.Fatalf("no rule row:\n%s", b.page)
 		}
 		b.post("/console/risk/rules/"+watch[1]+"/retire", hidden(t, b.page, "/console/risk/rules/"+watch[1]+"/retire"), 200)
+		b.has("Rule retired")
 		row = section(t, b.page, "tr", "rule-"+watch[1])
 		if !strings.Contains(row, `<td class="rule-active">no</td><td>2</td>`) || strings.Contains(row, "/retire") {
 			t.Fatalf("the retired rule:\n%s", row)
@@ -381,7 +383,7 @@ func TestWalletHeldForReview(t *testing.T) {
 		}
 		id := pending[0].(map[string]any)["id"].(string)
 		held := section(t, b.page, "section", "held")
-		if !strings.Contains(held, "Held for review") || !strings.Contains(held, "CN¥150.00 → "+h.payee) ||
+		if !strings.Contains(held, "Held for review") || !strings.Contains(held, `CN¥150.00 → <span class="wrap">`+h.payee+`</span>`) ||
 			!strings.Contains(held, `<code id="held-review">`+id+`</code>`) || !strings.Contains(held, `role="status"`) {
 			t.Fatalf("the held payment:\n%s", held)
 		}
