@@ -123,6 +123,9 @@ func (w *Web) riskCaseRoutes() {
 				id = q.r.PostFormValue("case")
 			}
 			v, err := f(q, q.client(), id)
+			if v.approved != nil && v.approved.CaseID != "" {
+				id = v.approved.CaseID // a reveal approved by its id: its own case
+			}
 			if err != nil {
 				if unauthorized(err) {
 					q.ended(err)

@@ -350,22 +350,65 @@ func TestRiskConsole(t *testing.T) {
 	}, lowLargeValue())
 }
 
-// TestRiskConsoleChinese: the risk page in Chinese.
-func TestRiskConsoleChinese(t *testing.T) {
+// untranslated are message keys of the risk pages left on a page.
+var untranslated = regexp.MustCompile(`\b(risk|held|nav)\.[a-z_.]+`)
+
+// TestRiskConsoleLanguages: the risk page, an alert's and a case's (the
+// central bank's, with a reveal asked for and approved) in Chinese and in
+// English, every text from the catalogue.
+func TestRiskConsoleLanguages(t *testing.T) {
 	s := &consoleSite{newSite(t)}
 	_, key := s.operator()
 	w := s.openWallet(key, "Zhang San", "13800138101")
 	to := s.openWallet(key, "Li Si", "13800138102")
 	s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "500.00"}, 201)
 	s.api("POST", "/v1/risk-rules", key, map[string]any{"name": "hold 100", "expression": "amount >= 10000", "action": "review", "severity": "high"}, 201)
+	s.api("POST", "/v1/risk-rules", key, map[string]any{"name": "watch", "expression": "amount >= 2000", "action": "alert", "severity": "low"}, 201)
 	s.api("POST", "/v1/transfers", key, pay(w, to, "150.00"), 202)
-	b := s.signIn(key)
-	b.post("/lang", url.Values{"lang": {"zh"}, "back": {"/console/risk"}}, 200)
-	b.get("/console/risk", 200)
-	b.has(`<html lang="zh-CN">`, "风险与反洗钱", "<caption>预警</caption>", "<caption>待决定 (1)</caption>", "放行", "拒绝", "暂停待审核", ">高<", "大额交易报告", "添加规则")
-	for _, en := range []string{"Alerts", "Release", "Refuse", "hold for review", "Large-value report", "Add a rule"} {
-		b.lacks(">" + en + "<")
+	s.api("POST", "/v1/transfers", key, pay(w, to, "30.00"), 201)
+	alerts := s.api("GET", "/v1/alerts", key, nil, 200)["items"].([]any)
+	var ids []string
+	for _, a := range alerts {
+		ids = append(ids, a.(map[string]any)["id"].(string))
 	}
+	c := s.api("POST", "/v1/cases", key, map[string]any{"alert_ids": ids, "note": "check"}, 201)["id"].(string)
+	rv := s.api("POST", "/v1/cases/"+c+"/reveal", adminKey, map[string]any{"reason": "FIU"}, 202)["reveal_id"].(string)
+	k2 := s.api("POST", "/v1/api-keys", adminKey, map[string]any{"name": "second", "scopes": []string{"issuance:write", "risk:read", "risk:write", "keys:write"}}, 201)["api_key"].(string)
+
+	pages := func(b *browser, approve bool) []string {
+		t.Helper()
+		var out []string
+		for _, p := range []string{"/console/risk", "/console/risk/alerts/" + ids[0], "/console/risk/alerts/" + ids[1], "/console/risk/cases/" + c} {
+			out = append(out, b.get(p, 200))
+			if m := untranslated.FindString(b.page); m != "" {
+				t.Fatalf("%s shows the key %s:\n%s", p, m, b.page)
+			}
+		}
+		if approve {
+			b.post("/console/risk/reveals/"+rv+"/approve", hidden(t, b.page, "/console/risk/reveals/"+rv+"/approve"), 200)
+			if m := untranslated.FindString(b.page); m != "" {
+				t.Fatalf("the approval shows the key %s:\n%s", m, b.page)
+			}
+			out = append(out, b.page)
+		}
+		return out
+	}
+	op := s.signIn(key)
+	op.post("/lang", url.Values{"lang": {"zh"}, "back": {"/console/risk"}}, 200)
+	op.has(`<html lang="zh-CN">`, "风险与反洗钱", "<caption>预警</caption>", "<caption>待决定 (1)</caption>", "放行", "拒绝", "暂停待审核", ">高<", "大额交易报告", "添加规则")
+	for _, en := range []string{"Alerts", "Release", "Refuse", "hold for review", "Large-value report", "Add a rule"} {
+		op.lacks(">" + en + "<")
+	}
+	pages(op, false)
+	op.has("决定案件", "冻结钱包")
+	cbZh := s.signIn(k2)
+	cbZh.post("/lang", url.Values{"lang": {"zh"}, "back": {"/console/risk"}}, 200)
+	got := pages(cbZh, true)
+	if last := got[len(got)-1]; !strings.Contains(last, "案件涉及的身份") || !strings.Contains(last, "Zhang San") {
+		t.Fatalf("the identities in Chinese:\n%s", last)
+	}
+	pages(s.signIn(key), false)
+	pages(s.signIn(adminKey), false)
 }
 
 // TestWalletHeldForReview: a holder's payment a risk rule holds shows as
