@@ -803,6 +803,14 @@ type SandboxOpenRequest struct {
 	HolderName    string `json:"holder_name"`
 }
 
+// ScreeningList is the API's schema ScreeningList.
+type ScreeningList struct {
+	Entries   int64      `json:"entries"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	// Advances with every list loaded; every holder is screened again against it.
+	Version int64 `json:"version"`
+}
+
 // SecurityEvent is the API's schema SecurityEvent.
 type SecurityEvent struct {
 	Address   string    `json:"address,omitempty"`
@@ -1637,6 +1645,16 @@ func (c *Client) GetRiskRule(ctx context.Context, id string, opts ...CallOption)
 	return &out, nil
 }
 
+// GetScreeningList calls getScreeningList, GET /v1/screening-list: The sanctions screening list's
+// version and size (central bank).
+func (c *Client) GetScreeningList(ctx context.Context, opts ...CallOption) (*ScreeningList, error) {
+	var out ScreeningList
+	if err := c.do(ctx, "GET", "/v1/screening-list", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetSettlement calls getSettlement, GET /v1/wallets/{id}/settlement: A merchant's end-of-day
 // settlement.
 func (c *Client) GetSettlement(ctx context.Context, id string, opts ...CallOption) (*Settlement, error) {
@@ -2419,6 +2437,16 @@ func (c *Client) SetLimits(ctx context.Context, body SetLimitsRequest, opts ...C
 func (c *Client) SetMerchant(ctx context.Context, id string, body SetMerchantRequest, opts ...CallOption) (*Wallet, error) {
 	var out Wallet
 	if err := c.do(ctx, "PUT", "/v1/wallets/"+url.PathEscape(id)+"/merchant", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetScreeningList calls setScreeningList, PUT /v1/screening-list: Replace the sanctions screening
+// list (central bank; CSV with a header row, column name required).
+func (c *Client) SetScreeningList(ctx context.Context, body []byte, opts ...CallOption) (*ScreeningList, error) {
+	var out ScreeningList
+	if err := c.do(ctx, "PUT", "/v1/screening-list", nil, RawBody{ContentType: "text/csv", Data: body}, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -133,7 +133,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		o(&cl)
 	}
 	var payload []byte
-	if body != nil {
+	if rb, ok := body.(RawBody); ok { // a body that is not JSON, sent as is
+		payload = rb.Data
+		WithHeader("Content-Type", rb.ContentType)(&cl)
+	} else if body != nil {
 		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return fmt.Errorf("ingot: %s %s: encode body: %w", method, path, err)
@@ -200,7 +203,7 @@ func (c *Client) send(ctx context.Context, method, u string, payload []byte, cl 
 	for k, vs := range cl.header {
 		req.Header[k] = vs
 	}
-	if payload != nil {
+	if payload != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {

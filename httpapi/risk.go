@@ -163,6 +163,12 @@ func (s *server) riskRoutes() {
 	post(s, "requestReveal", "/v1/cases/{id}/reveal", "Ask to see the identities behind a case (central bank; a second key approves)", http.StatusAccepted, tag, s.requestReveal)
 	post(s, "approveReveal", "/v1/reveals/{reveal_id}/approve", "Approve a reveal by a second central-bank key: the identities behind the case", http.StatusOK, tag, s.approveReveal)
 	huma.Register(s.api, huma.Operation{
+		OperationID: "setScreeningList", Method: http.MethodPut, Path: "/v1/screening-list",
+		Summary: "Replace the sanctions screening list (central bank; CSV with a header row, column name required)", Tags: []string{tag},
+		DefaultStatus: http.StatusOK, MaxBodyBytes: MaxScreeningListBytes, Security: bearer,
+	}, s.setScreeningList)
+	get(s, "getScreeningList", "/v1/screening-list", "The sanctions screening list's version and size (central bank)", tag, s.getScreeningList)
+	huma.Register(s.api, huma.Operation{
 		OperationID: "getLargeValueReport", Method: http.MethodGet, Path: "/v1/reports/large-value",
 		Summary: "The large-value report of a day: one line per wallet whose payments reached its threshold", Tags: []string{tag}, Security: bearer,
 		Responses: map[string]*huma.Response{"200": {Description: "The report", Content: map[string]*huma.MediaType{
@@ -541,4 +547,36 @@ func (s *server) backtestRiskRule(ctx context.Context, in *backtestIn) (*Body[Ba
 		return nil, s.problem(ctx, err)
 	}
 	return &Body[BacktestResult]{Body: BacktestResult{Evaluated: bt.Evaluated, Hits: bt.Hits, Errors: bt.Errors, Truncated: bt.Truncated}}, nil
+}
+
+// MaxScreeningListBytes is the largest screening list accepted.
+const MaxScreeningListBytes = 32 << 20
+
+// ScreeningList is the sanctions list's state.
+type ScreeningList struct {
+	Version   int64     `json:"version" doc:"Advances with every list loaded; every holder is screened again against it."`
+	Entries   int       `json:"entries"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+type setScreeningListIn struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	RawBody        []byte `contentType:"text/csv"`
+}
+
+func (s *server) setScreeningList(ctx context.Context, in *setScreeningListIn) (*Out[ScreeningList], error) {
+	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, string(in.RawBody),
+		func(idem *ledger.Idem) (*ledger.ScreeningList, error) {
+			return s.svc.SetScreeningList(ctx, actor(ctx), bytes.NewReader(in.RawBody), idem)
+		}, func(l *ledger.ScreeningList) ScreeningList {
+			return ScreeningList{Version: l.Version, Entries: l.Entries, UpdatedAt: l.At.UTC()}
+		})
+}
+
+func (s *server) getScreeningList(ctx context.Context, _ *struct{}) (*Body[ScreeningList], error) {
+	l, err := s.svc.ScreeningStatus(ctx, actor(ctx))
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[ScreeningList]{Body: ScreeningList{Version: l.Version, Entries: l.Entries}}, nil
 }

@@ -84,3 +84,29 @@ func TestRiskOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+func TestScreeningListOverHTTP(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, key := e.funded("SCREENHTTP")
+		csv := "name,id,country,program\nLi Wei,T-1,CN,TEST\n"
+		put := func(k, body string) *resp {
+			return e.req("PUT", "/v1/screening-list", k, body, "Content-Type", "text/csv")
+		}
+		e.problem(put(key, csv), 403, "forbidden")
+		e.problem(put(adminKey, "id\nx\n"), 422, "invalid_request")
+		r := e.must(put(adminKey, csv), 200)
+		if r.body["version"] != float64(1) || r.body["entries"] != float64(1) {
+			t.Fatalf("put: %s", r.raw)
+		}
+		e.wallet(key, "") // "Zhang San": no hit
+		e.must(e.req("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": "WEI Li", "phone": "13812345678"}, "currency": "CNY"}), 201)
+		al := e.must(e.req("GET", "/v1/alerts", key, nil), 200)
+		if len(al.items()) != 1 || al.items()[0].(map[string]any)["pattern"] != "screening" {
+			t.Fatalf("alerts: %s", al.raw)
+		}
+		st := e.must(e.req("GET", "/v1/screening-list", adminKey, nil), 200)
+		if st.body["version"] != float64(1) {
+			t.Fatalf("status: %s", st.raw)
+		}
+	})
+}

@@ -41,6 +41,8 @@ var routes = map[string]access{
 	"decideCase":          {scope: ingot.ScopeRiskWrite},
 	"requestReveal":       {scope: ingot.ScopeRiskWrite},
 	"approveReveal":       {scope: ingot.ScopeRiskWrite},
+	"setScreeningList":    {scope: ingot.ScopeRiskWrite},
+	"getScreeningList":    {scope: ingot.ScopeRiskRead},
 
 	// Operators and issuance (central bank).
 	"createOperator": {scope: ingot.ScopeOperatorsWrite},

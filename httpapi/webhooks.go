@@ -12,6 +12,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/webhook"
 )
 
@@ -281,6 +282,18 @@ func (s *server) RenderEvent(ev ingot.Event) (json.RawMessage, error) {
 			return nil, err
 		}
 		out = holdOut(&h)
+	case ingot.EventAlertCreated:
+		var a risk.Alert
+		if err := decodeObject(ev, &a); err != nil {
+			return nil, err
+		}
+		out = alertOut(&a)
+	case ingot.EventReviewPending, ingot.EventReviewDecided:
+		var r risk.Review
+		if err := decodeObject(ev, &r); err != nil {
+			return nil, err
+		}
+		out = reviewOut(&r)
 	default:
 		return ev.Object, nil // a type this version does not know: as kept
 	}

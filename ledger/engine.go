@@ -367,6 +367,10 @@ func (e *Engine) tryBatch(batch []*request, release func()) error {
 		}
 	}
 
+	if n := len(st.riskErrors); n > 0 { // risk.go: rules that failed count as no match
+		re := st.riskErrors[0]
+		e.log.WarnContext(ctx, "risk rules failed to evaluate", "evaluations", n, "rule", re.Rule.ID, "version", re.Rule.Version, "err", re.Err)
+	}
 	w := st.write()
 	st.releaseJournal() // nothing is undone after this point
 	if len(st.transfers) > 0 && e.opt.Signer != nil {

@@ -185,7 +185,8 @@ func (s *Service) ReleaseReview(ctx context.Context, a ingot.Actor, id string, i
 	return s.decideReview(ctx, a, id, true, idem)
 }
 
-// RefuseReview: see ReleaseReview.
+// RefuseReview refuses a held payment: its hold is voided (see
+// ReleaseReview).
 func (s *Service) RefuseReview(ctx context.Context, a ingot.Actor, id string, idem *Idem) (*ReviewOutcome, error) {
 	return s.decideReview(ctx, a, id, false, idem)
 }

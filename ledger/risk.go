@@ -220,9 +220,7 @@ func (s *state) assess(kind ingot.TransferKind, debit, credit *ingot.Account, am
 	as.facts = risk.Facts{Amount: amount, Currency: currency, Channel: s.channel, NewPayee: last.IsZero(), Now: s.now,
 		Payer: s.party(debit, pv), Payee: s.party(credit, qv)}
 	as.decision = risk.Decide(r.rules, &as.facts)
-	for _, re := range as.decision.Errors {
-		s.riskErrors = append(s.riskErrors, re)
-	}
+	s.riskErrors = append(s.riskErrors, as.decision.Errors...)
 	newInWindow := last.IsZero() || !last.After(s.now.Add(-24*time.Hour))
 	as.findings = as.th.Patterns(&as.facts, newInWindow)
 	return as, nil

@@ -416,3 +416,104 @@ func TestBacktest(t *testing.T) {
 		}
 	})
 }
+
+func screeningAlerts(t *testing.T, e *env) map[int64]int {
+	t.Helper()
+	m := map[int64]int{}
+	for _, al := range alerts(t, e, e.cb) {
+		if al.Pattern == risk.PatternScreening {
+			m[al.Wallet]++
+		}
+	}
+	return m
+}
+
+func TestScreening(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		a, _ := e.operator("SCREEN")
+		open := func(name string) int64 {
+			t.Helper()
+			res, err := e.svc.CreateWallet(e.ctx, a, ingot.Holder{Name: name, Phone: "13812345678"}, "CNY", ingot.WalletPersonal, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Account.ID
+		}
+		before := open("Li Wei") // e.wallet's holder too
+		if n := len(screeningAlerts(t, e)); n != 0 {
+			t.Fatalf("%d screening alerts without a list", n)
+		}
+		_, err := e.svc.SetScreeningList(e.ctx, e.cb, strings.NewReader("id,program\nX-1,TEST\n"), nil)
+		wantCode(t, err, ingot.CodeInvalidRequest)
+		_, err = e.svc.SetScreeningList(e.ctx, a, strings.NewReader("name\nWEI Li\n"), nil)
+		wantCode(t, err, ingot.CodeForbidden)
+		l, err := e.svc.SetScreeningList(e.ctx, e.cb, strings.NewReader("name,id,program\n\"WEI, Lì\",SDN-1,TEST\nIvan Petrov,SDN-2,TEST\n"), nil)
+		if err != nil || l.Version != 1 || l.Entries != 2 {
+			t.Fatalf("set list: %+v, %v", l, err)
+		}
+		// Every wallet is screened again by the job; twice is once.
+		for range 2 {
+			if err := e.svc.Rescreen(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if m := screeningAlerts(t, e); m[before] != 1 || len(m) != 1 {
+			t.Fatalf("after the rescreen: %v", m)
+		}
+		// A new holder is screened at opening.
+		hit, miss := open("Wei LI"), open("Zhang San")
+		if m := screeningAlerts(t, e); m[hit] != 1 || m[miss] != 0 {
+			t.Fatalf("at opening: %v", m)
+		}
+		al := alerts(t, e, a)[0]
+		if al.Severity != risk.SeverityHigh || !strings.Contains(string(al.Evidence), "SDN-1") {
+			t.Fatalf("screening alert %+v", al)
+		}
+	})
+}
+
+// Two processes screening every wallet share the work: each wallet once.
+func TestScreeningTwoProcesses(t *testing.T) {
+	t.Parallel()
+	st1, dsn := testdb.OpenURL(t, "postgres")
+	st2, err := testdb.OpenDSN(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st2.Close() })
+	e1, e2 := newEnvOn(t, st1, 0), newEnvOn(t, st2, 0)
+	a, _ := e1.operator("SCREEN2")
+	var ws []ledger.WalletRequest
+	for i := range 900 {
+		name := "Zhang San"
+		if i%3 == 0 {
+			name = "Ivan Petrov"
+		}
+		ws = append(ws, ledger.WalletRequest{Holder: ingot.Holder{Name: name, Phone: "13812345678"}, Currency: "CNY"})
+	}
+	if _, err := e1.svc.CreateWallets(e1.ctx, a, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e2.svc.SetScreeningList(e2.ctx, e2.cb, strings.NewReader("name\nPetrov Ivan\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, e := range []*env{e1, e2, e1, e2} {
+		wg.Go(func() {
+			if err := e.svc.Rescreen(e.ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	m := screeningAlerts(t, e1)
+	if len(m) != 300 {
+		t.Fatalf("%d wallets flagged; want 300", len(m))
+	}
+	for w, n := range m {
+		if n != 1 {
+			t.Fatalf("wallet %d flagged %d times", w, n)
+		}
+	}
+}

@@ -39,6 +39,8 @@ type Service struct {
 	keyPrefix string                                    // keys.go
 	record    func(context.Context, auth.SecurityEvent) // keys.go
 	qrScheme  string                                    // qr.go
+
+	matcher screeningCache // screening.go
 }
 
 // NewService returns a service over a store and its engine. Its clock and

@@ -33,7 +33,11 @@ func (s *Service) CreateWallet(ctx context.Context, a ingot.Actor, h ingot.Holde
 		return nil, err
 	}
 	existing, err := s.st.CreateAccount(ctx, acc, rec)
-	return created(ctx, s, res, existing, err, idem)
+	if res, err = created(ctx, s, res, existing, err, idem); err != nil || existing != nil {
+		return res, err
+	}
+	s.screenNew(ctx, acc) // screening.go
+	return res, nil
 }
 
 // MaxWalletBatch is the most wallets one CreateWallets call opens.
@@ -135,7 +139,11 @@ func (s *Service) CreateWallets(ctx context.Context, a ingot.Actor, ws []WalletR
 		return nil, err
 	}
 	existing, err := s.st.CreateAccounts(ctx, accs, rec)
-	return created(ctx, s, res, existing, err, idem)
+	if res, err = created(ctx, s, res, existing, err, idem); err != nil || existing != nil {
+		return res, err
+	}
+	s.screenNew(ctx, accs...) // screening.go
+	return res, nil
 }
 
 // Wallet reads a wallet the caller owns (one of its operator's, or a

@@ -27,7 +27,7 @@ const EnvURL = testpg.Env
 // schemaURL creates a fresh schema for one test, dropped at its end, and
 // returns a URL whose connections use it as their search_path. Without
 // EnvURL the test fails under INGOT_REQUIRE_POSTGRES and skips otherwise.
-func schemaURL(t *testing.T) string {
+func schemaURL(t testing.TB) string {
 	t.Helper()
 	base := testpg.URL(t)
 	ctx := context.Background()
@@ -65,7 +65,7 @@ func schemaURL(t *testing.T) string {
 }
 
 // openURL opens a store at u, closed at the test's end.
-func openURL(t *testing.T, u string, migrate bool) *Store {
+func openURL(t testing.TB, u string, migrate bool) *Store {
 	t.Helper()
 	ctx := context.Background()
 	s, err := Open(ctx, u)
@@ -82,7 +82,7 @@ func openURL(t *testing.T, u string, migrate bool) *Store {
 }
 
 // openTest opens a migrated store in a fresh schema.
-func openTest(t *testing.T) *Store {
+func openTest(t testing.TB) *Store {
 	t.Helper()
 	return openURL(t, schemaURL(t), true)
 }
@@ -403,4 +403,10 @@ func TestCreateOperatorIdemConcurrent(t *testing.T) {
 	if created != 1 || err != nil || len(ops) != 1 {
 		t.Errorf("created %d, operators %d (%v); want 1 and 1", created, len(ops), err)
 	}
+}
+
+// BenchmarkRiskWrite measures batches with and without their risk rows
+// (storetest.BenchmarkRiskWrite).
+func BenchmarkRiskWrite(b *testing.B) {
+	storetest.BenchmarkRiskWrite(b, openTest(b))
 }

@@ -22,6 +22,10 @@ type Alert struct {
 	Note        string
 	CreatedAt   time.Time
 	ResolvedAt  time.Time // zero while open
+	// Dedupe, when set, makes the alert unique: an alert raised outside a
+	// batch again (a screening retried) with the same key is not stored
+	// twice.
+	Dedupe string
 }
 
 // AlertStatus is open or resolved.

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,5 +214,24 @@ func BenchmarkDecide10(b *testing.B) {
 	f := facts()
 	for b.Loop() {
 		Decide(rules, f)
+	}
+}
+
+func TestParseThresholds(t *testing.T) {
+	m, err := ParseThresholds(strings.NewReader(`{"CNY": {"large_value": "100000.00", "fan_in": 0}, "HKD": {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cny := m["CNY"]
+	if cny.LargeValue != 100000_00 || cny.FanIn != 0 || cny.FanOut != 20 || cny.LargeValueBusiness != 2_000_000_00 {
+		t.Fatalf("CNY %+v", cny)
+	}
+	if m["HKD"] != DefaultThresholds(ingot.MustCurrency("HKD")) {
+		t.Fatalf("HKD %+v", m["HKD"])
+	}
+	for _, bad := range []string{`{"XXQ": {}}`, `{"CNY": {"large_value": "1.001"}}`, `{"CNY": {"fan_out": -1}}`, `{"CNY": {"nope": 1}}`, `[`} {
+		if _, err := ParseThresholds(strings.NewReader(bad)); err == nil {
+			t.Errorf("%s parses", bad)
+		}
 	}
 }

@@ -135,7 +135,7 @@ func BenchmarkBatchWrite(b *testing.B) {
 			seq++
 			w.Transfers = append(w.Transfers, ingot.Transfer{
 				ID: "t" + strconv.Itoa(seq), Kind: ingot.KindPayment, Debit: accts[i%100].ID,
-				Credit: accts[(i+1)%100].ID, Amount: 1, Currency: "CNY", CreatedAt: time.Now(),
+				Credit: accts[(i+1)%100].ID, Amount: 1, Currency: "CNY", CreatedAt: time.Now(), LogIndex: -1,
 			})
 		}
 		tx, err := s.BeginBatch(ctx)
@@ -150,4 +150,18 @@ func BenchmarkBatchWrite(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "transfers/s")
+}
+
+// BenchmarkRiskWrite measures batches with and without their risk rows
+// (storetest.BenchmarkRiskWrite).
+func BenchmarkRiskWrite(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "ingot.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkRiskWrite(b, s)
 }

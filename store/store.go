@@ -57,6 +57,7 @@ type Store interface {
 	MerchantStore   // merchant.go
 	SettlementStore // settlement.go
 	RiskStore       // risk.go
+	ScreeningStore  // screening.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error

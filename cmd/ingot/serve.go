@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
+	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
 	"github.com/ingot-cbdc/ingot/webhook"
@@ -30,6 +32,7 @@ type serveConfig struct {
 	db         string
 	maxBatch   int
 	pipeline   int
+	amlFile    string // --aml-thresholds
 	logFormat  string
 	keyFile    string
 	prevKey    string // --previous-signing-key-file
@@ -65,6 +68,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
 				"webhook-allow-private": "INGOT_WEBHOOK_ALLOW_PRIVATE", "webhook-lease": "INGOT_WEBHOOK_LEASE",
+				"aml-thresholds": "INGOT_AML_THRESHOLDS",
 			}); err != nil {
 				return err
 			}
@@ -78,6 +82,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.addr, "addr", defaultAddr, "listen address (env INGOT_ADDR)")
 	f.StringVar(&cfg.db, "db", defaultDB, "SQLite file path, or a postgres:// URL (env INGOT_DB)")
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
+	f.StringVar(&cfg.amlFile, "aml-thresholds", "", "a JSON file of the built-in AML thresholds per currency (docs/risk.md); default PBoC's figures in every currency's major units (env INGOT_AML_THRESHOLDS)")
 	f.IntVar(&cfg.pipeline, "pipeline", 0, "engine batches in flight: the next is built while one commits; 0: the store's choice (SQLite 2, PostgreSQL 1); 1: one at a time (env INGOT_PIPELINE)")
 	f.StringVar(&cfg.logFormat, "log-format", "json", "log format: json or text (env INGOT_LOG_FORMAT)")
 	f.StringVar(&cfg.keyFile, "signing-key-file", "", "file of the transparency log's Ed25519 signing key, made 0600 at first start; default: beside the SQLite file, or ingot-data/log-signing.key (env INGOT_SIGNING_KEY_FILE; INGOT_SIGNING_KEY holds the key itself)")
@@ -138,7 +143,20 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Pipeline: cfg.pipeline, Logger: log, Registerer: reg, Signer: signer, Zone: zone})
+	var aml map[string]risk.Thresholds
+	if cfg.amlFile != "" {
+		fh, err := os.Open(cfg.amlFile)
+		if err != nil {
+			return fmt.Errorf("--aml-thresholds: %w", err)
+		}
+		aml, err = risk.ParseThresholds(fh)
+		fh.Close()
+		if err != nil {
+			return fmt.Errorf("--aml-thresholds %s: %w", cfg.amlFile, err)
+		}
+	}
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Pipeline: cfg.pipeline, Logger: log, Registerer: reg, Signer: signer, Zone: zone,
+		Risk: ledger.RiskOptions{Thresholds: aml}})
 	defer eng.Close()
 	keys, err := loadDataKey(cfg.db, cfg.dataKey, cfg.dataKeyID, env)
 	if err != nil {
@@ -190,6 +208,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	defer cancel()
 	go svc.RunExpiry(runCtx, time.Second)
 	go svc.RunBankProcessor(runCtx, time.Second)
+	go svc.RunScreening(runCtx, 2*time.Second)
 	delivered := make(chan struct{})
 	go func() {
 		defer close(delivered)

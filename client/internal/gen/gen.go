@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -387,18 +388,25 @@ func writeOp(b *bytes.Buffer, method, path string, o *operation) error {
 		args = append(args, lowerName(p.Name)+" "+goType(p.Schema, true))
 	}
 	bodyArg := "nil"
+	isRaw := false
 	if o.RequestBody != nil {
-		m, ok := o.RequestBody.Content["application/json"]
-		if !ok {
-			return fmt.Errorf("gen: %s: request body is not JSON", o.OperationID)
-		}
-		t := goType(m.Schema, true)
-		if o.RequestBody.Required {
-			args = append(args, "body "+t)
+		if m, ok := o.RequestBody.Content["application/json"]; ok {
+			t := goType(m.Schema, true)
+			if o.RequestBody.Required {
+				args = append(args, "body "+t)
+			} else {
+				args = append(args, "body *"+t)
+			}
+			bodyArg = "body"
+		} else if len(o.RequestBody.Content) == 1 {
+			// Another media type (a CSV file): the body as is.
+			for ct := range o.RequestBody.Content {
+				args = append(args, "body []byte")
+				bodyArg, isRaw = "RawBody{ContentType: "+strconv.Quote(ct)+", Data: body}", true
+			}
 		} else {
-			args = append(args, "body *"+t)
+			return fmt.Errorf("gen: %s: request body is neither JSON nor of one media type", o.OperationID)
 		}
-		bodyArg = "body"
 	}
 	paramsType := name + "Params"
 	if len(optional) > 0 {
@@ -502,7 +510,7 @@ func writeOp(b *bytes.Buffer, method, path string, o *operation) error {
 		}
 	}
 	pathE := strings.Join(pathExpr, " + ")
-	if o.RequestBody != nil && !o.RequestBody.Required {
+	if o.RequestBody != nil && !o.RequestBody.Required && !isRaw {
 		pre.WriteString("\tvar in any\n\tif body != nil {\n\t\tin = body\n\t}\n")
 		bodyArg = "in"
 	}
