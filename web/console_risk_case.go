@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -229,6 +230,9 @@ func (q *req) riskAlert(id string, status int, flash, errText string) {
 func evidenceValue(t func(string) string, lang, key string, v any, cur string) string {
 	switch x := v.(type) {
 	case json.Number:
+		if n, err := x.Int64(); err == nil && key == "score_bp" { // a screening match, in basis points
+			return strconv.FormatFloat(float64(n)/100, 'f', 2, 64) + " %"
+		}
 		if n, err := x.Int64(); err == nil && cur != "" && slices.Contains(moneyKeys, key) {
 			if a, err := bcur.NewAmountFromInt64(n, cur); err == nil {
 				return money(lang, a.Number(), cur)

@@ -96,6 +96,12 @@ func init() {
 		"risk.ev.received_1h":       {"Received in the last hour", "近 1 小时转入"},
 		"risk.ev.payees_24h":        {"Wallets paid in 24 h", "24 小时内收款钱包数"},
 		"risk.ev.senders_24h":       {"Wallets paying it in 24 h", "24 小时内付款钱包数"},
+		"risk.ev.list_version":      {"Sanctions list version", "制裁名单版本"},
+		"risk.ev.entry_id":          {"List entry", "名单条目编号"},
+		"risk.ev.entry_name":        {"Name on the list", "名单上的姓名"},
+		"risk.ev.program":           {"Sanctions programme", "制裁项目"},
+		"risk.ev.country":           {"Country", "国家或地区"},
+		"risk.ev.score_bp":          {"Name match", "姓名匹配度"},
 		"risk.ev.idle_days":         {"Days without payments", "无交易天数"},
 
 		// Cases.

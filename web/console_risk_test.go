@@ -3,6 +3,7 @@ package web_test
 import (
 	"html"
 	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -359,6 +360,16 @@ var untranslated = regexp.MustCompile(`\b(risk|held|nav)\.[a-z_.]+`)
 func TestRiskConsoleLanguages(t *testing.T) {
 	s := &consoleSite{newSite(t)}
 	_, key := s.operator()
+	// A sanctions list naming Wang Wu: his wallet, opened, has a screening alert.
+	req, _ := http.NewRequest("PUT", s.url+"/v1/screening-list", strings.NewReader("name,id,country,program\nWang Wu,T-7,CN,TEST\n"))
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	req.Header.Set("Content-Type", "text/csv")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the screening list: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	s.openWallet(key, "Wang Wu", "13800138103")
 	w := s.openWallet(key, "Zhang San", "13800138101")
 	to := s.openWallet(key, "Li Si", "13800138102")
 	s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "500.00"}, 201)
@@ -375,10 +386,20 @@ func TestRiskConsoleLanguages(t *testing.T) {
 	rv := s.api("POST", "/v1/cases/"+c+"/reveal", adminKey, map[string]any{"reason": "FIU"}, 202)["reveal_id"].(string)
 	k2 := s.api("POST", "/v1/api-keys", adminKey, map[string]any{"name": "second", "scopes": []string{"issuance:write", "risk:read", "risk:write", "keys:write"}}, 201)["api_key"].(string)
 
+	screened := s.api("GET", "/v1/alerts?severity=high", key, nil, 200)["items"].([]any)
+	var hit string
+	for _, a := range screened {
+		if a := a.(map[string]any); a["pattern"] == "screening" {
+			hit = a["id"].(string)
+		}
+	}
+	if hit == "" {
+		t.Fatalf("no screening alert: %v", screened)
+	}
 	pages := func(b *browser, approve bool) []string {
 		t.Helper()
 		var out []string
-		for _, p := range []string{"/console/risk", "/console/risk/alerts/" + ids[0], "/console/risk/alerts/" + ids[1], "/console/risk/cases/" + c} {
+		for _, p := range []string{"/console/risk", "/console/risk/alerts/" + ids[0], "/console/risk/alerts/" + ids[1], "/console/risk/alerts/" + hit, "/console/risk/cases/" + c} {
 			out = append(out, b.get(p, 200))
 			if m := untranslated.FindString(b.page); m != "" {
 				t.Fatalf("%s shows the key %s:\n%s", p, m, b.page)
@@ -407,7 +428,10 @@ func TestRiskConsoleLanguages(t *testing.T) {
 	if last := got[len(got)-1]; !strings.Contains(last, "案件涉及的身份") || !strings.Contains(last, "Zhang San") {
 		t.Fatalf("the identities in Chinese:\n%s", last)
 	}
-	pages(s.signIn(key), false)
+	en := s.signIn(key)
+	pages(en, false)
+	en.get("/console/risk/alerts/"+hit, 200)
+	en.has("Alert: sanctions screening", `title="entry_name">Name on the list</th><td>Wang Wu</td>`, `title="score_bp">Name match</th><td>100.00 %</td>`)
 	pages(s.signIn(adminKey), false)
 }
 
