@@ -13,6 +13,12 @@
 // generated when the caller gives none ([WithIdempotencyKey]), so that
 // answers of 503 unavailable and 429 rate_limited are retried safely,
 // honouring Retry-After.
+//
+// A payment that a risk rule holds for review is not made: the API answers
+// 202 Accepted with the review instead of a transfer, and the method that
+// sent it (CreateTransfer, PayQR, ChargePaymentCode) returns a nil result
+// and an [*InReview] as its error. In a batch's answer, such an item is a
+// [BatchResult] with InReview set.
 package client
 
 import (
@@ -167,6 +173,11 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 			}
 			return e
 		}
+		if res.StatusCode == http.StatusAccepted {
+			if held := heldForReview(raw); held != nil {
+				return held
+			}
+		}
 		switch o := out.(type) {
 		case nil:
 		case *[]byte:
@@ -244,11 +255,16 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 }
 
 // Code returns the problem code of an API error (such as
-// "insufficient_funds"), or "" when err is no [*Error].
+// "insufficient_funds"), "in_review" for a payment held for review
+// ([*InReview]), or "" when err is neither.
 func Code(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
+	}
+	var held *InReview
+	if errors.As(err, &held) {
+		return inReviewStatus
 	}
 	return ""
 }

@@ -75,12 +75,75 @@ type List[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// BatchResult is one item of a batch's answer: the transfer, or the
-// item's error.
+// BatchResult is one item of a batch's answer: the transfer, the review
+// that holds it, or the item's error. Exactly one of Transfer, InReview and
+// Error is set.
 type BatchResult struct {
 	*Transfer
+	// InReview is set when a risk rule held this item for review (in a
+	// batch that is not atomic): the payment is not made, see [InReview].
+	InReview *InReview `json:"-"`
 	// Error is why this item failed; nil when it succeeded.
 	Error *ItemError `json:"error,omitempty"`
+}
+
+// UnmarshalJSON reads one item of a batch's answer: {"error":{...}}, a
+// review ({"status":"in_review","review_id","hold_id"}) or a transfer.
+func (r *BatchResult) UnmarshalJSON(b []byte) error {
+	var probe struct {
+		Status string     `json:"status"`
+		Error  *ItemError `json:"error"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return err
+	}
+	*r = BatchResult{}
+	switch {
+	case probe.Error != nil:
+		r.Error = probe.Error
+		return nil
+	case probe.Status == inReviewStatus:
+		r.InReview = new(InReview)
+		return json.Unmarshal(b, r.InReview)
+	default:
+		r.Transfer = new(Transfer)
+		return json.Unmarshal(b, r.Transfer)
+	}
+}
+
+// inReviewStatus is the status of a payment held for review.
+const inReviewStatus = "in_review"
+
+// Error makes a payment held for review an error of the call that sent
+// it: a risk rule of the central bank or of an operator (action review,
+// docs/risk.md) held the payment, and the API answered 202 Accepted with
+// {"status":"in_review","review_id","hold_id"} instead of a transfer. The
+// payment is not made: its amount is a hold on the payer's wallet until
+// the payer's operator or the central bank releases it (the payee is paid,
+// GetReview then shows the transfer) or refuses it (the money is the
+// payer's again). CreateTransfer, PayQR and ChargePaymentCode return it as
+// their error, with a nil result; sent again with the same idempotency key,
+// the payment answers the same review. Test for it with errors.As:
+//
+//	var held *client.InReview
+//	if errors.As(err, &held) {
+//		// not paid yet: held.ReviewID
+//	}
+//
+// or with [Code], which says "in_review".
+func (r *InReview) Error() string {
+	return "ingot: 202 in_review: review " + r.ReviewID + ", hold " + r.HoldID
+}
+
+// heldForReview is the payment held for review that a 202 answer's body
+// describes, or nil when the body is another 202 (a reveal asked for, an
+// enrolment started).
+func heldForReview(raw []byte) *InReview {
+	var r InReview
+	if json.Unmarshal(raw, &r) != nil || r.Status != inReviewStatus || r.ReviewID == "" {
+		return nil
+	}
+	return &r
 }
 
 // isObject reports whether the keys of m are all known and include every

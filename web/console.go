@@ -39,6 +39,7 @@ func (w *Web) consoleRoutes() {
 	})
 	w.operatorRoutes()    // console_operator.go
 	w.centralBankRoutes() // console_central.go
+	w.riskRoutes()        // console_risk.go
 }
 
 // org reports whether the session is an organisation's of role, sending

@@ -50,6 +50,26 @@ type walletData struct {
 	TOTP    *totpSetup
 	// Receive: a QR code for each wallet.
 	Receive []receiveCode
+	// Held is a payment just sent that a risk rule held for review.
+	Held *heldPayment
+}
+
+// heldPayment is a payment the API answered 202 in_review: not made, its
+// amount held on the payer's wallet until the operator decides. Amount is
+// what the form said ("" for a QR code with its own amount), To the payee
+// as typed (a wallet id, or a QR payload).
+type heldPayment struct {
+	client.InReview
+	Amount, To string
+}
+
+// Payee is the held payment's payee as the page names it: a wallet id,
+// or nothing for a QR code (its payload means nothing to a reader).
+func (h *heldPayment) Payee() string {
+	if isWalletID(h.To) {
+		return h.To
+	}
+	return ""
 }
 
 // approval is a request the API answered sca_required: what it approves
@@ -272,6 +292,12 @@ func (q *req) pay(a *approval, authorization string) {
 	if needsApproval(err, a) {
 		a.Purpose = "pay"
 		q.wallet(http.StatusOK, "", "", a)
+		return
+	}
+	// Held for review by a risk rule: not paid (yet), and no transfer.
+	var held *client.InReview
+	if errors.As(err, &held) {
+		q.walletWith(http.StatusAccepted, "", "", nil, func(d *walletData) { d.Held = &heldPayment{InReview: *held, Amount: a.Sum, To: a.To} })
 		return
 	}
 	if err != nil {

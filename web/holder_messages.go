@@ -5,6 +5,10 @@ package web
 // (English, Chinese).
 func init() {
 	addMessages(map[string][2]string{
+		"held.title":            {"Held for review", "付款待审核"},
+		"held.notyet":           {"Not paid yet.", "尚未付款。"},
+		"held.text":             {"A risk check holds this payment for review by your wallet's operator. Until then the amount is held in your wallet (it is not available). If the operator releases the payment, the payee is paid; if it refuses, the money is available again.", "风险检查要求您的钱包运营机构审核这笔付款。审核期间该金额在您的钱包中冻结（不可用）。运营机构放行后即向收款方付款；拒绝后款项恢复可用。"},
+		"held.review":           {"Review", "审核编号"},
 		"passkey.signin":        {"Sign in with a passkey", "使用通行密钥登录"},
 		"passkey.or":            {"Or use your passkey (fingerprint, face or security key).", "或使用通行密钥（指纹、面容或安全密钥）。"},
 		"passkey.approve":       {"Approve with a passkey", "使用通行密钥确认"},

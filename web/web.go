@@ -130,6 +130,9 @@ type req struct {
 	t    func(string) string
 	// newKey is an API key made by this request, shown once.
 	newKey string
+	// wide: the page's tables need more than the text column (the risk
+	// pages).
+	wide bool
 }
 
 // page is what every template gets.
@@ -141,6 +144,7 @@ type page struct {
 	Role              string
 	Flash, Error      string
 	Data              any
+	Wide              bool // the main column is wider (tables of many columns)
 }
 
 // handle wraps a page handler: it loads the session, checks a POST's CSRF
@@ -187,7 +191,7 @@ func (q *req) render(status int, name, flash, errText string, data any) {
 	q.rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	q.rw.WriteHeader(status)
 	p := page{Lang: q.lang, CSRF: q.s.CSRF, T: q.t, Kind: q.s.Kind, Role: q.s.Role, Flash: flash, Error: errText, Data: data,
-		Title: q.t("app"), Sandbox: q.w.devs != nil}
+		Title: q.t("app"), Sandbox: q.w.devs != nil, Wide: q.wide}
 	if err := q.w.pages[name].Execute(q.rw, p); err != nil {
 		q.w.log.Error("web: rendering a page", "page", name, "err", err)
 	}

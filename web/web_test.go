@@ -57,11 +57,12 @@ func (s *site) now() time.Time { return time.Now().Add(time.Duration(s.skew.Load
 
 // siteOptions say what a test site has beyond the API and the web.
 type siteOptions struct {
-	kind      string // the store (testdb.Kinds); "" is SQLite
-	localhost bool   // served at http://localhost:PORT, sign-in's public URL: WebAuthn's relying party "localhost", a secure context without TLS
-	webhooks  bool   // webhook endpoints (at any address) and their deliverer, s.d
-	deliver   bool   // with webhooks: the deliverer runs in the background
-	sandbox   bool   // as `ingot serve --sandbox`: ingot_test_ keys, and the developer sandbox with a central bank key of only the scopes it needs
+	kind      string             // the store (testdb.Kinds); "" is SQLite
+	localhost bool               // served at http://localhost:PORT, sign-in's public URL: WebAuthn's relying party "localhost", a secure context without TLS
+	webhooks  bool               // webhook endpoints (at any address) and their deliverer, s.d
+	deliver   bool               // with webhooks: the deliverer runs in the background
+	sandbox   bool               // as `ingot serve --sandbox`: ingot_test_ keys, and the developer sandbox with a central bank key of only the scopes it needs
+	risk      ledger.RiskOptions // the engine's built-in AML thresholds (zero: the defaults)
 }
 
 // siteOption is one of a test site's options (newSite).
@@ -109,7 +110,7 @@ func newSite(t *testing.T, opts ...siteOption) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer, Now: s.now})
+	eng := ledger.NewEngine(st, ledger.Options{Logger: log, Registerer: prometheus.NewRegistry(), Signer: signer, Now: s.now, Risk: o.risk})
 	s.zone = eng.Zone()
 	keys, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
