@@ -66,7 +66,7 @@ func TestInReview(t *testing.T) {
 			if !errors.As(err, &again) || again.ReviewID != held.ReviewID || h.Get("Idempotent-Replayed") != "true" {
 				t.Fatalf("sent again: %#v, replayed %q", err, h.Get("Idempotent-Replayed"))
 			}
-			if w, err := oc.GetWallet(ctx, a); err != nil || w.Balance != "995.00" || w.Held != "150.00" {
+			if w, err := oc.GetWallet(ctx, a, nil); err != nil || w.Balance != "995.00" || w.Held != "150.00" {
 				t.Fatalf("the payer while held: %+v, %v", w, err)
 			}
 

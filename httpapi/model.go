@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"time"
 
@@ -180,6 +181,21 @@ type BatchResult struct {
 	*Transfer
 	*InReview
 	Error *ItemError `json:"error,omitempty"`
+}
+
+// MarshalJSON writes the one outcome a result holds: the transfer, the
+// review that holds it, or the error. (Embedding both a transfer and a
+// review would drop their common hold_id.)
+func (r BatchResult) MarshalJSON() ([]byte, error) {
+	switch {
+	case r.InReview != nil:
+		return json.Marshal(r.InReview)
+	case r.Transfer != nil:
+		return json.Marshal(r.Transfer)
+	}
+	return json.Marshal(struct {
+		Error *ItemError `json:"error,omitempty"`
+	}{r.Error})
 }
 
 // InReview is the answer for a payment a risk rule held for review

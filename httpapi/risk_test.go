@@ -157,3 +157,20 @@ func TestControllableAnonymity(t *testing.T) {
 		}
 	})
 }
+
+func TestBatchItemHeldForReview(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, key := e.funded("BATCHREVIEW")
+		from, to := e.wallet(key, "500.00"), e.wallet(key, "")
+		e.must(e.req("POST", "/v1/risk-rules", key, map[string]any{"name": "hold large", "expression": "amount >= 10000", "action": "review", "severity": "low"}), 201)
+		r := e.must(e.req("POST", "/v1/transfers/batch", key, map[string]any{"transfers": []map[string]any{
+			{"from": from, "to": to, "amount": "1.00", "currency": "CNY"},
+			{"from": from, "to": to, "amount": "150.00", "currency": "CNY"},
+		}}), 200)
+		res := r.body["results"].([]any)
+		held := res[1].(map[string]any)
+		if res[0].(map[string]any)["id"] == nil || held["status"] != "in_review" || held["review_id"] == nil || held["hold_id"] == nil {
+			t.Fatalf("batch: %s", r.raw)
+		}
+	})
+}

@@ -201,7 +201,7 @@ func (q *req) riskAlert(id string, status int, flash, errText string) {
 	_ = dec.Decode(&ev)
 	cur, _ := ev["currency"].(string)
 	if cur == "" {
-		if wl, err := c.GetWallet(ctx, a.Wallet); err == nil {
+		if wl, err := c.GetWallet(ctx, a.Wallet, nil); err == nil {
 			cur = wl.Currency
 		}
 	}
