@@ -529,3 +529,52 @@ func TestScreeningTwoProcesses(t *testing.T) {
 		}
 	}
 }
+
+// Two processes deciding one review: exactly one decision wins.
+func TestReviewTwoProcesses(t *testing.T) {
+	t.Parallel()
+	st1, dsn := testdb.OpenURL(t, "postgres")
+	st2, err := testdb.OpenDSN(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st2.Close() })
+	e1, e2 := newEnvOn(t, st1, 0), newEnvOn(t, st2, 0)
+	a, aID := e1.operator("REVIEW2")
+	e1.mint(aID, "1000.00", "CNY")
+	from := e1.wallet(a, "CNY", "500.00")
+	rule(t, e2, a, "all held", "true", risk.ActionReview)
+	for round := range 3 {
+		to := e1.wallet(a, "CNY", "")
+		_, err := pay(e1, a, from, to, "10.00")
+		var ir *ledger.InReview
+		if !errors.As(err, &ir) {
+			t.Fatalf("pay: %v", err)
+		}
+		var wins atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				e := []*env{e1, e2}[i%2]
+				var err error
+				if (i/2+round)%2 == 0 {
+					_, err = e.svc.ReleaseReview(e.ctx, a, ir.ReviewID, nil)
+				} else {
+					_, err = e.svc.RefuseReview(e.ctx, a, ir.ReviewID, nil)
+				}
+				if err == nil {
+					wins.Add(1)
+				} else if ingot.ErrorCode(err) != ingot.CodeReviewClosed {
+					t.Errorf("decide: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("round %d: %d decisions won across two processes", round, wins.Load())
+		}
+	}
+	if _, h := e1.balance(a, from); h != 0 {
+		t.Fatalf("held %d after every review was decided", h)
+	}
+}
