@@ -120,14 +120,7 @@ func TestRiskRules(t *testing.T) {
 // A velocity rule holds exactly across two engines on one database.
 func TestRiskAcrossTwoEngines(t *testing.T) {
 	t.Parallel()
-	st1, dsn := testdb.OpenURL(t, "postgres")
-	st2, err := testdb.OpenDSN(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st2.Close() })
-	e1 := newEnvOn(t, st1, 0)
-	e2 := newEnvOn(t, st2, 0)
+	e1, e2 := twoProcesses(t)
 	res, err := e1.svc.CreateOperator(e1.ctx, e1.cb, "Bank A", "BANKA", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -488,13 +481,7 @@ func TestScreening(t *testing.T) {
 // Two processes screening every wallet share the work: each wallet once.
 func TestScreeningTwoProcesses(t *testing.T) {
 	t.Parallel()
-	st1, dsn := testdb.OpenURL(t, "postgres")
-	st2, err := testdb.OpenDSN(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st2.Close() })
-	e1, e2 := newEnvOn(t, st1, 0), newEnvOn(t, st2, 0)
+	e1, e2 := twoProcesses(t)
 	a, _ := e1.operator("SCREEN2")
 	var ws []ledger.WalletRequest
 	for i := range 900 {
@@ -533,13 +520,7 @@ func TestScreeningTwoProcesses(t *testing.T) {
 // Two processes deciding one review: exactly one decision wins.
 func TestReviewTwoProcesses(t *testing.T) {
 	t.Parallel()
-	st1, dsn := testdb.OpenURL(t, "postgres")
-	st2, err := testdb.OpenDSN(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st2.Close() })
-	e1, e2 := newEnvOn(t, st1, 0), newEnvOn(t, st2, 0)
+	e1, e2 := twoProcesses(t)
 	a, aID := e1.operator("REVIEW2")
 	e1.mint(aID, "1000.00", "CNY")
 	from := e1.wallet(a, "CNY", "500.00")
@@ -577,4 +558,17 @@ func TestReviewTwoProcesses(t *testing.T) {
 	if _, h := e1.balance(a, from); h != 0 {
 		t.Fatalf("held %d after every review was decided", h)
 	}
+}
+
+// twoProcesses is two engines and services on one PostgreSQL database, as
+// two processes of a deployment are.
+func twoProcesses(t *testing.T) (*env, *env) {
+	t.Helper()
+	st1, dsn := testdb.OpenURL(t, "postgres")
+	st2, err := testdb.OpenDSN(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st2.Close() })
+	return newEnvOn(t, st1, 0), newEnvOn(t, st2, 0)
 }
