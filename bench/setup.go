@@ -206,7 +206,7 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 			items[j] = ingotclient.PayBody{From: fx.wallets[p.from], To: fx.wallets[p.to], Amount: amount,
 				Currency: fx.cur.Code, Memo: "bench funding"}
 		}
-		out, err := c.api(fx.ops[b[0].op].key).CreateTransferBatch(ctx, ingotclient.BatchRequest{Transfers: items, Atomic: true})
+		out, err := c.api(fx.ops[b[0].op].key).CreateTransferBatch(ctx, ingotclient.BatchRequest{Transfers: items, Atomic: ingotclient.Bool(true)})
 		if err != nil {
 			return err
 		}

@@ -155,7 +155,7 @@ type BankOperation struct {
 // BatchRequest is the API's schema BatchInBody.
 type BatchRequest struct {
 	// All succeed or none does.
-	Atomic    bool      `json:"atomic,omitempty"`
+	Atomic    *bool     `json:"atomic,omitempty"`
 	Transfers []PayBody `json:"transfers"`
 }
 
@@ -697,7 +697,7 @@ type Reveal struct {
 // RevealIdentity is the API's schema RevealIdentity.
 type RevealIdentity struct {
 	// A tier-4 (phone-only) wallet: anonymous to everyone but its operator; ask the operator.
-	Anonymous bool   `json:"anonymous,omitempty"`
+	Anonymous *bool  `json:"anonymous,omitempty"`
 	IDNumber  string `json:"id_number,omitempty"`
 	Kind      string `json:"kind,omitempty"`
 	Name      string `json:"name"`
@@ -755,7 +755,7 @@ type RiskRuleBody struct {
 	// One of: allow, alert, approve, review, deny.
 	Action string `json:"action"`
 	// Default true.
-	Active bool `json:"active,omitempty"`
+	Active *bool `json:"active,omitempty"`
 	// A CEL expression over the payment (docs/risk.md): amount (minor units), currency, channel,
 	// new_payee, payer.*, payee.*, now.
 	Expression string `json:"expression"`
@@ -855,7 +855,7 @@ type SettingsRequest struct {
 	// The holder's own balance cap, at most the tier's; "0" removes it.
 	HoldingLimit string `json:"holding_limit,omitempty"`
 	// Pull a payment's shortfall from the linked bank account.
-	ReverseWaterfall bool `json:"reverse_waterfall,omitempty"`
+	ReverseWaterfall *bool `json:"reverse_waterfall,omitempty"`
 }
 
 // Settlement is the API's schema Settlement.
@@ -1029,7 +1029,7 @@ type UpdateRiskRuleRequest struct {
 	// One of: allow, alert, approve, review, deny.
 	Action string `json:"action,omitempty"`
 	// false retires the rule (a new version, inactive).
-	Active     bool   `json:"active,omitempty"`
+	Active     *bool  `json:"active,omitempty"`
 	Expression string `json:"expression,omitempty"`
 	Name       string `json:"name,omitempty"`
 	// One of: low, medium, high, critical.
@@ -1041,9 +1041,9 @@ type UpgradeRequest struct {
 	// The identity document's number; stored encrypted, shown masked.
 	IDNumber string `json:"id_number,omitempty"`
 	// The operator verified the identity document.
-	IDVerified bool `json:"id_verified,omitempty"`
+	IDVerified *bool `json:"id_verified,omitempty"`
 	// The operator identified the holder in person.
-	InPerson bool `json:"in_person,omitempty"`
+	InPerson *bool `json:"in_person,omitempty"`
 	// The tier asked for: 3 needs a verified ID, 2 also a linked bank account, 1 also identification
 	// in person.
 	Tier int64 `json:"tier"`

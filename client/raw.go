@@ -6,3 +6,7 @@ type RawBody struct {
 	ContentType string
 	Data        []byte
 }
+
+// Bool is a pointer to b, for the optional booleans of requests (a nil
+// leaves the field out; a pointer to false sends false).
+func Bool(b bool) *bool { return &b }

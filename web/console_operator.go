@@ -138,7 +138,7 @@ func (w *Web) operatorRoutes() {
 		id := q.r.PathValue("id")
 		tier, _ := strconv.ParseInt(q.r.PostFormValue("tier"), 10, 64)
 		_, err := c.UpgradeWallet(q.r.Context(), id, client.UpgradeRequest{Tier: tier, IDNumber: strings.TrimSpace(q.r.PostFormValue("id_number")),
-			IDVerified: q.r.PostFormValue("id_verified") != "", InPerson: q.r.PostFormValue("in_person") != ""}, client.WithIdempotencyKey(q.r.PostFormValue("idem")))
+			IDVerified: client.Bool(q.r.PostFormValue("id_verified") != ""), InPerson: client.Bool(q.r.PostFormValue("in_person") != "")}, client.WithIdempotencyKey(q.r.PostFormValue("idem")))
 		return opView{find: id}, err
 	})
 

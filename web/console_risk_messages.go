@@ -151,6 +151,7 @@ func init() {
 		"risk.reveal.id":         {"Request id", "申请编号"},
 		"risk.reveal.identities": {"Identities behind the case", "案件涉及的身份"},
 		"risk.reveal.once":       {"Shown this once: they are not kept, and this page does not show them again.", "仅显示这一次：不会保存，本页面也不会再次显示。"},
+		"risk.reveal.anonymous":  {"Anonymous: a tier-4 (phone-only) wallet is known to its operator only.", "匿名：四类（仅手机号）钱包的身份仅其运营机构知晓。"},
 		"risk.reveal.replayed":   {"This approval was answered before: its identities were shown then, once.", "该批准此前已答复：身份已在当时显示过一次。"},
 	})
 }

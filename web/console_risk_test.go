@@ -70,6 +70,8 @@ func TestRiskConsole(t *testing.T) {
 		cs := &consoleSite{s}
 		opID, key := s.operator()
 		payer := s.openWallet(key, "Zhang San", "13800138101")
+		// Tier 3 (an identity document): a tier-4 wallet would stay anonymous even through a reveal.
+		s.api("POST", "/v1/wallets/"+payer+"/upgrade", key, map[string]any{"tier": 3, "id_number": "110101199003071234", "id_verified": true}, 200)
 		payee := s.openWallet(key, "Li Si", "13800138102")
 		s.api("POST", "/v1/wallets/"+payer+"/topups", key, map[string]any{"amount": "2000.00"}, 201)
 		today := s.now().In(s.zone).Format(time.DateOnly)
@@ -338,7 +340,7 @@ func TestRiskConsole(t *testing.T) {
 		cb2.get("/console/risk/cases/"+caseID[1], 200)
 		cb2.post("/console/risk/reveals/"+revealID[1]+"/approve", hidden(t, cb2.page, "/console/risk/reveals/"+revealID[1]+"/approve"), 200)
 		ids := section(t, cb2.page, "table", "identities")
-		if !strings.Contains(ids, "<td>"+payer+"</td><td><code>"+opID+"</code></td><td>4</td><td>Zhang San</td>") || strings.Contains(ids, "Li Si") {
+		if !strings.Contains(ids, "<td>"+payer+"</td><td><code>"+opID+"</code></td><td>3</td><td>Zhang San</td>") || strings.Contains(ids, "Li Si") {
 			t.Fatalf("the identities:\n%s", ids)
 		}
 		cb2.get("/console/risk/cases/"+caseID[1], 200)
@@ -371,6 +373,7 @@ func TestRiskConsoleLanguages(t *testing.T) {
 	}
 	s.openWallet(key, "Wang Wu", "13800138103")
 	w := s.openWallet(key, "Zhang San", "13800138101")
+	s.api("POST", "/v1/wallets/"+w+"/upgrade", key, map[string]any{"tier": 3, "id_number": "110101199003071234", "id_verified": true}, 200)
 	to := s.openWallet(key, "Li Si", "13800138102")
 	s.api("POST", "/v1/wallets/"+w+"/topups", key, map[string]any{"amount": "500.00"}, 201)
 	s.api("POST", "/v1/risk-rules", key, map[string]any{"name": "hold 100", "expression": "amount >= 10000", "action": "review", "severity": "high"}, 201)

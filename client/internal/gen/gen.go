@@ -149,7 +149,8 @@ func (s *schema) types() []string {
 func refName(ref string) string { return strings.TrimPrefix(ref, "#/components/schemas/") }
 
 // goType is the Go type of a schema; optional values of non-nullable kinds
-// stay plain values (tagged omitempty) except times, which are pointers.
+// stay plain values (tagged omitempty) except times and booleans, which are
+// pointers (a false must be sendable).
 func goType(s *schema, required bool) string {
 	if s == nil {
 		return "json.RawMessage"
@@ -202,6 +203,9 @@ func goType(s *schema, required bool) string {
 	case "number":
 		return ptr("float64")
 	case "boolean":
+		if !required {
+			return "*bool" // an optional false must be sendable (omitempty drops a plain false)
+		}
 		return ptr("bool")
 	case "array":
 		return "[]" + goType(s.Items, true)
