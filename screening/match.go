@@ -107,8 +107,9 @@ func (m *Matcher) Len() int { return len(m.entries) }
 //     are compared whole only.
 //
 // Screen compares name only with the entries its blocking index (index.go)
-// admits, which are all those that can reach Threshold. It takes well under
-// a millisecond for a list of 10,000 names (docs/screening.md).
+// admits, which are all those that can reach Threshold; its cost grows with
+// how many listed names resemble name (docs/screening.md has the figures for
+// a list of 10,000).
 func (m *Matcher) Screen(name string) []Match {
 	words := normalizeWords(name)
 	if len(words) == 0 || len(m.entries) == 0 {
