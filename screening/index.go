@@ -68,10 +68,12 @@ import (
 //
 // Every entry that can score Threshold is collected by one of these: no
 // match is lost, whatever the typo (the first letters of a name have no
-// special role). mayReach then checks each candidate's exact intersection
-// against the same bounds, tightened for the alignment by the length of the
-// words left out (|b| <= y minus the d shortest words of e and their
-// spaces), before any Jaro–Winkler computation. TestBlockingLosesNothing
+// special role). mayReach then checks each candidate, before any
+// Jaro–Winkler computation: whole names by their exact intersection and
+// tau(x, y); an alignment first coarsely (|b| <= y minus the d shortest
+// words of e and their spaces), then (1) itself for each choice of the d
+// words left out, with m at most the intersection of the part that remains
+// with the other name, and the lengths of both. TestBlockingLosesNothing
 // checks the result against scoring every entry.
 
 // bound is what a pair of strings needs for jw >= Threshold + alignPenalty*d
