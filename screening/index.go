@@ -68,10 +68,12 @@ import (
 //
 // Every entry that can score Threshold is collected by one of these: no
 // match is lost, whatever the typo (the first letters of a name have no
-// special role). mayReach then checks each candidate's exact intersection
-// against the same bounds, tightened for the alignment by the length of the
-// words left out (|b| <= y minus the d shortest words of e and their
-// spaces), before any Jaro–Winkler computation. TestBlockingLosesNothing
+// special role). mayReach then checks each candidate, before any
+// Jaro–Winkler computation: whole names by their exact intersection and
+// tau(x, y); an alignment first coarsely (|b| <= y minus the d shortest
+// words of e and their spaces), then (1) itself for each choice of the d
+// words left out, with m at most the intersection of the part that remains
+// with the other name, and the lengths of both. TestBlockingLosesNothing
 // checks the result against scoring every entry.
 
 // bound is what a pair of strings needs for jw >= Threshold + alignPenalty*d
@@ -216,6 +218,8 @@ type index struct {
 	full, prefix [nsym][][]int32
 	// groups are the ranges of entries with one word count, ascending.
 	groups []group
+	// sums are the entries' summaries, in the same order.
+	sums []summary
 }
 
 // group is the range [start, end) of Matcher.entries with words words.
@@ -235,8 +239,10 @@ func (ix *index) freq(sym, k int32) int32 {
 // buildIndex fills m.index from m.entries.
 func (m *Matcher) buildIndex() {
 	ix := &m.index
+	ix.sums = make([]summary, len(m.entries))
 	for i := range m.entries {
 		e := &m.entries[i]
+		ix.sums[i] = summarize(e)
 		if n := len(ix.groups); n == 0 || ix.groups[n-1].words != len(e.words) {
 			ix.groups = append(ix.groups, group{words: len(e.words), start: i})
 		}
@@ -298,7 +304,7 @@ func (m *Matcher) candidates(q *query, s *scratch) []int32 {
 	s.cands = s.cands[:0]
 	s.elems = elementsOf(&m.index, &q.counts, s.elems[:0])
 	x, nq := len(q.norm), len(q.words)
-	ylo, yhi := window(x)
+	ylo, yhi := q.lo, q.hi
 	for _, g := range m.groups {
 		// Whole names: for the r-th rarest element, the lengths y whose
 		// tau(x, y) <= x-r, an interval from ylo as tau grows with y,
@@ -317,7 +323,7 @@ func (m *Matcher) candidates(q *query, s *scratch) []int32 {
 		// Aligned words, d of them left out.
 		switch d := g.words - nq; {
 		case d > 0 && alignable(nq, g.words) && leftOut(d).ok:
-			tau := ceilBound(leftOut(d).ratio * float64(x))
+			tau := q.tauAlign[d]
 			lo := m.lengthAt(g.start, g.end, tau)
 			for _, el := range s.elems[:x-tau+1] {
 				m.collect(s, m.full[el.sym], el.k, lo, g.end)
@@ -351,28 +357,46 @@ func (m *Matcher) collect(s *scratch, lists [][]int32, k int32, lo, hi int) {
 	}
 }
 
-// mayReach reports which of score's comparisons of q and e can reach
-// Threshold by the bounds above, given the exact number of characters they
-// share: whole names, aligned words.
-func mayReach(q *query, e *listed) (whole, align bool) {
-	x, y := len(q.norm), len(e.norm)
+// summary is what mayReach needs of an entry, kept apart from the entries
+// in one small record (a cache line) per entry: it is read for thousands of
+// candidates per screened name.
+type summary struct {
+	hist  histogram // exact when n <= maxPacked
+	n     int32     // length of the normalized name
+	words uint16
+	drop  [maxLeftOut + 1]uint16 // dropLengths, when n <= maxPacked
+}
+
+// summarize returns the summary of an entry.
+func summarize(e *listed) summary {
+	s := summary{hist: histogramOf(e.norm), n: int32(len(e.norm)), words: uint16(min(len(e.words), math.MaxUint16))}
+	for d, v := range dropLengths(e.words) {
+		s.drop[d] = uint16(min(v, math.MaxUint16))
+	}
+	return s
+}
+
+// mayReach reports which of score's comparisons of q and an entry (its
+// summary and words) can reach Threshold by the bounds above, given the
+// exact number of characters they share: whole names, aligned words.
+func mayReach(q *query, e *summary, words []string) (whole, align bool) {
+	x, y := len(q.norm), int(e.n)
 	if x > maxPacked || y > maxPacked {
 		return true, true // histograms not exact: let score decide
 	}
-	nq, ne := len(q.words), len(e.words)
-	lo, hi := window(x)
+	nq, ne := len(q.words), int(e.words)
 	shared := intersect(&q.hist, &e.hist)
-	whole = y >= lo && y <= hi && shared >= tauFull(x, y)
+	whole = y >= q.lo && y <= q.hi && shared >= tauFull(x, y)
 	switch d := ne - nq; {
 	case d == 0:
 		align = whole && alignable(nq, ne)
 	case d > 0 && alignable(nq, ne) && leftOut(d).ok:
 		// b is e without d words: at most y - e.drop[d] long.
-		tau := ceilBound(leftOut(d).ratio * float64(x))
-		align = min(shared, x, y-e.drop[d]) >= tau && anySubset(e.words, &e.hist, d, &q.hist, x, tau)
+		align = min(shared, x, y-int(e.drop[d])) >= q.tauAlign[d] &&
+			anySubset(words, &e.hist, d, &q.hist, x, leftOut(d).sum)
 	case d < 0 && alignable(nq, ne) && leftOut(-d).ok:
-		tau := ceilBound(leftOut(-d).ratio * float64(y))
-		align = min(shared, y, x-q.drop[-d]) >= tau && q.anyPart(-d, &e.hist, y, tau)
+		align = min(shared, y, x-q.drop[-d]) >= ceilBound(leftOut(-d).ratio*float64(y)) &&
+			q.anyPart(-d, &e.hist, y, leftOut(-d).sum)
 	}
 	return whole, align
 }
@@ -414,17 +438,25 @@ func partsOf(words []string, h *histogram) (parts [maxLeftOut + 1][]part) {
 }
 
 // anyPart is anySubset for the query, whose parts are computed once.
-func (q *query) anyPart(d int, other *histogram, otherLen, tau int) bool {
+func (q *query) anyPart(d int, other *histogram, otherLen int, sum float64) bool {
 	if len(q.words) > maxSubsetWords {
 		return true
 	}
 	for i := range q.parts[d] {
 		p := &q.parts[d][i]
-		if min(intersect(&p.hist, other), otherLen, p.n) >= tau {
+		if fits(intersect(&p.hist, other), otherLen, p.n, sum) {
 			return true
 		}
 	}
 	return false
+}
+
+// fits reports whether strings of lengths la and lb sharing `shared`
+// characters can have m/la + m/lb >= sum ((1) at the top of this file), m
+// being at most shared, la and lb.
+func fits(shared, la, lb int, sum float64) bool {
+	m := float64(min(shared, la, lb))
+	return m/float64(la)+m/float64(lb) >= sum-slack
 }
 
 // nextSet returns the next larger integer with as many bits set as set
@@ -440,9 +472,9 @@ func nextSet(set uint) uint {
 const maxSubsetWords = 10
 
 // anySubset reports whether leaving out some d of words (a name with
-// histogram h) can leave a part p with min(|p ∩ other|, otherLen, len(p))
-// >= tau: the bound of the alignment, for the part it compares.
-func anySubset(words []string, h *histogram, d int, other *histogram, otherLen, tau int) bool {
+// histogram h) can leave a part p that fits other (of length otherLen) by
+// the bound (1) of an alignment that leaves out d words, whose sum is sum.
+func anySubset(words []string, h *histogram, d int, other *histogram, otherLen int, sum float64) bool {
 	n := len(words)
 	if n > maxSubsetWords {
 		return true
@@ -464,7 +496,7 @@ func anySubset(words []string, h *histogram, d int, other *histogram, otherLen, 
 				plen -= len(words[i]) + 1
 			}
 		}
-		if min(intersect(&part, other), otherLen, plen) >= tau {
+		if fits(intersect(&part, other), otherLen, plen, sum) {
 			return true
 		}
 	}

@@ -44,8 +44,6 @@ type listed struct {
 	words []string
 	// wordIDs are the indices of words in Matcher.words.
 	wordIDs []int32
-	hist    histogram           // exact when len(norm) <= maxPacked
-	drop    [maxLeftOut + 1]int // dropLengths(words)
 }
 
 // NewMatcher returns a Matcher for the entries (a sanctions list, typically
@@ -57,9 +55,7 @@ func NewMatcher(entries []Entry) *Matcher {
 		if len(words) == 0 {
 			continue
 		}
-		l := listed{entry: e, order: i, words: words, norm: joinWords(words)}
-		l.hist, l.drop = histogramOf(l.norm), dropLengths(words)
-		m.entries = append(m.entries, l)
+		m.entries = append(m.entries, listed{entry: e, order: i, words: words, norm: joinWords(words)})
 	}
 	ids := map[string]int32{}
 	for i := range m.entries {
@@ -111,8 +107,9 @@ func (m *Matcher) Len() int { return len(m.entries) }
 //     are compared whole only.
 //
 // Screen compares name only with the entries its blocking index (index.go)
-// admits, which are all those that can reach Threshold. It takes well under
-// a millisecond for a list of 10,000 names (docs/screening.md).
+// admits, which are all those that can reach Threshold; its cost grows with
+// how many listed names resemble name (docs/screening.md has the figures for
+// a list of 10,000).
 func (m *Matcher) Screen(name string) []Match {
 	words := normalizeWords(name)
 	if len(words) == 0 || len(m.entries) == 0 {
@@ -128,7 +125,7 @@ func (m *Matcher) Screen(name string) []Match {
 	var hits []hit
 	for _, i := range m.candidates(&q, s) {
 		e := &m.entries[i]
-		whole, align := mayReach(&q, e)
+		whole, align := mayReach(&q, &m.sums[i], e.words)
 		if !whole && !align {
 			continue
 		}
@@ -147,7 +144,8 @@ func (m *Matcher) Screen(name string) []Match {
 	return out
 }
 
-// query is a screened name, normalized.
+// query is a screened name, normalized, with what the blocking index
+// needs of it.
 type query struct {
 	words  []string
 	norm   string
@@ -155,6 +153,10 @@ type query struct {
 	hist   histogram           // exact when len(norm) <= maxPacked
 	drop   [maxLeftOut + 1]int // dropLengths(words)
 	parts  [maxLeftOut + 1][]part
+	// lo and hi are the window of lengths of whole names (window);
+	// tauAlign[d] is ceil(R*x) for d words left out.
+	lo, hi   int
+	tauAlign [maxLeftOut + 1]int
 }
 
 // newQuery returns the query of a name's normalized words.
@@ -163,6 +165,10 @@ func newQuery(words []string) query {
 	q.counts, q.hist, q.drop = countsOf(q.norm), histogramOf(q.norm), dropLengths(words)
 	if len(q.norm) <= maxPacked {
 		q.parts = partsOf(words, &q.hist)
+	}
+	q.lo, q.hi = window(len(q.norm))
+	for d := 1; d <= maxLeftOut; d++ {
+		q.tauAlign[d] = ceilBound(leftOut(d).ratio * float64(len(q.norm)))
 	}
 	return q
 }

@@ -105,7 +105,7 @@ func TestScore(t *testing.T) {
 	} {
 		q := newQuery(normalizeWords(tc.a))
 		words := normalizeWords(tc.b)
-		e := listed{words: words, norm: joinWords(words), drop: dropLengths(words)}
+		e := listed{words: words, norm: joinWords(words)}
 		if got := score(&q, &e, true, true, &scratch{}); math.Abs(got-tc.score) > 1e-6 {
 			t.Errorf("score(%q, %q) = %.6f, want %.6f", tc.a, tc.b, got, tc.score)
 		}
