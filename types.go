@@ -183,7 +183,17 @@ const (
 	// KindPaymentRefund pays (part of) a payment back: payee -> payer.
 	KindPaymentRefund TransferKind = "payment_refund"
 	KindFeeRefund     TransferKind = "fee_refund" // a refunded payment's fee share: fee account -> merchant
+
+	// KindReviewRefusal is a record, not a movement: a reviewer refused a
+	// payment held for review (its hold returned the money). Debit and
+	// Credit are the payer and payee, Amount is 0, HoldID the review's hold.
+	KindReviewRefusal TransferKind = "review_refusal"
 )
+
+// Record reports whether transfers of the kind are records: leaves of the
+// transparency log for a decision that moved no money (Amount 0, both
+// balances unchanged). Every other kind moves a positive amount.
+func (k TransferKind) Record() bool { return k == KindReviewRefusal }
 
 // Transfer is an immutable movement of Amount from Debit to Credit.
 // Corrections are new transfers. DebitBalance and CreditBalance are the two

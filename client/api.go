@@ -726,7 +726,8 @@ type Review struct {
 	To     string `json:"to"`
 	// The payment, in the answer to a release.
 	Transfer Transfer `json:"transfer,omitempty"`
-	// The payment, once released.
+	// The decision's log leaf: the payment once released, the refusal's record (amount 0) once
+	// refused.
 	TransferID string `json:"transfer_id,omitempty"`
 }
 
@@ -995,7 +996,7 @@ type Transfer struct {
 	// Transfer id (UUIDv7).
 	ID string `json:"id"`
 	// One of: mint, burn, topup, withdrawal, payment, capture, sweep, refund, allocation, fee,
-	// payment_refund, fee_refund.
+	// payment_refund, fee_refund, review_refusal.
 	Kind string `json:"kind"`
 	// The transfer's leaf index in the transparency log (0-based, in commit order). Prove it with GET
 	// /v1/transfers/{id}/proof.

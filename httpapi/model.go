@@ -26,7 +26,7 @@ type Transfer struct {
 	To        string    `json:"to" doc:"Payee: wallet id, reserve:<operator_id> or issuance."`
 	Amount    string    `json:"amount" example:"12.30"`
 	Currency  string    `json:"currency" example:"CNY"`
-	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation,fee,payment_refund,fee_refund"`
+	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation,fee,payment_refund,fee_refund,review_refusal"`
 	Memo      string    `json:"memo"`
 	HoldID    string    `json:"hold_id,omitempty" doc:"The captured hold, for captures."`
 	CreatedAt time.Time `json:"created_at"`

@@ -315,7 +315,7 @@ type Review struct {
 	Rule        string    `json:"rule"`
 	RuleVersion int       `json:"rule_version"`
 	AlertID     string    `json:"alert_id"`
-	TransferID  string    `json:"transfer_id,omitempty" doc:"The payment, once released."`
+	TransferID  string    `json:"transfer_id,omitempty" doc:"The decision's log leaf: the payment once released, the refusal's record (amount 0) once refused."`
 	CreatedAt   time.Time `json:"created_at"`
 	DecidedAt   time.Time `json:"decided_at,omitzero"`
 	Transfer    *Transfer `json:"transfer,omitempty" doc:"The payment, in the answer to a release."`

@@ -51,6 +51,20 @@ func TestRiskOverHTTP(t *testing.T) {
 			t.Fatalf("payee after release: %s", b)
 		}
 
+		// A refusal returns the money and is a log leaf: a record of 0.00
+		// whose inclusion proof the operator can fetch.
+		held2 := e.must(e.req("POST", "/v1/transfers", key, pay, "Idempotency-Key", "held-2"), 202)
+		ref := e.must(e.req("POST", "/v1/reviews/"+held2.str("review_id")+"/refuse", key, nil), 200)
+		rec, _ := ref.body["transfer"].(map[string]any)
+		if ref.str("status") != "refused" || rec == nil || rec["kind"] != "review_refusal" || rec["amount"] != "0.00" ||
+			rec["id"] != ref.str("transfer_id") {
+			t.Fatalf("refuse: %s", ref.raw)
+		}
+		e.must(e.req("GET", "/v1/transfers/"+ref.str("transfer_id")+"/proof", key, nil), 200)
+		if w := e.must(e.req("GET", "/v1/wallets/"+from, key, nil), 200); w.str("balance") != "350.00" || w.str("held") != "0.00" {
+			t.Fatalf("payer after the refusal: %s", w.raw)
+		}
+
 		// deny: 403 risk_denied naming the rule to the operator.
 		e.must(e.req("PATCH", "/v1/risk-rules/"+rule.str("id"), key, map[string]any{"action": "deny"}), 200)
 		d := e.req("POST", "/v1/transfers", key, pay)
@@ -59,9 +73,9 @@ func TestRiskOverHTTP(t *testing.T) {
 			t.Fatalf("deny detail: %s", d.raw)
 		}
 
-		// Alerts: the review raised one; resolve it once.
+		// Alerts: each review raised one; resolve one once.
 		al := e.must(e.req("GET", "/v1/alerts?status=open", key, nil), 200)
-		if len(al.items()) != 1 {
+		if len(al.items()) != 2 {
 			t.Fatalf("alerts: %s", al.raw)
 		}
 		id := al.items()[0].(map[string]any)["id"].(string)

@@ -91,6 +91,27 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	return t, nil
 }
 
+// record makes a record (ingot.TransferKind.Record): a leaf of the
+// transparency log for a decision that moved no money, between the two
+// accounts it concerns, with their balances as they are.
+func (s *state) record(kind ingot.TransferKind, debit, credit *ingot.Account, currency, memo, holdID string) *ingot.Transfer {
+	t := &ingot.Transfer{
+		ID:            uuid.Must(uuid.NewV7()).String(),
+		Kind:          kind,
+		Debit:         debit.ID,
+		Credit:        credit.ID,
+		Currency:      currency,
+		Memo:          memo,
+		HoldID:        holdID,
+		DebitBalance:  debit.Balance,
+		CreditBalance: credit.Balance,
+		CreatedAt:     s.now,
+		LogIndex:      -1,
+	}
+	s.transfers = append(s.transfers, t)
+	return t
+}
+
 // checkTransfer is the rule of every transfer, whatever its kind.
 func checkTransfer(debit, credit *ingot.Account, amount int64, currency string) error {
 	if debit == nil || credit == nil {

@@ -18,7 +18,7 @@ import (
 // 202 in_review. A reviewer (the payer's operator, or the central bank)
 // then releases it (the hold is captured to the payee: the payment, a log
 // leaf) or refuses it (the hold is voided: the money is the payer's
-// again), once. An undecided review's hold expires after ReviewTTL, which
+// again, and a record of the refusal is a log leaf too), once. An undecided review's hold expires after ReviewTTL, which
 // returns the money; the review is then refused when next decided.
 
 // ReviewTTL is how long a review's hold waits for a decision.
@@ -87,7 +87,8 @@ type reviewCmd struct {
 	release bool
 }
 
-// ReviewOutcome is a decided review, with its payment when released.
+// ReviewOutcome is a decided review, with its transfer: the payment when
+// released, the refusal's record (amount 0) when refused.
 type ReviewOutcome struct {
 	Review   risk.Review
 	Transfer *ingot.Transfer
@@ -125,11 +126,8 @@ func (c *reviewCmd) apply(s *state, a ingot.Actor) (*ReviewOutcome, error) {
 		if h.Status == ingot.HoldPending {
 			s.release(h, ingot.HoldExpired)
 		}
-		rv.Status = risk.ReviewRefused
-		if c.release {
-			s.emit(ingot.EventReviewDecided, rv.OperatorID, rv)
-			out.Review = *rv
-			return out, nil
+		if err := s.refuseReview(rv, out); err != nil {
+			return nil, err
 		}
 	case c.release:
 		s.release(h, ingot.HoldCaptured)
@@ -151,11 +149,27 @@ func (c *reviewCmd) apply(s *state, a ingot.Actor) (*ReviewOutcome, error) {
 		out.Transfer = t
 	default:
 		s.release(h, ingot.HoldVoided)
-		rv.Status = risk.ReviewRefused
+		if err := s.refuseReview(rv, out); err != nil {
+			return nil, err
+		}
 	}
 	s.emit(ingot.EventReviewDecided, rv.OperatorID, rv)
 	out.Review = *rv
 	return out, nil
+}
+
+// refuseReview records a refusal, whose hold was released already: a
+// record leaf in the log (ingot.KindReviewRefusal, amount 0, payer to
+// payee, the review's hold), so that an auditor can prove either decision.
+func (s *state) refuseReview(rv *risk.Review, out *ReviewOutcome) error {
+	from, to := s.accounts[rv.Payer], s.accounts[rv.Payee]
+	if from == nil || to == nil {
+		return ingot.Errorf(ingot.CodeInternal, "the wallets of review %s are not locked", rv.ID)
+	}
+	t := s.record(ingot.KindReviewRefusal, from, to, rv.Currency, "", rv.HoldID)
+	rv.Status, rv.TransferID = risk.ReviewRefused, t.ID
+	out.Transfer = t
+	return nil
 }
 
 // loadReviews locks the batch's reviews, and with them their holds and

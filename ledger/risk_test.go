@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ingot-cbdc/ingot/verify"
+
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/internal/testdb"
 	"github.com/ingot-cbdc/ingot/ledger"
@@ -310,6 +312,30 @@ func TestReviews(t *testing.T) {
 		}
 		if _, h := e.balance(a, from); h != 0 {
 			t.Fatalf("held %d after every review was decided", h)
+		}
+
+		// A refusal is a record leaf of the log: amount 0, payer to payee,
+		// the review's hold, balances unchanged.
+		ir = held("k-refused")
+		bal, _ := e.balance(a, from)
+		out, err = e.svc.RefuseReview(e.ctx, a, ir.ReviewID, nil)
+		if err != nil || out.Review.Status != risk.ReviewRefused || out.Transfer == nil || out.Review.TransferID != out.Transfer.ID {
+			t.Fatalf("refuse: %+v, %v", out, err)
+		}
+		rec, err := e.svc.Transfer(e.ctx, a, out.Transfer.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromID, _ := ingot.ParseWalletID(from)
+		if rec.Kind != ingot.KindReviewRefusal || rec.Amount != 0 || rec.HoldID != ir.HoldID || rec.LogIndex < 0 ||
+			rec.Debit != fromID || rec.DebitBalance != bal {
+			t.Fatalf("refusal record %+v; want review_refusal of 0 from %d (balance %d) with hold %s in the log", rec, fromID, bal, ir.HoldID)
+		}
+		if b, h := e.balance(a, from); b != bal || h != 0 {
+			t.Fatalf("after the refusal: balance %d held %d; want %d and 0", b, h, bal)
+		}
+		if _, err := verify.Database(e.ctx, e.st, testSigner(t).VerifierKey(), ""); err != nil {
+			t.Fatalf("verify: %v", err)
 		}
 	})
 }

@@ -174,6 +174,7 @@ func DatabaseTrusting(ctx context.Context, st Source, origin string, trusted ...
 		ctx: ctx, st: st, trusted: trusted, origin: origin,
 		accts:    make(map[int64]*acct),
 		captures: make(map[string]ingot.Transfer),
+		refusals: make(map[string]ingot.Transfer),
 	}
 	d.rep.Origin = origin
 	if err := d.log(); err != nil {
@@ -219,6 +220,7 @@ type db struct {
 	// The replay.
 	accts     map[int64]*acct
 	captures  map[string]ingot.Transfer // capture transfers by hold id
+	refusals  map[string]ingot.Transfer // review refusals' records by hold id
 	replayErr *Problem
 }
 
@@ -582,6 +584,10 @@ func (d *db) replay(t ingot.Transfer) {
 		return
 	}
 	fail := func(format string, args ...any) { d.replayErr = transferProblem(t, format, args...) }
+	if t.Kind.Record() {
+		d.replayRecord(t, fail)
+		return
+	}
 	if t.Amount <= 0 {
 		fail("amount %d is not positive", t.Amount)
 		return
@@ -623,7 +629,48 @@ func (d *db) replay(t ingot.Transfer) {
 			fail("captures hold %s, which transfer %s captured already", t.HoldID, prev.ID)
 			return
 		}
+		if r, ok := d.refusals[t.HoldID]; ok {
+			fail("captures hold %s, whose review transfer %s refused", t.HoldID, r.ID)
+			return
+		}
 		d.captures[t.HoldID] = t
+	}
+}
+
+// replayRecord checks a record (ingot.TransferKind.Record): a leaf that
+// moved nothing, whose balances are those of the replay so far.
+func (d *db) replayRecord(t ingot.Transfer, fail func(string, ...any)) {
+	if t.Amount != 0 {
+		fail("is a %s record, but moves %d", t.Kind, t.Amount)
+		return
+	}
+	if t.Debit == t.Credit {
+		fail("names the same account %d twice", t.Debit)
+		return
+	}
+	dr, cr := d.acct(t.Debit, t), d.acct(t.Credit, t)
+	if dr.currency != t.Currency || cr.currency != t.Currency {
+		fail("is a record in %s, but its accounts moved %s and %s", t.Currency, dr.currency, cr.currency)
+		return
+	}
+	if dr.balance != t.DebitBalance || cr.balance != t.CreditBalance {
+		fail("is a record with balances %d and %d, but replaying the log gives %d and %d", t.DebitBalance, t.CreditBalance, dr.balance, cr.balance)
+		return
+	}
+	if t.Kind == ingot.KindReviewRefusal {
+		if t.HoldID == "" {
+			fail("is a review refusal without a hold id")
+			return
+		}
+		if prev, ok := d.refusals[t.HoldID]; ok {
+			fail("refuses the review of hold %s, which transfer %s refused already", t.HoldID, prev.ID)
+			return
+		}
+		if c, ok := d.captures[t.HoldID]; ok {
+			fail("refuses the review of hold %s, which transfer %s captured", t.HoldID, c.ID)
+			return
+		}
+		d.refusals[t.HoldID] = t
 	}
 }
 
@@ -653,6 +700,12 @@ func (d *db) books() error {
 			}
 			c, captured := d.captures[h.ID]
 			delete(d.captures, h.ID)
+			if r, refused := d.refusals[h.ID]; refused {
+				delete(d.refusals, h.ID)
+				if h.Status == ingot.HoldPending || h.Status == ingot.HoldCaptured {
+					return bad("is %s, but transfer %s (log index %d) refused its review", h.Status, r.ID, r.LogIndex)
+				}
+			}
 			switch h.Status {
 			case ingot.HoldPending:
 				held[h.Wallet] += h.Amount
@@ -686,6 +739,15 @@ func (d *db) books() error {
 			}
 		}
 		return transferProblem(*first, "captures hold %s, which does not exist", first.HoldID)
+	}
+	if len(d.refusals) > 0 {
+		var first *ingot.Transfer
+		for _, t := range d.refusals {
+			if first == nil || t.LogIndex < first.LogIndex {
+				first = &t
+			}
+		}
+		return transferProblem(*first, "refuses the review of hold %s, which does not exist", first.HoldID)
 	}
 
 	sums := make(map[string]int64)

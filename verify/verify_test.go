@@ -47,7 +47,7 @@ func TestVerifyClean(t *testing.T) {
 			if rep.Transfers != n || rep.TreeSize != n || latest.Size != n || rep.Root != latest.Root {
 				t.Errorf("report %+v; %d transfers, latest checkpoint %d %s", rep, n, latest.Size, latest.Root)
 			}
-			if rep.Checkpoints != int64(len(cs)) || rep.Hashes != tlog.StoredHashCount(n) || rep.Accounts < 7 || rep.Holds != 3 || rep.Currencies != 2 {
+			if rep.Checkpoints != int64(len(cs)) || rep.Hashes != tlog.StoredHashCount(n) || rep.Accounts < 7 || rep.Holds != 4 || rep.Currencies != 2 {
 				t.Errorf("report %+v; %d checkpoints", rep, len(cs))
 			}
 			if n < 15 || len(cs) < 10 {
@@ -160,6 +160,19 @@ var tamperCases = []tamperCase{
 	{"memo", func(t *testing.T, e *verifytest.Env) want {
 		e.Exec("UPDATE transfers SET memo = 'rent' WHERE id = ?", "UPDATE transfers SET memo = 'rent' WHERE id = $1", e.IDs[target])
 		return want{"transfer", e.IDs[target], target, "not the transfer that was logged"}
+	}},
+	{"refused review's hold captured", func(t *testing.T, e *verifytest.Env) want {
+		e.Exec("UPDATE holds SET status = 'captured' WHERE id = ?", "UPDATE holds SET status = 'captured' WHERE id = $1", e.RefusalHold)
+		return want{"hold", e.RefusalHold, -1, "refused its review"}
+	}},
+	{"refused review's hold pending", func(t *testing.T, e *verifytest.Env) want {
+		e.Exec("UPDATE holds SET status = 'pending' WHERE id = ?", "UPDATE holds SET status = 'pending' WHERE id = $1", e.RefusalHold)
+		return want{"hold", e.RefusalHold, -1, "refused its review"}
+	}},
+	{"refusal record moving money", func(t *testing.T, e *verifytest.Env) want {
+		n := len(e.IDs) - 1
+		e.Exec("UPDATE transfers SET amount = 444 WHERE id = ?", "UPDATE transfers SET amount = 444 WHERE id = $1", e.IDs[n])
+		return want{"transfer", e.IDs[n], int64(n), "not the transfer that was logged"}
 	}},
 	{"delete", func(t *testing.T, e *verifytest.Env) want {
 		e.Exec("DELETE FROM transfers WHERE id = ?", "DELETE FROM transfers WHERE id = $1", e.IDs[target])

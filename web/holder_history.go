@@ -28,7 +28,7 @@ const (
 
 // historyKinds are the transfer kinds a holder's wallet sees, for the
 // filter.
-var historyKinds = []string{"payment", "topup", "withdrawal", "refund", "payment_refund", "capture", "sweep", "fee", "fee_refund", "allocation"}
+var historyKinds = []string{"payment", "topup", "withdrawal", "refund", "payment_refund", "capture", "sweep", "fee", "fee_refund", "allocation", "review_refusal"}
 
 // historyFilter is the history form's values.
 type historyFilter struct {

@@ -77,6 +77,7 @@ func init() {
 		"kind.fee":              {"Fee", "手续费"},
 		"kind.fee_refund":       {"Fee refund", "手续费退还"},
 		"kind.allocation":       {"Allocation", "划拨"},
+		"kind.review_refusal":   {"Payment refused after review", "审核后拒绝付款"},
 		"kind.pull":             {"Pulled from the bank", "从银行补足"},
 		"wallet.more":           {"More", "更多"},
 	})

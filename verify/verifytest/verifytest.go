@@ -2,7 +2,7 @@
 // verify and of `ingot verify` and `ingot audit`: a migrated store of a kind
 // (internal/testdb), an engine with a log signer and the service over them,
 // a realistic history (mint, top-ups, payments, a batch, holds with a
-// capture and a void, a withdrawal, a burn), and direct SQL edits of the
+// capture and a void, a withdrawal, a burn, a refused review's record), and direct SQL edits of the
 // database for tampering.
 package verifytest
 
@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -90,7 +91,10 @@ type Env struct {
 	Reserve  int64    // the operator's CNY reserve
 	Issuance int64    // the CNY issuance account
 	IDs      []string // transfer ids, by log index
-	stopped  bool
+	// RefusalHold is the hold of a review refused, whose record is the
+	// last leaf.
+	RefusalHold string
+	stopped     bool
 }
 
 // New opens a new database of kind and starts an engine signing with s
@@ -203,6 +207,17 @@ func (e *Env) Populate() {
 	e.must("burn", err)
 	_, err = e.Svc.Pay(ctx, e.Op, ledger.PayRequest{From: ws[3], To: ws[0], Amount: "0.50", Currency: "CNY"}, nil)
 	e.must("pay", err)
+	// A payment a review rule holds, then refused: a record leaf (amount 0).
+	_, err = e.Svc.CreateRiskRule(ctx, e.Op, ledger.RiskRuleIn{Name: "review 4.44", Expression: "amount == 444", Action: "review", Severity: "low"}, nil)
+	e.must("review rule", err)
+	_, err = e.Svc.Pay(ctx, e.Op, ledger.PayRequest{From: ws[0], To: ws[1], Amount: "4.44", Currency: "CNY"}, nil)
+	var ir *ledger.InReview
+	if !errors.As(err, &ir) {
+		e.T.Fatalf("a payment the review rule matches: %v; want in review", err)
+	}
+	_, err = e.Svc.RefuseReview(ctx, e.Op, ir.ReviewID, nil)
+	e.must("refuse the review", err)
+	e.RefusalHold = ir.HoldID
 
 	e.IDs = e.IDs[:0]
 	for from := int64(0); ; {
