@@ -66,6 +66,12 @@ const (
 	CodeReviewClosed = "review_closed"  // the review was released or refused already
 	CodeCaseClosed   = "case_closed"    // the case was decided already
 	CodeRevealClosed = "reveal_closed"  // the reveal was approved already
+
+	// Conditional payments (package conditional).
+	CodeInvalidCondition  = "invalid_condition"          // a condition is malformed, too large, or can never hold
+	CodeConditionalClosed = "conditional_payment_closed" // the conditional payment was released, cancelled or expired already
+	CodeConditionNotMet   = "condition_not_met"          // a release that met nothing new, while the condition does not hold
+	CodeInvalidPreimage   = "invalid_preimage"           // a preimage that opens none of the condition's hash locks
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

@@ -59,9 +59,14 @@ const (
 	EventAlertCreated          = "alert.created"  // a risk rule or an AML pattern flagged a wallet
 	EventReviewPending         = "review.pending" // a payment is held for review
 	EventReviewDecided         = "review.decided" // a review was released or refused
+	// A conditional payment was made; one ended (released, cancelled or
+	// expired: its status says which). Both to the payer's and the payee's
+	// operators.
+	EventConditionalCreated = "conditional_payment.created"
+	EventConditionalEnded   = "conditional_payment.ended"
 )
 
 // EventTypes lists every event type, for endpoints' subscriptions.
 var EventTypes = []string{EventTransferReceived, EventTransferSent, EventPaymentRequestPaid, EventPaymentRequestExpired,
 	EventRefundCreated, EventBankOperationDone, EventBankOperationFailed, EventWalletFrozen, EventHoldExpired,
-	EventAlertCreated, EventReviewPending, EventReviewDecided}
+	EventAlertCreated, EventReviewPending, EventReviewDecided, EventConditionalCreated, EventConditionalEnded}

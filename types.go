@@ -188,12 +188,33 @@ const (
 	// payment held for review (its hold returned the money). Debit and
 	// Credit are the payer and payee, Amount is 0, HoldID the review's hold.
 	KindReviewRefusal TransferKind = "review_refusal"
+	// Records of conditional payments (package conditional), payer to
+	// payee with the payment's hold: made (the amount held), a party's step
+	// towards the condition (an approval, the payee's acceptance, a hash
+	// lock opened), cancelled and expired (the hold released). Its release
+	// is the capture of the hold.
+	KindConditionalHold   TransferKind = "conditional_hold"
+	KindConditionalStep   TransferKind = "conditional_step"
+	KindConditionalCancel TransferKind = "conditional_cancel"
+	KindConditionalExpiry TransferKind = "conditional_expiry"
 )
 
 // Record reports whether transfers of the kind are records: leaves of the
 // transparency log for a decision that moved no money (Amount 0, both
 // balances unchanged). Every other kind moves a positive amount.
-func (k TransferKind) Record() bool { return k == KindReviewRefusal }
+func (k TransferKind) Record() bool {
+	switch k {
+	case KindReviewRefusal, KindConditionalHold, KindConditionalStep, KindConditionalCancel, KindConditionalExpiry:
+		return true
+	}
+	return false
+}
+
+// EndsHold reports whether a record of the kind ends its hold without a
+// capture: the hold is then voided or expired, never captured after.
+func (k TransferKind) EndsHold() bool {
+	return k == KindReviewRefusal || k == KindConditionalCancel || k == KindConditionalExpiry
+}
 
 // Transfer is an immutable movement of Amount from Debit to Credit.
 // Corrections are new transfers. DebitBalance and CreditBalance are the two

@@ -202,6 +202,83 @@ type CodeRequest struct {
 	Code string `json:"code"`
 }
 
+// ConditionMet is the API's schema ConditionMet.
+type ConditionMet struct {
+	// The approvers that released it: wallet:<id> or operator:<id>.
+	Approvals     []string `json:"approvals,omitempty"`
+	PayeeAccepted bool     `json:"payee_accepted"`
+	// Hash lock -> the preimage (hex) that opened it: how the other ledger of an atomic swap learns
+	// it.
+	Preimages map[string]string `json:"preimages,omitempty"`
+}
+
+// ConditionalEvent is the API's schema ConditionalEvent.
+type ConditionalEvent struct {
+	At time.Time `json:"at"`
+	// payer, payee, wallet:<id>, operator:<id>, engine or anyone (a preimage).
+	By string `json:"by,omitempty"`
+	// Why a release the condition allowed was refused (it is tried again an hour later).
+	Code string `json:"code,omitempty"`
+	// The step's leaf in the log.
+	TransferID string `json:"transfer_id,omitempty"`
+	// One of: created, approved, accepted, unlocked, released, release_failed, cancelled, expired.
+	Type string `json:"type"`
+}
+
+// ConditionalRequest is the API's schema ConditionalInBody.
+type ConditionalRequest struct {
+	Amount string `json:"amount"`
+	// One of {"after":"<RFC 3339 time>"}, {"hashlock":"<SHA-256 hex>"},
+	// {"approver":{"wallet":"<id>"}|{"operator":"<id>"}}, {"payee_accepts":true}, {"all":[...]},
+	// {"any":[...]}; at most 4 levels and 16 leaves.
+	Condition json.RawMessage `json:"condition"`
+	Currency  string          `json:"currency"`
+	// When a pending payment returns to the payer by itself; default in 30 days, at most 366 days
+	// ahead.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Payer wallet id: the amount is held on it.
+	From string `json:"from"`
+	Memo string `json:"memo,omitempty"`
+	// Payee wallet id, at any operator.
+	To string `json:"to"`
+}
+
+// ConditionalParty is the API's schema ConditionalParty.
+type ConditionalParty struct {
+	Operator string `json:"operator,omitempty"`
+	Wallet   string `json:"wallet,omitempty"`
+}
+
+// ConditionalPayment is the API's schema ConditionalPayment.
+type ConditionalPayment struct {
+	Amount string `json:"amount"`
+	// The condition's approvers.
+	Approvers []ConditionalParty `json:"approvers,omitempty"`
+	// The condition, as given (hash locks lower-case, times in UTC).
+	Condition json.RawMessage    `json:"condition"`
+	CreatedAt time.Time          `json:"created_at"`
+	Currency  string             `json:"currency"`
+	ExpiresAt time.Time          `json:"expires_at"`
+	From      string             `json:"from"`
+	History   []ConditionalEvent `json:"history"`
+	// The hold on the payer's wallet (the payment's id); the holds API cannot capture or void it.
+	HoldID string `json:"hold_id"`
+	ID     string `json:"id"`
+	// The log index of the leaf this request added (in the answer to a request that added one).
+	LogIndex int64        `json:"log_index,omitempty"`
+	Memo     string       `json:"memo,omitempty"`
+	Met      ConditionMet `json:"met"`
+	// One of: pending, released, cancelled, expired.
+	Status string `json:"status"`
+	To     string `json:"to"`
+	// The leaf this request added: a record (amount 0) or the capture.
+	Transfer Transfer `json:"transfer,omitempty"`
+	// The final leaf once it ended: the capture when released, the cancellation's or expiry's record
+	// otherwise.
+	TransferID string    `json:"transfer_id,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
 // ConfirmRequest is the API's schema ConfirmInBody.
 type ConfirmRequest struct {
 	// The 6-digit code sent by SMS.
@@ -653,6 +730,13 @@ type RefundRequest struct {
 type Refunds struct {
 	Items    []Refund `json:"items"`
 	Refunded string   `json:"refunded"`
+}
+
+// ReleaseConditionalRequest is the API's schema ReleaseConditionalInBody.
+type ReleaseConditionalRequest struct {
+	// Hex-encoded bytes whose SHA-256 is one of the condition's hash locks; anyone who has it may
+	// present it.
+	Preimage string `json:"preimage,omitempty"`
 }
 
 // Remaining is the API's schema Remaining.
@@ -1191,6 +1275,17 @@ func (c *Client) Burn(ctx context.Context, body IssueRequest, opts ...CallOption
 	return &out, nil
 }
 
+// CancelConditionalPayment calls cancelConditionalPayment, POST
+// /v1/conditional-payments/{id}/cancel: Return the money to the payer: the payee at any time, the
+// payer before the condition could hold.
+func (c *Client) CancelConditionalPayment(ctx context.Context, id string, opts ...CallOption) (*ConditionalPayment, error) {
+	var out ConditionalPayment
+	if err := c.do(ctx, "POST", "/v1/conditional-payments/"+url.PathEscape(id)+"/cancel", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CaptureHold calls captureHold, POST /v1/holds/{id}/capture: Pay (part of) a hold.
 func (c *Client) CaptureHold(ctx context.Context, id string, body CaptureRequest, opts ...CallOption) (*Hold, error) {
 	var out Hold
@@ -1269,6 +1364,16 @@ func (c *Client) CreateAuditor(ctx context.Context, opts ...CallOption) (*Audito
 func (c *Client) CreateCase(ctx context.Context, body CreateCaseRequest, opts ...CallOption) (*Case, error) {
 	var out Case
 	if err := c.do(ctx, "POST", "/v1/cases", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateConditionalPayment calls createConditionalPayment, POST /v1/conditional-payments: Hold an
+// amount on the payer until a condition holds, then pay it.
+func (c *Client) CreateConditionalPayment(ctx context.Context, body ConditionalRequest, opts ...CallOption) (*ConditionalPayment, error) {
+	var out ConditionalPayment
+	if err := c.do(ctx, "POST", "/v1/conditional-payments", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1464,6 +1569,16 @@ func (c *Client) GetCheckpoint(ctx context.Context, opts ...CallOption) ([]byte,
 		return nil, err
 	}
 	return out, nil
+}
+
+// GetConditionalPayment calls getConditionalPayment, GET /v1/conditional-payments/{id}: A
+// conditional payment, with its history.
+func (c *Client) GetConditionalPayment(ctx context.Context, id string, opts ...CallOption) (*ConditionalPayment, error) {
+	var out ConditionalPayment
+	if err := c.do(ctx, "GET", "/v1/conditional-payments/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // GetConsistencyProof calls getConsistencyProof, GET /v1/log/consistency: Prove a later tree
@@ -1963,6 +2078,42 @@ func (c *Client) ListCases(ctx context.Context, params *ListCasesParams, opts ..
 	return &out, nil
 }
 
+// ListConditionalPaymentsParams are the optional query parameters of ListConditionalPayments.
+type ListConditionalPaymentsParams struct {
+	// Payments this wallet pays or receives (a holder must give one of its wallets).
+	Wallet string
+	Status string
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListConditionalPayments calls listConditionalPayments, GET /v1/conditional-payments: Conditional
+// payments of the caller's wallets (the central bank: all), newest first.
+func (c *Client) ListConditionalPayments(ctx context.Context, params *ListConditionalPaymentsParams, opts ...CallOption) (*List[ConditionalPayment], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Wallet != "" {
+			q.Set("wallet", params.Wallet)
+		}
+		if params.Status != "" {
+			q.Set("status", params.Status)
+		}
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[ConditionalPayment]
+	if err := c.do(ctx, "GET", "/v1/conditional-payments", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListFactors calls listFactors, GET /v1/me/factors: The holder's second factors.
 func (c *Client) ListFactors(ctx context.Context, opts ...CallOption) (*List[Factor], error) {
 	var out List[Factor]
@@ -2309,6 +2460,21 @@ func (c *Client) RefreshTokens(ctx context.Context, body RefreshRequest, opts ..
 func (c *Client) RefuseReview(ctx context.Context, id string, opts ...CallOption) (*Review, error) {
 	var out Review
 	if err := c.do(ctx, "POST", "/v1/reviews/"+url.PathEscape(id)+"/refuse", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReleaseConditionalPayment calls releaseConditionalPayment, POST
+// /v1/conditional-payments/{id}/release: A party's release (an approver, the payee's acceptance) or
+// a preimage; pays when the condition then holds.
+func (c *Client) ReleaseConditionalPayment(ctx context.Context, id string, body *ReleaseConditionalRequest, opts ...CallOption) (*ConditionalPayment, error) {
+	var in any
+	if body != nil {
+		in = body
+	}
+	var out ConditionalPayment
+	if err := c.do(ctx, "POST", "/v1/conditional-payments/"+url.PathEscape(id)+"/release", nil, in, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -125,6 +125,10 @@ var statusOf = map[string]int{
 	ingot.CodeRiskDenied:        http.StatusForbidden,
 	ingot.CodeAlertClosed:       http.StatusConflict,
 	ingot.CodeReviewClosed:      http.StatusConflict,
+	ingot.CodeInvalidCondition:  http.StatusUnprocessableEntity,
+	ingot.CodeConditionalClosed: http.StatusConflict,
+	ingot.CodeConditionNotMet:   http.StatusConflict,
+	ingot.CodeInvalidPreimage:   http.StatusUnprocessableEntity,
 	ingot.CodeCaseClosed:        http.StatusConflict,
 	ingot.CodeRevealClosed:      http.StatusConflict,
 }

@@ -58,15 +58,16 @@ func (s *server) routes() {
 	// verifier key and consistency proofs; auditors have nothing else.
 	s.logRoutes()
 	s.kycRoutes()
-	s.bankRoutes()      // bank.go
-	s.subWalletRoutes() // subwallet.go
-	s.holderRoutes()    // holders.go: sign-in, factors, approvals
-	s.keyRoutes()       // holders.go: API keys, security events
-	s.merchantRoutes()  // merchants.go: profiles, QR codes, payment codes, refunds, fees
-	s.statementRoutes() // statements.go: statements, settlement
-	s.webhookRoutes()   // webhooks.go: webhook endpoints and deliveries
-	s.riskRoutes()      // risk.go: risk rules, alerts, AML reports
-	s.consoleRoutes()   // consoles.go: supplies, supply history, reserves, bank operations
+	s.bankRoutes()        // bank.go
+	s.subWalletRoutes()   // subwallet.go
+	s.holderRoutes()      // holders.go: sign-in, factors, approvals
+	s.keyRoutes()         // holders.go: API keys, security events
+	s.merchantRoutes()    // merchants.go: profiles, QR codes, payment codes, refunds, fees
+	s.statementRoutes()   // statements.go: statements, settlement
+	s.webhookRoutes()     // webhooks.go: webhook endpoints and deliveries
+	s.riskRoutes()        // risk.go: risk rules, alerts, AML reports
+	s.conditionalRoutes() // conditional.go: conditional payments
+	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

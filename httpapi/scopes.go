@@ -21,6 +21,12 @@ const holderOnly = ""
 // missing here answers 403 to everyone; TestEveryRouteHasAScope walks the
 // OpenAPI document and fails on such a route.
 var routes = map[string]access{
+	// Conditional payments (conditional.go).
+	"createConditionalPayment":  {scope: ingot.ScopeTransfersWrite, holder: true},
+	"releaseConditionalPayment": {scope: ingot.ScopeTransfersWrite, holder: true},
+	"cancelConditionalPayment":  {scope: ingot.ScopeTransfersWrite, holder: true},
+	"listConditionalPayments":   {scope: ingot.ScopeTransfersRead, holder: true},
+	"getConditionalPayment":     {scope: ingot.ScopeTransfersRead, holder: true},
 	// Risk and AML (risk.go).
 	"createRiskRule":      {scope: ingot.ScopeRiskWrite},
 	"updateRiskRule":      {scope: ingot.ScopeRiskWrite},

@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/conditional"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/webhook"
@@ -294,6 +295,12 @@ func (s *server) RenderEvent(ev ingot.Event) (json.RawMessage, error) {
 			return nil, err
 		}
 		out = reviewOut(&r)
+	case ingot.EventConditionalCreated, ingot.EventConditionalEnded:
+		var p conditional.Payment
+		if err := decodeObject(ev, &p); err != nil {
+			return nil, err
+		}
+		out = conditionalOut(&p, nil)
 	default:
 		return ev.Object, nil // a type this version does not know: as kept
 	}

@@ -24,6 +24,7 @@ type Capture struct {
 
 func (c *captureCmd) locks(ls *lockSet) {
 	ls.hold(c.hold)
+	ls.conditional(c.hold) // a conditional payment's hold is not captured here
 	ls.credit(c.to)
 }
 

@@ -59,6 +59,10 @@ func (s *state) pendingHold(id string, a ingot.Actor) (*ingot.Hold, error) {
 	if h.Status != ingot.HoldPending {
 		return nil, ingot.Errorf(ingot.CodeHoldNotPending, "hold %s is %s", id, h.Status)
 	}
+	if s.cond.locked[id] != nil {
+		// Its payment's condition decides (conditional.go).
+		return nil, ingot.Errorf(ingot.CodeForbidden, "hold %s is conditional payment %s's: release or cancel that payment instead", id, id)
+	}
 	return h, nil
 }
 

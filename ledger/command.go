@@ -191,6 +191,8 @@ type lockSet struct {
 	// Reviews (reviews.go), locked first: they name their holds and
 	// wallets.
 	reviews map[string]struct{}
+	// Conditional payments (conditional.go), locked with the reviews.
+	conds map[string]struct{}
 }
 
 func newLockSet() *lockSet {

@@ -49,6 +49,7 @@ type state struct {
 	risk       *riskState
 	reviews    map[string]*risk.Review // locked (reviews.go)
 	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
+	cond       condState               // conditional payments (conditional.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -173,6 +174,7 @@ func (s *state) addHold(h *ingot.Hold) {
 // write collects the batch's net effects, bank side included.
 func (s *state) write() *store.BatchWrite {
 	w := &store.BatchWrite{Transfers: make([]ingot.Transfer, len(s.transfers)), Risk: s.writeRisk()} // risk.go, first: it changes accounts
+	w.Conditional = s.writeConditional()                                                             // conditional.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}

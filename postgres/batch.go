@@ -288,7 +288,12 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		return err
 	}
 	checks = append(checks, evChecks...)
-	checks = append(checks, queueReviews(&batch, &w.Risk)...) // risk_cases.go
+	checks = append(checks, queueReviews(&batch, &w.Risk)...)   // risk_cases.go
+	condChecks, err := queueConditional(&batch, &w.Conditional) // conditional.go
+	if err != nil {
+		return err
+	}
+	checks = append(checks, condChecks...)
 	if n := len(w.LogHashes); n > 0 {
 		// One row for the batch's contiguous run of stored hashes.
 		block := make([]byte, 0, n*tlog.HashSize)

@@ -53,11 +53,12 @@ type Totals struct {
 
 // Store is one Ingot database.
 type Store interface {
-	BankStore       // bank.go
-	MerchantStore   // merchant.go
-	SettlementStore // settlement.go
-	RiskStore       // risk.go
-	ScreeningStore  // screening.go
+	BankStore        // bank.go
+	MerchantStore    // merchant.go
+	SettlementStore  // settlement.go
+	RiskStore        // risk.go
+	ScreeningStore   // screening.go
+	ConditionalStore // conditional.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -166,9 +167,10 @@ type Store interface {
 // never deadlock; on SQLite the transaction is BEGIN IMMEDIATE and holds the
 // database's write lock from the start.
 type BatchTx interface {
-	BankBatchTx     // bank.go
-	MerchantBatchTx // merchant.go
-	RiskBatchTx     // risk.go
+	BankBatchTx        // bank.go
+	MerchantBatchTx    // merchant.go
+	RiskBatchTx        // risk.go
+	ConditionalBatchTx // conditional.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -257,6 +259,8 @@ type BatchWrite struct {
 	// Risk's pairs, alerts and large-value report lines (risk.go),
 	// written by Write.
 	Risk RiskWrite
+	// Conditional payments (conditional.go), written by Write.
+	Conditional ConditionalWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

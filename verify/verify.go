@@ -220,7 +220,7 @@ type db struct {
 	// The replay.
 	accts     map[int64]*acct
 	captures  map[string]ingot.Transfer // capture transfers by hold id
-	refusals  map[string]ingot.Transfer // review refusals' records by hold id
+	refusals  map[string]ingot.Transfer // records that ended a hold (TransferKind.EndsHold), by hold id
 	replayErr *Problem
 }
 
@@ -630,7 +630,7 @@ func (d *db) replay(t ingot.Transfer) {
 			return
 		}
 		if r, ok := d.refusals[t.HoldID]; ok {
-			fail("captures hold %s, whose review transfer %s refused", t.HoldID, r.ID)
+			fail("captures hold %s, which transfer %s (%s) ended", t.HoldID, r.ID, r.Kind)
 			return
 		}
 		d.captures[t.HoldID] = t
@@ -657,17 +657,17 @@ func (d *db) replayRecord(t ingot.Transfer, fail func(string, ...any)) {
 		fail("is a record with balances %d and %d, but replaying the log gives %d and %d", t.DebitBalance, t.CreditBalance, dr.balance, cr.balance)
 		return
 	}
-	if t.Kind == ingot.KindReviewRefusal {
+	if t.Kind.EndsHold() {
 		if t.HoldID == "" {
-			fail("is a review refusal without a hold id")
+			fail("is a %s record without a hold id", t.Kind)
 			return
 		}
 		if prev, ok := d.refusals[t.HoldID]; ok {
-			fail("refuses the review of hold %s, which transfer %s refused already", t.HoldID, prev.ID)
+			fail("ends hold %s, which transfer %s ended already", t.HoldID, prev.ID)
 			return
 		}
 		if c, ok := d.captures[t.HoldID]; ok {
-			fail("refuses the review of hold %s, which transfer %s captured", t.HoldID, c.ID)
+			fail("ends hold %s, which transfer %s captured", t.HoldID, c.ID)
 			return
 		}
 		d.refusals[t.HoldID] = t
@@ -703,7 +703,7 @@ func (d *db) books() error {
 			if r, refused := d.refusals[h.ID]; refused {
 				delete(d.refusals, h.ID)
 				if h.Status == ingot.HoldPending || h.Status == ingot.HoldCaptured {
-					return bad("is %s, but transfer %s (log index %d) refused its review", h.Status, r.ID, r.LogIndex)
+					return bad("is %s, but transfer %s (log index %d, %s) ended it", h.Status, r.ID, r.LogIndex, r.Kind)
 				}
 			}
 			switch h.Status {
@@ -747,7 +747,7 @@ func (d *db) books() error {
 				first = &t
 			}
 		}
-		return transferProblem(*first, "refuses the review of hold %s, which does not exist", first.HoldID)
+		return transferProblem(*first, "ends hold %s, which does not exist", first.HoldID)
 	}
 
 	sums := make(map[string]int64)

@@ -163,11 +163,11 @@ var tamperCases = []tamperCase{
 	}},
 	{"refused review's hold captured", func(t *testing.T, e *verifytest.Env) want {
 		e.Exec("UPDATE holds SET status = 'captured' WHERE id = ?", "UPDATE holds SET status = 'captured' WHERE id = $1", e.RefusalHold)
-		return want{"hold", e.RefusalHold, -1, "refused its review"}
+		return want{"hold", e.RefusalHold, -1, "review_refusal) ended it"}
 	}},
 	{"refused review's hold pending", func(t *testing.T, e *verifytest.Env) want {
 		e.Exec("UPDATE holds SET status = 'pending' WHERE id = ?", "UPDATE holds SET status = 'pending' WHERE id = $1", e.RefusalHold)
-		return want{"hold", e.RefusalHold, -1, "refused its review"}
+		return want{"hold", e.RefusalHold, -1, "review_refusal) ended it"}
 	}},
 	{"refusal record moving money", func(t *testing.T, e *verifytest.Env) want {
 		n := len(e.IDs) - 1

@@ -55,10 +55,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Bank", testBank},                                 // bank.go
 		{"WalletBankOperations", testWalletBankOperations}, // bank_list.go
 	}
-	tests = append(tests, authTests...)     // auth.go
-	tests = append(tests, merchantTests...) // merchant.go
-	tests = append(tests, webhookTests...)  // webhook.go
-	tests = append(tests, riskTests...)     // risk.go
+	tests = append(tests, authTests...)        // auth.go
+	tests = append(tests, merchantTests...)    // merchant.go
+	tests = append(tests, webhookTests...)     // webhook.go
+	tests = append(tests, riskTests...)        // risk.go
+	tests = append(tests, conditionalTests...) // conditional.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
