@@ -292,7 +292,7 @@ func (c *condReleaseCmd) apply(s *state, a ingot.Actor) (*ConditionalOutcome, er
 		steps = append(steps, conditional.EventAccepted)
 	}
 	if p.Condition.Holds(s.now, &p.Met) {
-		t, err := s.releaseCond(p, by)
+		t, err := s.releaseCond(p, by, steps...)
 		if err != nil {
 			return nil, err
 		}
@@ -327,8 +327,9 @@ func (s *state) condOpen(p *conditional.Payment) error {
 // releaseCond pays a pending payment whose condition holds: the hold is
 // captured to the payee, under today's rules of a capture (the payee's
 // status and cap, the payer's limits, risk rules). On an error nothing is
-// changed by the caller's undo.
-func (s *state) releaseCond(p *conditional.Payment, by string) (*ingot.Transfer, error) {
+// changed by the caller's undo. The steps that met the condition in the
+// same request are in the history too, with the capture as their leaf.
+func (s *state) releaseCond(p *conditional.Payment, by string, steps ...string) (*ingot.Transfer, error) {
 	h := s.holds[p.HoldID]
 	to, err := s.anyWallet(p.Payee)
 	if err != nil {
@@ -344,6 +345,9 @@ func (s *state) releaseCond(p *conditional.Payment, by string) (*ingot.Transfer,
 	}
 	h.Captured, h.TransferID = p.Amount, t.ID
 	p.Status, p.TransferID = conditional.Released, t.ID
+	for _, st := range steps {
+		p.History = append(p.History, conditional.Event{At: s.now, Type: st, By: by, TransferID: t.ID})
+	}
 	p.History = append(p.History, conditional.Event{At: s.now, Type: conditional.EventReleased, By: by, TransferID: t.ID})
 	s.emitCond(ingot.EventConditionalEnded, p)
 	return t, nil
