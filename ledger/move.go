@@ -60,21 +60,7 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		}
 		a.Outflow = a.Outflow.Add(amount, s.day, s.year)
 	}
-	t := &ingot.Transfer{
-		ID:            uuid.Must(uuid.NewV7()).String(),
-		Kind:          kind,
-		Debit:         debit.ID,
-		Credit:        credit.ID,
-		Amount:        amount,
-		Currency:      currency,
-		Memo:          memo,
-		HoldID:        holdID,
-		DebitBalance:  debit.Balance,
-		CreditBalance: credit.Balance,
-		CreatedAt:     s.now,
-		LogIndex:      -1,
-	}
-	s.transfers = append(s.transfers, t)
+	t := s.addTransfer(kind, debit, credit, amount, currency, memo, holdID)
 	if as != nil {
 		if err := s.recordRisk(as, t, debit, credit); err != nil {
 			return nil, err
@@ -95,11 +81,18 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 // transparency log for a decision that moved no money, between the two
 // accounts it concerns, with their balances as they are.
 func (s *state) record(kind ingot.TransferKind, debit, credit *ingot.Account, currency, memo, holdID string) *ingot.Transfer {
+	return s.addTransfer(kind, debit, credit, 0, currency, memo, holdID)
+}
+
+// addTransfer adds the batch's next transfer, with the accounts' balances
+// as they are now (after it).
+func (s *state) addTransfer(kind ingot.TransferKind, debit, credit *ingot.Account, amount int64, currency, memo, holdID string) *ingot.Transfer {
 	t := &ingot.Transfer{
 		ID:            uuid.Must(uuid.NewV7()).String(),
 		Kind:          kind,
 		Debit:         debit.ID,
 		Credit:        credit.ID,
+		Amount:        amount,
 		Currency:      currency,
 		Memo:          memo,
 		HoldID:        holdID,
