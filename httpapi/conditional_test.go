@@ -16,7 +16,7 @@ func TestConditionalPaymentsOverHTTP(t *testing.T) {
 		sum := sha256.Sum256(secret)
 		lock := hex.EncodeToString(sum[:])
 		body := map[string]any{"from": from, "to": to, "amount": "120.00", "currency": "CNY", "memo": "deposit",
-			"condition": map[string]any{"all": []any{map[string]any{"hashlock": lock}, map[string]any{"payee_accepts": true}}},
+			"condition":  map[string]any{"all": []any{map[string]any{"hashlock": lock}, map[string]any{"payee_accepts": true}}},
 			"expires_at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}
 
 		// Bad conditions: 422 invalid_condition, nothing held.
