@@ -1898,6 +1898,17 @@ func (c *Client) GetTransfer(ctx context.Context, id string, opts ...CallOption)
 	return &out, nil
 }
 
+// GetTransferPacs008 calls getTransferPacs008, GET /v1/transfers/{id}/pacs008: A transfer between
+// wallets as an ISO 20022 pacs.008.001.08 credit transfer. It returns the body as is
+// (application/xml).
+func (c *Client) GetTransferPacs008(ctx context.Context, id string, opts ...CallOption) ([]byte, error) {
+	var out []byte
+	if err := c.do(ctx, "GET", "/v1/transfers/"+url.PathEscape(id)+"/pacs008", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GetTransferProofParams are the optional query parameters of GetTransferProof.
 type GetTransferProofParams struct {
 	// The size of a checkpointed tree (a checkpoint's second line); absent: the latest checkpoint.
@@ -2443,6 +2454,29 @@ func (c *Client) PayQR(ctx context.Context, body QrPaymentRequest, opts ...CallO
 		return nil, err
 	}
 	return &out, nil
+}
+
+// PostPacs008Params are the optional query parameters of PostPacs008.
+type PostPacs008Params struct {
+	// true (the default): all transactions or none; false settles each on its own.
+	Atomic string
+}
+
+// PostPacs008 calls postPacs008, POST /v1/iso20022/pacs008: Pay a pacs.008.001.08 message's
+// transactions as one batch; the answer is a pacs.002.001.10 status report. It returns the body as
+// is (application/xml).
+func (c *Client) PostPacs008(ctx context.Context, body []byte, params *PostPacs008Params, opts ...CallOption) ([]byte, error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Atomic != "" {
+			q.Set("atomic", params.Atomic)
+		}
+	}
+	var out []byte
+	if err := c.do(ctx, "POST", "/v1/iso20022/pacs008", q, RawBody{ContentType: "application/xml", Data: body}, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // RefreshTokens calls refreshTokens, POST /v1/auth/refresh: Rotate a session's tokens. It needs no

@@ -21,6 +21,9 @@ const holderOnly = ""
 // missing here answers 403 to everyone; TestEveryRouteHasAScope walks the
 // OpenAPI document and fails on such a route.
 var routes = map[string]access{
+	// ISO 20022 (iso20022.go).
+	"getTransferPacs008": {scope: ingot.ScopeTransfersRead, holder: true},
+	"postPacs008":        {scope: ingot.ScopeTransfersWrite},
 	// Conditional payments (conditional.go).
 	"createConditionalPayment":  {scope: ingot.ScopeTransfersWrite, holder: true},
 	"releaseConditionalPayment": {scope: ingot.ScopeTransfersWrite, holder: true},

@@ -62,6 +62,9 @@ func (s *Service) WithPII(k *pii.Keys) *Service {
 // now is the one clock (the engine's), in UTC to the microsecond.
 func (s *Service) now() time.Time { return s.eng.now() }
 
+// Now is the engine's clock (Options.Now), as the API states times.
+func (s *Service) Now() time.Time { return s.eng.now() }
+
 // zone is the time zone of daily and yearly limits (the engine's).
 func (s *Service) zone() *time.Location { return s.eng.opt.Zone }
 
