@@ -62,6 +62,10 @@ type Operator struct {
 	ID        string // UUID
 	Name      string
 	Code      string // short unique code chosen by the central bank, e.g. "ICBC"
+	// Country is its jurisdiction, ISO 3166-1 alpha-2 ("CN", "HK"): its
+	// wallets' jurisdiction, for cross-border rules. Empty: the
+	// deployment's default (ledger.Options.Country).
+	Country   string
 	CreatedAt time.Time
 }
 

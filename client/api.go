@@ -329,6 +329,8 @@ type CreateKeyRequest struct {
 type CreateOperatorRequest struct {
 	// Unique short code, upper case.
 	Code string `json:"code"`
+	// Its jurisdiction (its wallets'), ISO 3166-1 alpha-2; default the server's --country (CN).
+	Country string `json:"country,omitempty"`
 	// The operator's name.
 	Name string `json:"name"`
 }
@@ -590,8 +592,11 @@ type NewTOTP struct {
 // Operator is the API's schema Operator.
 type Operator struct {
 	// The operator's API key: shown once, never stored, absent from idempotent replays.
-	APIKey    string    `json:"api_key,omitempty"`
-	Code      string    `json:"code"`
+	APIKey string `json:"api_key,omitempty"`
+	Code   string `json:"code"`
+	// Its jurisdiction, ISO 3166-1 alpha-2: a payment between wallets of operators of two countries is
+	// cross-border.
+	Country   string    `json:"country"`
 	CreatedAt time.Time `json:"created_at"`
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`

@@ -20,8 +20,9 @@ const MaxIdempotencyKey = 255
 type createOperatorIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
 	Body           struct {
-		Name string `json:"name" doc:"The operator's name." example:"Industrial and Commercial Bank of China"`
-		Code string `json:"code" doc:"Unique short code, upper case." example:"ICBC"`
+		Name    string `json:"name" doc:"The operator's name." example:"Industrial and Commercial Bank of China"`
+		Code    string `json:"code" doc:"Unique short code, upper case." example:"ICBC"`
+		Country string `json:"country,omitempty" maxLength:"2" doc:"Its jurisdiction (its wallets'), ISO 3166-1 alpha-2; default the server's --country (CN)." example:"CN"`
 	}
 }
 
@@ -231,7 +232,7 @@ func storedAnswer[T any](s *server, ctx context.Context, a *ledger.StoredAnswer)
 func (s *server) createOperator(ctx context.Context, in *createOperatorIn) (*Out[Operator], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ledger.NewOperator, error) {
-			return s.svc.CreateOperator(ctx, actor(ctx), in.Body.Name, in.Body.Code, idem)
+			return s.svc.CreateOperatorIn(ctx, actor(ctx), in.Body.Name, in.Body.Code, in.Body.Country, idem)
 		},
 		func(r *ledger.NewOperator) Operator { return operatorOut(&r.Operator, r.APIKey) })
 }

@@ -101,6 +101,7 @@ type Operator struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	Code      string    `json:"code"`
+	Country   string    `json:"country" doc:"Its jurisdiction, ISO 3166-1 alpha-2: a payment between wallets of operators of two countries is cross-border."`
 	CreatedAt time.Time `json:"created_at"`
 	APIKey    string    `json:"api_key,omitempty" doc:"The operator's API key: shown once, never stored, absent from idempotent replays."`
 }
@@ -294,7 +295,7 @@ func hashesOut(hs []tlog.Hash) []string {
 }
 
 func operatorOut(o *ingot.Operator, key string) Operator {
-	return Operator{ID: o.ID, Name: o.Name, Code: o.Code, CreatedAt: o.CreatedAt.UTC(), APIKey: key}
+	return Operator{ID: o.ID, Name: o.Name, Code: o.Code, Country: o.Country, CreatedAt: o.CreatedAt.UTC(), APIKey: key}
 }
 
 // transferOut renders a transfer; reserveOp is the operator whose reserve

@@ -50,6 +50,9 @@ type Options struct {
 	Pipeline int
 	// Risk configures the built-in AML (risk.go).
 	Risk RiskOptions
+	// Country is the jurisdiction of operators registered without one
+	// (jurisdiction.go); "" is DefaultCountry.
+	Country string
 }
 
 // Pipeliner is implemented by stores that say how many batches in flight
@@ -103,6 +106,8 @@ type Engine struct {
 
 	// rules are the active risk rules, compiled (risk.go).
 	rules riskRules
+	// countries caches operators' jurisdictions (jurisdiction.go).
+	countries countries
 }
 
 // logFrontier is the frontier of the log of a size.
@@ -164,6 +169,10 @@ func NewEngine(db BatchOpener, opt Options) *Engine {
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 		m:       newEngineMetrics(opt.Registerer),
+	}
+	e.countries.def = opt.Country
+	if e.countries.def == "" {
+		e.countries.def = DefaultCountry
 	}
 	go e.run()
 	return e
@@ -501,6 +510,9 @@ func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *st
 			return err
 		}
 		st.limits = newLimitTable(rules)
+		if err := e.loadCountries(ctx, tx, st); err != nil { // jurisdiction.go
+			return err
+		}
 	}
 	if err := loadBank(ctx, tx, ls, st); err != nil { // bank.go
 		return err

@@ -35,6 +35,9 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkCrossBorder(kind, debit, credit); err != nil { // jurisdiction.go
+		return nil, err
+	}
 	as, err := s.assess(kind, debit, credit, amount, currency) // risk.go
 	if err != nil {
 		return nil, err

@@ -21,6 +21,13 @@ type NewOperator struct {
 
 // CreateOperator registers an operator and makes its first API key.
 func (s *Service) CreateOperator(ctx context.Context, a ingot.Actor, name, code string, idem *Idem) (*NewOperator, error) {
+	return s.CreateOperatorIn(ctx, a, name, code, "", idem)
+}
+
+// CreateOperatorIn is CreateOperator with the operator's country (its
+// wallets' jurisdiction, ISO 3166-1 alpha-2; "" is the deployment's
+// default, Options.Country).
+func (s *Service) CreateOperatorIn(ctx context.Context, a ingot.Actor, name, code, country string, idem *Idem) (*NewOperator, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return nil, err
 	}
@@ -30,8 +37,14 @@ func (s *Service) CreateOperator(ctx context.Context, a ingot.Actor, name, code 
 	if !operatorCode.MatchString(code) {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "code must be 2-32 upper-case letters, digits, '_' or '-', like \"ICBC\"")
 	}
+	if country == "" {
+		country = s.eng.countries.def
+	}
+	if _, err := ParseCountry(country); err != nil {
+		return nil, err
+	}
 	now := s.now()
-	op := ingot.Operator{ID: newID(), Name: strings.TrimSpace(name), Code: code, CreatedAt: now}
+	op := ingot.Operator{ID: newID(), Name: strings.TrimSpace(name), Code: code, Country: country, CreatedAt: now}
 	secret := s.newSecret()
 	key := ingot.APIKey{ID: newID(), Role: ingot.RoleOperator, OperatorID: op.ID, Hash: HashSecret(secret), CreatedAt: now}
 	res := &NewOperator{Operator: op}
@@ -69,6 +82,9 @@ func (s *Service) Operators(ctx context.Context, a ingot.Actor, cursor string, l
 		ops = ops[:limit]
 		next = encodeCursor("op", ops[limit-1].ID)
 	}
+	for i := range ops {
+		s.withCountry(&ops[i])
+	}
 	return ops, next, nil
 }
 
@@ -80,6 +96,7 @@ func (s *Service) Me(ctx context.Context, a ingot.Actor) (op ingot.Operator, res
 	if op, err = s.st.Operator(ctx, a.OperatorID); err != nil {
 		return ingot.Operator{}, nil, nil, s.unavailable(ctx, err)
 	}
+	s.withCountry(&op)
 	if reserves, err = s.st.Accounts(ctx, a.OperatorID, ingot.AccountReserve, 0, 1000); err != nil {
 		return ingot.Operator{}, nil, nil, s.unavailable(ctx, err)
 	}
@@ -87,4 +104,12 @@ func (s *Service) Me(ctx context.Context, a ingot.Actor) (op ingot.Operator, res
 		return ingot.Operator{}, nil, nil, s.unavailable(ctx, err)
 	}
 	return op, reserves, fees, nil
+}
+
+// withCountry fills in the default jurisdiction of an operator registered
+// before operators had one.
+func (s *Service) withCountry(op *ingot.Operator) {
+	if op.Country == "" {
+		op.Country = s.eng.countries.def
+	}
 }

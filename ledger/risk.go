@@ -235,7 +235,7 @@ func (s *state) party(a *ingot.Account, v *risk.Velocity) risk.Party {
 	}
 	p := risk.Party{
 		Wallet: ingot.FormatWalletID(a.ID), Tier: int64(a.Tier), Kind: string(a.WalletKind), Operator: a.OperatorID,
-		AgeDays: days(s.now.Sub(a.CreatedAt)), Country: currencyCountry(a.Currency),
+		AgeDays: days(s.now.Sub(a.CreatedAt)), Country: s.riskCountry(a),
 		Sent1h: h.Sent, Sent24h: d.Sent, Count1h: h.SentCount, Count24h: d.SentCount,
 		Received1h: h.Received, Received24h: d.Received, Senders24h: d.Senders, Payees24h: d.Payees,
 		IdleDays: days(s.now.Sub(idleSince)), Balance: a.Balance,
@@ -248,6 +248,16 @@ func (s *state) party(a *ingot.Account, v *risk.Velocity) risk.Party {
 }
 
 func days(d time.Duration) int64 { return max(0, int64(d/(24*time.Hour))) }
+
+// riskCountry is a party's country in the rules: its operator's
+// jurisdiction (jurisdiction.go), or for an account that is not a wallet
+// its currency's country.
+func (s *state) riskCountry(a *ingot.Account) string {
+	if c := s.country(a); c != "" {
+		return c
+	}
+	return currencyCountry(a.Currency)
+}
 
 // currencyCountry is the country of a national currency: the first two
 // letters of its ISO 4217 code (CNY: CN, HKD: HK). Wallets carry no

@@ -50,6 +50,7 @@ type state struct {
 	reviews    map[string]*risk.Review // locked (reviews.go)
 	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
 	cond       condState               // conditional payments (conditional.go)
+	countries  *countries              // operators' jurisdictions (jurisdiction.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError

@@ -85,8 +85,8 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, er
 // CreateOperator stores an operator and its first API key, with idem.
 func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO operators (id, name, code, created_at) VALUES ($1, $2, $3, $4)`,
-			op.ID, op.Name, op.Code, op.CreatedAt)
+		_, err := tx.Exec(ctx, `INSERT INTO operators (id, name, code, country, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			op.ID, op.Name, op.Code, op.Country, op.CreatedAt)
 		if isUniqueViolation(err) {
 			return store.ErrConflict
 		}
@@ -103,12 +103,12 @@ func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot
 	})
 }
 
-const operatorCols = "id, name, code, created_at"
+const operatorCols = "id, name, code, country, created_at"
 
 func scanOperators(rows pgx.Rows) ([]ingot.Operator, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Operator, error) {
 		var op ingot.Operator
-		err := row.Scan(&op.ID, &op.Name, &op.Code, &op.CreatedAt)
+		err := row.Scan(&op.ID, &op.Name, &op.Code, &op.Country, &op.CreatedAt)
 		op.CreatedAt = op.CreatedAt.UTC()
 		return op, err
 	})
@@ -136,4 +136,22 @@ func (s *Store) Operators(ctx context.Context, after string, limit int) ([]ingot
 		return nil, fmt.Errorf("postgres: operators: %w", err)
 	}
 	return ops, nil
+}
+
+// OperatorCountries reads operators' countries inside the batch.
+func (b *batchTx) OperatorCountries(ctx context.Context, ids []string) (map[string]string, error) {
+	rows, err := b.tx.Query(ctx, `SELECT id, country FROM operators WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: operator countries: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, c string
+		if err := rows.Scan(&id, &c); err != nil {
+			return nil, fmt.Errorf("postgres: operator countries: %w", err)
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
 }

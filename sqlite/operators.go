@@ -83,8 +83,8 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, er
 // when idem's key was used already.
 func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, "create operator", idem, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO operators (id, name, code, created_at) VALUES (?, ?, ?, ?)`,
-			op.ID, op.Name, op.Code, micros(op.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO operators (id, name, code, country, created_at) VALUES (?, ?, ?, ?, ?)`,
+			op.ID, op.Name, op.Code, op.Country, micros(op.CreatedAt))
 		if err != nil {
 			if isUnique(err) {
 				return store.ErrConflict
@@ -101,12 +101,12 @@ func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot
 	})
 }
 
-const operatorCols = `id, name, code, created_at`
+const operatorCols = `id, name, code, country, created_at`
 
 func scanOperator(sc scanner) (ingot.Operator, error) {
 	var o ingot.Operator
 	var created int64
-	if err := sc.Scan(&o.ID, &o.Name, &o.Code, &created); err != nil {
+	if err := sc.Scan(&o.ID, &o.Name, &o.Code, &o.Country, &created); err != nil {
 		return ingot.Operator{}, err
 	}
 	o.CreatedAt = fromMicros(created)
@@ -142,4 +142,26 @@ func (s *Store) Operators(ctx context.Context, after string, limit int) ([]ingot
 		return nil, fmt.Errorf("sqlite: operators: %w", err)
 	}
 	return out, nil
+}
+
+// OperatorCountries reads operators' countries inside the batch.
+func (b *batchTx) OperatorCountries(ctx context.Context, ids []string) (map[string]string, error) {
+	arg, err := jsonArray(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: operator countries: %w", err)
+	}
+	rows, err := b.tx.QueryContext(ctx, `SELECT id, country FROM operators WHERE id IN (SELECT value FROM json_each(?))`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: operator countries: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, c string
+		if err := rows.Scan(&id, &c); err != nil {
+			return nil, fmt.Errorf("sqlite: operator countries: %w", err)
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
 }

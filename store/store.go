@@ -193,6 +193,10 @@ type BatchTx interface {
 	// LockAuthorizations returns the payment approvals among ids, locked.
 	// Unknown ids are left out.
 	LockAuthorizations(ctx context.Context, ids []string) ([]ingot.Authorization, error)
+	// OperatorCountries reads operators' countries ("" for an operator
+	// registered without one), by id; unknown ids are left out. Countries
+	// never change, so the engine caches them.
+	OperatorCountries(ctx context.Context, ids []string) (map[string]string, error)
 	// LogHead locks the transparency log's head until the end of the
 	// transaction and returns the log's size (0 when empty). Batches take it
 	// after their accounts, so the log's order is the commit order.

@@ -42,6 +42,7 @@ type serveConfig struct {
 	dataKeyID  string
 	sandbox    bool
 	zone       string
+	country    string
 	publicURL  string
 	smsGateway string
 	qrScheme   string
@@ -63,7 +64,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 			if err := fromEnv(cmd.Flags(), env, map[string]string{
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "pipeline": "INGOT_PIPELINE", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
-				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE",
+				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE", "country": "INGOT_COUNTRY",
 				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
@@ -91,6 +92,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.dataKey, "data-key-file", "", "file of the AES-256 data keys that seal holders' personal data (\"<key id> <base64 key>\" lines, oldest first), made 0600 at first start; default: beside the SQLite file, or ingot-data/data.key (env INGOT_DATA_KEY_FILE; INGOT_DATA_KEY holds the keys themselves)")
 	f.StringVar(&cfg.dataKeyID, "data-key-id", "", "seal new personal data with the data key of this id rather than the keyring's newest, while a new key reaches every process (env INGOT_DATA_KEY_ID; docs/keys.md)")
 	f.StringVar(&cfg.zone, "zone", ledger.DefaultZone, "time zone of the days and years of daily and yearly limits (env INGOT_ZONE)")
+	f.StringVar(&cfg.country, "country", ledger.DefaultCountry, "jurisdiction (ISO 3166-1 alpha-2) of operators registered without one (env INGOT_COUNTRY)")
 	f.BoolVar(&cfg.sandbox, "sandbox", false, "serve the built-in sandbox bank (deposit accounts in this database, /v1/sandbox/bank/...) as the bank connector: for tests and the quickstart, never in production (env INGOT_SANDBOX)")
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
@@ -132,6 +134,9 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return fmt.Errorf("migrate: %w", err)
 	}
 
+	if _, err := ledger.ParseCountry(cfg.country); err != nil {
+		return fmt.Errorf("--country: %w", err)
+	}
 	zone, err := time.LoadLocation(cfg.zone)
 	if err != nil {
 		return fmt.Errorf("--zone: %w", err)
@@ -155,7 +160,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 			return fmt.Errorf("--aml-thresholds %s: %w", cfg.amlFile, err)
 		}
 	}
-	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Pipeline: cfg.pipeline, Logger: log, Registerer: reg, Signer: signer, Zone: zone,
+	eng := ledger.NewEngine(st, ledger.Options{MaxBatch: cfg.maxBatch, Pipeline: cfg.pipeline, Logger: log, Registerer: reg, Signer: signer, Zone: zone, Country: cfg.country,
 		Risk: ledger.RiskOptions{Thresholds: aml}})
 	defer eng.Close()
 	keys, err := loadDataKey(cfg.db, cfg.dataKey, cfg.dataKeyID, env)
