@@ -59,9 +59,9 @@ func (a *Actor) HasScope(s string) bool {
 
 // Operator is a tier-2 institution (commercial bank, payment provider).
 type Operator struct {
-	ID        string // UUID
-	Name      string
-	Code      string // short unique code chosen by the central bank, e.g. "ICBC"
+	ID   string // UUID
+	Name string
+	Code string // short unique code chosen by the central bank, e.g. "ICBC"
 	// Country is its jurisdiction, ISO 3166-1 alpha-2 ("CN", "HK"): its
 	// wallets' jurisdiction, for cross-border rules. Empty: the
 	// deployment's default (ledger.Options.Country).
