@@ -400,11 +400,17 @@ func (s *server) history(ctx context.Context, in *historyIn) (*Body[List[Entry]]
 	out := List[Entry]{Items: make([]Entry, len(es)), NextCursor: next}
 	for i := range es {
 		e := &es[i]
-		// The wallet is the caller's, so a reserve on the other side is too.
+		// The wallet is the caller's, so a reserve on the other side is
+		// too; the central bank reads any operator's wallet.
+		op := a.OperatorID
+		if pseudonymous(ctx) {
+			op = s.svc.ReserveOperator(ctx, &e.Transfer)
+		}
 		out.Items[i] = Entry{
-			Transfer: transferOut(&e.Transfer, a.OperatorID),
+			Transfer: transferOut(&e.Transfer, op),
 			Amount:   amt(e.Amount, e.Transfer.Currency), BalanceAfter: amt(e.BalanceAfter, e.Transfer.Currency),
 		}
+		withoutFreeText(ctx, &out.Items[i].Transfer)
 	}
 	return &Body[List[Entry]]{Body: out}, nil
 }
@@ -442,9 +448,7 @@ func (s *server) getTransfer(ctx context.Context, in *idIn) (*Body[Transfer], er
 		return nil, s.problem(ctx, err)
 	}
 	out := transferOut(&t, s.svc.ReserveOperator(ctx, &t))
-	if actor(ctx).Role == ingot.RoleCentralBank {
-		out.Memo = "" // a payer's words may name people: not for the central bank
-	}
+	withoutFreeText(ctx, &out) // anonymity.go
 	if t.Kind == ingot.KindPayment || t.Kind == ingot.KindCapture {
 		r, err := s.svc.Refunded(ctx, t.ID)
 		if err != nil {

@@ -392,6 +392,9 @@ func (s *server) refunds(ctx context.Context, in *idIn) (*Body[Refunds], error) 
 	out := Refunds{Refunded: amt(total.Refunded, cur), Items: make([]Refund, len(rs))}
 	for i := range rs {
 		out.Items[i] = refundOut(&rs[i])
+		if pseudonymous(ctx) {
+			out.Items[i].Reason = "" // free text, as a transfer's memo (anonymity.go)
+		}
 	}
 	return &Body[Refunds]{Body: out}, nil
 }

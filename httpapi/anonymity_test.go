@@ -1,0 +1,158 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// Controllable anonymity over HTTP (docs/security.md): what the central
+// bank's views leave out, and an operator's reveal, recorded first.
+
+// The holder's data the tests look for in raw answers: a name, the phone's
+// digits and its mask, an ID number, a sub-wallet's label, a memo, a
+// merchant's reference and a refund's reason that name people.
+const (
+	anonName     = "Li Wei"
+	anonPhone    = "13812345678"
+	anonIDNumber = "110101199003071234"
+	anonLabel    = "Li Wei's pocket money"
+	anonMemo     = "rent to Wang Fang"
+	anonRef      = "order for Li Wei"
+	anonReason   = "Li Wei changed his mind"
+)
+
+// anonPII are the strings no view of the central bank's may hold; "*"
+// stands for every masked value (a masked name, phone or ID number).
+var anonPII = []string{anonName, anonPhone, anonIDNumber, anonLabel, anonMemo, anonRef, anonReason, "Wang Fang", "L* W**", "138****5678", "*"}
+
+// noPII fails when raw holds any of anonPII.
+func noPII(t *testing.T, what string, raw []byte) {
+	t.Helper()
+	for _, p := range anonPII {
+		if bytes.Contains(raw, []byte(p)) {
+			t.Fatalf("%s holds %q: %s", what, p, raw)
+		}
+	}
+}
+
+// TestCentralBankPseudonymous checks the central bank's views of wallets,
+// transfers, refunds and histories at any operator: 200, without a
+// holder's name, phone or ID number (not even masked), a sub-wallet's
+// label, a memo, a merchant's reference or a refund's reason. The
+// operators' own views keep them, and an operator still reads neither
+// another operator's wallet nor its history (404).
+func TestCentralBankPseudonymous(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		op1, key1 := e.funded("ANON1")
+		op2, key2 := e.funded("ANON2")
+		w1 := e.must(e.req("POST", "/v1/wallets", key1, map[string]any{"holder": map[string]any{"name": anonName, "phone": anonPhone}, "currency": "CNY"}), 201).str("id")
+		e.must(e.req("POST", "/v1/wallets/"+w1+"/upgrade", key1, map[string]any{"tier": 3, "id_number": anonIDNumber, "id_verified": true}), 200)
+		e.must(e.req("POST", "/v1/wallets/"+w1+"/topups", key1, map[string]any{"amount": "500.00"}), 201)
+		sub := e.must(e.req("POST", "/v1/wallets/"+w1+"/sub-wallets", key1, map[string]any{"name": anonLabel}), 201).str("id")
+		shop := e.merchantWallet(key2)
+		pay := e.must(e.req("POST", "/v1/transfers", key1, map[string]any{"from": w1, "to": shop, "amount": "87.70", "currency": "CNY", "memo": anonMemo}), 201).str("id")
+		code := e.must(e.req("POST", "/v1/wallets/"+w1+"/payment-codes", key1, nil), 201).str("code")
+		charge := e.must(e.req("POST", "/v1/payment-codes/charge", key2, map[string]any{"code": code, "merchant_wallet": shop, "amount": "10.00", "reference": anonRef}), 201)
+		refund := e.must(e.req("POST", "/v1/transfers/"+pay+"/refunds", key2, map[string]any{"amount": "7.70", "reason": anonReason}), 201)
+
+		// The operators' views keep what they wrote and their holders,
+		// masked.
+		if r := e.must(e.req("GET", "/v1/wallets/"+w1, key1, nil), 200); !bytes.Contains(r.raw, []byte("L* W**")) {
+			t.Fatalf("the operator's view of its wallet: %s", r.raw)
+		}
+		if r := e.must(e.req("GET", "/v1/wallets/"+sub, key1, nil), 200); r.str("label") != anonLabel {
+			t.Fatalf("the operator's view of a sub-wallet: %s", r.raw)
+		}
+		if r := e.must(e.req("GET", "/v1/transfers/"+pay, key2, nil), 200); r.str("memo") != anonMemo {
+			t.Fatalf("the payee's operator's view of a payment: %s", r.raw)
+		}
+		if r := e.must(e.req("GET", "/v1/transfers/"+charge.str("id"), key2, nil), 200); r.str("reference") != anonRef {
+			t.Fatalf("the merchant's operator's view of a charge: %s", r.raw)
+		}
+		if r := e.must(e.req("GET", "/v1/transfers/"+pay+"/refunds", key2, nil), 200); !bytes.Contains(r.raw, []byte(anonReason)) {
+			t.Fatalf("the merchant's operator's view of refunds: %s", r.raw)
+		}
+		if r := e.must(e.req("GET", "/v1/wallets/"+w1+"/transactions", key1, nil), 200); !bytes.Contains(r.raw, []byte(anonMemo)) || !bytes.Contains(r.raw, []byte(anonReason)) {
+			t.Fatalf("the operator's view of its wallet's history: %s", r.raw)
+		}
+
+		// Operators stay isolated: another operator's wallet and history
+		// are not found.
+		e.problem(e.req("GET", "/v1/wallets/"+shop, key1, nil), 404, "not_found")
+		e.problem(e.req("GET", "/v1/wallets/"+w1, key2, nil), 404, "not_found")
+		e.problem(e.req("GET", "/v1/wallets/"+w1+"/transactions", key2, nil), 404, "not_found")
+		e.problem(e.req("GET", "/v1/wallets/"+shop+"/transactions", key1, nil), 404, "not_found")
+
+		// The central bank reads every wallet, without its holder's data or
+		// a sub-wallet's label.
+		for _, c := range []struct {
+			wallet, kind string
+			tier         float64
+		}{{w1, "personal", 3}, {sub, "personal", 3}, {shop, "merchant", 4}} {
+			r := e.must(e.req("GET", "/v1/wallets/"+c.wallet, adminKey, nil), 200)
+			noPII(t, "the central bank's view of a wallet", r.raw)
+			if r.str("id") != c.wallet || r.str("kind") != c.kind || r.body["tier"] != c.tier || r.str("balance") == "" {
+				t.Fatalf("the central bank's view of %s: %s", c.wallet, r.raw)
+			}
+		}
+
+		// Transfers: amounts and wallet ids; no memo, reference or reason.
+		r := e.must(e.req("GET", "/v1/transfers/"+pay, adminKey, nil), 200)
+		noPII(t, "the central bank's view of a payment", r.raw)
+		if r.str("from") != w1 || r.str("to") != shop || r.str("amount") != "87.70" || r.str("memo") != "" || r.str("refunded") != "7.70" {
+			t.Fatalf("the central bank's view of a payment: %s", r.raw)
+		}
+		r = e.must(e.req("GET", "/v1/transfers/"+charge.str("id"), adminKey, nil), 200)
+		noPII(t, "the central bank's view of a charge", r.raw)
+		if _, ok := r.body["reference"]; ok || r.str("amount") != "10.00" {
+			t.Fatalf("the central bank's view of a charge: %s", r.raw)
+		}
+		r = e.must(e.req("GET", "/v1/transfers/"+refund.str("refund_transfer_id"), adminKey, nil), 200)
+		noPII(t, "the central bank's view of a refund", r.raw)
+		if r.str("kind") != "payment_refund" || r.str("reference") != pay || r.str("memo") != "" {
+			t.Fatalf("the central bank's view of a refund: %s", r.raw)
+		}
+		r = e.must(e.req("GET", "/v1/transfers/"+pay+"/refunds", adminKey, nil), 200)
+		noPII(t, "the central bank's view of refunds", r.raw)
+		if r.str("refunded") != "7.70" || len(r.items()) != 1 {
+			t.Fatalf("the central bank's view of refunds: %s", r.raw)
+		}
+
+		// Histories, at either operator: counterparties are wallet ids and
+		// reserves.
+		r = e.must(e.req("GET", "/v1/wallets/"+w1+"/transactions", adminKey, nil), 200)
+		noPII(t, "the central bank's view of a history", r.raw)
+		want := []string{"payment_refund " + shop + " " + w1 + " 7.70 410.00", "payment " + w1 + " " + shop + " -10.00 402.30",
+			"payment " + w1 + " " + shop + " -87.70 412.30", "topup reserve:" + op1 + " " + w1 + " 500.00 500.00"}
+		if got := entries(r); strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Fatalf("the central bank's history of %s:\n got %q\nwant %q", w1, got, want)
+		}
+		r = e.must(e.req("GET", "/v1/wallets/"+shop+"/transactions?limit=2", adminKey, nil), 200)
+		noPII(t, "the central bank's view of a merchant's history", r.raw)
+		if got := entries(r); len(got) != 2 || got[0] != "payment_refund "+shop+" "+w1+" -7.70 90.00" || r.str("next_cursor") == "" {
+			t.Fatalf("the central bank's history of %s (at %s): %q %s", shop, op2, got, r.raw)
+		}
+		r = e.must(e.req("GET", "/v1/wallets/"+shop+"/transactions?limit=2&cursor="+r.str("next_cursor"), adminKey, nil), 200)
+		noPII(t, "the central bank's next page of a history", r.raw)
+		e.problem(e.req("GET", "/v1/wallets/6214830000000009/transactions", adminKey, nil), 404, "not_found")
+
+		// The central bank's reads stop there: what else a wallet has, and
+		// every action on it, stay its operator's.
+		for _, p := range []string{"/bank-accounts", "/statements?date=2026-01-02", "/sub-wallets", "/settlement", "/qr"} {
+			e.problem(e.req("GET", "/v1/wallets/"+shop+p, adminKey, nil), 403, "forbidden")
+		}
+		e.problem(e.req("POST", "/v1/wallets/"+w1+"/freeze", adminKey, nil), 403, "forbidden")
+	})
+}
+
+// entries renders a history's entries as "kind from to amount balance_after".
+func entries(r *resp) []string {
+	var out []string
+	for _, it := range r.items() {
+		en := it.(map[string]any)
+		tr := en["transfer"].(map[string]any)
+		out = append(out, strings.Join([]string{tr["kind"].(string), tr["from"].(string), tr["to"].(string), en["amount"].(string), en["balance_after"].(string)}, " "))
+	}
+	return out
+}
