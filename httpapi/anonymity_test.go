@@ -156,3 +156,51 @@ func entries(r *resp) []string {
 	}
 	return out
 }
+
+// TestCentralBankSecurityEvents checks that the central bank reads a
+// holder's security events with their pseudonymous holder_id but without
+// the holder's masked phone (subject) and address, which the holder's
+// operator sees; an organisation's events (keys, reveals) keep both.
+func TestCentralBankSecurityEvents(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		h := e.newHolder("ANONEV", anonPhone, "")
+		h.enroll()
+		e.must(e.req("GET", "/v1/wallets/"+h.wallets[0]+"?reveal=true", h.opKey, nil), 200)
+
+		op := e.must(e.req("GET", "/v1/security-events?type=signin.succeeded", h.opKey, nil), 200)
+		if len(op.items()) != 1 {
+			t.Fatalf("the operator's holder events: %s", op.raw)
+		}
+		ev := op.items()[0].(map[string]any)
+		if ev["subject"] != "+86 138****5678" || ev["address"] == nil || ev["holder_id"] == nil {
+			t.Fatalf("the operator's view of its holder's sign-in: %v", ev)
+		}
+		holderID := ev["holder_id"]
+
+		cb := e.must(e.req("GET", "/v1/security-events", adminKey, nil), 200)
+		noPII(t, "the central bank's security events", cb.raw)
+		seen := map[string]bool{}
+		for _, it := range cb.items() {
+			ev := it.(map[string]any)
+			typ, _ := ev["type"].(string)
+			seen[typ] = true
+			switch typ {
+			case "signin.succeeded":
+				if ev["holder_id"] != holderID || ev["subject"] != nil || ev["address"] != nil {
+					t.Fatalf("the central bank's view of a holder's sign-in: %v", ev)
+				}
+			case "api_key.created":
+				if ev["subject"] == nil || ev["address"] == nil {
+					t.Fatalf("the central bank's view of a key's event: %v", ev)
+				}
+			case "pii.revealed":
+				if ev["address"] == nil || ev["key_id"] == nil || ev["detail"] != "wallet "+h.wallets[0] {
+					t.Fatalf("the central bank's view of a reveal: %v", ev)
+				}
+			}
+		}
+		if !seen["signin.succeeded"] || !seen["pii.revealed"] {
+			t.Fatalf("the central bank's security events lack some: %s", cb.raw)
+		}
+	})
+}
