@@ -2,8 +2,15 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ingot-cbdc/ingot/internal/testdb"
+	"github.com/ingot-cbdc/ingot/store"
 )
 
 // Controllable anonymity over HTTP (docs/security.md): what the central
@@ -203,4 +210,86 @@ func TestCentralBankSecurityEvents(t *testing.T) {
 			t.Fatalf("the central bank's security events lack some: %s", cb.raw)
 		}
 	})
+}
+
+// TestRevealRecordedFirst checks that an operator's reveal is stored as a
+// pii.revealed security event before the holder's data is answered: with
+// the events' table gone, ?reveal=true answers 503 unavailable and no
+// holder's data, and no event is left; once the table is back, the reveal
+// answers the data and leaves its event.
+func TestRevealRecordedFirst(t *testing.T) {
+	for kind := range stores {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			var dsn string
+			e := newEnv(t, func(t testing.TB) store.Store {
+				dsn = testdb.NewDSN(t, kind)
+				st, err := testdb.OpenDSN(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			}, 0)
+			_, key := e.funded("UNREC")
+			w := e.must(e.req("POST", "/v1/wallets", key, map[string]any{"holder": map[string]any{"name": anonName, "phone": anonPhone}, "currency": "CNY"}), 201).str("id")
+			e.must(e.req("POST", "/v1/wallets/"+w+"/upgrade", key, map[string]any{"tier": 3, "id_number": anonIDNumber, "id_verified": true}), 200)
+
+			execSQL(t, kind, dsn, `ALTER TABLE security_events RENAME TO security_events_gone`)
+			r := e.req("GET", "/v1/wallets/"+w+"?reveal=true", key, nil)
+			e.problem(r, 503, "unavailable")
+			for _, p := range []string{anonName, anonPhone, anonIDNumber, "L* W**"} {
+				if bytes.Contains(r.raw, []byte(p)) {
+					t.Fatalf("an unrecorded reveal answered %q: %s", p, r.raw)
+				}
+			}
+			// The masked read does not depend on the events.
+			e.must(e.req("GET", "/v1/wallets/"+w, key, nil), 200)
+			execSQL(t, kind, dsn, `ALTER TABLE security_events_gone RENAME TO security_events`)
+
+			if r := e.must(e.req("GET", "/v1/security-events?type=pii.revealed", key, nil), 200); len(r.items()) != 0 {
+				t.Fatalf("a failed reveal left an event: %s", r.raw)
+			}
+			r = e.must(e.req("GET", "/v1/wallets/"+w+"?reveal=true", key, nil), 200)
+			if hd, _ := r.body["holder"].(map[string]any); hd["name"] != anonName || hd["id_number"] != anonIDNumber {
+				t.Fatalf("revealed: %s", r.raw)
+			}
+			ev := e.must(e.req("GET", "/v1/security-events?type=pii.revealed", key, nil), 200)
+			if len(ev.items()) != 1 || ev.items()[0].(map[string]any)["detail"] != "wallet "+w {
+				t.Fatalf("the reveal's event: %s", ev.raw)
+			}
+			for _, p := range []string{anonName, anonPhone, anonIDNumber} {
+				if bytes.Contains(ev.raw, []byte(p)) {
+					t.Fatalf("the reveal's event holds %q: %s", p, ev.raw)
+				}
+			}
+		})
+	}
+}
+
+// execSQL runs a statement on a test database from a connection of its own.
+func execSQL(t *testing.T, kind, dsn, stmt string) {
+	t.Helper()
+	ctx := context.Background()
+	switch kind {
+	case "sqlite":
+		db, err := sql.Open("sqlite3", "file:"+dsn+"?_busy_timeout=5000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	case "postgres":
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	default:
+		t.Fatalf("unknown store kind %q", kind)
+	}
 }

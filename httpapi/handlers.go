@@ -338,8 +338,12 @@ func (s *server) getWallet(ctx context.Context, in *getWalletIn) (*Body[Wallet],
 		if err := s.svc.Reveal(&clear); err != nil {
 			return nil, s.problem(ctx, err)
 		}
+		// Recorded first: a reveal that leaves no security event shows
+		// nothing (503).
+		if err := s.svc.RecordReveal(ctx, a, w.ID, info(ctx).client.Address); err != nil {
+			return nil, s.problem(ctx, err)
+		}
 		out[0].Holder.Name, out[0].Holder.Phone, out[0].Holder.IDNumber = clear.Holder.Name, clear.Holder.Phone, clear.Holder.IDNumber
-		s.svc.RecordReveal(ctx, a, w.ID, info(ctx).client.Address)
 		s.log.InfoContext(ctx, "holder identity revealed", "key", a.KeyID, "wallet", ingot.FormatWalletID(w.ID))
 	}
 	return &Body[Wallet]{Body: out[0]}, nil
