@@ -305,7 +305,7 @@ func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wal
 
 type getWalletIn struct {
 	ID     string `path:"id" doc:"16-digit wallet id."`
-	Reveal bool   `query:"reveal" doc:"An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear (a security event)."`
+	Reveal bool   `query:"reveal" doc:"An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear. The reveal is stored as a pii.revealed security event before the answer; when it cannot be, the answer is 503 unavailable and nothing is revealed."`
 }
 
 func (s *server) getWallet(ctx context.Context, in *getWalletIn) (*Body[Wallet], error) {
