@@ -197,7 +197,10 @@ type Client struct {
 }
 
 // Events lists security events for the central bank (all) or an operator
-// (those of its holders and keys), newest first.
+// (those of its holders and keys), newest first. The central bank reads
+// holders pseudonymously (controllable anonymity, docs/security.md): a
+// holder's event keeps its HolderID but not its Subject (the holder's
+// masked phone) nor its Address (the holder's).
 func (s *Service) Events(ctx context.Context, a ingot.Actor, f EventFilter) ([]SecurityEvent, error) {
 	switch a.Role {
 	case ingot.RoleCentralBank:
@@ -211,7 +214,24 @@ func (s *Service) Events(ctx context.Context, a ingot.Actor, f EventFilter) ([]S
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
+	if a.Role == ingot.RoleCentralBank {
+		for i := range es {
+			if !organisationEvents[es[i].Type] {
+				es[i].Subject, es[i].Address = "", ""
+			}
+		}
+	}
 	return es, nil
+}
+
+// organisationEvents are the security events of organisations' acts (their
+// keys, webhook endpoints and reveals), whose subject and address are an
+// organisation's. An event of any other type is a holder's: its subject is
+// the holder's masked phone and its address the holder's, so a type added
+// later counts as a holder's until it is listed here.
+var organisationEvents = map[string]bool{
+	EventKeyCreated: true, EventKeyRevoked: true, EventKeyNewAddress: true, EventWebhookDisabled: true,
+	EventRevealRequested: true, EventRevealApproved: true, EventPIIRevealed: true,
 }
 
 // mustJSON marshals values the service made itself.

@@ -715,8 +715,9 @@ type Refund struct {
 	CreatedAt time.Time `json:"created_at"`
 	Currency  string    `json:"currency"`
 	// The part of the payment's fee returned to the merchant.
-	Fee    string `json:"fee"`
-	ID     string `json:"id"`
+	Fee string `json:"fee"`
+	ID  string `json:"id"`
+	// The merchant's free text; absent in the central bank's view.
 	Reason string `json:"reason,omitempty"`
 	// The payment_refund transfer, payee to payer.
 	RefundTransferID string `json:"refund_transfer_id"`
@@ -906,13 +907,16 @@ type ScreeningList struct {
 
 // SecurityEvent is the API's schema SecurityEvent.
 type SecurityEvent struct {
+	// The client's address. The central bank's view of a holder's event leaves it out.
 	Address   string    `json:"address,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	Detail    string    `json:"detail,omitempty"`
-	HolderID  string    `json:"holder_id,omitempty"`
-	ID        string    `json:"id"`
-	KeyID     string    `json:"key_id,omitempty"`
-	// Masked: a phone, a key's name.
+	// The holder's id, pseudonymous: in every view.
+	HolderID string `json:"holder_id,omitempty"`
+	ID       string `json:"id"`
+	KeyID    string `json:"key_id,omitempty"`
+	// Masked: a holder's phone, a key's name. The central bank's view of a holder's event leaves it
+	// out.
 	Subject string `json:"subject,omitempty"`
 	Type    string `json:"type"`
 }
@@ -1089,11 +1093,13 @@ type Transfer struct {
 	Kind string `json:"kind"`
 	// The transfer's leaf index in the transparency log (0-based, in commit order). Prove it with GET
 	// /v1/transfers/{id}/proof.
-	LogIndex int64  `json:"log_index"`
-	Memo     string `json:"memo"`
+	LogIndex int64 `json:"log_index"`
+	// The payer's free text (a refund's: its reason); always empty in the central bank's view.
+	Memo string `json:"memo"`
 	// The payment request it paid.
 	PaymentRequestID string `json:"payment_request_id,omitempty"`
-	// The merchant's reference.
+	// The merchant's reference, absent in the central bank's view; a payment_refund's is the refunded
+	// payment's id.
 	Reference string `json:"reference,omitempty"`
 	// What has been refunded of a payment (GET /v1/transfers/{id} only).
 	Refunded string `json:"refunded,omitempty"`
@@ -1941,8 +1947,9 @@ func (c *Client) GetTransferProof(ctx context.Context, id string, params *GetTra
 
 // GetWalletParams are the optional query parameters of GetWallet.
 type GetWalletParams struct {
-	// An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear (a
-	// security event).
+	// An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear.
+	// The reveal is stored as a pii.revealed security event before the answer; when it cannot be, the
+	// answer is 503 unavailable and nothing is revealed.
 	Reveal bool
 }
 

@@ -145,6 +145,7 @@ func (d *apiDoc) scenario() {
 	rent := d.do(docReq{who: "KEY", method: "POST", path: "/v1/transfers",
 		body: `{"from":"` + w1 + `","to":"` + w3 + `","amount":"87.70","currency":"CNY","memo":"rent"}`, status: 201}).str("id")
 	d.show("getTransfer", docReq{who: "KEY2", method: "GET", path: "/v1/transfers/" + rent, status: 200, comment: "the payee's operator"})
+	d.show("getTransfer-centralBank", docReq{who: "CB", method: "GET", path: "/v1/transfers/" + rent, status: 200})
 	payBig := `{"from":"` + w1 + `","to":"` + w2 + `","amount":"600.00","currency":"CNY"}`
 	d.show("idempotency-refused", docReq{who: "KEY", method: "POST", path: "/v1/transfers", idem: "pay-big", body: payBig, status: 422})
 	d.do(docReq{who: "KEY", method: "POST", path: "/v1/wallets/" + w1 + "/topups", body: `{"amount":"300.00"}`, status: 201})
@@ -152,12 +153,14 @@ func (d *apiDoc) scenario() {
 	tx := d.show("listTransactions", docReq{who: "KEY", method: "GET", path: "/v1/wallets/" + w1 + "/transactions?limit=3", status: 200, layout: layoutIndent})
 	d.show("listTransactions-next", docReq{who: "KEY", method: "GET", path: "/v1/wallets/" + w1 + "/transactions?limit=3&cursor=" + tx.str("next_cursor"),
 		status: 200, hideOut: true})
+	d.show("listTransactions-centralBank", docReq{who: "CB", method: "GET", path: "/v1/wallets/" + w1 + "/transactions?limit=3", status: 200, layout: layoutLines})
 
 	// Holds: 50.00 + 250.00 = 300.00, 80.00 of it held.
 	d.do(docReq{who: "KEY", method: "POST", path: "/v1/wallets/" + w1 + "/topups", body: `{"amount":"250.00"}`, status: 201})
 	hold := d.show("createHold", docReq{who: "KEY", method: "POST", path: "/v1/holds", idem: "hold-taxi-1",
 		body: `{"wallet":"` + w1 + `","amount":"80.00","expires_at":"` + d.n.start.Add(15*time.Minute).Format(time.RFC3339) + `"}`, status: 201, head: []string{}}).str("id")
 	d.show("getWallet", docReq{who: "KEY", method: "GET", path: "/v1/wallets/" + w1, status: 200})
+	d.show("getWallet-centralBank", docReq{who: "CB", method: "GET", path: "/v1/wallets/" + w1, status: 200})
 	d.show("errors-problem", docReq{who: "KEY", method: "POST", path: "/v1/transfers",
 		body: `{"from":"` + w1 + `","to":"` + w2 + `","amount":"250.00","currency":"CNY"}`, status: 422, hideCmd: true, layout: layoutIndent})
 	capt := d.show("captureHold", docReq{who: "KEY", method: "POST", path: "/v1/holds/" + hold + "/capture", idem: "cap-taxi-1",
@@ -205,6 +208,14 @@ func (d *apiDoc) scenario() {
 
 	// A holder signs in and approves a payment.
 	d.holders()
+
+	// An operator reveals its holder: a security event, which the central
+	// bank reads too, as it reads holders' events: without their phone and
+	// address.
+	d.show("getWallet-reveal", docReq{who: "KEY", method: "GET", path: "/v1/wallets/" + w1 + "?reveal=true", status: 200})
+	d.show("getWallet-reveal-refused", docReq{who: "CB", method: "GET", path: "/v1/wallets/" + w1 + "?reveal=true", status: 403})
+	d.show("listSecurityEvents-revealed", docReq{who: "KEY", method: "GET", path: "/v1/security-events?type=pii.revealed", status: 200, layout: layoutLines})
+	d.show("listSecurityEvents-centralBank", docReq{who: "CB", method: "GET", path: "/v1/security-events?type=signin.succeeded&limit=1", status: 200, layout: layoutLines})
 
 	// Health, and problems from the router.
 	d.show("health", docReq{method: "GET", path: "/healthz", status: 200})

@@ -306,7 +306,7 @@ func (s *server) createWallet(ctx context.Context, in *createWalletIn) (*Out[Wal
 
 type getWalletIn struct {
 	ID     string `path:"id" doc:"16-digit wallet id."`
-	Reveal bool   `query:"reveal" doc:"An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear (a security event)."`
+	Reveal bool   `query:"reveal" doc:"An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear. The reveal is stored as a pii.revealed security event before the answer; when it cannot be, the answer is 503 unavailable and nothing is revealed."`
 }
 
 func (s *server) getWallet(ctx context.Context, in *getWalletIn) (*Body[Wallet], error) {
@@ -339,8 +339,12 @@ func (s *server) getWallet(ctx context.Context, in *getWalletIn) (*Body[Wallet],
 		if err := s.svc.Reveal(&clear); err != nil {
 			return nil, s.problem(ctx, err)
 		}
+		// Recorded first: a reveal that leaves no security event shows
+		// nothing (503).
+		if err := s.svc.RecordReveal(ctx, a, w.ID, info(ctx).client.Address); err != nil {
+			return nil, s.problem(ctx, err)
+		}
 		out[0].Holder.Name, out[0].Holder.Phone, out[0].Holder.IDNumber = clear.Holder.Name, clear.Holder.Phone, clear.Holder.IDNumber
-		s.svc.RecordReveal(ctx, a, w.ID, info(ctx).client.Address)
 		s.log.InfoContext(ctx, "holder identity revealed", "key", a.KeyID, "wallet", ingot.FormatWalletID(w.ID))
 	}
 	return &Body[Wallet]{Body: out[0]}, nil
@@ -401,11 +405,17 @@ func (s *server) history(ctx context.Context, in *historyIn) (*Body[List[Entry]]
 	out := List[Entry]{Items: make([]Entry, len(es)), NextCursor: next}
 	for i := range es {
 		e := &es[i]
-		// The wallet is the caller's, so a reserve on the other side is too.
+		// The wallet is the caller's, so a reserve on the other side is
+		// too; the central bank reads any operator's wallet.
+		op := a.OperatorID
+		if pseudonymous(ctx) {
+			op = s.svc.ReserveOperator(ctx, &e.Transfer)
+		}
 		out.Items[i] = Entry{
-			Transfer: transferOut(&e.Transfer, a.OperatorID),
+			Transfer: transferOut(&e.Transfer, op),
 			Amount:   amt(e.Amount, e.Transfer.Currency), BalanceAfter: amt(e.BalanceAfter, e.Transfer.Currency),
 		}
+		withoutFreeText(ctx, &out.Items[i].Transfer)
 	}
 	return &Body[List[Entry]]{Body: out}, nil
 }
@@ -443,9 +453,7 @@ func (s *server) getTransfer(ctx context.Context, in *idIn) (*Body[Transfer], er
 		return nil, s.problem(ctx, err)
 	}
 	out := transferOut(&t, s.svc.ReserveOperator(ctx, &t))
-	if actor(ctx).Role == ingot.RoleCentralBank {
-		out.Memo = "" // a payer's words may name people: not for the central bank
-	}
+	withoutFreeText(ctx, &out) // anonymity.go
 	if t.Kind == ingot.KindPayment || t.Kind == ingot.KindCapture {
 		r, err := s.svc.Refunded(ctx, t.ID)
 		if err != nil {

@@ -457,11 +457,11 @@ type keyIDIn struct {
 type SecurityEvent struct {
 	ID        string    `json:"id"`
 	Type      string    `json:"type"`
-	Subject   string    `json:"subject,omitempty" doc:"Masked: a phone, a key's name."`
-	HolderID  string    `json:"holder_id,omitempty"`
+	Subject   string    `json:"subject,omitempty" doc:"Masked: a holder's phone, a key's name. The central bank's view of a holder's event leaves it out."`
+	HolderID  string    `json:"holder_id,omitempty" doc:"The holder's id, pseudonymous: in every view."`
 	KeyID     string    `json:"key_id,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
-	Address   string    `json:"address,omitempty"`
+	Address   string    `json:"address,omitempty" doc:"The client's address. The central bank's view of a holder's event leaves it out."`
 	CreatedAt time.Time `json:"created_at"`
 }
 

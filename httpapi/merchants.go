@@ -67,7 +67,7 @@ type Refund struct {
 	Amount           string    `json:"amount"`
 	Fee              string    `json:"fee" doc:"The part of the payment's fee returned to the merchant."`
 	Currency         string    `json:"currency"`
-	Reason           string    `json:"reason,omitempty"`
+	Reason           string    `json:"reason,omitempty" doc:"The merchant's free text; absent in the central bank's view."`
 	RefundTransferID string    `json:"refund_transfer_id" doc:"The payment_refund transfer, payee to payer."`
 	CreatedAt        time.Time `json:"created_at"`
 }
@@ -392,6 +392,9 @@ func (s *server) refunds(ctx context.Context, in *idIn) (*Body[Refunds], error) 
 	out := Refunds{Refunded: amt(total.Refunded, cur), Items: make([]Refund, len(rs))}
 	for i := range rs {
 		out.Items[i] = refundOut(&rs[i])
+		if pseudonymous(ctx) {
+			out.Items[i].Reason = "" // free text, as a transfer's memo (anonymity.go)
+		}
 	}
 	return &Body[Refunds]{Body: out}, nil
 }

@@ -27,13 +27,13 @@ type Transfer struct {
 	Amount    string    `json:"amount" example:"12.30"`
 	Currency  string    `json:"currency" example:"CNY"`
 	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation,fee,payment_refund,fee_refund,review_refusal"`
-	Memo      string    `json:"memo"`
+	Memo      string    `json:"memo" doc:"The payer's free text (a refund's: its reason); always empty in the central bank's view."`
 	HoldID    string    `json:"hold_id,omitempty" doc:"The captured hold, for captures."`
 	CreatedAt time.Time `json:"created_at"`
 	LogIndex  int64     `json:"log_index" doc:"The transfer's leaf index in the transparency log (0-based, in commit order). Prove it with GET /v1/transfers/{id}/proof."`
 	// Merchant payments.
 	Fee              string  `json:"fee,omitempty" doc:"A merchant payment's fee, paid by the merchant to its operator's fee account (a fee transfer of its own)."`
-	Reference        string  `json:"reference,omitempty" doc:"The merchant's reference."`
+	Reference        string  `json:"reference,omitempty" doc:"The merchant's reference, absent in the central bank's view; a payment_refund's is the refunded payment's id."`
 	PaymentRequestID string  `json:"payment_request_id,omitempty" doc:"The payment request it paid."`
 	Refunded         *string `json:"refunded,omitempty" doc:"What has been refunded of a payment (GET /v1/transfers/{id} only)."`
 }

@@ -122,8 +122,8 @@ func (s *Service) PayBatch(ctx context.Context, a ingot.Actor, ps []PayRequest, 
 
 // Transfer reads a transfer. Operators see transfers one of whose accounts
 // is theirs, holders those of their wallets; the central bank sees every
-// transfer (pseudonymously: wallet ids, no memo; the HTTP layer renders
-// it). Others: not_found.
+// transfer (pseudonymously: wallet ids, no memo, merchant's reference or
+// refund's reason; the HTTP layer renders it). Others: not_found.
 func (s *Service) Transfer(ctx context.Context, a ingot.Actor, id string) (ingot.Transfer, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return ingot.Transfer{}, notFound("transfer " + strconv.Quote(id))
@@ -158,9 +158,12 @@ type Entry struct {
 	BalanceAfter int64
 }
 
-// History lists a wallet's transfers, newest first.
+// History lists a wallet's transfers, newest first, for whoever reads the
+// wallet (WalletToRead): its operator, its holder, or the central bank,
+// whose view the HTTP layer renders pseudonymously as it renders its view
+// of a transfer (wallet ids, no memo or merchant's reference).
 func (s *Service) History(ctx context.Context, a ingot.Actor, walletID, cursor string, limit int) ([]Entry, string, error) {
-	w, err := s.Wallet(ctx, a, walletID)
+	w, err := s.WalletToRead(ctx, a, walletID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -190,10 +190,31 @@ func (s *Service) WalletToRead(ctx context.Context, a ingot.Actor, id string) (i
 	return acc, nil
 }
 
-// RecordReveal records an operator's reveal of a holder's identity as a
-// security event (no personal data in it).
-func (s *Service) RecordReveal(ctx context.Context, a ingot.Actor, wallet int64, address string) {
-	s.securityEvent(ctx, auth.EventPIIRevealed, a, "wallet "+ingot.FormatWalletID(wallet), address)
+// RecordReveal stores an operator's reveal of a holder's identity as a
+// pii.revealed security event (the key, the operator, the wallet and the
+// client's address; no personal data), before the identity is shown. Other
+// security events are stored on a best-effort basis (auth.Service.Record);
+// this one is the reveal's only trace, so when it cannot be stored the
+// answer is unavailable and the caller must show nothing.
+func (s *Service) RecordReveal(ctx context.Context, a ingot.Actor, wallet int64, address string) error {
+	j, ok := s.st.(eventJournal)
+	if !ok {
+		return ingot.Errorf(ingot.CodeInternal, "this store keeps no security events: a reveal cannot be recorded")
+	}
+	e := auth.SecurityEvent{ID: newID(), Type: auth.EventPIIRevealed, Operators: []string{a.OperatorID}, KeyID: a.KeyID,
+		Detail: "wallet " + ingot.FormatWalletID(wallet), Address: address, CreatedAt: s.now()}
+	if err := j.AddSecurityEvent(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "storing a reveal's security event failed: nothing revealed", "wallet", ingot.FormatWalletID(wallet), "err", err)
+		return ingot.Errorf(ingot.CodeUnavailable, "the reveal cannot be recorded, so nothing is revealed; retry")
+	}
+	s.log.InfoContext(ctx, "security event", "type", e.Type, "key", e.KeyID, "operators", e.Operators, "address", e.Address, "detail", e.Detail)
+	return nil
+}
+
+// eventJournal is the part of a store that keeps security events (both
+// stores implement auth.Store).
+type eventJournal interface {
+	AddSecurityEvent(ctx context.Context, e auth.SecurityEvent) error
 }
 
 // Wallets lists the operator's wallets by id; a holder's are all on one
