@@ -328,6 +328,18 @@ func reviewOut(r *risk.Review) Review {
 		CreatedAt: r.CreatedAt.UTC(), DecidedAt: r.DecidedAt.UTC()}
 }
 
+// reviewView hides the payer's words from the central bank, as its views
+// of transfers do.
+func reviewView(ctx context.Context, r Review) Review {
+	if actor(ctx).Role == ingot.RoleCentralBank {
+		r.Memo = ""
+		if r.Transfer != nil {
+			r.Transfer.Memo = ""
+		}
+	}
+	return r
+}
+
 func reviewOutcomeOut(o *ledger.ReviewOutcome) Review {
 	out := reviewOut(&o.Review)
 	if o.Transfer != nil {
@@ -356,7 +368,7 @@ func (s *server) listReviews(ctx context.Context, in *reviewsIn) (*Body[List[Rev
 	}
 	out := List[Review]{Items: make([]Review, len(rs)), NextCursor: next}
 	for i := range rs {
-		out.Items[i] = reviewOut(&rs[i])
+		out.Items[i] = reviewView(ctx, reviewOut(&rs[i]))
 	}
 	return &Body[List[Review]]{Body: out}, nil
 }
@@ -366,7 +378,7 @@ func (s *server) getReview(ctx context.Context, in *idIn) (*Body[Review], error)
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	return &Body[Review]{Body: reviewOut(r)}, nil
+	return &Body[Review]{Body: reviewView(ctx, reviewOut(r))}, nil
 }
 
 func (s *server) releaseReview(ctx context.Context, in *decideReviewIn) (*Out[Review], error) {
@@ -374,7 +386,7 @@ func (s *server) releaseReview(ctx context.Context, in *decideReviewIn) (*Out[Re
 		func(idem *ledger.Idem) (*ledger.ReviewOutcome, error) {
 			return s.svc.ReleaseReview(ctx, actor(ctx), in.ID, idem)
 		},
-		reviewOutcomeOut)
+		func(o *ledger.ReviewOutcome) Review { return reviewView(ctx, reviewOutcomeOut(o)) })
 }
 
 func (s *server) refuseReview(ctx context.Context, in *decideReviewIn) (*Out[Review], error) {
@@ -382,7 +394,7 @@ func (s *server) refuseReview(ctx context.Context, in *decideReviewIn) (*Out[Rev
 		func(idem *ledger.Idem) (*ledger.ReviewOutcome, error) {
 			return s.svc.RefuseReview(ctx, actor(ctx), in.ID, idem)
 		},
-		reviewOutcomeOut)
+		func(o *ledger.ReviewOutcome) Review { return reviewView(ctx, reviewOutcomeOut(o)) })
 }
 
 // Case groups alerts under investigation.

@@ -269,7 +269,11 @@ func (s *Service) ApproveReveal(ctx context.Context, a ingot.Actor, id, address 
 		}
 		out.Identities = append(out.Identities, Identity{Wallet: acc.ID, OperatorID: acc.OperatorID, Tier: acc.Tier, Holder: acc.Holder})
 	}
-	s.securityEvent(ctx, auth.EventRevealApproved, a, fmt.Sprintf("case %s, reveal %s: %d identities shown", c.ID, r.ID, len(out.Identities)), address)
+	// Stored before the identities are answered; when it cannot be, nothing
+	// is shown (the approval stands: a new reveal must be asked for).
+	if err := s.recordRevealEvent(ctx, auth.EventRevealApproved, a, fmt.Sprintf("case %s, reveal %s: %d identities shown", c.ID, r.ID, len(out.Identities)), address); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -197,14 +197,24 @@ func (s *Service) WalletToRead(ctx context.Context, a ingot.Actor, id string) (i
 // this one is the reveal's only trace, so when it cannot be stored the
 // answer is unavailable and the caller must show nothing.
 func (s *Service) RecordReveal(ctx context.Context, a ingot.Actor, wallet int64, address string) error {
+	return s.recordRevealEvent(ctx, auth.EventPIIRevealed, a, "wallet "+ingot.FormatWalletID(wallet), address)
+}
+
+// recordRevealEvent stores a reveal's security event before anything is
+// revealed: when it cannot be stored, the answer is unavailable and
+// nothing is shown (fail closed).
+func (s *Service) recordRevealEvent(ctx context.Context, typ string, a ingot.Actor, detail, address string) error {
 	j, ok := s.st.(eventJournal)
 	if !ok {
 		return ingot.Errorf(ingot.CodeInternal, "this store keeps no security events: a reveal cannot be recorded")
 	}
-	e := auth.SecurityEvent{ID: newID(), Type: auth.EventPIIRevealed, Operators: []string{a.OperatorID}, KeyID: a.KeyID,
-		Detail: "wallet " + ingot.FormatWalletID(wallet), Address: address, CreatedAt: s.now()}
+	var ops []string
+	if a.OperatorID != "" {
+		ops = []string{a.OperatorID}
+	}
+	e := auth.SecurityEvent{ID: newID(), Type: typ, Operators: ops, KeyID: a.KeyID, Detail: detail, Address: address, CreatedAt: s.now()}
 	if err := j.AddSecurityEvent(ctx, e); err != nil {
-		s.log.ErrorContext(ctx, "storing a reveal's security event failed: nothing revealed", "wallet", ingot.FormatWalletID(wallet), "err", err)
+		s.log.ErrorContext(ctx, "storing a reveal's security event failed: nothing revealed", "detail", detail, "err", err)
 		return ingot.Errorf(ingot.CodeUnavailable, "the reveal cannot be recorded, so nothing is revealed; retry")
 	}
 	s.log.InfoContext(ctx, "security event", "type", e.Type, "key", e.KeyID, "operators", e.Operators, "address", e.Address, "detail", e.Detail)
