@@ -50,6 +50,7 @@ type state struct {
 	reviews    map[string]*risk.Review // locked (reviews.go)
 	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
 	cond       condState               // conditional payments (conditional.go)
+	vouch      voucherState            // vouchers (voucher_state.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -208,6 +209,7 @@ func (s *state) write() *store.BatchWrite {
 	s.writeBank(w)     // bank.go
 	s.writeSCA(w)      // sca.go
 	s.writeMerchant(w) // merchant_state.go
+	s.writeVouchers(w) // voucher_state.go
 	return w
 }
 
