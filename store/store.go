@@ -51,7 +51,7 @@ type Totals struct {
 	// Earmarked is the wallets' earmarked money (earmark accounts), part
 	// of the supply besides Wallets.
 	Earmarked int64
-	Held     int64
+	Held      int64
 }
 
 // Store is one Ingot database.
