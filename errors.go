@@ -74,6 +74,9 @@ const (
 	CodeConditionalClosed = "conditional_payment_closed" // the conditional payment was released, cancelled or expired already
 	CodeConditionNotMet   = "condition_not_met"          // a release that met nothing new, while the condition does not hold
 	CodeInvalidPreimage   = "invalid_preimage"           // a preimage that opens none of the condition's hash locks
+
+	// Vouchers (voucher.go).
+	CodeVoucherProgramConflict = "voucher_program_conflict" // the program exists with another issuer, currency, eligibility or expiry
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

@@ -99,6 +99,10 @@ const (
 	AccountReserve  AccountKind = "reserve"  // an operator's, one per currency
 	AccountWallet   AccountKind = "wallet"   // a person's or merchant's
 	AccountFee      AccountKind = "fee"      // an operator's, one per currency: the merchant fees it earns
+	// AccountEarmark holds a wallet's earmarked money of one voucher
+	// program (voucher.go): a child of the wallet (ParentID), never a
+	// sub-wallet.
+	AccountEarmark AccountKind = "earmark"
 )
 
 // WalletKind distinguishes people from merchants.
@@ -187,6 +191,12 @@ const (
 	// KindPaymentRefund pays (part of) a payment back: payee -> payer.
 	KindPaymentRefund TransferKind = "payment_refund"
 	KindFeeRefund     TransferKind = "fee_refund" // a refunded payment's fee share: fee account -> merchant
+
+	// Vouchers (voucher.go): earmarked money of a program.
+	KindVoucher       TransferKind = "voucher"        // funding: the issuer's account -> an earmark account
+	KindVoucherUse    TransferKind = "voucher_use"    // earmark -> its wallet, spent at once by the payment that follows it
+	KindVoucherRefund TransferKind = "voucher_refund" // a refunded voucher payment's share: wallet -> its earmark account
+	KindVoucherReturn TransferKind = "voucher_return" // what is left at expiry: earmark -> the issuer's account
 
 	// KindReviewRefusal is a record, not a movement: a reviewer refused a
 	// payment held for review (its hold returned the money). Debit and

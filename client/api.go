@@ -358,6 +358,13 @@ type DecideCaseRequest struct {
 	Note string `json:"note,omitempty"`
 }
 
+// Earmarked is the API's schema Earmarked.
+type Earmarked struct {
+	Amount    string    `json:"amount"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Program   string    `json:"program"`
+}
+
 // EnrollRequest is the API's schema EnrollInBody.
 type EnrollRequest struct {
 	// The phone of the holder's wallets (E.164, or a number of region CN).
@@ -1038,7 +1045,9 @@ type SubWalletRequest struct {
 // Supply is the API's schema Supply.
 type Supply struct {
 	Currency string `json:"currency"`
-	// What operators' fee accounts hold: issued = reserves + wallets + fees.
+	// Wallets' earmarked money of voucher programs (docs/vouchers.md).
+	Earmarked string `json:"earmarked"`
+	// What operators' fee accounts hold: issued = reserves + wallets + earmarked + fees.
 	Fees     string `json:"fees"`
 	Issued   string `json:"issued"`
 	Reserves string `json:"reserves"`
@@ -1145,14 +1154,77 @@ type UpgradeRequest struct {
 	Tier int64 `json:"tier"`
 }
 
+// VoucherEligible is the API's schema VoucherEligible.
+type VoucherEligible struct {
+	// ISO 18245 merchant category codes.
+	MCC []string `json:"mcc,omitempty"`
+	// Merchant wallet ids.
+	Merchants []string `json:"merchants,omitempty"`
+}
+
+// VoucherFundedItem is the API's schema VoucherFundedItem.
+type VoucherFundedItem struct {
+	LogIndex   int64  `json:"log_index"`
+	TransferID string `json:"transfer_id"`
+	Wallet     string `json:"wallet"`
+}
+
+// VoucherFunding is the API's schema VoucherFunding.
+type VoucherFunding struct {
+	// What each wallet got.
+	Amount    string          `json:"amount"`
+	Currency  string          `json:"currency"`
+	Eligible  VoucherEligible `json:"eligible"`
+	ExpiresAt time.Time       `json:"expires_at"`
+	// One per wallet, in the request's order.
+	Items   []VoucherFundedItem `json:"items"`
+	Program string              `json:"program"`
+}
+
+// VoucherRequest is the API's schema VoucherInBody.
+type VoucherRequest struct {
+	// What each wallet gets.
+	Amount   string          `json:"amount"`
+	Currency string          `json:"currency"`
+	Eligible VoucherEligible `json:"eligible,omitempty"`
+	// When what is left returns to the issuer; at most 5 years ahead.
+	ExpiresAt time.Time `json:"expires_at"`
+	// The program's name, unique: letters, digits, '.', '_', ':' and '-'. A later request with the
+	// same name funds more wallets on the same terms.
+	Program string `json:"program"`
+	// Wallet ids to fund (main wallets, the operator's own for an operator); all or none.
+	Wallets []string `json:"wallets"`
+}
+
+// VoucherProgram is the API's schema VoucherProgram.
+type VoucherProgram struct {
+	Currency  string          `json:"currency"`
+	Eligible  VoucherEligible `json:"eligible"`
+	ExpiresAt time.Time       `json:"expires_at"`
+	Issued    string          `json:"issued"`
+	// central_bank, or operator:<id>.
+	Issuer string `json:"issuer"`
+	// Still earmarked in wallets.
+	Outstanding string `json:"outstanding"`
+	Program     string `json:"program"`
+	// Returned to the issuer at expiry (and refunds after it).
+	Returned string `json:"returned"`
+	// Paid to merchants, less refunds.
+	Spent string `json:"spent"`
+	// Wallets funded.
+	Wallets int64 `json:"wallets"`
+}
+
 // Wallet is the API's schema Wallet.
 type Wallet struct {
 	Available string    `json:"available"`
 	Balance   string    `json:"balance"`
 	CreatedAt time.Time `json:"created_at"`
 	Currency  string    `json:"currency"`
-	Held      string    `json:"held"`
-	Holder    Holder    `json:"holder"`
+	// Earmarked money by voucher program, not part of balance (GET /v1/wallets/{id}; vouchers.go).
+	Earmarked []Earmarked `json:"earmarked,omitempty"`
+	Held      string      `json:"held"`
+	Holder    Holder      `json:"holder"`
 	// 16 digits, the last a Luhn check digit.
 	ID string `json:"id"`
 	// One of: personal, merchant.
@@ -1945,6 +2017,16 @@ func (c *Client) GetTransferProof(ctx context.Context, id string, params *GetTra
 	return &out, nil
 }
 
+// GetVoucherProgram calls getVoucherProgram, GET /v1/vouchers/{program}: A voucher program's
+// totals: issued, spent, returned, outstanding (its issuer and the central bank).
+func (c *Client) GetVoucherProgram(ctx context.Context, program string, opts ...CallOption) (*VoucherProgram, error) {
+	var out VoucherProgram
+	if err := c.do(ctx, "GET", "/v1/vouchers/"+url.PathEscape(program), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetWalletParams are the optional query parameters of GetWallet.
 type GetWalletParams struct {
 	// An operator's key with the kyc:reveal scope: the holder's name, phone and id number in clear.
@@ -1973,6 +2055,16 @@ func (c *Client) GetWallet(ctx context.Context, id string, params *GetWalletPara
 func (c *Client) GetWebhookEndpoint(ctx context.Context, id string, opts ...CallOption) (*WebhookEndpoint, error) {
 	var out WebhookEndpoint
 	if err := c.do(ctx, "GET", "/v1/webhook-endpoints/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// IssueVouchers calls issueVouchers, POST /v1/vouchers: Fund wallets with earmarked money of a
+// program (central bank: new money; operator: from its reserve, for its own wallets).
+func (c *Client) IssueVouchers(ctx context.Context, body VoucherRequest, opts ...CallOption) (*VoucherFunding, error) {
+	var out VoucherFunding
+	if err := c.do(ctx, "POST", "/v1/vouchers", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -281,12 +281,7 @@ func (s *server) supply(ctx context.Context, in *supplyIn) (*Body[Supply], error
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}
-	c := sp.Currency
-	return &Body[Supply]{Body: Supply{
-		Currency: c.Code, Issued: ingot.FormatAmount(sp.Issued, c),
-		Reserves: ingot.FormatAmount(sp.Reserves, c), Wallets: ingot.FormatAmount(sp.Wallets, c),
-		Fees: ingot.FormatAmount(sp.Fees, c),
-	}}, nil
+	return &Body[Supply]{Body: supplyOut(&sp)}, nil
 }
 
 // ---- wallets ----
@@ -329,6 +324,9 @@ func (s *server) getWallet(ctx context.Context, in *getWalletIn) (*Body[Wallet],
 	}
 	out := []Wallet{s.walletOut(ctx, &w, &l[0])}
 	if err := s.withMerchants(ctx, []ingot.Account{w}, out); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	if err := s.withEarmarked(ctx, &out[0], w.ID); err != nil { // vouchers.go
 		return nil, s.problem(ctx, err)
 	}
 	switch {

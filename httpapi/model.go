@@ -48,22 +48,23 @@ type Holder struct {
 
 // Wallet is a person's or merchant's account.
 type Wallet struct {
-	ID               string     `json:"id" example:"6214830000000009" doc:"16 digits, the last a Luhn check digit."`
-	Kind             string     `json:"kind" enum:"personal,merchant"`
-	Status           string     `json:"status" enum:"active,frozen,closed"`
-	Currency         string     `json:"currency"`
-	Balance          string     `json:"balance"`
-	Held             string     `json:"held"`
-	Available        string     `json:"available"`
-	Holder           Holder     `json:"holder"`
-	CreatedAt        time.Time  `json:"created_at"`
-	Tier             int        `json:"tier" minimum:"1" maximum:"4" doc:"KYC class: 4 phone only (anonymous) ... 1 opened in person."`
-	Limits           *Limits    `json:"limits,omitempty" doc:"The wallet's effective limits; null fields mean no limit."`
-	Remaining        *Remaining `json:"remaining,omitempty" doc:"What is left of the daily and yearly outflow limits; null means no limit."`
-	ReverseWaterfall bool       `json:"reverse_waterfall" doc:"A payment larger than the balance pulls the shortfall from the linked bank account."`
-	Parent           string     `json:"parent,omitempty" doc:"A sub-wallet's parent wallet."`
-	Label            string     `json:"label,omitempty" doc:"A sub-wallet's label (\"pocket money\")."`
-	Merchant         *Merchant  `json:"merchant,omitempty" doc:"A merchant wallet's profile, once set (PUT /v1/wallets/{id}/merchant)."`
+	ID               string      `json:"id" example:"6214830000000009" doc:"16 digits, the last a Luhn check digit."`
+	Kind             string      `json:"kind" enum:"personal,merchant"`
+	Status           string      `json:"status" enum:"active,frozen,closed"`
+	Currency         string      `json:"currency"`
+	Balance          string      `json:"balance"`
+	Held             string      `json:"held"`
+	Available        string      `json:"available"`
+	Holder           Holder      `json:"holder"`
+	CreatedAt        time.Time   `json:"created_at"`
+	Tier             int         `json:"tier" minimum:"1" maximum:"4" doc:"KYC class: 4 phone only (anonymous) ... 1 opened in person."`
+	Limits           *Limits     `json:"limits,omitempty" doc:"The wallet's effective limits; null fields mean no limit."`
+	Remaining        *Remaining  `json:"remaining,omitempty" doc:"What is left of the daily and yearly outflow limits; null means no limit."`
+	ReverseWaterfall bool        `json:"reverse_waterfall" doc:"A payment larger than the balance pulls the shortfall from the linked bank account."`
+	Parent           string      `json:"parent,omitempty" doc:"A sub-wallet's parent wallet."`
+	Label            string      `json:"label,omitempty" doc:"A sub-wallet's label (\"pocket money\")."`
+	Merchant         *Merchant   `json:"merchant,omitempty" doc:"A merchant wallet's profile, once set (PUT /v1/wallets/{id}/merchant)."`
+	Earmarked        []Earmarked `json:"earmarked,omitempty" doc:"Earmarked money by voucher program, not part of balance (GET /v1/wallets/{id}; vouchers.go)."`
 }
 
 // Limits are a wallet's effective limits, decimal strings in its currency;
@@ -150,11 +151,12 @@ type Me struct {
 
 // Supply is the issued amount of a currency and where it is.
 type Supply struct {
-	Currency string `json:"currency"`
-	Issued   string `json:"issued"`
-	Reserves string `json:"reserves"`
-	Wallets  string `json:"wallets"`
-	Fees     string `json:"fees" doc:"What operators' fee accounts hold: issued = reserves + wallets + fees."`
+	Currency  string `json:"currency"`
+	Issued    string `json:"issued"`
+	Reserves  string `json:"reserves"`
+	Wallets   string `json:"wallets"`
+	Fees      string `json:"fees" doc:"What operators' fee accounts hold: issued = reserves + wallets + earmarked + fees."`
+	Earmarked string `json:"earmarked" doc:"Wallets' earmarked money of voucher programs (docs/vouchers.md)."`
 }
 
 // Entry is a statement line: the transfer, the signed amount for the wallet

@@ -64,7 +64,8 @@ func (s *server) routes() {
 	s.keyRoutes()         // holders.go: API keys, security events
 	s.merchantRoutes()    // merchants.go: profiles, QR codes, payment codes, refunds, fees
 	s.statementRoutes()   // statements.go: statements, settlement
-	s.webhookRoutes()     // webhooks.go: webhook endpoints and deliveries
+	s.webhookRoutes()     // webhooks.go
+	s.voucherRoutes()     // vouchers.go: purpose-bound money: webhook endpoints and deliveries
 	s.riskRoutes()        // risk.go: risk rules, alerts, AML reports
 	s.conditionalRoutes() // conditional.go: conditional payments
 	s.isoRoutes()         // iso20022.go: pacs.008 out and in, pacs.002

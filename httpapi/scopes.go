@@ -11,6 +11,9 @@ import (
 type access struct {
 	scope  string
 	holder bool
+	// centralBank is the scope a central bank's key needs instead, for a
+	// route both may use with scopes of their own (issueVouchers).
+	centralBank string
 }
 
 // holderOnly routes are a signed-in holder's own (its profile, factors,
@@ -30,6 +33,9 @@ var routes = map[string]access{
 	"cancelConditionalPayment":  {scope: ingot.ScopeTransfersWrite, holder: true},
 	"listConditionalPayments":   {scope: ingot.ScopeTransfersRead, holder: true},
 	"getConditionalPayment":     {scope: ingot.ScopeTransfersRead, holder: true},
+	// Vouchers (vouchers.go).
+	"issueVouchers":     {scope: ingot.ScopeTransfersWrite, centralBank: ingot.ScopeIssuanceWrite},
+	"getVoucherProgram": {scope: ingot.ScopeTransfersRead},
 	// Risk and AML (risk.go).
 	"createRiskRule":      {scope: ingot.ScopeRiskWrite},
 	"updateRiskRule":      {scope: ingot.ScopeRiskWrite},
@@ -184,11 +190,15 @@ func allowed(operationID string, a ingot.Actor) error {
 	if r.scope == holderOnly {
 		return ingot.Errorf(ingot.CodeForbidden, "this route is a signed-in holder's own; sign in as the holder")
 	}
-	if !ingot.ValidScope(a.Role, r.scope) {
+	scope := r.scope
+	if a.Role == ingot.RoleCentralBank && r.centralBank != "" {
+		scope = r.centralBank
+	}
+	if !ingot.ValidScope(a.Role, scope) {
 		return ingot.Errorf(ingot.CodeForbidden, "a %s's key may not use this route", a.Role)
 	}
-	if !a.HasScope(r.scope) {
-		return ingot.Errorf(ingot.CodeInsufficientScope, "this API key lacks the scope %s", r.scope)
+	if !a.HasScope(scope) {
+		return ingot.Errorf(ingot.CodeInsufficientScope, "this API key lacks the scope %s", scope)
 	}
 	return nil
 }

@@ -38,10 +38,20 @@ func (s *state) pay(a ingot.Actor, it Item) (*ingot.Transfer, error) {
 	if isAllocation(from, to) {
 		kind = ingot.KindAllocate
 	}
+	var uses []ingot.VoucherUse
+	if kind == ingot.KindPayment {
+		// Eligible earmarked money pays first (voucher_state.go).
+		if uses, err = s.useVouchers(from, to, it.Amount, it.Currency); err != nil {
+			return nil, err
+		}
+		s.vouch.paying = len(uses) > 0
+		defer func() { s.vouch.paying = false }()
+	}
 	t, err := s.move(kind, from, to, it.Amount, it.Currency, it.Memo, "")
 	if err != nil {
 		return nil, err
 	}
+	s.recordUses(t.ID, uses)
 	if kind == ingot.KindPayment {
 		if err := s.chargeFee(t, to); err != nil { // merchant_state.go
 			return nil, err

@@ -49,6 +49,9 @@ func (c *refundCmd) apply(s *state, a ingot.Actor) (*ingot.Refund, error) {
 		return nil, err
 	}
 	t.Reference = p.ID
+	if err := s.refundVouchers(p.ID, payer, total.Refunded, c.amount, p.Currency); err != nil { // voucher_state.go
+		return nil, err
+	}
 	fee := int64(0)
 	if p.Fee > 0 {
 		if total.Refunded+c.amount == p.Amount {

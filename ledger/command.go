@@ -193,6 +193,8 @@ type lockSet struct {
 	reviews map[string]struct{}
 	// Conditional payments (conditional.go), locked with the reviews.
 	conds map[string]struct{}
+	// Voucher programs named (voucher_state.go), read after the accounts.
+	programs map[string]struct{}
 }
 
 func newLockSet() *lockSet {
@@ -245,6 +247,14 @@ func (l *lockSet) paymentRequest(id string) { l.requests[id] = struct{}{} }
 
 // paymentCode locks a payment code, and with it its wallet.
 func (l *lockSet) paymentCode(hash []byte) { l.codes[string(hash)] = struct{}{} }
+
+// program reads a voucher program (voucher_state.go).
+func (l *lockSet) program(name string) {
+	if l.programs == nil {
+		l.programs = map[string]struct{}{}
+	}
+	l.programs[name] = struct{}{}
+}
 
 // refundTotal locks what a payment has had refunded.
 func (l *lockSet) refundTotal(transferID string) { l.totals[transferID] = struct{}{} }

@@ -499,6 +499,9 @@ func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *st
 		if err := loadFamilies(ctx, tx, st); err != nil { // subwallet.go
 			return err
 		}
+		if err := loadVouchers(ctx, tx, ls, st); err != nil { // voucher_state.go
+			return err
+		}
 		locked := make([]*ingot.Account, 0, len(st.accounts))
 		for _, a := range st.accounts {
 			locked = append(locked, a)

@@ -115,7 +115,7 @@ func (s *Service) RunExpiry(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			for _, expire := range []func(context.Context) (int, error){s.ExpireHolds, s.ExpirePaymentRequests, s.RunConditionalDue} {
+			for _, expire := range []func(context.Context) (int, error){s.ExpireHolds, s.ExpirePaymentRequests, s.RunConditionalDue, s.ExpireVouchers} {
 				for {
 					n, err := expire(ctx)
 					if err != nil {

@@ -46,7 +46,7 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		as.decision = risk.Decision{} // a reviewer released it: the rules are not asked again
 	}
 	if as != nil && !s.reviewed {
-		if as.decision.Action == risk.ActionReview && kind == ingot.KindPayment {
+		if as.decision.Action == risk.ActionReview && kind == ingot.KindPayment && !s.vouch.paying {
 			return nil, s.holdForReview(as, debit, credit, amount, currency, memo) // reviews.go
 		}
 		if err := s.enforce(as, s.actor); err != nil {
@@ -156,10 +156,11 @@ func checkFunds(a *ingot.Account, amount int64) error {
 // subwallet.go), and a wallet may not hold more than its balance cap (the
 // tier's or its holder's holding limit) — unless it links a bank account,
 // when the excess is swept there instead (the waterfall). It returns that
-// excess. A refund (money coming back) is never refused; an allocation
+// excess. A refund (money coming back) and earmarked money on its way to
+// the merchant it pays (voucher_use) are never refused; an allocation
 // between a wallet and its own sub-wallet is never swept.
 func (s *state) checkCredit(kind ingot.TransferKind, debit, credit *ingot.Account, amount int64, cur ingot.Currency) (excess int64, _ error) {
-	if credit.Kind != ingot.AccountWallet || kind == ingot.KindRefund {
+	if credit.Kind != ingot.AccountWallet || kind == ingot.KindRefund || kind == ingot.KindVoucherUse {
 		return 0, nil
 	}
 	if kind != ingot.KindAllocate {

@@ -51,6 +51,7 @@ type state struct {
 	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
 	cond       condState               // conditional payments (conditional.go)
 	countries  *countries              // operators' jurisdictions (jurisdiction.go)
+	vouch      voucherState            // vouchers (voucher_state.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -209,6 +210,7 @@ func (s *state) write() *store.BatchWrite {
 	s.writeBank(w)     // bank.go
 	s.writeSCA(w)      // sca.go
 	s.writeMerchant(w) // merchant_state.go
+	s.writeVouchers(w) // voucher_state.go
 	return w
 }
 

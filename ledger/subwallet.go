@@ -123,7 +123,9 @@ func errNoGrandchildren(id int64) *ingot.Error {
 // transaction; the engine runs a failed batch again (it only gives up after
 // a commit of unknown outcome), so this costs a retry, not a wrong answer.
 // A batch without sub-wallets costs one indexed query (the sub-wallets of
-// its wallets, none) and no extra lock.
+// its wallets, none) and no extra lock. The same query brings a wallet's
+// earmark accounts (its vouchers), which are locked with the family but are
+// no part of it.
 func loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
 	lock := func(ids map[int64]struct{}) error {
 		if len(ids) == 0 {
@@ -143,6 +145,9 @@ func loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
 	// changes, and its sub-wallets are read below with it locked.
 	missing := map[int64]struct{}{}
 	for _, a := range st.accounts {
+		if a.Kind == ingot.AccountEarmark {
+			st.vouch.accounts = append(st.vouch.accounts, a.ID) // voucher_state.go
+		}
 		if a.Kind == ingot.AccountWallet && a.ParentID != 0 && st.accounts[a.ParentID] == nil {
 			missing[a.ParentID] = struct{}{}
 		}
@@ -175,6 +180,15 @@ func loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
 	}
 	missing = map[int64]struct{}{}
 	for _, a := range subs {
+		if a.Kind == ingot.AccountEarmark {
+			// A wallet's earmarked money (voucher_state.go), not a
+			// sub-wallet: locked with its wallet, never in its family.
+			if st.accounts[a.ID] == nil {
+				st.vouch.accounts = append(st.vouch.accounts, a.ID)
+				missing[a.ID] = struct{}{}
+			}
+			continue
+		}
 		st.subs[a.ParentID] = append(st.subs[a.ParentID], a.ID)
 		st.subStatus[a.ID] = a.Status
 		if a.Status != ingot.StatusClosed && st.accounts[a.ID] == nil {

@@ -23,7 +23,7 @@ func (s *Store) AccountsByPhone(ctx context.Context, operatorID string, h []byte
 
 // SubWallets lists the wallets whose parent is the given wallet.
 func (s *Store) SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error) {
-	as, err := collectAccounts(s.pool.Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE parent_id = $1 AND parent_id <> 0 ORDER BY id`, parent))
+	as, err := collectAccounts(s.pool.Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE parent_id = $1 AND parent_id <> 0 AND kind = 'wallet' ORDER BY id`, parent))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sub-wallets: %w", err)
 	}

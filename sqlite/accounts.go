@@ -281,6 +281,8 @@ func (s *Store) Totals(ctx context.Context, currency string) (store.Totals, erro
 			t.Fees += bal
 		case ingot.AccountWallet:
 			t.Wallets += bal
+		case ingot.AccountEarmark:
+			t.Earmarked += bal
 		}
 		t.Held += held
 	}

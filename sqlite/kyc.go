@@ -17,7 +17,7 @@ func (s *Store) AccountsByPhone(ctx context.Context, operatorID string, h []byte
 
 // SubWallets lists the wallets whose parent is the given wallet.
 func (s *Store) SubWallets(ctx context.Context, parent int64) ([]ingot.Account, error) {
-	return queryAccounts(ctx, s.r, "sub-wallets", `SELECT `+accountCols+` FROM accounts WHERE parent_id = ? AND parent_id <> 0 ORDER BY id`, parent)
+	return queryAccounts(ctx, s.r, "sub-wallets", `SELECT `+accountCols+` FROM accounts WHERE parent_id = ? AND parent_id <> 0 AND kind = 'wallet' ORDER BY id`, parent)
 }
 
 const upsertLimitRuleSQL = `INSERT INTO tier_limits (operator_id, currency, wallet_kind, tier, balance, single, daily, yearly, updated_at)

@@ -40,15 +40,18 @@ type IdemRecord struct {
 }
 
 // Totals are the sums of balances of one currency by account kind. In a
-// balanced book Issuance + Reserves + Fees + Wallets == 0 and the supply,
-// -Issuance, equals Reserves + Fees + Wallets.
+// balanced book Issuance + Reserves + Fees + Wallets + Earmarked == 0 and
+// the supply, -Issuance, equals Reserves + Fees + Wallets + Earmarked.
 type Totals struct {
 	Currency string
 	Issuance int64
 	Reserves int64
 	Fees     int64 // operators' fee accounts
 	Wallets  int64
-	Held     int64
+	// Earmarked is the wallets' earmarked money (earmark accounts), part
+	// of the supply besides Wallets.
+	Earmarked int64
+	Held      int64
 }
 
 // Store is one Ingot database.
@@ -59,6 +62,7 @@ type Store interface {
 	RiskStore        // risk.go
 	ScreeningStore   // screening.go
 	ConditionalStore // conditional.go
+	VoucherStore     // vouchers.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -171,6 +175,7 @@ type BatchTx interface {
 	MerchantBatchTx    // merchant.go
 	RiskBatchTx        // risk.go
 	ConditionalBatchTx // conditional.go
+	VoucherBatchTx     // vouchers.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -265,6 +270,9 @@ type BatchWrite struct {
 	Risk RiskWrite
 	// Conditional payments (conditional.go), written by Write.
 	Conditional ConditionalWrite
+	// Voucher programs, earmarks and voucher uses (vouchers.go), written
+	// by Write after NewAccounts.
+	Vouchers VoucherWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

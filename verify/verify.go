@@ -228,6 +228,9 @@ type acct struct {
 	balance  int64
 	currency string
 	first    ingot.Transfer // the first transfer that moved it
+	// Vouchers (earmark.go): the first transfer that moved it as an
+	// earmark account, and the first that moved it as any other.
+	asEarmark, notEarmark *ingot.Transfer
 }
 
 type hashMismatch struct {
@@ -612,6 +615,7 @@ func (d *db) replay(t ingot.Transfer) {
 	}
 	dr.balance -= t.Amount
 	cr.balance += t.Amount
+	noteEarmarks(t, dr, cr) // earmark.go
 	if dr.balance != t.DebitBalance {
 		fail("its debit_balance is %d, but replaying the log from zero balances gives %d for the debited account %d", t.DebitBalance, dr.balance, t.Debit)
 		return
@@ -772,6 +776,11 @@ func (d *db) books() error {
 			}
 			if a.Held != held[a.ID] {
 				return bad("held is %d, but its pending holds sum to %d", a.Held, held[a.ID])
+			}
+			if r := d.accts[a.ID]; r != nil {
+				if err := checkEarmark(a, r, bad); err != nil { // earmark.go
+					return err
+				}
 			}
 			if a.Balance < 0 && a.Kind != ingot.AccountIssuance {
 				return bad("balance %d is negative, but only the issuance account may go negative", a.Balance)
