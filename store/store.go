@@ -261,6 +261,8 @@ type BatchWrite struct {
 	Risk RiskWrite
 	// Conditional payments (conditional.go), written by Write.
 	Conditional ConditionalWrite
+	// Spending rules set or removed (spending.go), written by Write.
+	Spending []SpendingWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.
