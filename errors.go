@@ -72,6 +72,9 @@ const (
 	CodeConditionalClosed = "conditional_payment_closed" // the conditional payment was released, cancelled or expired already
 	CodeConditionNotMet   = "condition_not_met"          // a release that met nothing new, while the condition does not hold
 	CodeInvalidPreimage   = "invalid_preimage"           // a preimage that opens none of the condition's hash locks
+
+	// Spending rules on a wallet (spending.go).
+	CodeSpendingRuleDenied = "spending_rule_denied" // the payer's spending rule does not allow the payment
 )
 
 // Error is a rule violation or a request problem with a stable code. It is
