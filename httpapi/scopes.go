@@ -27,6 +27,12 @@ var routes = map[string]access{
 	"cancelConditionalPayment":  {scope: ingot.ScopeTransfersWrite, holder: true},
 	"listConditionalPayments":   {scope: ingot.ScopeTransfersRead, holder: true},
 	"getConditionalPayment":     {scope: ingot.ScopeTransfersRead, holder: true},
+	// Spending rules (spending.go): a holder sets its sub-wallets' and
+	// reads all its wallets'.
+	"setSpendingRule":    {scope: ingot.ScopeWalletsWrite, holder: true},
+	"getSpendingRule":    {scope: ingot.ScopeWalletsRead, holder: true},
+	"removeSpendingRule": {scope: ingot.ScopeWalletsWrite, holder: true},
+
 	// Risk and AML (risk.go).
 	"createRiskRule":      {scope: ingot.ScopeRiskWrite},
 	"updateRiskRule":      {scope: ingot.ScopeRiskWrite},
