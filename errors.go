@@ -77,6 +77,8 @@ const (
 
 	// Vouchers (voucher.go).
 	CodeVoucherProgramConflict = "voucher_program_conflict" // the program exists with another issuer, currency, eligibility or expiry
+	// Spending rules on a wallet (spending.go).
+	CodeSpendingRuleDenied = "spending_rule_denied" // the payer's spending rule does not allow the payment
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

@@ -169,6 +169,8 @@ type Account struct {
 	// Risk is the wallet's velocity (package risk), encoded: its recent
 	// payments in buckets, kept by the engine's batches; empty for none.
 	Risk []byte
+	// Spending is the wallet's spending rule (spending.go); nil for none.
+	Spending *SpendingRule
 }
 
 // Available is what the account may spend now.

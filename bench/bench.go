@@ -65,6 +65,9 @@ type Config struct {
 	// RiskRules is how many active risk rules the central bank adds before
 	// the load (BenchRules, in turn), to measure their cost.
 	RiskRules int
+	// SpendingRules gives every wallet a spending rule that the load's
+	// payments pass (BenchSpendingRule), to measure their cost.
+	SpendingRules bool
 	// Fresh says the server's database was empty before the run: all the
 	// supply and the whole log are the run's, so they are checked exactly.
 	Fresh bool

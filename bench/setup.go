@@ -226,7 +226,7 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 	fx.pays = int64(cfg.Wallets) - fx.topups
 	fx.setup += fx.pays
 	fx.funded = int64(cfg.Wallets) * fx.funding
-	return nil
+	return addSpendingRules(ctx, c, cfg, fx) // spending.go
 }
 
 // openWallets opens n wallets of one holder in one request and returns

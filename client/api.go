@@ -951,6 +951,17 @@ type SetMerchantRequest struct {
 	Name string `json:"name"`
 }
 
+// SetSpendingRuleRequest is the API's schema SetSpendingRuleInBody.
+type SetSpendingRuleRequest struct {
+	// A CEL expression over the payment, as risk rules see it (amount in minor units, currency,
+	// channel, new_payee, payer.*, payee.*, now), true for what the wallet may pay.
+	Allow string `json:"allow"`
+	// What happens to a payment the rule does not allow: deny (the default) refuses it, approve asks
+	// the holder's approval.
+	// One of: deny, approve.
+	Otherwise string `json:"otherwise,omitempty"`
+}
+
 // SettingsRequest is the API's schema SettingsInBody.
 type SettingsRequest struct {
 	// The holder's own balance cap, at most the tier's; "0" removes it.
@@ -987,6 +998,24 @@ type SettlementRequest struct {
 type SignedIn struct {
 	Phone   string   `json:"phone"`
 	Wallets []Wallet `json:"wallets"`
+}
+
+// SpendingRule is the API's schema SpendingRule.
+type SpendingRule struct {
+	// A CEL expression over the payment, true for the payments the wallet may make
+	// (docs/spending-rules.md). Amounts are integers in minor units.
+	Allow string `json:"allow"`
+	// When it was set.
+	CreatedAt time.Time `json:"created_at"`
+	// A payment the rule does not allow is refused (deny: 403 spending_rule_denied) or needs the
+	// holder's approval (approve).
+	// One of: deny, approve.
+	Otherwise string `json:"otherwise"`
+	// Who set it: the wallet's operator, or the holder (on a sub-wallet). Only the operator changes or
+	// removes an operator's rule.
+	// One of: operator, holder.
+	SetBy  string `json:"set_by"`
+	Wallet string `json:"wallet"`
 }
 
 // Statement is the API's schema Statement.
@@ -1867,6 +1896,16 @@ func (c *Client) GetSettlement(ctx context.Context, id string, opts ...CallOptio
 	return &out, nil
 }
 
+// GetSpendingRule calls getSpendingRule, GET /v1/wallets/{id}/spending-rules: Read a wallet's
+// spending rule.
+func (c *Client) GetSpendingRule(ctx context.Context, id string, opts ...CallOption) (*SpendingRule, error) {
+	var out SpendingRule
+	if err := c.do(ctx, "GET", "/v1/wallets/"+url.PathEscape(id)+"/spending-rules", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetStatementParams are the optional query parameters of GetStatement.
 type GetStatementParams struct {
 	// The day, YYYY-MM-DD in the configured zone; default today.
@@ -2634,6 +2673,16 @@ func (c *Client) RemoveFactor(ctx context.Context, id string, opts ...CallOption
 	return c.do(ctx, "DELETE", "/v1/me/factors/"+url.PathEscape(id), nil, nil, nil, opts)
 }
 
+// RemoveSpendingRule calls removeSpendingRule, DELETE /v1/wallets/{id}/spending-rules: Remove a
+// wallet's spending rule (answers the rule removed).
+func (c *Client) RemoveSpendingRule(ctx context.Context, id string, opts ...CallOption) (*SpendingRule, error) {
+	var out SpendingRule
+	if err := c.do(ctx, "DELETE", "/v1/wallets/"+url.PathEscape(id)+"/spending-rules", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // RequestReveal calls requestReveal, POST /v1/cases/{id}/reveal: Ask to see the identities behind a
 // case (central bank; a second key approves).
 func (c *Client) RequestReveal(ctx context.Context, id string, body RequestRevealRequest, opts ...CallOption) (*Reveal, error) {
@@ -2778,6 +2827,16 @@ func (c *Client) SetScreeningList(ctx context.Context, body []byte, opts ...Call
 func (c *Client) SetSettlement(ctx context.Context, id string, body SettlementRequest, opts ...CallOption) (*Settlement, error) {
 	var out Settlement
 	if err := c.do(ctx, "PUT", "/v1/wallets/"+url.PathEscape(id)+"/settlement", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetSpendingRule calls setSpendingRule, POST /v1/wallets/{id}/spending-rules: Set a wallet's
+// spending rule (one per wallet; replaces the previous one): what it may pay.
+func (c *Client) SetSpendingRule(ctx context.Context, id string, body SetSpendingRuleRequest, opts ...CallOption) (*SpendingRule, error) {
+	var out SpendingRule
+	if err := c.do(ctx, "POST", "/v1/wallets/"+url.PathEscape(id)+"/spending-rules", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

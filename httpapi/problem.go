@@ -133,6 +133,7 @@ var statusOf = map[string]int{
 	ingot.CodeInvalidPreimage:        http.StatusUnprocessableEntity,
 	ingot.CodeCaseClosed:             http.StatusConflict,
 	ingot.CodeRevealClosed:           http.StatusConflict,
+	ingot.CodeSpendingRuleDenied:     http.StatusForbidden,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

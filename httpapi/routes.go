@@ -69,6 +69,7 @@ func (s *server) routes() {
 	s.riskRoutes()        // risk.go: risk rules, alerts, AML reports
 	s.conditionalRoutes() // conditional.go: conditional payments
 	s.isoRoutes()         // iso20022.go: pacs.008 out and in, pacs.002
+	s.spendingRoutes()    // spending.go: wallets' spending rules
 	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations
 }
 

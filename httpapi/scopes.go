@@ -36,6 +36,12 @@ var routes = map[string]access{
 	// Vouchers (vouchers.go).
 	"issueVouchers":     {scope: ingot.ScopeTransfersWrite, centralBank: ingot.ScopeIssuanceWrite},
 	"getVoucherProgram": {scope: ingot.ScopeTransfersRead},
+	// Spending rules (spending.go): a holder sets its sub-wallets' and
+	// reads all its wallets'.
+	"setSpendingRule":    {scope: ingot.ScopeWalletsWrite, holder: true},
+	"getSpendingRule":    {scope: ingot.ScopeWalletsRead, holder: true},
+	"removeSpendingRule": {scope: ingot.ScopeWalletsWrite, holder: true},
+
 	// Risk and AML (risk.go).
 	"createRiskRule":      {scope: ingot.ScopeRiskWrite},
 	"updateRiskRule":      {scope: ingot.ScopeRiskWrite},

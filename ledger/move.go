@@ -46,6 +46,9 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		as.decision = risk.Decision{} // a reviewer released it: the rules are not asked again
 	}
 	if as != nil && !s.reviewed {
+		if err := s.checkSpending(as, debit); err != nil { // spending.go: the payer's own rule first
+			return nil, err
+		}
 		if as.decision.Action == risk.ActionReview && kind == ingot.KindPayment && !s.vouch.paying {
 			return nil, s.holdForReview(as, debit, credit, amount, currency, memo) // reviews.go
 		}

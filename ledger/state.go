@@ -55,6 +55,7 @@ type state struct {
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
+	spending   map[int64]struct{} // wallets whose spending rule was set or removed (spending.go)
 }
 
 // undoEntry is one change in the journal. The old values of accounts and
@@ -177,6 +178,7 @@ func (s *state) addHold(h *ingot.Hold) {
 func (s *state) write() *store.BatchWrite {
 	w := &store.BatchWrite{Transfers: make([]ingot.Transfer, len(s.transfers)), Risk: s.writeRisk()} // risk.go, first: it changes accounts
 	w.Conditional = s.writeConditional()                                                             // conditional.go
+	w.Spending = s.writeSpending()                                                                   // spending.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}

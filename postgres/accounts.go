@@ -23,7 +23,7 @@ var accountColumns = []string{"id", "kind", "operator_id", "currency", "status",
 	"holder_name", "holder_phone", "created_at",
 	"tier", "phone_verified", "id_verified", "bank_linked", "in_person", "holding_limit", "reverse_waterfall",
 	"sweep_account", "parent_id", "out_day", "out_day_total", "out_year", "out_year_total",
-	"holder_kind", "holder_id_number", "holder_phone_hash", "label", "risk"}
+	"holder_kind", "holder_id_number", "holder_phone_hash", "label", "risk", "spending_rule"}
 
 var accountCols = strings.Join(accountColumns, ", ")
 
@@ -43,19 +43,25 @@ func accountValues(a *ingot.Account) []any {
 		int32(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
 		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
 		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
-		string(a.Holder.Kind), a.Holder.IDNumber, nonNil(a.Holder.PhoneHash), a.Label, nonNil(a.Risk)}
+		string(a.Holder.Kind), a.Holder.IDNumber, nonNil(a.Holder.PhoneHash), a.Label, nonNil(a.Risk),
+		ingot.EncodeSpendingRule(a.Spending)}
 }
 
 func scanAccount(row pgx.Row) (ingot.Account, error) {
 	var a ingot.Account
-	var kind, status, wkind, hkind string
+	var kind, status, wkind, hkind, spending string
 	var tier int32
 	err := row.Scan(&a.ID, &kind, &a.OperatorID, &a.Currency, &status, &a.Balance, &a.Held, &wkind,
 		&a.Holder.Name, &a.Holder.Phone, &a.CreatedAt,
 		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
 		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
 		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
-		&hkind, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label, &a.Risk)
+		&hkind, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label, &a.Risk, &spending)
+	if err == nil {
+		if a.Spending, err = ingot.DecodeSpendingRule(spending); err != nil {
+			err = fmt.Errorf("account %d: %w", a.ID, err)
+		}
+	}
 	a.Tier, a.Holder.Kind = ingot.Tier(tier), ingot.HolderKind(hkind)
 	a.Holder.PhoneHash = emptyNil(a.Holder.PhoneHash)
 	a.Risk = emptyNil(a.Risk) // none is nil, however it was written

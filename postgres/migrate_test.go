@@ -176,16 +176,16 @@ func latestVersion(t *testing.T, p *goose.Provider) int64 {
 }
 
 // oldAccountColumns are the accounts' columns that builds before 00012
-// wrote and read: those of accountColumns but risk. Every version from 5
-// has them.
-var oldAccountColumns = accountColumns[:len(accountColumns)-1]
+// wrote and read: those of accountColumns before risk (and spending_rule,
+// 00016). Every version from 5 has them.
+var oldAccountColumns = accountColumns[:len(accountColumns)-2]
 
 // insertOldAccount inserts an account as a build before 00012 did (at 5 or
 // later), through q (the pool or a transaction).
 func insertOldAccount(t *testing.T, q execer, a ingot.Account) {
 	t.Helper()
-	if accountColumns[len(accountColumns)-1] != "risk" {
-		t.Fatal("accountColumns does not end with risk")
+	if n := len(accountColumns); accountColumns[n-2] != "risk" || accountColumns[n-1] != "spending_rule" {
+		t.Fatal("accountColumns does not end with risk, spending_rule")
 	}
 	n := len(oldAccountColumns)
 	if _, err := q.Exec(context.Background(), `INSERT INTO accounts (`+strings.Join(oldAccountColumns, ", ")+`)

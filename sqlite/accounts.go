@@ -19,14 +19,14 @@ import (
 
 const accountCols = `id, kind, operator_id, currency, status, balance, held, wallet_kind, holder_name, holder_phone, created_at,
 	tier, phone_verified, id_verified, bank_linked, in_person, holding_limit, reverse_waterfall, sweep_account, parent_id,
-	out_day, out_day_total, out_year, out_year_total, holder_kind, holder_id_number, holder_phone_hash, label, risk`
+	out_day, out_day_total, out_year, out_year_total, holder_kind, holder_id_number, holder_phone_hash, label, risk, spending_rule`
 
 // accountParams is the number of accountCols.
-const accountParams = 29
+const accountParams = 30
 
 func scanAccount(sc scanner) (ingot.Account, error) {
 	var a ingot.Account
-	var kind, status, wk, hk string
+	var kind, status, wk, hk, spending string
 	var created int64
 	var tier int
 	if err := sc.Scan(&a.ID, &kind, &a.OperatorID, &a.Currency, &status, &a.Balance, &a.Held,
@@ -34,8 +34,12 @@ func scanAccount(sc scanner) (ingot.Account, error) {
 		&tier, &a.Evidence.PhoneVerified, &a.Evidence.IDVerified, &a.Evidence.BankLinked, &a.Evidence.InPerson,
 		&a.HoldingLimit, &a.ReverseWaterfall, &a.SweepAccount, &a.ParentID,
 		&a.Outflow.Day, &a.Outflow.DayTotal, &a.Outflow.Year, &a.Outflow.YearTotal,
-		&hk, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label, &a.Risk); err != nil {
+		&hk, &a.Holder.IDNumber, &a.Holder.PhoneHash, &a.Label, &a.Risk, &spending); err != nil {
 		return ingot.Account{}, err
+	}
+	var err error
+	if a.Spending, err = ingot.DecodeSpendingRule(spending); err != nil {
+		return ingot.Account{}, fmt.Errorf("account %d: %w", a.ID, err)
 	}
 	a.Tier = ingot.Tier(tier)
 	a.Holder.Kind = ingot.HolderKind(hk)
@@ -85,7 +89,8 @@ func accountArgs(a *ingot.Account) []any {
 		int(a.Tier), a.Evidence.PhoneVerified, a.Evidence.IDVerified, a.Evidence.BankLinked, a.Evidence.InPerson,
 		a.HoldingLimit, a.ReverseWaterfall, a.SweepAccount, a.ParentID,
 		a.Outflow.Day, a.Outflow.DayTotal, a.Outflow.Year, a.Outflow.YearTotal,
-		string(a.Holder.Kind), a.Holder.IDNumber, nonNil(a.Holder.PhoneHash), a.Label, nonNil(a.Risk)}
+		string(a.Holder.Kind), a.Holder.IDNumber, nonNil(a.Holder.PhoneHash), a.Label, nonNil(a.Risk),
+		ingot.EncodeSpendingRule(a.Spending)}
 }
 
 // CreateAccount stores a new account, with idem as for CreateOperator. A

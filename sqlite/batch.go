@@ -356,6 +356,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	if err := b.writeVouchers(ctx, &w.Vouchers); err != nil { // vouchers.go
 		return err
 	}
+	if err := b.writeSpending(ctx, w.Spending); err != nil { // spending.go
+		return err
+	}
 	if len(w.LogHashes) > 0 {
 		st, err := b.tx.PrepareContext(ctx, `INSERT INTO log_hashes (idx, hash) VALUES (?, ?)`)
 		if err != nil {

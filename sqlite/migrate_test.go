@@ -134,8 +134,9 @@ func TestMigrateFrom5(t *testing.T) {
 }
 
 // oldAccountCols are the accounts' columns that builds before 00012 wrote
-// and read: those of accountCols but risk. Every version from 5 has them.
-var oldAccountCols = strings.TrimSuffix(accountCols, ", risk")
+// and read: those of accountCols before risk (and spending_rule, 00016).
+// Every version from 5 has them.
+var oldAccountCols = strings.TrimSuffix(accountCols, ", risk, spending_rule")
 
 // insertOldAccount inserts an account as a build before 00012 did (at 5 or
 // later), through q (the writer or a transaction).
@@ -144,9 +145,9 @@ func insertOldAccount(t *testing.T, q interface {
 }, a ingot.Account) {
 	t.Helper()
 	if oldAccountCols == accountCols {
-		t.Fatal("accountCols does not end with risk")
+		t.Fatal("accountCols does not end with risk, spending_rule")
 	}
-	args := accountArgs(&a)[:accountParams-1]
+	args := accountArgs(&a)[:accountParams-2]
 	if _, err := q.ExecContext(context.Background(), `INSERT INTO accounts (`+oldAccountCols+`) VALUES (?`+
 		strings.Repeat(", ?", len(args)-1)+`)`, args...); err != nil {
 		t.Fatalf("insert account %d: %v", a.ID, err)

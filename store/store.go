@@ -273,6 +273,8 @@ type BatchWrite struct {
 	// Voucher programs, earmarks and voucher uses (vouchers.go), written
 	// by Write after NewAccounts.
 	Vouchers VoucherWrite
+	// Spending rules set or removed (spending.go), written by Write.
+	Spending []SpendingWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

@@ -113,6 +113,7 @@ check counts the fee accounts).`,
 	fl.StringVar(&f.cfg.Amount, "amount", "", "each payment, in CNY (default 0.01; merchant: 1.00, whose fee is 0.01)")
 	fl.StringVar(&f.cfg.Funding, "funding", "100.00", "what setup puts into each wallet, in CNY")
 	fl.IntVar(&f.cfg.RiskRules, "risk-rules", 0, "active risk rules the central bank adds before the load (representative velocity, amount and counterparty rules that alert; docs/risk.md), to measure their cost")
+	fl.BoolVar(&f.cfg.SpendingRules, "spending-rules", false, "every wallet gets a spending rule (a daily cap and a payee check that the load's payments pass; docs/spending-rules.md), to measure their cost")
 	fl.BoolVar(&f.cfg.IdempotencyKeys, "idempotency-keys", false, "send a unique Idempotency-Key with every request (the server then stores one record per request)")
 	fl.StringVar(&f.jsonFile, "json", "", "also write the results as JSON to this file (- for stdout)")
 	fl.StringVar(&f.plot, "plot", "", "draw the results as a PNG to this file: transfers/s and p99 latency against the swept value")
