@@ -72,6 +72,10 @@ const (
 	CodeConditionalClosed = "conditional_payment_closed" // the conditional payment was released, cancelled or expired already
 	CodeConditionNotMet   = "condition_not_met"          // a release that met nothing new, while the condition does not hold
 	CodeInvalidPreimage   = "invalid_preimage"           // a preimage that opens none of the condition's hash locks
+
+	// Standing orders (package schedule).
+	CodeInvalidSchedule     = "invalid_schedule"      // a schedule is malformed, out of range, or has no occurrence
+	CodeStandingOrderClosed = "standing_order_closed" // the standing order was cancelled or completed
 )
 
 // Error is a rule violation or a request problem with a stable code. It is
