@@ -59,6 +59,7 @@ type Store interface {
 	RiskStore        // risk.go
 	ScreeningStore   // screening.go
 	ConditionalStore // conditional.go
+	StandingStore    // standing.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -171,6 +172,7 @@ type BatchTx interface {
 	MerchantBatchTx    // merchant.go
 	RiskBatchTx        // risk.go
 	ConditionalBatchTx // conditional.go
+	StandingBatchTx    // standing.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -261,6 +263,8 @@ type BatchWrite struct {
 	Risk RiskWrite
 	// Conditional payments (conditional.go), written by Write.
 	Conditional ConditionalWrite
+	// Standing orders and their runs (standing.go), written by Write.
+	Standing StandingWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

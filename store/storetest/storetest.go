@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, webhookTests...)     // webhook.go
 	tests = append(tests, riskTests...)        // risk.go
 	tests = append(tests, conditionalTests...) // conditional.go
+	tests = append(tests, standingTests...)    // standing.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
