@@ -193,6 +193,8 @@ type lockSet struct {
 	reviews map[string]struct{}
 	// Conditional payments (conditional.go), locked with the reviews.
 	conds map[string]struct{}
+	// Standing orders (standing.go), locked after conditional payments.
+	standing map[string]struct{}
 }
 
 func newLockSet() *lockSet {

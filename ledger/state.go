@@ -50,6 +50,7 @@ type state struct {
 	reviews    map[string]*risk.Review // locked (reviews.go)
 	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
 	cond       condState               // conditional payments (conditional.go)
+	so         standingState           // standing orders (standing.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -175,6 +176,7 @@ func (s *state) addHold(h *ingot.Hold) {
 func (s *state) write() *store.BatchWrite {
 	w := &store.BatchWrite{Transfers: make([]ingot.Transfer, len(s.transfers)), Risk: s.writeRisk()} // risk.go, first: it changes accounts
 	w.Conditional = s.writeConditional()                                                             // conditional.go
+	w.Standing = s.writeStanding()                                                                   // standing.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}
