@@ -131,6 +131,9 @@ var statusOf = map[string]int{
 	ingot.CodeInvalidPreimage:   http.StatusUnprocessableEntity,
 	ingot.CodeCaseClosed:        http.StatusConflict,
 	ingot.CodeRevealClosed:      http.StatusConflict,
+	// Standing orders (standing.go).
+	ingot.CodeInvalidSchedule:     http.StatusUnprocessableEntity,
+	ingot.CodeStandingOrderClosed: http.StatusConflict,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

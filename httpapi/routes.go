@@ -67,6 +67,7 @@ func (s *server) routes() {
 	s.webhookRoutes()     // webhooks.go: webhook endpoints and deliveries
 	s.riskRoutes()        // risk.go: risk rules, alerts, AML reports
 	s.conditionalRoutes() // conditional.go: conditional payments
+	s.standingRoutes()    // standing.go: standing orders
 	s.isoRoutes()         // iso20022.go: pacs.008 out and in, pacs.002
 	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations
 }
