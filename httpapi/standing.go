@@ -47,7 +47,7 @@ type StandingSchedule struct {
 // StandingRun is what became of one occurrence.
 type StandingRun struct {
 	Occurrence string     `json:"occurrence" example:"2026-12-01"`
-	Status     string     `json:"status" enum:"paid,failed,missed,pending" doc:"paid; failed (code; retried hourly until the end of the day it was first tried); missed (older than the 3-day catch-up window when no process ran, or due while the order was paused); pending (the next occurrence, or a payment held for review: code in_review)."`
+	Status     string     `json:"status" enum:"paid,failed,missed,pending" doc:"paid; failed (code; retried hourly until the end of its day); missed (older than the 3-day catch-up window when no process ran, or due while the order was paused); pending (the next occurrence, or a payment held for review: code in_review)."`
 	TransferID string     `json:"transfer_id,omitempty" doc:"The payment, when paid."`
 	Code       string     `json:"code,omitempty" doc:"Why the last attempt was refused (insufficient_funds, limit_exceeded, wallet_frozen, ...), or in_review."`
 	ReviewID   string     `json:"review_id,omitempty" doc:"The review that holds the payment (code in_review)."`

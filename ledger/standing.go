@@ -33,7 +33,7 @@ const (
 	// today); older ones are recorded missed.
 	StandingCatchUpDays = 3
 	// StandingRetry is how soon a refused run is tried again, until the
-	// end of the day it was first tried.
+	// end of its occurrence's day.
 	StandingRetry = time.Hour
 	// MaxStandingPast is how many days before today a schedule may start.
 	MaxStandingPast = 31
@@ -302,8 +302,8 @@ type StandingRun struct {
 // standingRunCmd runs an order's next occurrence, when it is still the
 // one the service saw due: occurrences older than the catch-up window are
 // recorded missed; a due one is paid (recorded paid), or refused (failed,
-// tried again an hour later until the end of the day it was first tried,
-// then left failed).
+// tried again an hour later until the end of its day, then left failed: an
+// occurrence of a day gone by, caught up, is tried once).
 type standingRunCmd struct {
 	id         string
 	occurrence schedule.Date
@@ -336,8 +336,7 @@ func (c *standingRunCmd) apply(s *state, _ ingot.Actor) (*StandingRun, error) {
 	}
 	s.changeOrder(o)
 	out := &StandingRun{}
-	today := schedule.DateOf(s.now, c.zone)
-	switch oldest := today.AddDays(-StandingCatchUpDays); {
+	switch oldest := schedule.DateOf(s.now, c.zone).AddDays(-StandingCatchUpDays); {
 	case o.Tries > 0 && !s.now.Before(o.RetryUntil):
 		// Its day of retries is over (no process ran meanwhile): the
 		// run stays failed.
@@ -350,7 +349,7 @@ func (c *standingRunCmd) apply(s *state, _ ingot.Actor) (*StandingRun, error) {
 			o.Advance(c.zone)
 		}
 	default:
-		r, err := s.runOnce(o, today, c.zone)
+		r, err := s.runOnce(o, c.zone)
 		if err != nil {
 			return nil, err
 		}
@@ -362,7 +361,7 @@ func (c *standingRunCmd) apply(s *state, _ ingot.Actor) (*StandingRun, error) {
 
 // runOnce tries to pay the order's next occurrence, on the payer
 // operator's behalf, and records the run.
-func (s *state) runOnce(o *schedule.Order, today schedule.Date, zone *time.Location) (schedule.Run, error) {
+func (s *state) runOnce(o *schedule.Order, zone *time.Location) (schedule.Run, error) {
 	r := schedule.Run{OrderID: o.ID, Occurrence: o.Next, Attempts: o.Tries + 1}
 	payer := ingot.Actor{Role: ingot.RoleOperator, OperatorID: o.OperatorID}
 	m := s.mark()
@@ -383,7 +382,7 @@ func (s *state) runOnce(o *schedule.Order, today schedule.Date, zone *time.Locat
 		s.undo(m)
 		r.Status, r.Code = schedule.RunFailed, ingot.ErrorCode(err)
 		if o.Tries == 0 {
-			o.RetryUntil = today.End(zone)
+			o.RetryUntil = o.Next.End(zone)
 		}
 		o.Tries++
 		if next := s.now.Add(StandingRetry); next.Before(o.RetryUntil) {

@@ -229,7 +229,8 @@ func TestStandingOrders(t *testing.T) {
 // TestStandingOrdersAcrossRestart: the engine stops and a new one starts
 // on the same database after a gap. Occurrences of the last three days and
 // today's are paid once; older ones are recorded missed; a refused
-// occurrence whose day of retries ended while nothing ran stays failed.
+// occurrence whose day of retries ended while nothing ran stays failed; a
+// caught-up occurrence of a day gone by is tried once, today's hourly.
 func TestStandingOrdersAcrossRestart(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		st := testdb.Open(t, kind)
@@ -241,9 +242,11 @@ func TestStandingOrdersAcrossRestart(t *testing.T) {
 		payer := e.wallet(a, "CNY", "1000.00")
 		payee := e.wallet(a, "CNY", "")
 		poor := e.wallet(a, "CNY", "")
+		short := e.wallet(a, "CNY", "3.00")
 		daily := e.standing(a, payer, payee, "1.00", `{"start":"2026-12-01","every":"day"}`)
 		refused := e.standing(a, poor, payee, "2.00", `{"start":"2026-12-01","every":"day"}`)
 		wantRuns(t, e.runs(a, refused.ID), "2026-12-01 failed insufficient_funds x1")
+		shortOrder := e.standing(a, short, payee, "2.00", `{"start":"2026-12-01","every":"day"}`)
 
 		// Down from 09:00 on the 1st to 10:00 on the 5th: a gap of three
 		// days and today.
@@ -253,28 +256,33 @@ func TestStandingOrdersAcrossRestart(t *testing.T) {
 		if _, err := e.svc.Fund(e.ctx, a, poor, "100.00", false, nil); err != nil {
 			t.Fatal(err)
 		}
-		e.runStanding(2)
+		e.runStanding(3)
 		e.runStanding(0)
 		wantRuns(t, e.runs(a, daily.ID), "2026-12-06 pending, 2026-12-05 paid, 2026-12-04 paid, 2026-12-03 paid, 2026-12-02 paid, 2026-12-01 paid")
 		wantRuns(t, e.runs(a, refused.ID), "2026-12-06 pending, 2026-12-05 paid, 2026-12-04 paid, 2026-12-03 paid, 2026-12-02 paid, 2026-12-01 failed insufficient_funds x1")
+		wantRuns(t, e.runs(a, shortOrder.ID), "2026-12-05 failed insufficient_funds x1, 2026-12-04 failed insufficient_funds x1, "+
+			"2026-12-03 failed insufficient_funds x1, 2026-12-02 failed insufficient_funds x1, 2026-12-01 paid")
+		if got := e.order(a, shortOrder.ID); got.Next.String() != "2026-12-05" || !got.DueAt.Equal(at("2026-12-05", 11)) {
+			t.Fatalf("today's refused occurrence is retried in an hour: %+v", got)
+		}
 
 		// Down for five days: the two oldest are missed.
 		e.eng.Close()
 		clk.advance(6 * 24 * time.Hour) // 2026-12-11 10:00
 		e = newEnvWith(t, st, opt)
-		e.runStanding(2)
+		e.runStanding(3)
 		e.runStanding(0)
 		wantRuns(t, e.runs(a, daily.ID), "2026-12-12 pending, 2026-12-11 paid, 2026-12-10 paid, 2026-12-09 paid, 2026-12-08 paid, 2026-12-07 missed, 2026-12-06 missed, "+
 			"2026-12-05 paid, 2026-12-04 paid, 2026-12-03 paid, 2026-12-02 paid, 2026-12-01 paid")
-		if bal, _ := e.balance(a, payee); bal != 9*1_00+8*2_00 {
+		if bal, _ := e.balance(a, payee); bal != 9*1_00+8*2_00+2_00 {
 			t.Fatalf("payee %d", bal)
 		}
 		n, err := st.CountTransfers(e.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A mint, two top-ups, 9 + 8 payments.
-		if n != 1+2+9+8 {
+		// A mint, three top-ups, 9 + 8 + 1 payments.
+		if n != 1+3+9+8+1 {
 			t.Fatalf("%d transfers", n)
 		}
 		e.verifyDB()

@@ -38,7 +38,7 @@ type Order struct {
 	// once the order ended.
 	DueAt time.Time
 	// Tries counts Next's refused attempts; after the first, RetryUntil is
-	// the end of that day, before which the last try is made.
+	// the end of Next's day, before which the last try is made.
 	Tries      int
 	RetryUntil time.Time
 	// HolderID is the holder who made the order ("" an operator's key),
@@ -76,7 +76,7 @@ type RunStatus string
 // Run statuses.
 const (
 	RunPaid   RunStatus = "paid"   // the payment was made (TransferID)
-	RunFailed RunStatus = "failed" // refused (Code); retried hourly until the day it was first tried ends
+	RunFailed RunStatus = "failed" // refused (Code); retried hourly until its day ends
 	RunMissed RunStatus = "missed" // never paid: older than the catch-up window, or due while the order was paused
 	// RunPending is an occurrence not done yet: the order's next one
 	// (never stored), or a payment a risk rule held for review (Code
