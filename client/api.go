@@ -1028,9 +1028,9 @@ type StandingRun struct {
 	Occurrence string `json:"occurrence"`
 	// The review that holds the payment (code in_review).
 	ReviewID string `json:"review_id,omitempty"`
-	// paid; failed (code; retried hourly until the end of the day it was first tried); missed (older
-	// than the 3-day catch-up window when no process ran, or due while the order was paused); pending
-	// (the next occurrence, or a payment held for review: code in_review).
+	// paid; failed (code; retried hourly until the end of its day); missed (older than the 3-day
+	// catch-up window when no process ran, or due while the order was paused); pending (the next
+	// occurrence, or a payment held for review: code in_review).
 	// One of: paid, failed, missed, pending.
 	Status string `json:"status"`
 	// The payment, when paid.
