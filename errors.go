@@ -79,6 +79,9 @@ const (
 	CodeVoucherProgramConflict = "voucher_program_conflict" // the program exists with another issuer, currency, eligibility or expiry
 	// Spending rules on a wallet (spending.go).
 	CodeSpendingRuleDenied = "spending_rule_denied" // the payer's spending rule does not allow the payment
+	// Standing orders (package schedule).
+	CodeInvalidSchedule     = "invalid_schedule"      // a schedule is malformed, out of range, or has no occurrence
+	CodeStandingOrderClosed = "standing_order_closed" // the standing order was cancelled or completed
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

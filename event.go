@@ -64,9 +64,13 @@ const (
 	// operators.
 	EventConditionalCreated = "conditional_payment.created"
 	EventConditionalEnded   = "conditional_payment.ended"
+	// A standing order's occurrence was paid or refused (the payer's
+	// operator only).
+	EventStandingOrderRun = "standing_order.run"
 )
 
 // EventTypes lists every event type, for endpoints' subscriptions.
 var EventTypes = []string{EventTransferReceived, EventTransferSent, EventPaymentRequestPaid, EventPaymentRequestExpired,
 	EventRefundCreated, EventBankOperationDone, EventBankOperationFailed, EventWalletFrozen, EventHoldExpired,
-	EventAlertCreated, EventReviewPending, EventReviewDecided, EventConditionalCreated, EventConditionalEnded}
+	EventAlertCreated, EventReviewPending, EventReviewDecided, EventConditionalCreated, EventConditionalEnded,
+	EventStandingOrderRun}

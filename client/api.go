@@ -1018,6 +1018,85 @@ type SpendingRule struct {
 	Wallet string `json:"wallet"`
 }
 
+// StandingRequest is the API's schema StandingInBody.
+type StandingRequest struct {
+	// Paid on every occurrence.
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+	// Payer wallet id.
+	From string `json:"from"`
+	Memo string `json:"memo,omitempty"`
+	// {"start":"YYYY-MM-DD","every":"day"|"week"|"month","day":<1-7 for week, 1-31 for month; default
+	// the start's>,"count":<n>|"until":"YYYY-MM-DD"}; start at most 31 days in the past.
+	Schedule json.RawMessage `json:"schedule"`
+	// Payee wallet id, at any operator.
+	To string `json:"to"`
+}
+
+// StandingOrder is the API's schema StandingOrder.
+type StandingOrder struct {
+	// Paid on every occurrence.
+	Amount string `json:"amount"`
+	// Refused attempts at the next occurrence so far.
+	Attempts int64 `json:"attempts,omitempty"`
+	// A holder's order: the approval it was made with (none to the holder's own wallet).
+	AuthorizationID string    `json:"authorization_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	// One of: operator, holder.
+	CreatedBy string `json:"created_by"`
+	Currency  string `json:"currency"`
+	From      string `json:"from"`
+	ID        string `json:"id"`
+	// The memo of every payment.
+	Memo string `json:"memo,omitempty"`
+	// The occurrence paid next (YYYY-MM-DD); absent once the order ended.
+	NextOccurrence string `json:"next_occurrence,omitempty"`
+	// When the engine next pays it: the start of the occurrence's day in the ledger's zone, or a
+	// refused payment's next try (hourly); absent unless active.
+	NextRunAt *time.Time       `json:"next_run_at,omitempty"`
+	Schedule  StandingSchedule `json:"schedule"`
+	// One of: active, paused, cancelled, completed.
+	Status    string    `json:"status"`
+	To        string    `json:"to"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// StandingRun is the API's schema StandingRun.
+type StandingRun struct {
+	// The last attempt (or when it was recorded missed); absent for the next occurrence.
+	At *time.Time `json:"at,omitempty"`
+	// Payments tried.
+	Attempts int64 `json:"attempts"`
+	// Why the last attempt was refused (insufficient_funds, limit_exceeded, wallet_frozen, ...), or
+	// in_review.
+	Code       string `json:"code,omitempty"`
+	Occurrence string `json:"occurrence"`
+	// The review that holds the payment (code in_review).
+	ReviewID string `json:"review_id,omitempty"`
+	// paid; failed (code; retried hourly until the end of its day); missed (older than the 3-day
+	// catch-up window when no process ran, or due while the order was paused); pending (the next
+	// occurrence, or a payment held for review: code in_review).
+	// One of: paid, failed, missed, pending.
+	Status string `json:"status"`
+	// The payment, when paid.
+	TransferID string `json:"transfer_id,omitempty"`
+}
+
+// StandingSchedule is the API's schema StandingSchedule.
+type StandingSchedule struct {
+	// The order ends after this many occurrences (paid or not).
+	Count int64 `json:"count,omitempty"`
+	// Weekly: the day of the week, 1 (Monday) to 7 (Sunday); monthly: the day of the month, 1 to 31 (a
+	// month without it pays on its last day).
+	Day int64 `json:"day,omitempty"`
+	// One of: day, week, month.
+	Every string `json:"every"`
+	// The first day it may pay (YYYY-MM-DD, in the ledger's zone).
+	Start string `json:"start"`
+	// The order ends after the last occurrence on or before this day (YYYY-MM-DD).
+	Until string `json:"until,omitempty"`
+}
+
 // Statement is the API's schema Statement.
 type Statement struct {
 	ClosingBalance string           `json:"closing_balance"`
@@ -1398,6 +1477,16 @@ func (c *Client) CancelConditionalPayment(ctx context.Context, id string, opts .
 	return &out, nil
 }
 
+// CancelStandingOrder calls cancelStandingOrder, POST /v1/standing-orders/{id}/cancel: End a
+// standing order for good.
+func (c *Client) CancelStandingOrder(ctx context.Context, id string, opts ...CallOption) (*StandingOrder, error) {
+	var out StandingOrder
+	if err := c.do(ctx, "POST", "/v1/standing-orders/"+url.PathEscape(id)+"/cancel", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CaptureHold calls captureHold, POST /v1/holds/{id}/capture: Pay (part of) a hold.
 func (c *Client) CaptureHold(ctx context.Context, id string, body CaptureRequest, opts ...CallOption) (*Hold, error) {
 	var out Hold
@@ -1544,6 +1633,16 @@ func (c *Client) CreateRefund(ctx context.Context, id string, body RefundRequest
 func (c *Client) CreateRiskRule(ctx context.Context, body RiskRuleBody, opts ...CallOption) (*RiskRule, error) {
 	var out RiskRule
 	if err := c.do(ctx, "POST", "/v1/risk-rules", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateStandingOrder calls createStandingOrder, POST /v1/standing-orders: Pay an amount on every
+// occurrence of a schedule.
+func (c *Client) CreateStandingOrder(ctx context.Context, body StandingRequest, opts ...CallOption) (*StandingOrder, error) {
+	var out StandingOrder
+	if err := c.do(ctx, "POST", "/v1/standing-orders", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1901,6 +2000,15 @@ func (c *Client) GetSettlement(ctx context.Context, id string, opts ...CallOptio
 func (c *Client) GetSpendingRule(ctx context.Context, id string, opts ...CallOption) (*SpendingRule, error) {
 	var out SpendingRule
 	if err := c.do(ctx, "GET", "/v1/wallets/"+url.PathEscape(id)+"/spending-rules", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetStandingOrder calls getStandingOrder, GET /v1/standing-orders/{id}: A standing order.
+func (c *Client) GetStandingOrder(ctx context.Context, id string, opts ...CallOption) (*StandingOrder, error) {
+	var out StandingOrder
+	if err := c.do(ctx, "GET", "/v1/standing-orders/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2430,6 +2538,69 @@ func (c *Client) ListSecurityEvents(ctx context.Context, params *ListSecurityEve
 	return &out, nil
 }
 
+// ListStandingOrderRunsParams are the optional query parameters of ListStandingOrderRuns.
+type ListStandingOrderRunsParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListStandingOrderRuns calls listStandingOrderRuns, GET /v1/standing-orders/{id}/runs: What became
+// of each occurrence, latest first (the next one pending).
+func (c *Client) ListStandingOrderRuns(ctx context.Context, id string, params *ListStandingOrderRunsParams, opts ...CallOption) (*List[StandingRun], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[StandingRun]
+	if err := c.do(ctx, "GET", "/v1/standing-orders/"+url.PathEscape(id)+"/runs", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListStandingOrdersParams are the optional query parameters of ListStandingOrders.
+type ListStandingOrdersParams struct {
+	// Orders this wallet pays (a holder must give one of its wallets).
+	Wallet string
+	Status string
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListStandingOrders calls listStandingOrders, GET /v1/standing-orders: Standing orders the
+// caller's wallets pay (the central bank: all), newest first.
+func (c *Client) ListStandingOrders(ctx context.Context, params *ListStandingOrdersParams, opts ...CallOption) (*List[StandingOrder], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Wallet != "" {
+			q.Set("wallet", params.Wallet)
+		}
+		if params.Status != "" {
+			q.Set("status", params.Status)
+		}
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[StandingOrder]
+	if err := c.do(ctx, "GET", "/v1/standing-orders", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListSubWallets calls listSubWallets, GET /v1/wallets/{id}/sub-wallets: List a wallet's
 // sub-wallets.
 func (c *Client) ListSubWallets(ctx context.Context, id string, opts ...CallOption) (*List[Wallet], error) {
@@ -2590,6 +2761,16 @@ func (c *Client) PasskeyOptions(ctx context.Context, opts ...CallOption) (json.R
 	return out, nil
 }
 
+// PauseStandingOrder calls pauseStandingOrder, POST /v1/standing-orders/{id}/pause: Stop paying
+// until resumed.
+func (c *Client) PauseStandingOrder(ctx context.Context, id string, opts ...CallOption) (*StandingOrder, error) {
+	var out StandingOrder
+	if err := c.do(ctx, "POST", "/v1/standing-orders/"+url.PathEscape(id)+"/pause", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // PayQR calls payQR, POST /v1/qr-payments: Pay a scanned merchant QR code.
 func (c *Client) PayQR(ctx context.Context, body QrPaymentRequest, opts ...CallOption) (*Transfer, error) {
 	var out Transfer
@@ -2697,6 +2878,16 @@ func (c *Client) RequestReveal(ctx context.Context, id string, body RequestRevea
 func (c *Client) ResolveAlert(ctx context.Context, id string, body ResolveAlertRequest, opts ...CallOption) (*Alert, error) {
 	var out Alert
 	if err := c.do(ctx, "POST", "/v1/alerts/"+url.PathEscape(id)+"/resolve", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ResumeStandingOrder calls resumeStandingOrder, POST /v1/standing-orders/{id}/resume: Pay again
+// from today's occurrence (those due while paused are missed).
+func (c *Client) ResumeStandingOrder(ctx context.Context, id string, opts ...CallOption) (*StandingOrder, error) {
+	var out StandingOrder
+	if err := c.do(ctx, "POST", "/v1/standing-orders/"+url.PathEscape(id)+"/resume", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

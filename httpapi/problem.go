@@ -134,6 +134,9 @@ var statusOf = map[string]int{
 	ingot.CodeCaseClosed:             http.StatusConflict,
 	ingot.CodeRevealClosed:           http.StatusConflict,
 	ingot.CodeSpendingRuleDenied:     http.StatusForbidden,
+	// Standing orders (standing.go).
+	ingot.CodeInvalidSchedule:     http.StatusUnprocessableEntity,
+	ingot.CodeStandingOrderClosed: http.StatusConflict,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

@@ -68,6 +68,7 @@ func (s *server) routes() {
 	s.voucherRoutes()     // vouchers.go: purpose-bound money: webhook endpoints and deliveries
 	s.riskRoutes()        // risk.go: risk rules, alerts, AML reports
 	s.conditionalRoutes() // conditional.go: conditional payments
+	s.standingRoutes()    // standing.go: standing orders
 	s.isoRoutes()         // iso20022.go: pacs.008 out and in, pacs.002
 	s.spendingRoutes()    // spending.go: wallets' spending rules
 	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations

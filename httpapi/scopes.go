@@ -42,6 +42,14 @@ var routes = map[string]access{
 	"getSpendingRule":    {scope: ingot.ScopeWalletsRead, holder: true},
 	"removeSpendingRule": {scope: ingot.ScopeWalletsWrite, holder: true},
 
+	// Standing orders (standing.go).
+	"createStandingOrder":   {scope: ingot.ScopeTransfersWrite, holder: true},
+	"pauseStandingOrder":    {scope: ingot.ScopeTransfersWrite, holder: true},
+	"resumeStandingOrder":   {scope: ingot.ScopeTransfersWrite, holder: true},
+	"cancelStandingOrder":   {scope: ingot.ScopeTransfersWrite, holder: true},
+	"listStandingOrders":    {scope: ingot.ScopeTransfersRead, holder: true},
+	"getStandingOrder":      {scope: ingot.ScopeTransfersRead, holder: true},
+	"listStandingOrderRuns": {scope: ingot.ScopeTransfersRead, holder: true},
 	// Risk and AML (risk.go).
 	"createRiskRule":      {scope: ingot.ScopeRiskWrite},
 	"updateRiskRule":      {scope: ingot.ScopeRiskWrite},

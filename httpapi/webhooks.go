@@ -14,6 +14,7 @@ import (
 	"github.com/ingot-cbdc/ingot/conditional"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/risk"
+	"github.com/ingot-cbdc/ingot/schedule"
 	"github.com/ingot-cbdc/ingot/webhook"
 )
 
@@ -301,6 +302,12 @@ func (s *server) RenderEvent(ev ingot.Event) (json.RawMessage, error) {
 			return nil, err
 		}
 		out = conditionalOut(&p, nil)
+	case ingot.EventStandingOrderRun:
+		var r schedule.Report
+		if err := decodeObject(ev, &r); err != nil {
+			return nil, err
+		}
+		out = StandingRunEvent{Order: standingOut(&r.Order), Run: runOut(&r.Run)}
 	default:
 		return ev.Object, nil // a type this version does not know: as kept
 	}

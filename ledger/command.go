@@ -195,6 +195,8 @@ type lockSet struct {
 	conds map[string]struct{}
 	// Voucher programs named (voucher_state.go), read after the accounts.
 	programs map[string]struct{}
+	// Standing orders (standing.go), locked after conditional payments.
+	standing map[string]struct{}
 }
 
 func newLockSet() *lockSet {

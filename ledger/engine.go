@@ -476,6 +476,9 @@ func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *st
 	if err := loadConditional(ctx, tx, ls, st); err != nil { // conditional.go
 		return err
 	}
+	if err := loadStanding(ctx, tx, ls, st); err != nil { // standing.go
+		return err
+	}
 	if len(ls.holds) > 0 {
 		hs, err := tx.LockHolds(ctx, sortedKeys(ls.holds))
 		if err != nil {

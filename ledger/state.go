@@ -52,6 +52,7 @@ type state struct {
 	cond       condState               // conditional payments (conditional.go)
 	countries  *countries              // operators' jurisdictions (jurisdiction.go)
 	vouch      voucherState            // vouchers (voucher_state.go)
+	so         standingState           // standing orders (standing.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -179,6 +180,7 @@ func (s *state) write() *store.BatchWrite {
 	w := &store.BatchWrite{Transfers: make([]ingot.Transfer, len(s.transfers)), Risk: s.writeRisk()} // risk.go, first: it changes accounts
 	w.Conditional = s.writeConditional()                                                             // conditional.go
 	w.Spending = s.writeSpending()                                                                   // spending.go
+	w.Standing = s.writeStanding()                                                                   // standing.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}

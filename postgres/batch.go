@@ -300,6 +300,11 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	}
 	checks = append(checks, vouchChecks...)
 	checks = append(checks, queueSpending(&batch, w.Spending)...) // spending.go
+	soChecks, err := queueStanding(&batch, &w.Standing)           // standing.go
+	if err != nil {
+		return err
+	}
+	checks = append(checks, soChecks...)
 	if n := len(w.LogHashes); n > 0 {
 		// One row for the batch's contiguous run of stored hashes.
 		block := make([]byte, 0, n*tlog.HashSize)

@@ -12,6 +12,10 @@ const (
 	ChannelBank     = "bank"     // to or from a linked bank account
 )
 
+// ChannelStanding is a standing order's run, made by the engine on the
+// payer operator's behalf (docs/standing-orders.md).
+const ChannelStanding = "standing_order"
+
 // Party is the payer or the payee of a payment as a rule sees it
 // (`payer.tier`, `payee.received_24h`, ...). Amounts are minor units of the
 // payment's currency. The velocity aggregates do not include the payment

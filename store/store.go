@@ -63,6 +63,7 @@ type Store interface {
 	ScreeningStore   // screening.go
 	ConditionalStore // conditional.go
 	VoucherStore     // vouchers.go
+	StandingStore    // standing.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -176,6 +177,7 @@ type BatchTx interface {
 	RiskBatchTx        // risk.go
 	ConditionalBatchTx // conditional.go
 	VoucherBatchTx     // vouchers.go
+	StandingBatchTx    // standing.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -275,6 +277,8 @@ type BatchWrite struct {
 	Vouchers VoucherWrite
 	// Spending rules set or removed (spending.go), written by Write.
 	Spending []SpendingWrite
+	// Standing orders and their runs (standing.go), written by Write.
+	Standing StandingWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

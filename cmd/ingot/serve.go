@@ -50,7 +50,10 @@ type serveConfig struct {
 	// lease of an endpoint a process sends to.
 	webhookAllowPrivate bool
 	webhookLease        time.Duration
-	transport           transportConfig // transport.go
+	// standingInterval is how often the process runs the standing orders
+	// due (0: never).
+	standingInterval time.Duration
+	transport        transportConfig // transport.go
 }
 
 func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -69,7 +72,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
 				"webhook-allow-private": "INGOT_WEBHOOK_ALLOW_PRIVATE", "webhook-lease": "INGOT_WEBHOOK_LEASE",
-				"aml-thresholds": "INGOT_AML_THRESHOLDS",
+				"aml-thresholds": "INGOT_AML_THRESHOLDS", "standing-interval": "INGOT_STANDING_INTERVAL",
 			}); err != nil {
 				return err
 			}
@@ -100,6 +103,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.qrScheme, "qr-guid", ledger.DefaultQRScheme, "the globally unique identifier of this scheme's merchant QR codes (EMVCo tag 26, sub-tag 00): written in them, and required of scanned ones (env INGOT_QR_GUID)")
 	f.BoolVar(&cfg.webhookAllowPrivate, "webhook-allow-private", false, "let webhook endpoints be at loopback, private and link-local addresses, which are otherwise refused (server-side request forgery); --sandbox implies it (env INGOT_WEBHOOK_ALLOW_PRIVATE)")
 	f.DurationVar(&cfg.webhookLease, "webhook-lease", webhook.DefaultLease, "how long a process holds a webhook endpoint it sends to: after a crash, another process resumes its deliveries within this; an attempt times out after 10s or half of it (env INGOT_WEBHOOK_LEASE)")
+	f.DurationVar(&cfg.standingInterval, "standing-interval", 5*time.Second, "how often this process pays the standing orders' occurrences due (docs/standing-orders.md); 0: never, for processes that should leave it to others (env INGOT_STANDING_INTERVAL)")
 	transportEnv = cfg.transport.flags(f)
 	return c
 }
@@ -120,6 +124,9 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	}
 	if cfg.webhookLease < time.Second {
 		return errors.New("--webhook-lease must be at least 1s")
+	}
+	if cfg.standingInterval < 0 {
+		return errors.New("--standing-interval must be 0 (never) or more")
 	}
 	tr, err := cfg.transport.load() // transport.go: TLS, limits, CORS
 	if err != nil {
@@ -214,6 +221,9 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	go svc.RunExpiry(runCtx, time.Second)
 	go svc.RunBankProcessor(runCtx, time.Second)
 	go svc.RunScreening(runCtx, 2*time.Second)
+	if cfg.standingInterval > 0 {
+		go svc.RunStandingScheduler(runCtx, cfg.standingInterval)
+	}
 	delivered := make(chan struct{})
 	go func() {
 		defer close(delivered)
