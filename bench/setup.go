@@ -85,9 +85,13 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 	}
 
 	var created, funded atomic.Int64
-	done := make(chan struct{})
-	defer close(done)
+	done, exited := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(done)
+		<-exited // the progress line is written before the caller writes on
+	}()
 	go func() {
+		defer close(exited)
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		begin := time.Now()

@@ -20,7 +20,9 @@ func TestTwoProcessesConditional(t *testing.T) {
 	_, key := p1.operator("CONDPROC", "1000.00")
 	payer, payee := p1.wallet(key, "500.00"), p1.wallet(key, "")
 
-	at := time.Now().Add(3 * time.Second).UTC()
+	// Far enough ahead that making the 20 payments (slow on a loaded CI
+	// machine) ends before it.
+	at := time.Now().Add(20 * time.Second).UTC()
 	const n = 10
 	var ids []string
 	for i := range 2 * n {
@@ -34,7 +36,7 @@ func TestTwoProcessesConditional(t *testing.T) {
 		}
 		ids = append(ids, []*proc{p1, p2}[i%2].must(201, "POST", "/v1/conditional-payments", key, body).str("id"))
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for _, id := range ids {
 		for {
 			r := p2.must(200, "GET", "/v1/conditional-payments/"+id, key, nil)
