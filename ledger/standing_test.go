@@ -487,7 +487,7 @@ func TestStandingOrdersTwoProcesses(t *testing.T) {
 // TestStandingOrderRiskRules: runs are assessed on their own channel
 // (standing_order): a review rule holds a run's payment (the run pending,
 // in_review, until the review pays it) and the order moves on; a deny rule
-// refuses it (failed, risk_denied).
+// refuses it (failed, risk_denied); so does the payer's spending rule.
 func TestStandingOrderRiskRules(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		clk := &soClock{now: at("2026-12-01", 8)}
@@ -517,5 +517,20 @@ func TestStandingOrderRiskRules(t *testing.T) {
 		}
 		denied := e.standing(a, payer, payee, "5.00", `{"start":"2026-12-01","every":"day"}`)
 		wantRuns(t, e.runs(a, denied.ID), "2026-12-01 failed risk_denied x1")
+
+		// The payer's spending rule applies to runs too, and sees their
+		// channel; one that would ask the holder refuses them.
+		limited := e.wallet(a, "CNY", "100.00")
+		for _, tc := range []struct{ allow, otherwise, want string }{
+			{`channel != "standing_order"`, "deny", "2026-12-01 failed spending_rule_denied x1"},
+			{`channel != "standing_order"`, "approve", "2026-12-01 failed spending_rule_denied x1"},
+			{`channel == "standing_order"`, "deny", "2026-12-02 pending, 2026-12-01 paid"},
+		} {
+			if _, err := e.svc.SetSpendingRule(e.ctx, a, limited, ledger.SpendingRuleIn{Allow: tc.allow, Otherwise: tc.otherwise}, nil); err != nil {
+				t.Fatal(err)
+			}
+			o := e.standing(a, limited, payee, "1.00", `{"start":"2026-12-01","every":"day"}`)
+			wantRuns(t, e.runs(a, o.ID), tc.want)
+		}
 	})
 }
