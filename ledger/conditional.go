@@ -643,27 +643,9 @@ func (s *Service) ConditionalPayments(ctx context.Context, a ingot.Actor, q Cond
 	default:
 		return nil, "", ingot.Errorf(ingot.CodeInvalidRequest, "status must be pending, released, cancelled or expired")
 	}
-	if q.Wallet != "" {
-		id, err := ingot.ParseWalletID(q.Wallet)
-		if err != nil {
-			return nil, "", err
-		}
-		f.Wallet = id
-	}
-	switch a.Role {
-	case ingot.RoleCentralBank:
-	case ingot.RoleOperator:
-		f.OperatorID = a.OperatorID
-	case ingot.RoleHolder:
-		if f.Wallet == 0 {
-			return nil, "", ingot.Errorf(ingot.CodeInvalidRequest, "a holder lists the conditional payments of one of its wallets: give wallet")
-		}
-		acc, err := s.st.Account(ctx, f.Wallet)
-		if err != nil || !a.Owns(&acc) {
-			return nil, "", notFound("wallet " + q.Wallet)
-		}
-	default:
-		return nil, "", ingot.Errorf(ingot.CodeForbidden, "this key may not list conditional payments")
+	var err error
+	if f.OperatorID, f.Wallet, err = s.listScope(ctx, a, q.Wallet, "conditional payments"); err != nil {
+		return nil, "", err
 	}
 	f.Limit = pageSize(q.Limit) + 1
 	ps, err := s.st.ConditionalPayments(ctx, f)
@@ -676,4 +658,31 @@ func (s *Service) ConditionalPayments(ctx context.Context, a ingot.Actor, q Cond
 		next = ps[len(ps)-1].ID
 	}
 	return ps, next, nil
+}
+
+// listScope is whose items a list shows: the central bank all, an operator
+// its wallets' (operatorID), a holder those of one of its own wallets,
+// which it must name. wallet ("" for none) narrows the list to one wallet.
+func (s *Service) listScope(ctx context.Context, a ingot.Actor, wallet, what string) (operatorID string, walletID int64, err error) {
+	if wallet != "" {
+		if walletID, err = ingot.ParseWalletID(wallet); err != nil {
+			return "", 0, err
+		}
+	}
+	switch a.Role {
+	case ingot.RoleCentralBank:
+	case ingot.RoleOperator:
+		operatorID = a.OperatorID
+	case ingot.RoleHolder:
+		if walletID == 0 {
+			return "", 0, ingot.Errorf(ingot.CodeInvalidRequest, "a holder lists the %s of one of its wallets: give wallet", what)
+		}
+		acc, err := s.st.Account(ctx, walletID)
+		if err != nil || !a.Owns(&acc) {
+			return "", 0, notFound("wallet " + wallet)
+		}
+	default:
+		return "", 0, ingot.Errorf(ingot.CodeForbidden, "this key may not list %s", what)
+	}
+	return operatorID, walletID, nil
 }

@@ -611,27 +611,9 @@ func (s *Service) StandingOrders(ctx context.Context, a ingot.Actor, q StandingQ
 	default:
 		return nil, "", ingot.Errorf(ingot.CodeInvalidRequest, "status must be active, paused, cancelled or completed")
 	}
-	if q.Wallet != "" {
-		id, err := ingot.ParseWalletID(q.Wallet)
-		if err != nil {
-			return nil, "", err
-		}
-		f.Payer = id
-	}
-	switch a.Role {
-	case ingot.RoleCentralBank:
-	case ingot.RoleOperator:
-		f.OperatorID = a.OperatorID
-	case ingot.RoleHolder:
-		if f.Payer == 0 {
-			return nil, "", ingot.Errorf(ingot.CodeInvalidRequest, "a holder lists the standing orders of one of its wallets: give wallet")
-		}
-		acc, err := s.st.Account(ctx, f.Payer)
-		if err != nil || !a.Owns(&acc) {
-			return nil, "", notFound("wallet " + q.Wallet)
-		}
-	default:
-		return nil, "", ingot.Errorf(ingot.CodeForbidden, "this key may not list standing orders")
+	var err error
+	if f.OperatorID, f.Payer, err = s.listScope(ctx, a, q.Wallet, "standing orders"); err != nil { // conditional.go
+		return nil, "", err
 	}
 	f.Limit = pageSize(q.Limit) + 1
 	os, err := s.st.StandingOrders(ctx, f)
