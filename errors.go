@@ -8,22 +8,25 @@ import (
 // Stable error codes. Clients branch on these; they never change meaning.
 // Each maps to one HTTP status, in the HTTP layer (httpapi/problem.go).
 const (
-	CodeMalformedRequest  = "malformed_request"  // the body is not JSON, or a header is malformed
-	CodeInvalidRequest    = "invalid_request"    // well-formed, but a field is unknown, missing or invalid
-	CodeInvalidAmount     = "invalid_amount"     // not a positive decimal with the currency's precision
-	CodeInvalidCurrency   = "invalid_currency"   // not an ISO 4217 code
-	CodeCurrencyMismatch  = "currency_mismatch"  // the amount's currency is not the account's
-	CodeInvalidWalletID   = "invalid_wallet_id"  // not 16 digits or a wrong check digit
-	CodeInvalidCursor     = "invalid_cursor"     // a pagination cursor we did not issue
-	CodeNotFound          = "not_found"          // absent, or not visible to the caller
-	CodeUnauthorized      = "unauthorized"       // missing or unknown API key
-	CodeForbidden         = "forbidden"          // the key's role may not do this
-	CodeInsufficientFunds = "insufficient_funds" // the debit would exceed the available balance
-	CodeWalletFrozen      = "wallet_frozen"      // a frozen wallet neither sends nor receives
-	CodeWalletClosed      = "wallet_closed"      // a closed wallet does nothing
-	CodeWalletNotEmpty    = "wallet_not_empty"   // close needs a zero balance and no open holds
-	CodeSameAccount       = "same_account"       // payer and payee are the same wallet
-	CodeLimitExceeded     = "limit_exceeded"     // a KYC tier or holding limit; the detail names it
+	CodeMalformedRequest = "malformed_request" // the body is not JSON, or a header is malformed
+	CodeInvalidRequest   = "invalid_request"   // well-formed, but a field is unknown, missing or invalid
+	CodeInvalidAmount    = "invalid_amount"    // not a positive decimal with the currency's precision
+	CodeInvalidCurrency  = "invalid_currency"  // not an ISO 4217 code
+	CodeCurrencyMismatch = "currency_mismatch" // the amount's currency is not the account's
+	CodeInvalidWalletID  = "invalid_wallet_id" // not 16 digits or a wrong check digit
+	CodeInvalidCursor    = "invalid_cursor"    // a pagination cursor we did not issue
+	CodeNotFound         = "not_found"         // absent, or not visible to the caller
+	CodeUnauthorized     = "unauthorized"      // missing or unknown API key
+	CodeForbidden        = "forbidden"         // the key's role may not do this
+	// CodeOperatorNotAdmitted: the operator is not admitted to the
+	// currency by its issuer (issuers.go).
+	CodeOperatorNotAdmitted = "operator_not_admitted"
+	CodeInsufficientFunds   = "insufficient_funds" // the debit would exceed the available balance
+	CodeWalletFrozen        = "wallet_frozen"      // a frozen wallet neither sends nor receives
+	CodeWalletClosed        = "wallet_closed"      // a closed wallet does nothing
+	CodeWalletNotEmpty      = "wallet_not_empty"   // close needs a zero balance and no open holds
+	CodeSameAccount         = "same_account"       // payer and payee are the same wallet
+	CodeLimitExceeded       = "limit_exceeded"     // a KYC tier or holding limit; the detail names it
 	// CodeCrossBorderNotAllowed: a tier-4 wallet may not pay another jurisdiction.
 	CodeCrossBorderNotAllowed = "cross_border_not_allowed"
 	CodeTierRequirements      = "tier_requirements_unmet" // an upgrade lacks evidence; the detail lists what

@@ -31,6 +31,9 @@ type Actor struct {
 	HolderID  string
 	PhoneHash []byte
 	SessionID string // a holder's session
+	// IssuerID is a central bank's issuer (issuers.go): which currencies
+	// it mints, burns and governs.
+	IssuerID string
 }
 
 // Owns reports whether a wallet is the actor's own: one of its operator's,
@@ -65,7 +68,11 @@ type Operator struct {
 	// Country is its jurisdiction, ISO 3166-1 alpha-2 ("CN", "HK"): its
 	// wallets' jurisdiction, for cross-border rules. Empty: the
 	// deployment's default (ledger.Options.Country).
-	Country   string
+	Country string
+	// IssuerID is the issuer that registered it (AdminIssuerID for those
+	// registered before several issuers): it is admitted to that
+	// issuer's currencies.
+	IssuerID  string
 	CreatedAt time.Time
 }
 
@@ -75,6 +82,7 @@ type APIKey struct {
 	ID         string // UUID; also the scope of Idempotency-Keys sent with it
 	Role       Role
 	OperatorID string // empty for the central bank
+	IssuerID   string // a central bank's key: its issuer (issuers.go); empty for others
 	Hash       []byte // SHA-256 of the secret
 	CreatedAt  time.Time
 

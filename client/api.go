@@ -316,6 +316,16 @@ type CreateEndpointRequest struct {
 	URL string `json:"url"`
 }
 
+// CreateIssuerRequest is the API's schema CreateIssuerInBody.
+type CreateIssuerRequest struct {
+	// Its jurisdiction, ISO 3166-1 alpha-2.
+	Country string `json:"country"`
+	// The currencies it issues: each has exactly one issuer.
+	Currencies []string `json:"currencies"`
+	// The central bank's name.
+	Name string `json:"name"`
+}
+
 // CreateKeyRequest is the API's schema CreateKeyInBody.
 type CreateKeyRequest struct {
 	// Bind the key to a TLS client certificate: the hex SHA-256 of its DER.
@@ -516,6 +526,22 @@ type IssueRequest struct {
 	Amount     string `json:"amount"`
 	Currency   string `json:"currency"`
 	OperatorID string `json:"operator_id"`
+}
+
+// Issuer is the API's schema Issuer.
+type Issuer struct {
+	// The platform's administrator: it registers issuers.
+	Admin bool `json:"admin"`
+	// The issuer's first API key (a central bank's): shown once, never stored, absent from idempotent
+	// replays.
+	APIKey string `json:"api_key,omitempty"`
+	// Its jurisdiction, ISO 3166-1 alpha-2 (empty for the administrator's: the server's --country).
+	Country   string    `json:"country"`
+	CreatedAt time.Time `json:"created_at"`
+	// The ISO 4217 currencies it alone mints and burns.
+	Currencies []string `json:"currencies"`
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
 }
 
 // ItemError is the API's schema ItemError.
@@ -1437,6 +1463,12 @@ func (c *Client) AddTOTP(ctx context.Context, opts ...CallOption) (*NewTOTP, err
 	return &out, nil
 }
 
+// AdmitOperator calls admitOperator, POST /v1/issuers/{id}/operators/{operator_id}: Admit an
+// operator to the issuer's currencies: it may then hold reserves and open wallets in them.
+func (c *Client) AdmitOperator(ctx context.Context, id string, operatorID string, opts ...CallOption) error {
+	return c.do(ctx, "POST", "/v1/issuers/"+url.PathEscape(id)+"/operators/"+url.PathEscape(operatorID), nil, nil, nil, opts)
+}
+
 // ApproveReveal calls approveReveal, POST /v1/reveals/{reveal_id}/approve: Approve a reveal by a
 // second central-bank key: the identities behind the case.
 func (c *Client) ApproveReveal(ctx context.Context, revealID string, opts ...CallOption) (*Reveal, error) {
@@ -1584,6 +1616,16 @@ func (c *Client) CreateConditionalPayment(ctx context.Context, body ConditionalR
 func (c *Client) CreateHold(ctx context.Context, body HoldRequest, opts ...CallOption) (*Hold, error) {
 	var out Hold
 	if err := c.do(ctx, "POST", "/v1/holds", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateIssuer calls createIssuer, POST /v1/issuers: Register a central bank and its currencies
+// (the platform's administrator).
+func (c *Client) CreateIssuer(ctx context.Context, body CreateIssuerRequest, opts ...CallOption) (*Issuer, error) {
+	var out Issuer
+	if err := c.do(ctx, "POST", "/v1/issuers", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1830,6 +1872,15 @@ func (c *Client) GetHold(ctx context.Context, id string, opts ...CallOption) (*H
 func (c *Client) GetHolder(ctx context.Context, opts ...CallOption) (*SignedIn, error) {
 	var out SignedIn
 	if err := c.do(ctx, "GET", "/v1/me", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetIssuer calls getIssuer, GET /v1/issuers/{id}: One issuer.
+func (c *Client) GetIssuer(ctx context.Context, id string, opts ...CallOption) (*Issuer, error) {
+	var out Issuer
+	if err := c.do(ctx, "GET", "/v1/issuers/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2389,6 +2440,15 @@ func (c *Client) ListFactors(ctx context.Context, opts ...CallOption) (*List[Fac
 func (c *Client) ListFees(ctx context.Context, opts ...CallOption) (*List[FeeSchedule], error) {
 	var out List[FeeSchedule]
 	if err := c.do(ctx, "GET", "/v1/fees", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListIssuers calls listIssuers, GET /v1/issuers: The platform's issuers and their currencies.
+func (c *Client) ListIssuers(ctx context.Context, opts ...CallOption) (*List[Issuer], error) {
+	var out List[Issuer]
+	if err := c.do(ctx, "GET", "/v1/issuers", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

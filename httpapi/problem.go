@@ -84,6 +84,7 @@ var statusOf = map[string]int{
 	ingot.CodeNotFound:            http.StatusNotFound,
 	ingot.CodeUnauthorized:        http.StatusUnauthorized,
 	ingot.CodeForbidden:           http.StatusForbidden,
+	ingot.CodeOperatorNotAdmitted: http.StatusForbidden,
 	ingot.CodeInsufficientFunds:   http.StatusUnprocessableEntity,
 	ingot.CodeWalletFrozen:        http.StatusUnprocessableEntity,
 	ingot.CodeWalletClosed:        http.StatusUnprocessableEntity,

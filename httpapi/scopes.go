@@ -74,6 +74,11 @@ var routes = map[string]access{
 	"getScreeningList":    {scope: ingot.ScopeRiskRead},
 
 	// Operators and issuance (central bank).
+	// Issuers (issuers.go).
+	"createIssuer":   {scope: ingot.ScopeOperatorsWrite},
+	"listIssuers":    {scope: ingot.ScopeWalletsRead, centralBank: ingot.ScopeOperatorsWrite},
+	"getIssuer":      {scope: ingot.ScopeWalletsRead, centralBank: ingot.ScopeOperatorsWrite},
+	"admitOperator":  {scope: ingot.ScopeOperatorsWrite},
 	"createOperator": {scope: ingot.ScopeOperatorsWrite},
 	"listOperators":  {scope: ingot.ScopeOperatorsWrite},
 	"getMe":          {scope: ingot.ScopeWalletsRead},

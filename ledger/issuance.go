@@ -68,6 +68,12 @@ func (s *Service) Issue(ctx context.Context, a ingot.Actor, burn bool, operatorI
 	} else if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
+	if err := s.requireIssuer(ctx, a, cur.Code, !burn); err != nil { // issuers.go
+		return nil, err
+	}
+	if err := s.requireAdmitted(ctx, operatorID, cur.Code); err != nil {
+		return nil, err
+	}
 	iss, err := s.account(ctx, ingot.AccountIssuance, "", cur.Code)
 	if err != nil {
 		return nil, err
@@ -91,13 +97,16 @@ type Supply struct {
 	Held                      int64
 }
 
-// Supply reads the supply of a currency, for the central bank.
+// Supply reads the supply of a currency, for its issuer.
 func (s *Service) Supply(ctx context.Context, a ingot.Actor, currency string) (Supply, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return Supply{}, err
 	}
 	cur, err := ingot.LookupCurrency(currency)
 	if err != nil {
+		return Supply{}, err
+	}
+	if err := s.requireIssuer(ctx, a, cur.Code, false); err != nil { // issuers.go
 		return Supply{}, err
 	}
 	t, err := s.st.Totals(ctx, cur.Code)

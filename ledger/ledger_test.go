@@ -241,7 +241,7 @@ func keyActor(t testing.TB, st store.Store, secret string) ingot.Actor {
 	if err != nil {
 		t.Fatalf("API key: %v", err)
 	}
-	return ingot.Actor{KeyID: k.ID, Role: k.Role, OperatorID: k.OperatorID, Scopes: k.Scopes}
+	return ingot.Actor{KeyID: k.ID, Role: k.Role, OperatorID: k.OperatorID, IssuerID: k.IssuerID, Scopes: k.Scopes}
 }
 
 func pay(e *env, op ingot.Actor, from, to, amount string) (*ingot.Transfer, error) {

@@ -31,8 +31,11 @@ type Service struct {
 
 	accounts sync.Map // "kind|operator|currency" -> the issuance or reserve account's id
 	owners   sync.Map // reserve account id -> its operator's id
-	pii      *pii.Keys
-	bank     *bankSide // bank_service.go
+	// issuers caches what never changes once known (issuers.go): a
+	// currency's issuer, and the operators an issuer admitted.
+	issuers sync.Map
+	pii     *pii.Keys
+	bank    *bankSide // bank_service.go
 
 	approver  Approver // sca.go: holders' payments
 	scaLimits map[string]ingot.SCALimits

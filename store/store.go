@@ -64,6 +64,7 @@ type Store interface {
 	ConditionalStore // conditional.go
 	VoucherStore     // vouchers.go
 	StandingStore    // standing.go
+	IssuerStore      // issuers.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
