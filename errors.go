@@ -21,12 +21,15 @@ const (
 	// CodeOperatorNotAdmitted: the operator is not admitted to the
 	// currency by its issuer (issuers.go).
 	CodeOperatorNotAdmitted = "operator_not_admitted"
-	CodeInsufficientFunds   = "insufficient_funds" // the debit would exceed the available balance
-	CodeWalletFrozen        = "wallet_frozen"      // a frozen wallet neither sends nor receives
-	CodeWalletClosed        = "wallet_closed"      // a closed wallet does nothing
-	CodeWalletNotEmpty      = "wallet_not_empty"   // close needs a zero balance and no open holds
-	CodeSameAccount         = "same_account"       // payer and payee are the same wallet
-	CodeLimitExceeded       = "limit_exceeded"     // a KYC tier or holding limit; the detail names it
+	// CodeQuoteUnavailable: no dealer quotes the request, or the quote was
+	// used or expired (fx.go).
+	CodeQuoteUnavailable  = "quote_unavailable"
+	CodeInsufficientFunds = "insufficient_funds" // the debit would exceed the available balance
+	CodeWalletFrozen      = "wallet_frozen"      // a frozen wallet neither sends nor receives
+	CodeWalletClosed      = "wallet_closed"      // a closed wallet does nothing
+	CodeWalletNotEmpty    = "wallet_not_empty"   // close needs a zero balance and no open holds
+	CodeSameAccount       = "same_account"       // payer and payee are the same wallet
+	CodeLimitExceeded     = "limit_exceeded"     // a KYC tier or holding limit; the detail names it
 	// CodeCrossBorderNotAllowed: a tier-4 wallet may not pay another jurisdiction.
 	CodeCrossBorderNotAllowed = "cross_border_not_allowed"
 	CodeTierRequirements      = "tier_requirements_unmet" // an upgrade lacks evidence; the detail lists what

@@ -221,6 +221,13 @@ const (
 	KindConditionalStep   TransferKind = "conditional_step"
 	KindConditionalCancel TransferKind = "conditional_cancel"
 	KindConditionalExpiry TransferKind = "conditional_expiry"
+
+	// The two legs of an FX exchange (payment-versus-payment), each with
+	// the exchange's id as Reference: the payer's wallet pays the dealer's
+	// reserve in one currency, the dealer's reserve in the other pays the
+	// payee's wallet.
+	KindFXSell TransferKind = "fx_sell" // wallet -> the dealer's reserve: outflow, as a payment
+	KindFXBuy  TransferKind = "fx_buy"  // the dealer's reserve -> wallet
 )
 
 // Record reports whether transfers of the kind are records: leaves of the

@@ -393,6 +393,63 @@ type Entry struct {
 	Transfer     Transfer `json:"transfer"`
 }
 
+// ExchangeRequest is the API's schema ExchangeInBody.
+type ExchangeRequest struct {
+	// Your wallet in the sell currency.
+	From string `json:"from"`
+	// A quote of yours, open and unexpired.
+	QuoteID string `json:"quote_id"`
+	// Any wallet in the buy currency, at any operator, in any jurisdiction.
+	To string `json:"to"`
+}
+
+// FXExchange is the API's schema FXExchange.
+type FXExchange struct {
+	// The two wallets are in two jurisdictions.
+	CrossBorder bool   `json:"cross_border"`
+	From        string `json:"from"`
+	ID          string `json:"id"`
+	// The payer's leg to the dealer (fx_sell), then the dealer's leg to the payee (fx_buy).
+	Legs  []Transfer `json:"legs"`
+	Quote FXQuote    `json:"quote"`
+	To    string     `json:"to"`
+}
+
+// FXQuote is the API's schema FXQuote.
+type FXQuote struct {
+	Base string `json:"base"`
+	// What the payee gets: rounded down when sell_amount was asked for.
+	BuyAmount   string `json:"buy_amount"`
+	BuyCurrency string `json:"buy_currency"`
+	// The dealer operator's id.
+	Dealer        string    `json:"dealer"`
+	ExchangeID    string    `json:"exchange_id,omitempty"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	ID            string    `json:"id"`
+	QuoteCurrency string    `json:"quote_currency"`
+	// The dealer's rate applied: its bid or ask, in units of quote_currency per one base.
+	Rate string `json:"rate"`
+	// What the payer pays: rounded up when buy_amount was asked for.
+	SellAmount   string `json:"sell_amount"`
+	SellCurrency string `json:"sell_currency"`
+	// One of: open, used.
+	Status string `json:"status"`
+}
+
+// FXRate is the API's schema FXRate.
+type FXRate struct {
+	Ask  string `json:"ask"`
+	Base string `json:"base"`
+	Bid  string `json:"bid"`
+	// The dealer operator's id.
+	Dealer string `json:"dealer"`
+	// The most of base one exchange at this rate moves.
+	MaxAmount  string    `json:"max_amount"`
+	Quote      string    `json:"quote"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	ValidUntil time.Time `json:"valid_until"`
+}
+
 // Factor is the API's schema Factor.
 type Factor struct {
 	CreatedAt *time.Time `json:"created_at,omitempty"`
@@ -737,6 +794,16 @@ type QrPaymentRequest struct {
 	QR string `json:"qr"`
 }
 
+// QuoteRequest is the API's schema QuoteInBody.
+type QuoteRequest struct {
+	// What the payee is to get; or give sell_amount.
+	BuyAmount   string `json:"buy_amount,omitempty"`
+	BuyCurrency string `json:"buy_currency"`
+	// What the payer pays; or give buy_amount.
+	SellAmount   string `json:"sell_amount,omitempty"`
+	SellCurrency string `json:"sell_currency"`
+}
+
 // RefreshRequest is the API's schema RefreshInBody.
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
@@ -975,6 +1042,20 @@ type SetMerchantRequest struct {
 	MCC     string `json:"mcc"`
 	// At most 25 characters (the QR format's).
 	Name string `json:"name"`
+}
+
+// SetRateRequest is the API's schema SetRateInBody.
+type SetRateRequest struct {
+	// Units of quote a customer buying one base pays.
+	Ask  string `json:"ask"`
+	Base string `json:"base"`
+	// Units of quote a customer selling one base gets.
+	Bid string `json:"bid"`
+	// The most of base one exchange at this rate moves.
+	MaxAmount string `json:"max_amount"`
+	Quote     string `json:"quote"`
+	// The rate serves quotes until then (at most 7 days ahead).
+	ValidUntil time.Time `json:"valid_until"`
 }
 
 // SetSpendingRuleRequest is the API's schema SetSpendingRuleInBody.
@@ -1612,6 +1693,26 @@ func (c *Client) CreateConditionalPayment(ctx context.Context, body ConditionalR
 	return &out, nil
 }
 
+// CreateFXExchange calls createFXExchange, POST /v1/fx/exchanges: Settle a quote
+// payment-versus-payment: both legs in one batch or neither.
+func (c *Client) CreateFXExchange(ctx context.Context, body ExchangeRequest, opts ...CallOption) (*FXExchange, error) {
+	var out FXExchange
+	if err := c.do(ctx, "POST", "/v1/fx/exchanges", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateFXQuote calls createFXQuote, POST /v1/fx/quotes: The best dealer's firm quote, valid 30 s,
+// for you alone, once.
+func (c *Client) CreateFXQuote(ctx context.Context, body QuoteRequest, opts ...CallOption) (*FXQuote, error) {
+	var out FXQuote
+	if err := c.do(ctx, "POST", "/v1/fx/quotes", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateHold calls createHold, POST /v1/holds: Reserve part of a wallet's balance.
 func (c *Client) CreateHold(ctx context.Context, body HoldRequest, opts ...CallOption) (*Hold, error) {
 	var out Hold
@@ -1844,6 +1945,15 @@ func (c *Client) GetConsistencyProof(ctx context.Context, from int64, to int64, 
 	q.Set("to", strconv.FormatInt(int64(to), 10))
 	var out Consistency
 	if err := c.do(ctx, "GET", "/v1/log/consistency", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetFXExchange calls getFXExchange, GET /v1/fx/exchanges/{id}: One of your exchanges.
+func (c *Client) GetFXExchange(ctx context.Context, id string, opts ...CallOption) (*FXExchange, error) {
+	var out FXExchange
+	if err := c.do(ctx, "GET", "/v1/fx/exchanges/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2422,6 +2532,15 @@ func (c *Client) ListConditionalPayments(ctx context.Context, params *ListCondit
 	}
 	var out List[ConditionalPayment]
 	if err := c.do(ctx, "GET", "/v1/conditional-payments", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListFXRates calls listFXRates, GET /v1/fx/rates: Every dealer's rates.
+func (c *Client) ListFXRates(ctx context.Context, opts ...CallOption) (*List[FXRate], error) {
+	var out List[FXRate]
+	if err := c.do(ctx, "GET", "/v1/fx/rates", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -3023,6 +3142,16 @@ func (c *Client) SendAuthorizationSMS(ctx context.Context, id string, opts ...Ca
 // needs no credential.
 func (c *Client) SendLoginSMS(ctx context.Context, loginID string, opts ...CallOption) error {
 	return c.do(ctx, "POST", "/v1/auth/login/"+url.PathEscape(loginID)+"/sms", nil, nil, nil, opts)
+}
+
+// SetFXRate calls setFXRate, PUT /v1/fx/rates: Publish your rate for a currency pair (a dealer: an
+// operator admitted to both).
+func (c *Client) SetFXRate(ctx context.Context, body SetRateRequest, opts ...CallOption) (*FXRate, error) {
+	var out FXRate
+	if err := c.do(ctx, "PUT", "/v1/fx/rates", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // SetFeeCap calls setFeeCap, PUT /v1/fee-caps: Cap operators' merchant fee rates (central bank).

@@ -85,6 +85,7 @@ var statusOf = map[string]int{
 	ingot.CodeUnauthorized:        http.StatusUnauthorized,
 	ingot.CodeForbidden:           http.StatusForbidden,
 	ingot.CodeOperatorNotAdmitted: http.StatusForbidden,
+	ingot.CodeQuoteUnavailable:    http.StatusConflict,
 	ingot.CodeInsufficientFunds:   http.StatusUnprocessableEntity,
 	ingot.CodeWalletFrozen:        http.StatusUnprocessableEntity,
 	ingot.CodeWalletClosed:        http.StatusUnprocessableEntity,

@@ -73,6 +73,7 @@ func (s *server) routes() {
 	s.spendingRoutes()    // spending.go: wallets' spending rules
 	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations
 	s.issuerRoutes()      // issuers.go: several central banks, admissions
+	s.fxRoutes()          // fx.go: rates, quotes, exchanges (payment-versus-payment)
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

@@ -80,11 +80,17 @@ var routes = map[string]access{
 	"getIssuer":      {scope: ingot.ScopeWalletsRead, centralBank: ingot.ScopeOperatorsWrite},
 	"admitOperator":  {scope: ingot.ScopeOperatorsWrite},
 	"createOperator": {scope: ingot.ScopeOperatorsWrite},
-	"listOperators":  {scope: ingot.ScopeOperatorsWrite},
-	"getMe":          {scope: ingot.ScopeWalletsRead},
-	"mint":           {scope: ingot.ScopeIssuanceWrite},
-	"burn":           {scope: ingot.ScopeIssuanceWrite},
-	"getSupply":      {scope: ingot.ScopeIssuanceWrite},
+	// FX (fx.go).
+	"setFXRate":        {scope: ingot.ScopeTransfersWrite},
+	"listFXRates":      {scope: ingot.ScopeTransfersRead, centralBank: ingot.ScopeTransfersRead},
+	"createFXQuote":    {scope: ingot.ScopeTransfersWrite},
+	"createFXExchange": {scope: ingot.ScopeTransfersWrite},
+	"getFXExchange":    {scope: ingot.ScopeTransfersRead},
+	"listOperators":    {scope: ingot.ScopeOperatorsWrite},
+	"getMe":            {scope: ingot.ScopeWalletsRead},
+	"mint":             {scope: ingot.ScopeIssuanceWrite},
+	"burn":             {scope: ingot.ScopeIssuanceWrite},
+	"getSupply":        {scope: ingot.ScopeIssuanceWrite},
 
 	// Wallets.
 	"createWallet":      {scope: ingot.ScopeWalletsWrite},

@@ -197,6 +197,8 @@ type lockSet struct {
 	programs map[string]struct{}
 	// Standing orders (standing.go), locked after conditional payments.
 	standing map[string]struct{}
+	// FX quotes (fx.go), locked after standing orders.
+	quotes map[string]struct{}
 }
 
 func newLockSet() *lockSet {

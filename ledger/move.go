@@ -189,7 +189,7 @@ func (s *state) checkCredit(kind ingot.TransferKind, debit, credit *ingot.Accoun
 // transfers that are not outflow (top-ups, withdrawals to the holder's own
 // bank, allocations, sweeps).
 func (s *state) checkOutflow(kind ingot.TransferKind, debit *ingot.Account, amount int64, cur ingot.Currency) ([]*ingot.Account, error) {
-	if debit.Kind != ingot.AccountWallet || (kind != ingot.KindPayment && kind != ingot.KindCapture) {
+	if debit.Kind != ingot.AccountWallet || (kind != ingot.KindPayment && kind != ingot.KindCapture && kind != ingot.KindFXSell) {
 		return nil, nil
 	}
 	if err := ingot.AsError(ingot.CheckOutflow(s.limits.For(debit), debit.Outflow, amount, s.day, s.year, cur)); err != nil {

@@ -50,6 +50,7 @@ type state struct {
 	reviews    map[string]*risk.Review // locked (reviews.go)
 	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
 	cond       condState               // conditional payments (conditional.go)
+	fxq        fxState                 // FX quotes (fx.go)
 	countries  *countries              // operators' jurisdictions (jurisdiction.go)
 	vouch      voucherState            // vouchers (voucher_state.go)
 	so         standingState           // standing orders (standing.go)
@@ -181,6 +182,7 @@ func (s *state) write() *store.BatchWrite {
 	w.Conditional = s.writeConditional()                                                             // conditional.go
 	w.Spending = s.writeSpending()                                                                   // spending.go
 	w.Standing = s.writeStanding()                                                                   // standing.go
+	w.FXQuotes = s.writeFXQuotes()                                                                   // fx.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}

@@ -353,6 +353,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	if err := b.writeConditional(ctx, &w.Conditional); err != nil { // conditional.go
 		return err
 	}
+	if err := b.writeFXQuotes(ctx, w.FXQuotes); err != nil { // fx.go
+		return err
+	}
 	if err := b.writeVouchers(ctx, &w.Vouchers); err != nil { // vouchers.go
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/fx"
 	"github.com/ingot-cbdc/ingot/translog"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -65,6 +66,7 @@ type Store interface {
 	VoucherStore     // vouchers.go
 	StandingStore    // standing.go
 	IssuerStore      // issuers.go
+	FXStore          // fx.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -177,6 +179,7 @@ type BatchTx interface {
 	MerchantBatchTx    // merchant.go
 	RiskBatchTx        // risk.go
 	ConditionalBatchTx // conditional.go
+	FXBatchTx          // fx.go
 	VoucherBatchTx     // vouchers.go
 	StandingBatchTx    // standing.go
 
@@ -273,6 +276,9 @@ type BatchWrite struct {
 	Risk RiskWrite
 	// Conditional payments (conditional.go), written by Write.
 	Conditional ConditionalWrite
+	// FXQuotes are quotes an exchange used (fx.go): their Status,
+	// ExchangeID, Payer, Payee, SellTransfer, BuyTransfer and UsedAt.
+	FXQuotes []fx.Quote
 	// Voucher programs, earmarks and voucher uses (vouchers.go), written
 	// by Write after NewAccounts.
 	Vouchers VoucherWrite
