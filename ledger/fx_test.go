@@ -1,6 +1,8 @@
 package ledger_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,6 +186,49 @@ func TestFXExchange(t *testing.T) {
 		// A dealer must be admitted to both currencies.
 		_, err = f.svc.SetFXRate(f.ctx, f.hk, ledger.RateIn{Base: "CNY", Quote: "HKD", Bid: "1", Ask: "1.1", MaxAmount: "1.00", ValidUntil: f.clk.now().Add(time.Hour)})
 		wantCode(t, err, ingot.CodeOperatorNotAdmitted)
+		f.verifyDB()
+	})
+}
+
+// TestFXRace: one quote, eight exchanges from two engines on one database:
+// exactly one settles, the others answer quote_unavailable, and the books
+// hold in both currencies.
+func TestFXRace(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		f := newFXEnv(t, kind)
+		svc2 := ledger.NewService(f.st, newEnvEngine(t, f.st), nil).WithPII(testPII())
+		f.rate("CNY", "HKD", "1.0850", "1.0900", "5000.00")
+		payer := f.wallet(f.dealer, "CNY", "500.00")
+		payee := f.wallet(f.dealer, "HKD", "")
+		for round := range 3 {
+			q := f.quote(f.dealer, "CNY", "HKD", "10.00", "")
+			var wins atomic.Int64
+			var wg sync.WaitGroup
+			for i := range 8 {
+				wg.Go(func() {
+					svc := f.svc
+					if i%2 == 1 {
+						svc = svc2
+					}
+					_, err := svc.Exchange(f.ctx, f.dealer, ledger.ExchangeIn{QuoteID: q.ID, From: payer, To: payee}, nil)
+					if err == nil {
+						wins.Add(1)
+					} else if ingot.ErrorCode(err) != ingot.CodeQuoteUnavailable {
+						t.Errorf("round %d: %v", round, err)
+					}
+				})
+			}
+			wg.Wait()
+			if wins.Load() != 1 {
+				t.Fatalf("round %d: %d exchanges settled one quote", round, wins.Load())
+			}
+		}
+		if b, _ := f.balance(f.dealer, payer); b != 470_00 {
+			t.Fatalf("payer %d after three exchanges", b)
+		}
+		if b, _ := f.balance(f.dealer, payee); b != 3*10_85 {
+			t.Fatalf("payee %d after three exchanges", b)
+		}
 		f.verifyDB()
 	})
 }
