@@ -221,6 +221,13 @@ const (
 	KindConditionalStep   TransferKind = "conditional_step"
 	KindConditionalCancel TransferKind = "conditional_cancel"
 	KindConditionalExpiry TransferKind = "conditional_expiry"
+	// Records of standing orders (package schedule), payer to payee, the
+	// memo naming the order and the step: made, changed (paused, resumed,
+	// cancelled), and a run that paid nothing (failed with its code, or
+	// missed). A paid run is its payment.
+	KindStandingOrder  TransferKind = "standing_order"
+	KindStandingChange TransferKind = "standing_change"
+	KindStandingRun    TransferKind = "standing_run"
 
 	// The two legs of an FX exchange (payment-versus-payment), each with
 	// the exchange's id as Reference: the payer's wallet pays the dealer's
@@ -235,7 +242,8 @@ const (
 // balances unchanged). Every other kind moves a positive amount.
 func (k TransferKind) Record() bool {
 	switch k {
-	case KindReviewRefusal, KindConditionalHold, KindConditionalStep, KindConditionalCancel, KindConditionalExpiry:
+	case KindReviewRefusal, KindConditionalHold, KindConditionalStep, KindConditionalCancel, KindConditionalExpiry,
+		KindStandingOrder, KindStandingChange, KindStandingRun:
 		return true
 	}
 	return false
