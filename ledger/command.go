@@ -197,6 +197,10 @@ type lockSet struct {
 	programs map[string]struct{}
 	// Standing orders (standing.go), locked after conditional payments.
 	standing map[string]struct{}
+	// Offline devices (offline_state.go), locked after standing orders,
+	// and the offline payments read under their locks.
+	devices map[string]struct{}
+	offPays map[store.OfflinePaymentKey]struct{}
 }
 
 func newLockSet() *lockSet {

@@ -40,8 +40,9 @@ type IdemRecord struct {
 }
 
 // Totals are the sums of balances of one currency by account kind. In a
-// balanced book Issuance + Reserves + Fees + Wallets + Earmarked == 0 and
-// the supply, -Issuance, equals Reserves + Fees + Wallets + Earmarked.
+// balanced book Issuance + Reserves + Fees + Wallets + Earmarked + Offline
+// == 0 and the supply, -Issuance, equals Reserves + Fees + Wallets +
+// Earmarked + Offline.
 type Totals struct {
 	Currency string
 	Issuance int64
@@ -51,7 +52,9 @@ type Totals struct {
 	// Earmarked is the wallets' earmarked money (earmark accounts), part
 	// of the supply besides Wallets.
 	Earmarked int64
-	Held      int64
+	// Offline is the money on offline devices (offline accounts).
+	Offline int64
+	Held    int64
 }
 
 // Store is one Ingot database.
@@ -64,6 +67,7 @@ type Store interface {
 	ConditionalStore // conditional.go
 	VoucherStore     // vouchers.go
 	StandingStore    // standing.go
+	OfflineStore     // offline.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -178,6 +182,7 @@ type BatchTx interface {
 	ConditionalBatchTx // conditional.go
 	VoucherBatchTx     // vouchers.go
 	StandingBatchTx    // standing.go
+	OfflineBatchTx     // offline.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -279,6 +284,9 @@ type BatchWrite struct {
 	Spending []SpendingWrite
 	// Standing orders and their runs (standing.go), written by Write.
 	Standing StandingWrite
+	// Devices and offline payments (offline.go), written by Write after
+	// NewAccounts.
+	Offline OfflineWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.
