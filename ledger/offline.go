@@ -28,10 +28,6 @@ const (
 // MaxSyncPayments is the most payments one upload may hold.
 const MaxSyncPayments = 1000
 
-// SecurityEventDeviceRevoked is the security event of a device revoked for
-// a double spend.
-const SecurityEventDeviceRevoked = "device.revoked"
-
 // WithOfflineLimits sets the largest (and default) max_balance and
 // max_payment of new devices, decimal amounts in any currency ("1000",
 // "500"); "" keeps the defaults.
@@ -373,7 +369,7 @@ func (s *Service) SyncOffline(ctx context.Context, a ingot.Actor, deviceID strin
 			if x == nil {
 				continue
 			}
-			s.record(ctx, auth.SecurityEvent{Type: SecurityEventDeviceRevoked, Operators: []string{x.OperatorID}, KeyID: a.KeyID,
+			s.record(ctx, auth.SecurityEvent{Type: auth.EventDeviceRevoked, Operators: []string{x.OperatorID}, KeyID: a.KeyID,
 				Subject: "device " + id, Detail: "revoked for a double spend", Address: address})
 		}
 	}
