@@ -88,6 +88,9 @@ const (
 	// Standing orders (package schedule).
 	CodeInvalidSchedule     = "invalid_schedule"      // a schedule is malformed, out of range, or has no occurrence
 	CodeStandingOrderClosed = "standing_order_closed" // the standing order was cancelled or completed
+	// Offline purses (package offline).
+	CodeOfflineInvalid = "offline_invalid" // a device certificate, load voucher, payment or redemption is malformed or does not verify
+	CodeDeviceRevoked  = "device_revoked"  // the device was revoked (a double spend); it neither loads, pays nor redeems
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

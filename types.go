@@ -111,6 +111,10 @@ const (
 	// program (voucher.go): a child of the wallet (ParentID), never a
 	// sub-wallet.
 	AccountEarmark AccountKind = "earmark"
+	// AccountOffline holds the money on one offline device (package
+	// offline): a child of the device's wallet (ParentID), never a
+	// sub-wallet; it counts towards the holder's balance cap.
+	AccountOffline AccountKind = "offline"
 )
 
 // WalletKind distinguishes people from merchants.
@@ -207,6 +211,13 @@ const (
 	KindVoucherUse    TransferKind = "voucher_use"    // earmark -> its wallet, spent at once by the payment that follows it
 	KindVoucherRefund TransferKind = "voucher_refund" // a refunded voucher payment's share: wallet -> its earmark account
 	KindVoucherReturn TransferKind = "voucher_return" // what is left at expiry: earmark -> the issuer's account
+
+	// Offline purses (offline.go): money on devices.
+	KindOfflineLoad     TransferKind = "offline_load"     // a wallet -> its device's offline account
+	KindOfflinePayment  TransferKind = "offline_payment"  // a device's offline account -> another's, as the payer device signed it
+	KindOfflineRedeem   TransferKind = "offline_redeem"   // a device's offline account -> its wallet (a signed redemption)
+	KindOfflineAdvance  TransferKind = "offline_advance"  // the payer's operator's reserve -> the payer device's offline account: what it spent beyond what the ledger has of it
+	KindOfflineRecovery TransferKind = "offline_recovery" // a device's offline account -> its operator's reserve: an advance paid back from money reaching the device
 
 	// KindReviewRefusal is a record, not a movement: a reviewer refused a
 	// payment held for review (its hold returned the money). Debit and

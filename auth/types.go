@@ -131,6 +131,7 @@ const (
 	EventKeyNewAddress   = "api_key.new_address"
 	EventPINChanged      = "pin.changed"
 	EventWebhookDisabled = "webhook.disabled" // an endpoint failing for 3 days was disabled (package webhook)
+	EventDeviceRevoked   = "device.revoked"   // an offline device was revoked for a double spend (ledger/offline.go)
 )
 
 // SMS is a text message the sandbox's sender keeps instead of sending it.

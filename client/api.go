@@ -368,6 +368,57 @@ type DecideCaseRequest struct {
 	Note string `json:"note,omitempty"`
 }
 
+// Device is the API's schema Device.
+type Device struct {
+	// What its offline account holds, as the ledger has it (the device's own balance differs by what
+	// it has not uploaded).
+	Balance     string            `json:"balance"`
+	Certificate DeviceCertificate `json:"certificate"`
+	CreatedAt   time.Time         `json:"created_at"`
+	Currency    string            `json:"currency"`
+	// What its operator advanced for payments beyond its offline account and has not recovered.
+	Debt string `json:"debt"`
+	ID   string `json:"id"`
+	// Load vouchers issued.
+	Loads         int64      `json:"loads"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
+	RevokedReason string     `json:"revoked_reason,omitempty"`
+	Wallet        string     `json:"wallet"`
+}
+
+// DeviceCertificate is the API's schema DeviceCertificate.
+type DeviceCertificate struct {
+	Currency string    `json:"currency"`
+	DeviceID string    `json:"device_id"`
+	IssuedAt time.Time `json:"issued_at"`
+	// The most the device holds.
+	MaxBalance string `json:"max_balance"`
+	// The most it pays at a time.
+	MaxPayment string              `json:"max_payment"`
+	Operator   OperatorCertificate `json:"operator"`
+	// The device's Ed25519 key, unpadded base64url.
+	PublicKey string `json:"public_key"`
+	// The operator's offline key's signature, unpadded base64url.
+	Signature string `json:"signature"`
+	WalletID  string `json:"wallet_id"`
+}
+
+// DeviceRequest is the API's schema DeviceInBody.
+type DeviceRequest struct {
+	// The most the device may hold; default and most: the server's (--offline-max-balance).
+	MaxBalance string `json:"max_balance,omitempty"`
+	// The most it may pay at a time; default and most: the server's (--offline-max-payment).
+	MaxPayment string `json:"max_payment,omitempty"`
+	// The device's Ed25519 public key, unpadded base64url.
+	PublicKey string `json:"public_key"`
+}
+
+// DeviceLoad is the API's schema DeviceLoad.
+type DeviceLoad struct {
+	Transfer Transfer    `json:"transfer"`
+	Voucher  LoadVoucher `json:"voucher"`
+}
+
 // Earmarked is the API's schema Earmarked.
 type Earmarked struct {
 	Amount    string    `json:"amount"`
@@ -637,6 +688,23 @@ type LinkRequest struct {
 	HolderName string `json:"holder_name"`
 }
 
+// LoadRequest is the API's schema LoadInBody.
+type LoadRequest struct {
+	Amount string `json:"amount"`
+}
+
+// LoadVoucher is the API's schema LoadVoucher.
+type LoadVoucher struct {
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+	DeviceID string `json:"device_id"`
+	// The device's loads, counted from 1.
+	Number     int64  `json:"number"`
+	PublicKey  string `json:"public_key"`
+	Signature  string `json:"signature"`
+	TransferID string `json:"transfer_id"`
+}
+
 // LoginRequest is the API's schema LoginInBody.
 type LoginRequest struct {
 	Phone string `json:"phone"`
@@ -679,6 +747,30 @@ type NewTOTP struct {
 	Secret string `json:"secret"`
 }
 
+// OfflineKeys is the API's schema OfflineKeys.
+type OfflineKeys struct {
+	// The central bank's offline key, Ed25519, unpadded base64url: the devices' trust anchor.
+	CentralBank string                `json:"central_bank"`
+	Operators   []OperatorCertificate `json:"operators"`
+}
+
+// OfflinePayment is the API's schema OfflinePayment.
+type OfflinePayment struct {
+	Amount string `json:"amount"`
+	// The payer's, strictly increasing from 1.
+	Counter  int64  `json:"counter"`
+	Currency string `json:"currency"`
+	// The payee device's public key (payments only).
+	Payee string            `json:"payee,omitempty"`
+	Payer DeviceCertificate `json:"payer"`
+	// SHA-256 of the payer's previous payment's canonical text (its certificate's before the first),
+	// unpadded base64url.
+	Prev      string `json:"prev"`
+	Signature string `json:"signature"`
+	// One of: payment, redemption.
+	Type string `json:"type"`
+}
+
 // Operator is the API's schema Operator.
 type Operator struct {
 	// The operator's API key: shown once, never stored, absent from idempotent replays.
@@ -690,6 +782,17 @@ type Operator struct {
 	CreatedAt time.Time `json:"created_at"`
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
+}
+
+// OperatorCertificate is the API's schema OperatorCertificate.
+type OperatorCertificate struct {
+	IssuedAt   time.Time `json:"issued_at"`
+	OperatorID string    `json:"operator_id"`
+	// Ed25519, unpadded base64url.
+	PublicKey string `json:"public_key"`
+	// The central bank's offline key's Ed25519 signature of the certificate's canonical text, unpadded
+	// base64url.
+	Signature string `json:"signature"`
 }
 
 // OperatorReserves is the API's schema OperatorReserves.
@@ -919,6 +1022,14 @@ type Review struct {
 	// The decision's log leaf: the payment once released, the refusal's record (amount 0) once
 	// refused.
 	TransferID string `json:"transfer_id,omitempty"`
+}
+
+// Revocation is the API's schema Revocation.
+type Revocation struct {
+	DeviceID  string    `json:"device_id"`
+	PublicKey string    `json:"public_key"`
+	Reason    string    `json:"reason"`
+	RevokedAt time.Time `json:"revoked_at"`
 }
 
 // RiskRule is the API's schema RiskRule.
@@ -1262,9 +1373,11 @@ type Supply struct {
 	Currency string `json:"currency"`
 	// Wallets' earmarked money of voucher programs (docs/vouchers.md).
 	Earmarked string `json:"earmarked"`
-	// What operators' fee accounts hold: issued = reserves + wallets + earmarked + fees.
-	Fees     string `json:"fees"`
-	Issued   string `json:"issued"`
+	// What operators' fee accounts hold: issued = reserves + wallets + earmarked + offline + fees.
+	Fees   string `json:"fees"`
+	Issued string `json:"issued"`
+	// The money on offline devices, as the ledger has it (docs/offline-and-ussd.md).
+	Offline  string `json:"offline"`
 	Reserves string `json:"reserves"`
 	Wallets  string `json:"wallets"`
 }
@@ -1286,6 +1399,44 @@ type SupplyPoint struct {
 	Date   string `json:"date"`
 	Issued string `json:"issued"`
 	Minted string `json:"minted"`
+}
+
+// Sync is the API's schema Sync.
+type Sync struct {
+	// The device's offline account after the upload.
+	Balance  string `json:"balance"`
+	Debt     string `json:"debt"`
+	DeviceID string `json:"device_id"`
+	// One per uploaded payment, in order.
+	Items []SyncItem `json:"items"`
+	// Devices the upload revoked.
+	Revoked []string `json:"revoked"`
+}
+
+// SyncRequest is the API's schema SyncInBody.
+type SyncRequest struct {
+	// The device uploading: one of the caller's.
+	DeviceID string `json:"device_id"`
+	// What it holds: the payments and redemptions it made and the payments it received.
+	Payments []OfflinePayment `json:"payments"`
+}
+
+// SyncItem is the API's schema SyncItem.
+type SyncItem struct {
+	Amount string `json:"amount,omitempty"`
+	// Why it was refused.
+	Code string `json:"code,omitempty"`
+	// A double spend: applied, its payer revoked.
+	Conflict *bool  `json:"conflict,omitempty"`
+	Currency string `json:"currency,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	// <payer device>/<counter>.
+	ID string `json:"id,omitempty"`
+	// One of: applied, duplicate, refused.
+	Status string `json:"status"`
+	// Applied now: its offline_payment or offline_redeem transfer.
+	Transfer Transfer `json:"transfer,omitempty"`
+	Type     string   `json:"type,omitempty"`
 }
 
 // Tokens is the API's schema Tokens.
@@ -1313,7 +1464,8 @@ type Transfer struct {
 	// Transfer id (UUIDv7).
 	ID string `json:"id"`
 	// One of: mint, burn, topup, withdrawal, payment, capture, sweep, refund, allocation, fee,
-	// payment_refund, fee_refund, review_refusal.
+	// payment_refund, fee_refund, review_refusal, offline_load, offline_payment, offline_redeem,
+	// offline_advance, offline_recovery.
 	Kind string `json:"kind"`
 	// The transfer's leaf index in the transparency log (0-based, in commit order). Prove it with GET
 	// /v1/transfers/{id}/proof.
@@ -1950,6 +2102,15 @@ func (c *Client) GetConsistencyProof(ctx context.Context, from int64, to int64, 
 	return &out, nil
 }
 
+// GetDevice calls getDevice, GET /v1/devices/{id}: An offline device.
+func (c *Client) GetDevice(ctx context.Context, id string, opts ...CallOption) (*Device, error) {
+	var out Device
+	if err := c.do(ctx, "GET", "/v1/devices/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetFXExchange calls getFXExchange, GET /v1/fx/exchanges/{id}: One of your exchanges.
 func (c *Client) GetFXExchange(ctx context.Context, id string, opts ...CallOption) (*FXExchange, error) {
 	var out FXExchange
@@ -2094,6 +2255,16 @@ func (c *Client) GetLogKey(ctx context.Context, opts ...CallOption) ([]byte, err
 func (c *Client) GetMe(ctx context.Context, opts ...CallOption) (*Me, error) {
 	var out Me
 	if err := c.do(ctx, "GET", "/v1/operators/me", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetOfflineKeys calls getOfflineKeys, GET /v1/offline/keys: The central bank's offline key and the
+// operators' certified offline keys.
+func (c *Client) GetOfflineKeys(ctx context.Context, opts ...CallOption) (*OfflineKeys, error) {
+	var out OfflineKeys
+	if err := c.do(ctx, "GET", "/v1/offline/keys", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2537,6 +2708,15 @@ func (c *Client) ListConditionalPayments(ctx context.Context, params *ListCondit
 	return &out, nil
 }
 
+// ListDevices calls listDevices, GET /v1/wallets/{id}/devices: A wallet's offline devices.
+func (c *Client) ListDevices(ctx context.Context, id string, opts ...CallOption) (*List[Device], error) {
+	var out List[Device]
+	if err := c.do(ctx, "GET", "/v1/wallets/"+url.PathEscape(id)+"/devices", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListFXRates calls listFXRates, GET /v1/fx/rates: Every dealer's rates.
 func (c *Client) ListFXRates(ctx context.Context, opts ...CallOption) (*List[FXRate], error) {
 	var out List[FXRate]
@@ -2665,6 +2845,16 @@ func (c *Client) ListReviews(ctx context.Context, params *ListReviewsParams, opt
 	}
 	var out List[Review]
 	if err := c.do(ctx, "GET", "/v1/reviews", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListRevocations calls listRevocations, GET /v1/offline/revocations: The revoked devices, which
+// devices refuse.
+func (c *Client) ListRevocations(ctx context.Context, opts ...CallOption) (*List[Revocation], error) {
+	var out List[Revocation]
+	if err := c.do(ctx, "GET", "/v1/offline/revocations", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2896,6 +3086,16 @@ func (c *Client) ListWebhookEndpoints(ctx context.Context, opts ...CallOption) (
 	return &out, nil
 }
 
+// LoadDevice calls loadDevice, POST /v1/devices/{id}/loads: Move money from the wallet to the
+// device; answers the signed load voucher.
+func (c *Client) LoadDevice(ctx context.Context, id string, body LoadRequest, opts ...CallOption) (*DeviceLoad, error) {
+	var out DeviceLoad
+	if err := c.do(ctx, "POST", "/v1/devices/"+url.PathEscape(id)+"/loads", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Login calls login, POST /v1/auth/login: A holder's PIN: answers the second factors that finish
 // the login. It needs no credential.
 func (c *Client) Login(ctx context.Context, body LoginRequest, opts ...CallOption) (*LoginStep, error) {
@@ -2997,6 +3197,16 @@ func (c *Client) RefreshTokens(ctx context.Context, body RefreshRequest, opts ..
 func (c *Client) RefuseReview(ctx context.Context, id string, opts ...CallOption) (*Review, error) {
 	var out Review
 	if err := c.do(ctx, "POST", "/v1/reviews/"+url.PathEscape(id)+"/refuse", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RegisterDevice calls registerDevice, POST /v1/wallets/{id}/devices: Certify an offline device's
+// key for a wallet (operator).
+func (c *Client) RegisterDevice(ctx context.Context, id string, body DeviceRequest, opts ...CallOption) (*Device, error) {
+	var out Device
+	if err := c.do(ctx, "POST", "/v1/wallets/"+url.PathEscape(id)+"/devices", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -3217,6 +3427,16 @@ func (c *Client) SetSettlement(ctx context.Context, id string, body SettlementRe
 func (c *Client) SetSpendingRule(ctx context.Context, id string, body SetSpendingRuleRequest, opts ...CallOption) (*SpendingRule, error) {
 	var out SpendingRule
 	if err := c.do(ctx, "POST", "/v1/wallets/"+url.PathEscape(id)+"/spending-rules", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SyncOffline calls syncOffline, POST /v1/offline/sync: Upload what a device holds: each payment
+// applied exactly once, double spends revoked.
+func (c *Client) SyncOffline(ctx context.Context, body SyncRequest, opts ...CallOption) (*Sync, error) {
+	var out Sync
+	if err := c.do(ctx, "POST", "/v1/offline/sync", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -139,6 +139,9 @@ var statusOf = map[string]int{
 	// Standing orders (standing.go).
 	ingot.CodeInvalidSchedule:     http.StatusUnprocessableEntity,
 	ingot.CodeStandingOrderClosed: http.StatusConflict,
+
+	ingot.CodeOfflineInvalid: http.StatusUnprocessableEntity,
+	ingot.CodeDeviceRevoked:  http.StatusConflict,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

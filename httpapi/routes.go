@@ -66,6 +66,7 @@ func (s *server) routes() {
 	s.statementRoutes()   // statements.go: statements, settlement
 	s.webhookRoutes()     // webhooks.go
 	s.voucherRoutes()     // vouchers.go: purpose-bound money: webhook endpoints and deliveries
+	s.offlineRoutes()     // offline.go: offline purses
 	s.riskRoutes()        // risk.go: risk rules, alerts, AML reports
 	s.conditionalRoutes() // conditional.go: conditional payments
 	s.standingRoutes()    // standing.go: standing orders

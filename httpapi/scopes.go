@@ -36,6 +36,16 @@ var routes = map[string]access{
 	// Vouchers (vouchers.go).
 	"issueVouchers":     {scope: ingot.ScopeTransfersWrite, centralBank: ingot.ScopeIssuanceWrite},
 	"getVoucherProgram": {scope: ingot.ScopeTransfersRead},
+	// Offline purses (offline.go): the operator registers devices; the
+	// holder loads and uploads its own, and reads the keys and revocations
+	// its devices need.
+	"registerDevice":  {scope: ingot.ScopeWalletsWrite},
+	"listDevices":     {scope: ingot.ScopeWalletsRead, holder: true},
+	"getDevice":       {scope: ingot.ScopeWalletsRead, holder: true},
+	"loadDevice":      {scope: ingot.ScopeTransfersWrite, holder: true},
+	"syncOffline":     {scope: ingot.ScopeTransfersWrite, holder: true},
+	"getOfflineKeys":  {scope: ingot.ScopeTransfersRead, holder: true},
+	"listRevocations": {scope: ingot.ScopeTransfersRead, holder: true},
 	// Spending rules (spending.go): a holder sets its sub-wallets' and
 	// reads all its wallets'.
 	"setSpendingRule":    {scope: ingot.ScopeWalletsWrite, holder: true},

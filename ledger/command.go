@@ -199,6 +199,10 @@ type lockSet struct {
 	standing map[string]struct{}
 	// FX quotes (fx.go), locked after standing orders.
 	quotes map[string]struct{}
+	// Offline devices (offline_state.go), locked after standing orders,
+	// and the offline payments read under their locks.
+	devices map[string]struct{}
+	offPays map[store.OfflinePaymentKey]struct{}
 }
 
 func newLockSet() *lockSet {

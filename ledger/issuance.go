@@ -94,6 +94,7 @@ type Supply struct {
 	Issued, Reserves, Wallets int64
 	Fees                      int64 // operators' fee accounts
 	Earmarked                 int64 // wallets' earmarked money (vouchers)
+	Offline                   int64 // the money on offline devices
 	Held                      int64
 }
 
@@ -113,5 +114,5 @@ func (s *Service) Supply(ctx context.Context, a ingot.Actor, currency string) (S
 	if err != nil {
 		return Supply{}, s.unavailable(ctx, err)
 	}
-	return Supply{Currency: cur, Issued: -t.Issuance, Reserves: t.Reserves, Wallets: t.Wallets, Fees: t.Fees, Earmarked: t.Earmarked, Held: t.Held}, nil
+	return Supply{Currency: cur, Issued: -t.Issuance, Reserves: t.Reserves, Wallets: t.Wallets, Fees: t.Fees, Earmarked: t.Earmarked, Offline: t.Offline, Held: t.Held}, nil
 }

@@ -207,7 +207,7 @@ func (e *env) checkBooks() {
 			e.t.Errorf("totals %s: %v", c, err)
 			continue
 		}
-		if tot.Issuance+tot.Reserves+tot.Wallets+tot.Fees+tot.Earmarked != 0 {
+		if tot.Issuance+tot.Reserves+tot.Wallets+tot.Fees+tot.Earmarked+tot.Offline != 0 {
 			e.t.Errorf("books of %s do not balance: %+v", c, tot)
 		}
 	}

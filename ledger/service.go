@@ -44,6 +44,9 @@ type Service struct {
 	qrScheme  string                                    // qr.go
 
 	matcher screeningCache // screening.go
+
+	offKeys                      offlineKeys // offline_keys.go
+	offMaxBalance, offMaxPayment string      // offline.go
 }
 
 // NewService returns a service over a store and its engine. Its clock and

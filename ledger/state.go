@@ -54,6 +54,7 @@ type state struct {
 	countries  *countries              // operators' jurisdictions (jurisdiction.go)
 	vouch      voucherState            // vouchers (voucher_state.go)
 	so         standingState           // standing orders (standing.go)
+	off        offlineState            // offline purses (offline_state.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -217,6 +218,7 @@ func (s *state) write() *store.BatchWrite {
 	s.writeSCA(w)      // sca.go
 	s.writeMerchant(w) // merchant_state.go
 	s.writeVouchers(w) // voucher_state.go
+	s.writeOffline(w)  // offline_state.go
 	return w
 }
 

@@ -50,6 +50,10 @@ const (
 	PatternFanIn       = "fan_in"
 	PatternDormant     = "dormant"
 	PatternScreening   = "screening"
+	// PatternOfflineDoubleSpend: an offline device reused a counter,
+	// forked its chain of payments, spent more than it had, or paid after
+	// its revocation (docs/offline-and-ussd.md).
+	PatternOfflineDoubleSpend = "offline_double_spend"
 )
 
 // Finding is a pattern a payment matched: an alert on Wallet ("payer" or

@@ -41,8 +41,9 @@ type IdemRecord struct {
 }
 
 // Totals are the sums of balances of one currency by account kind. In a
-// balanced book Issuance + Reserves + Fees + Wallets + Earmarked == 0 and
-// the supply, -Issuance, equals Reserves + Fees + Wallets + Earmarked.
+// balanced book Issuance + Reserves + Fees + Wallets + Earmarked + Offline
+// == 0 and the supply, -Issuance, equals Reserves + Fees + Wallets +
+// Earmarked + Offline.
 type Totals struct {
 	Currency string
 	Issuance int64
@@ -52,7 +53,9 @@ type Totals struct {
 	// Earmarked is the wallets' earmarked money (earmark accounts), part
 	// of the supply besides Wallets.
 	Earmarked int64
-	Held      int64
+	// Offline is the money on offline devices (offline accounts).
+	Offline int64
+	Held    int64
 }
 
 // Store is one Ingot database.
@@ -67,6 +70,7 @@ type Store interface {
 	StandingStore    // standing.go
 	IssuerStore      // issuers.go
 	FXStore          // fx.go
+	OfflineStore     // offline.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -182,6 +186,7 @@ type BatchTx interface {
 	FXBatchTx          // fx.go
 	VoucherBatchTx     // vouchers.go
 	StandingBatchTx    // standing.go
+	OfflineBatchTx     // offline.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -286,6 +291,9 @@ type BatchWrite struct {
 	Spending []SpendingWrite
 	// Standing orders and their runs (standing.go), written by Write.
 	Standing StandingWrite
+	// Devices and offline payments (offline.go), written by Write after
+	// NewAccounts.
+	Offline OfflineWrite
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

@@ -40,6 +40,9 @@ type stackConfig struct {
 	smsGateway string // the SMS gateway's URL; "" none (sign-in then answers unavailable)
 	qrScheme   string // the merchant QR codes' globally unique identifier; "" the default
 	hardening  httpapi.Hardening
+	// Offline devices' largest (and default) max_balance and max_payment,
+	// decimal amounts; "" the defaults.
+	offlineMaxBalance, offlineMaxPayment string
 	// Webhooks: endpoints at any address (implied by sandbox), and how long
 	// a process holds an endpoint it sends to (0: webhook.DefaultLease).
 	webhookAllowPrivate bool
@@ -59,7 +62,8 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
-	svc := ledger.NewService(st, eng, log).WithPII(keys).WithApprover(au, nil).WithEvents(au.Record).WithQRScheme(cfg.qrScheme)
+	svc := ledger.NewService(st, eng, log).WithPII(keys).WithApprover(au, nil).WithEvents(au.Record).WithQRScheme(cfg.qrScheme).
+		WithOfflineLimits(cfg.offlineMaxBalance, cfg.offlineMaxPayment)
 	s := &stack{svc: svc, auth: au}
 	if cfg.sandbox {
 		s.sandbox = bank.NewSandbox(st, keys)
