@@ -46,6 +46,7 @@ type serveConfig struct {
 	publicURL  string
 	smsGateway string
 	qrScheme   string
+	ussdSecret string
 	// Webhooks: endpoints at any address (--sandbox implies it), and the
 	// lease of an endpoint a process sends to.
 	webhookAllowPrivate bool
@@ -68,7 +69,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "pipeline": "INGOT_PIPELINE", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE", "country": "INGOT_COUNTRY",
-				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
+				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL", "ussd-secret": "INGOT_USSD_SECRET",
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
 				"webhook-allow-private": "INGOT_WEBHOOK_ALLOW_PRIVATE", "webhook-lease": "INGOT_WEBHOOK_LEASE",
@@ -100,6 +101,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
 	f.StringVar(&cfg.smsGateway, "sms-gateway-url", "", "an SMS gateway's URL, POSTed {\"phone\",\"text\"} for each sign-in and approval code; without it (and without --sandbox) holders cannot sign in (env INGOT_SMS_GATEWAY_URL)")
+	f.StringVar(&cfg.ussdSecret, "ussd-secret", "", "the secret the USSD gateway sends in the header X-Ussd-Secret; without it POST /v1/ussd does not exist (docs/ussd.md). Prefer the environment: a flag shows in the process list (env INGOT_USSD_SECRET)")
 	f.StringVar(&cfg.qrScheme, "qr-guid", ledger.DefaultQRScheme, "the globally unique identifier of this scheme's merchant QR codes (EMVCo tag 26, sub-tag 00): written in them, and required of scanned ones (env INGOT_QR_GUID)")
 	f.BoolVar(&cfg.webhookAllowPrivate, "webhook-allow-private", false, "let webhook endpoints be at loopback, private and link-local addresses, which are otherwise refused (server-side request forgery); --sandbox implies it (env INGOT_WEBHOOK_ALLOW_PRIVATE)")
 	f.DurationVar(&cfg.webhookLease, "webhook-lease", webhook.DefaultLease, "how long a process holds a webhook endpoint it sends to: after a crash, another process resumes its deliveries within this; an attempt times out after 10s or half of it (env INGOT_WEBHOOK_LEASE)")
@@ -175,6 +177,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	}
 	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, qrScheme: cfg.qrScheme, hardening: tr.hardening,
+		ussdSecret:          cfg.ussdSecret,
 		webhookAllowPrivate: cfg.webhookAllowPrivate, webhookLease: cfg.webhookLease})
 	if err != nil {
 		return err
