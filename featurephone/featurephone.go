@@ -74,10 +74,10 @@ type Callback struct {
 // USSD answers a callback with the next screen.
 func (s *Service) USSD(ctx context.Context, c Callback, cl auth.Client) ussd.Screen {
 	p, err := s.auth.HolderOfPhone(ctx, c.Phone)
-	if err != nil {
+	if err != nil && ingot.ErrorCode(err) != ingot.CodeInvalidRequest {
 		return ussd.Screen{Text: ussd.BothErrorText(err), End: true}
 	}
-	if len(p.Wallets) == 0 {
+	if err != nil || len(p.Wallets) == 0 { // not a phone number, or no wallet's
 		return ussd.Screen{Text: ussd.NoWalletText, End: true}
 	}
 	lang, _ := ussd.ParseLang(p.Holder.Language)

@@ -197,7 +197,7 @@ func TestUSSDSessions(t *testing.T) {
 
 		// A phone with no wallet; a phone that is not one.
 		e.screen("x1", "13700137000", "", true, "no wallet has this phone")
-		e.screen("x2", "12", "", true, "")
+		e.screen("x2", "12", "", true, "no wallet has this phone")
 
 		// SMS commands: the answer is also sent to the phone.
 		if r := e.sms(a.phone, "BAL", ""); r != "Ingot Balance\nCNY 725.50 *"+a.wallets[0][12:] || e.lastText(a.phone) != r {

@@ -23,7 +23,7 @@ type texts struct {
 	menu, askPayee, askMerchant, cancelled, invalid          string
 	askOldPIN, askNewPIN, repeatNewPIN, pinsDiffer           string
 	pinChanged, langSet, noWallet, noHistory, balanceHead    string
-	recentHead, helpSMS                                      string
+	recentHead, helpSMS, notPIN                              string
 	amountIn, confirmSendF, confirmPayF, pinToPay, paidF     string
 	noPayee, noMerchant, receivedF, paidSMSF, confirmOptions string
 	codes                                                    map[string]string
@@ -47,6 +47,7 @@ var english = &texts{
 	balanceHead:    "Balance",
 	recentHead:     "Last 5",
 	helpSMS:        "Ingot: send BAL for your balance, or PAY <phone> <amount> <PIN> to pay.",
+	notPIN:         "A PIN is 6 digits.",
 	amountIn:       "Amount in %s:",
 	confirmSendF:   "Send %s to %s?",
 	confirmPayF:    "Pay %s to %s?",
@@ -73,7 +74,6 @@ var english = &texts{
 		ingot.CodeUnavailable:        "The service is busy. Try again later.",
 		ingot.CodeInternal:           "Something went wrong. Try again later.",
 		ingot.CodeConflict:           "This phone has a PIN already.",
-		ingot.CodeInvalidRequest:     "A PIN is 6 digits.",
 		ingot.CodeNotFound:           "No wallet has this phone number.",
 	},
 }
@@ -95,6 +95,7 @@ var chinese = &texts{
 	balanceHead:    "余额",
 	recentHead:     "最近5笔",
 	helpSMS:        "Ingot：发送BAL查询余额，或发送 PAY 手机号 金额 PIN 付款。",
+	notPIN:         "PIN为6位数字。",
 	amountIn:       "请输入金额（%s）:",
 	confirmSendF:   "向%[2]s转账%[1]s？",
 	confirmPayF:    "向%[2]s付款%[1]s？",
@@ -121,7 +122,6 @@ var chinese = &texts{
 		ingot.CodeUnavailable:        "服务繁忙，请稍后再试。",
 		ingot.CodeInternal:           "出现错误，请稍后再试。",
 		ingot.CodeConflict:           "此手机号已设置PIN。",
-		ingot.CodeInvalidRequest:     "PIN为6位数字。",
 		ingot.CodeNotFound:           "此手机号没有钱包。",
 	},
 }
@@ -147,6 +147,15 @@ func (t *texts) errorText(err error) string {
 // languages (before a language is chosen).
 func BothErrorText(err error) string {
 	return english.errorText(err) + "\n" + chinese.errorText(err)
+}
+
+// pinError is the text of an error about a PIN being chosen: one that is
+// not 6 digits (invalid_request), too easy, or another error.
+func (t *texts) pinError(err error) string {
+	if ingot.ErrorCode(err) == ingot.CodeInvalidRequest {
+		return t.notPIN
+	}
+	return t.errorText(err)
 }
 
 func (t *texts) payeeError(to string, err error) string {

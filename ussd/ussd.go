@@ -273,7 +273,7 @@ func (m *machine) register(in []string) Screen {
 		return con(welcomeBoth)
 	case 1:
 		if err := m.act.CheckPIN(in[0]); err != nil {
-			return end(BothErrorText(err))
+			return end(english.pinError(err) + "\n" + chinese.pinError(err))
 		}
 		return con(repeatPINBoth)
 	case 2:
@@ -281,7 +281,7 @@ func (m *machine) register(in []string) Screen {
 			return end(pinsDifferBoth)
 		}
 		if err := m.act.Register(m.ctx, in[0]); err != nil {
-			return end(BothErrorText(err))
+			return end(english.pinError(err) + "\n" + chinese.pinError(err))
 		}
 		return end(registeredBoth)
 	}
@@ -371,7 +371,7 @@ func (m *machine) changePIN(rest []string) Screen {
 		return con(m.t.askNewPIN)
 	case 2:
 		if err := m.act.CheckPIN(rest[1]); err != nil {
-			return end(m.t.errorText(err))
+			return end(m.t.pinError(err))
 		}
 		return con(m.t.repeatNewPIN)
 	case 3:
@@ -379,7 +379,7 @@ func (m *machine) changePIN(rest []string) Screen {
 			return end(m.t.pinsDiffer)
 		}
 		if err := m.act.ChangePIN(m.ctx, rest[0], rest[1]); err != nil {
-			return end(m.t.errorText(err))
+			return end(m.t.pinError(err))
 		}
 		return end(m.t.pinChanged)
 	}

@@ -271,6 +271,7 @@ func TestRegisterAndChangePIN(t *testing.T) {
 		"135790":        "Enter the PIN again",
 		"123456":        "too easy",
 		"135790*135791": "The PINs differ",
+		"12":            "A PIN is 6 digits.\nPIN为6位数字。",
 	} {
 		if sc := run(f, ussd.Session{}, text); !strings.Contains(sc.Text, want) {
 			t.Errorf("%q: %+v, want %q", text, sc, want)
