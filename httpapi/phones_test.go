@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -289,4 +290,62 @@ func TestUSSDSecret(t *testing.T) {
 	if status, _ := e.dial(ussdSecret, "s", "13800138021", ""); status != 404 {
 		t.Fatalf("without a secret: %d, want 404", status)
 	}
+}
+
+// TestUSSDRepeatsAndLogs: a gateway that sends the final callback several
+// times at once pays once; the logs carry neither the phones nor the PIN.
+func TestUSSDRepeatsAndLogs(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncLog
+			e := newEnvLog(t, open, 0, &logs, func(o *httpapi.Options) { o.USSDSecret = ussdSecret })
+			a := e.newHolder("URA", "13800138031", "100.00")
+			b := e.newHolder("URB", "13900139032", "")
+			e.screen("r", a.phone, ussdPIN+"*"+ussdPIN, true, "Your PIN is set")
+			e.screen("l", a.phone, "1", false, "1 Balance")
+			final := "2*" + b.phone + "*7*1*" + ussdPIN
+			var wg sync.WaitGroup
+			bodies := make([]string, 4)
+			for i := range bodies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, bodies[i] = e.dial(ussdSecret, "rep", a.phone, final)
+				}()
+			}
+			wg.Wait()
+			for _, body := range bodies {
+				if !strings.HasPrefix(body, "END Paid CNY 7.00") || body != bodies[0] {
+					t.Fatalf("answers %q", bodies)
+				}
+			}
+			if e.balance(a.opKey, a.wallets[0]) != "93.00" || e.balance(b.opKey, b.wallets[0]) != "7.00" {
+				t.Fatal("paid more than once")
+			}
+			for _, secret := range []string{"13800138031", "13900139032", ussdPIN, ussdSecret} {
+				if strings.Contains(logs.String(), secret) {
+					t.Fatalf("the logs hold %q", secret)
+				}
+			}
+		})
+	}
+}
+
+// syncLog is a log buffer safe for the server's goroutines.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
