@@ -244,7 +244,9 @@ func (a *actions) remember(wallet, phone string) {
 
 // Pay approves the payment with the SIM and the PIN, pays it under the
 // idempotency key of its session and confirmed path, and sends the
-// receipts of a payment made now (not of a replay).
+// receipts of a payment made now. A payment made under the key before
+// (the gateway repeated the final callback) is answered as it was,
+// without the PIN being checked or an approval made again.
 func (a *actions) Pay(ctx context.Context, p ussd.Payment, pin string) (ussd.Receipt, error) {
 	from, err := a.payer()
 	if err != nil {
@@ -258,10 +260,6 @@ func (a *actions) Pay(ctx context.Context, p ussd.Payment, pin string) (ussd.Rec
 	if err != nil {
 		return ussd.Receipt{}, err
 	}
-	approval, err := a.s.auth.ApproveWithPIN(ctx, a.p, pin, from.ID, p.Payee.Wallet, p.Amount, cur.Code, a.channel, a.cl)
-	if err != nil {
-		return ussd.Receipt{}, err
-	}
 	actor := a.p.Actor()
 	var idem *ledger.Idem
 	if p.Key != "" && a.session != "" {
@@ -269,17 +267,33 @@ func (a *actions) Pay(ctx context.Context, p ussd.Payment, pin string) (ussd.Rec
 			IdemKey: ingot.IdemKey{Scope: actor.KeyID, Key: a.channel + ":" + digest(a.session, p.Key)},
 			Hash:    []byte(digest("pay", ingot.FormatWalletID(from.ID), p.Payee.Wallet, fmt.Sprint(p.Amount), cur.Code)),
 		}
+		// A repeated final callback: the receipt again, and nothing else.
+		if t, err := a.s.led.PaidBefore(ctx, idem); err != nil || t != nil {
+			return receiptOf(t, p), err
+		}
+	}
+	approval, err := a.s.auth.ApproveWithPIN(ctx, a.p, pin, from.ID, p.Payee.Wallet, p.Amount, cur.Code, a.channel, a.cl)
+	if err != nil {
+		return ussd.Receipt{}, err
 	}
 	t, err := a.s.led.Pay(ctx, actor, ledger.PayRequest{From: ingot.FormatWalletID(from.ID), To: ingot.FormatWalletID(to),
 		Amount: ingot.FormatAmount(p.Amount, cur), Currency: cur.Code, Memo: a.channel, Authorization: approval}, idem)
 	if err != nil {
 		return ussd.Receipt{}, err
 	}
-	r := ussd.Receipt{TransferID: t.ID, Amount: t.Amount, Currency: t.Currency, Balance: t.DebitBalance, Payee: p.Payee.Name}
+	r := receiptOf(t, p)
 	if idem == nil || !idem.Replayed {
 		a.receipts(ctx, r, a.payees[p.Payee.Wallet].phone)
 	}
 	return r, nil
+}
+
+// receiptOf is the receipt of a payment made (nil: none).
+func receiptOf(t *ingot.Transfer, p ussd.Payment) ussd.Receipt {
+	if t == nil {
+		return ussd.Receipt{}
+	}
+	return ussd.Receipt{TransferID: t.ID, Amount: t.Amount, Currency: t.Currency, Balance: t.DebitBalance, Payee: p.Payee.Name}
 }
 
 // receipts sends a payment's SMS receipts: to the payer (by USSD; an SMS

@@ -140,6 +140,9 @@ func TestUSSDSessions(t *testing.T) {
 		if again != last || e.balance(a.opKey, a.wallets[0]) != "900.00" || e.balance(b.opKey, b.wallets[0]) != "100.00" {
 			t.Fatalf("the repeated callback paid again: %q / %q", again, last)
 		}
+		if ev := e.must(e.req("GET", "/v1/security-events?type=approval.granted", a.opKey, nil), 200); len(ev.items()) != 1 {
+			t.Fatalf("approvals after the repeat: %s", ev.raw)
+		}
 		if s := e.lastText(a.phone); !strings.HasPrefix(s, "Ingot: you paid CNY 100.00 to +86 139****9002") {
 			t.Fatalf("payer's receipt %q", s)
 		}

@@ -83,3 +83,19 @@ func (s *Service) MerchantByShortCode(ctx context.Context, a ingot.Actor, code s
 // Zone is the time zone of the deployment's days (limits, statements),
 // in which feature phones show dates.
 func (s *Service) Zone() *time.Location { return s.eng.Zone() }
+
+// PaidBefore answers the payment stored under idem's key, when a payment
+// was made under it (with Replayed set), and nil otherwise: a feature
+// phone's repeated final callback is answered from it without asking for
+// the PIN and an approval again. The same key with another payment is
+// idempotency_conflict.
+func (s *Service) PaidBefore(ctx context.Context, idem *Idem) (*ingot.Transfer, error) {
+	rec, err := s.st.Idempotency(ctx, idem.IdemKey)
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.unavailable(ctx, err)
+	}
+	return replayed[*ingot.Transfer](&rec, idem)
+}
