@@ -21,8 +21,13 @@ type Holder struct {
 	ID        string // UUIDv7
 	PhoneHash []byte // pii.LookupHash(pii.KindPhone, E.164): unique
 	PINHash   string // argon2id, PHC string format
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// Language is the language of the holder's feature-phone menus (package
+	// ussd: "en", "zh"); "" until chosen. LanguageSession is the USSD
+	// session on whose first screen it was chosen.
+	Language        string
+	LanguageSession string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Attempts counts a phone's failed sign-in steps in a row (a wrong PIN or

@@ -734,8 +734,10 @@ type Merchant struct {
 	City    string `json:"city"`
 	Country string `json:"country"`
 	// ISO 18245 merchant category code.
-	MCC       string    `json:"mcc"`
-	Name      string    `json:"name"`
+	MCC  string `json:"mcc"`
+	Name string `json:"name"`
+	// What holders type to pay the merchant by USSD (docs/offline-and-ussd.md).
+	ShortCode string    `json:"short_code,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
@@ -1153,6 +1155,9 @@ type SetMerchantRequest struct {
 	MCC     string `json:"mcc"`
 	// At most 25 characters (the QR format's).
 	Name string `json:"name"`
+	// 4 to 8 digits, unique across operators: what holders type to pay the merchant by USSD. Omitted:
+	// none.
+	ShortCode string `json:"short_code,omitempty"`
 }
 
 // SetRateRequest is the API's schema SetRateInBody.

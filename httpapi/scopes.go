@@ -205,6 +205,7 @@ var routes = map[string]access{
 	"sandboxGetAccount":  {scope: ingot.ScopeSandbox},
 	"sandboxFaults":      {scope: ingot.ScopeSandbox},
 	"sandboxSMS":         {scope: ingot.ScopeSandbox},
+	"sandboxIncomingSMS": {scope: ingot.ScopeSandbox},
 }
 
 // allowed checks a route's access for an actor: a holder only on holder

@@ -8,6 +8,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/featurephone"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/webhook"
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +43,12 @@ type Options struct {
 	// Webhooks manages operators' webhook endpoints (webhooks.go); nil:
 	// their routes answer 503 unavailable.
 	Webhooks *webhook.Service
+	// Phones serves feature phones (phones.go): the USSD callback when
+	// USSDSecret is set, and under the sandbox incoming SMS; nil: neither.
+	Phones *featurephone.Service
+	// USSDSecret is the secret the USSD gateway sends in X-Ussd-Secret;
+	// "": POST /v1/ussd does not exist (404).
+	USSDSecret string
 	// Hardening: rate limits, CORS, trusted proxies (transport.go).
 	Hardening
 }
@@ -62,11 +70,20 @@ type server struct {
 	sandbox *bank.Sandbox
 	hooks   *webhook.Service // webhooks.go
 	hard    *hardening       // transport.go
+	// Feature phones (phones.go): the service, and the SHA-256 of the
+	// USSD gateway's secret (nil: no USSD route).
+	phones     *featurephone.Service
+	ussdSecret []byte
 }
 
 // NewServer returns the API's handler.
 func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler {
-	s := &server{svc: svc, auth: au, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox, hooks: opts.Webhooks}
+	s := &server{svc: svc, auth: au, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox, hooks: opts.Webhooks,
+		phones: opts.Phones}
+	if opts.USSDSecret != "" {
+		sum := sha256.Sum256([]byte(opts.USSDSecret))
+		s.ussdSecret = sum[:]
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -98,6 +115,7 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 		{Name: "Holder", Description: "A signed-in holder's own: its wallets, factors, PIN and approvals."},
 		{Name: "Keys", Description: "Organisations' API keys (scoped, revocable) and the security journal."},
 		{Name: "Merchants", Description: "Merchant profiles, QR payment requests (EMVCo), customer-presented payment codes, statements and end-of-day settlement. See docs/merchants.md."},
+		{Name: "Feature phones", Description: "The USSD gateway's callback: menus in English and Chinese for phones without apps or data. See docs/offline-and-ussd.md."},
 		{Name: "Fees", Description: "Operators' merchant fees and the central bank's cap on them."},
 		{Name: "Webhooks", Description: "Operators' webhook endpoints and their signed deliveries (Standard Webhooks). See docs/webhooks.md."},
 		{Name: "Transparency log", Description: "The signed Merkle log of every transfer (RFC 6962, C2SP checkpoints): checkpoints, " +

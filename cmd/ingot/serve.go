@@ -48,6 +48,7 @@ type serveConfig struct {
 	qrScheme   string
 	// Offline devices' largest and default limits (docs/offline-and-ussd.md).
 	offlineMaxBalance, offlineMaxPayment string
+	ussdSecret                           string
 	// Webhooks: endpoints at any address (--sandbox implies it), and the
 	// lease of an endpoint a process sends to.
 	webhookAllowPrivate bool
@@ -70,7 +71,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "pipeline": "INGOT_PIPELINE", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE", "country": "INGOT_COUNTRY",
-				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
+				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL", "ussd-secret": "INGOT_USSD_SECRET",
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
 				"offline-max-balance": "INGOT_OFFLINE_MAX_BALANCE", "offline-max-payment": "INGOT_OFFLINE_MAX_PAYMENT",
@@ -103,6 +104,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
 	f.StringVar(&cfg.smsGateway, "sms-gateway-url", "", "an SMS gateway's URL, POSTed {\"phone\",\"text\"} for each sign-in and approval code; without it (and without --sandbox) holders cannot sign in (env INGOT_SMS_GATEWAY_URL)")
+	f.StringVar(&cfg.ussdSecret, "ussd-secret", "", "the secret the USSD gateway sends in the header X-Ussd-Secret; without it POST /v1/ussd does not exist (docs/offline-and-ussd.md). Prefer the environment: a flag shows in the process list (env INGOT_USSD_SECRET)")
 	f.StringVar(&cfg.qrScheme, "qr-guid", ledger.DefaultQRScheme, "the globally unique identifier of this scheme's merchant QR codes (EMVCo tag 26, sub-tag 00): written in them, and required of scanned ones (env INGOT_QR_GUID)")
 	f.StringVar(&cfg.offlineMaxBalance, "offline-max-balance", ledger.DefaultOfflineMaxBalance, "the most an offline device may hold, and the default, in units of its wallet's currency (docs/offline-and-ussd.md) (env INGOT_OFFLINE_MAX_BALANCE)")
 	f.StringVar(&cfg.offlineMaxPayment, "offline-max-payment", ledger.DefaultOfflineMaxPayment, "the most an offline device may pay at a time, and the default (env INGOT_OFFLINE_MAX_PAYMENT)")
@@ -184,6 +186,7 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	}
 	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, qrScheme: cfg.qrScheme, hardening: tr.hardening,
 		offlineMaxBalance: cfg.offlineMaxBalance, offlineMaxPayment: cfg.offlineMaxPayment,
+		ussdSecret:          cfg.ussdSecret,
 		webhookAllowPrivate: cfg.webhookAllowPrivate, webhookLease: cfg.webhookLease})
 	if err != nil {
 		return err
