@@ -344,6 +344,12 @@ func TestOfflineLoadIdempotent(t *testing.T) {
 		if bal, _ := e.balance(a, w); bal != 40000 {
 			t.Fatalf("wallet %d; want 400.00", bal)
 		}
+		// A wallet whose device holds money stays open.
+		if _, err := e.svc.Fund(e.ctx, a, w, "400.00", true, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.SetWalletStatus(e.ctx, a, w, ingot.StatusClosed, nil)
+		wantCode(t, err, ingot.CodeWalletNotEmpty)
 		// Another operator's device is not found; a key registered twice
 		// is a conflict; a holder cannot register devices.
 		b, _ := e.operator("OFJ")
