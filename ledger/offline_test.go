@@ -1,8 +1,10 @@
 package ledger_test
 
 import (
+	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/ingot-cbdc/ingot"
@@ -342,6 +344,12 @@ func TestOfflineLoadIdempotent(t *testing.T) {
 		if bal, _ := e.balance(a, w); bal != 40000 {
 			t.Fatalf("wallet %d; want 400.00", bal)
 		}
+		// A wallet whose device holds money stays open.
+		if _, err := e.svc.Fund(e.ctx, a, w, "400.00", true, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.SetWalletStatus(e.ctx, a, w, ingot.StatusClosed, nil)
+		wantCode(t, err, ingot.CodeWalletNotEmpty)
 		// Another operator's device is not found; a key registered twice
 		// is a conflict; a holder cannot register devices.
 		b, _ := e.operator("OFJ")
@@ -356,4 +364,71 @@ func TestOfflineLoadIdempotent(t *testing.T) {
 		wantCode(t, err, ingot.CodeLimitExceeded)
 		e.verified()
 	})
+}
+
+// TestOfflineTwoEngines: two engines on one PostgreSQL database (two
+// processes) upload the same offline payments at once, by both sides and
+// several times: each applies once, and both processes sign with the one
+// central bank key stored first.
+func TestOfflineTwoEngines(t *testing.T) {
+	t.Parallel()
+	st1, dsn := testdb.OpenURL(t, "postgres")
+	st2, err := testdb.OpenDSN(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st2.Close() })
+	e1, e2 := newEnvOn(t, st1, 0), newEnvOn(t, st2, 0)
+	a, opID := e1.operator("OFTWO")
+	e1.mint(opID, "10000.00", "CNY")
+	ka, err := e2.svc.OfflineKeys(e2.ctx, a) // process 2 makes its central bank key first
+	if err != nil {
+		t.Fatal(err)
+	}
+	payer, payee := e1.device(a, e1.wallet(a, "CNY", "1000.00")), e1.device(a, e1.wallet(a, "CNY", ""))
+	if !payer.CentralBank.Equal(ka.CentralBank) {
+		t.Fatal("the two processes hold different central bank keys")
+	}
+	e1.load(a, payer, "500.00")
+	for range 25 {
+		p, err := payer.Pay(payee.Cert.Key, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := payee.Receive(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			e, d := []*env{e1, e2}[i%2], []*offline.Device{payer, payee}[i/2%2]
+			var raw []json.RawMessage
+			for _, p := range d.Unsynced() {
+				b, _ := json.Marshal(p)
+				raw = append(raw, b)
+			}
+			r, err := e.svc.SyncOffline(e.ctx, a, d.Cert.Device, raw, "", nil)
+			if err != nil {
+				t.Errorf("sync: %v", err)
+				return
+			}
+			for _, it := range r.Items {
+				if it.Status == ledger.SyncRefused || it.Conflict {
+					t.Errorf("item %+v", it)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, d := range []*offline.Device{payer, payee} {
+		if v := e2.ledgerView(a, d); v.Balance != d.Balance || v.Device.Debt != 0 || v.Device.Revoked() {
+			t.Fatalf("device %s: ledger %d (debt %d), device %d", d.Cert.Device, v.Balance, v.Device.Debt, d.Balance)
+		}
+	}
+	ps, err := st1.DevicePayments(e1.ctx, payer.Cert.Device)
+	if err != nil || len(ps) != 25 {
+		t.Fatalf("%d payments stored, %v; want 25", len(ps), err)
+	}
+	e1.verified()
 }

@@ -197,11 +197,13 @@ func devicePayCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
-				return err
-			}
+			// The state first: a device must never sign a second payment
+			// with this counter, even if writing the payment file fails.
 			if err := df.save(file); err != nil {
 				return err
+			}
+			if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+				return fmt.Errorf("payment %s is signed and kept in %s, but %s was not written: %w", p.ID(), file, out, err)
 			}
 			fmt.Fprintf(stdout, "paid %s %s (payment %s) into %s; the device holds %s\n", df.amount(v), d.Cert.Currency, p.ID(), out, df.amount(d.Balance))
 			return nil
