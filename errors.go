@@ -82,6 +82,12 @@ const (
 	// Standing orders (package schedule).
 	CodeInvalidSchedule     = "invalid_schedule"      // a schedule is malformed, out of range, or has no occurrence
 	CodeStandingOrderClosed = "standing_order_closed" // the standing order was cancelled or completed
+
+	// Open finance (package openfinance).
+	CodeInvalidRedirectURI = "invalid_redirect_uri" // a redirect_uri the provider did not register
+	CodeInvalidScope       = "invalid_scope"        // an OAuth scope unknown, repeated, or beyond the provider's roles
+	CodeInvalidMandate     = "invalid_mandate"      // a mandate malformed, missing for payments:write, or past its consent
+	CodeMandateExceeded    = "mandate_exceeded"     // a provider's payment outside its mandate; the detail names the limit
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

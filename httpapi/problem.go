@@ -137,6 +137,11 @@ var statusOf = map[string]int{
 	// Standing orders (standing.go).
 	ingot.CodeInvalidSchedule:     http.StatusUnprocessableEntity,
 	ingot.CodeStandingOrderClosed: http.StatusConflict,
+	// Open finance (openfinance.go).
+	ingot.CodeInvalidRedirectURI: http.StatusBadRequest,
+	ingot.CodeInvalidScope:       http.StatusBadRequest,
+	ingot.CodeInvalidMandate:     http.StatusBadRequest,
+	ingot.CodeMandateExceeded:    http.StatusForbidden,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

@@ -72,6 +72,7 @@ func (s *server) routes() {
 	s.isoRoutes()         // iso20022.go: pacs.008 out and in, pacs.002
 	s.spendingRoutes()    // spending.go: wallets' spending rules
 	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations
+	s.openFinanceRoutes() // openfinance.go: providers, consents, the token endpoint
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

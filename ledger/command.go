@@ -197,6 +197,9 @@ type lockSet struct {
 	programs map[string]struct{}
 	// Standing orders (standing.go), locked after conditional payments.
 	standing map[string]struct{}
+	// Open finance's consents (consent_state.go), locked after standing
+	// orders.
+	consents map[string]struct{}
 }
 
 func newLockSet() *lockSet {

@@ -68,6 +68,9 @@ func (s *Service) Now() time.Time { return s.eng.now() }
 // zone is the time zone of daily and yearly limits (the engine's).
 func (s *Service) zone() *time.Location { return s.eng.opt.Zone }
 
+// Zone is the time zone of limits and mandates' periods (the engine's).
+func (s *Service) Zone() *time.Location { return s.eng.opt.Zone }
+
 // Ready reports whether the database answers, for readiness checks.
 func (s *Service) Ready(ctx context.Context) error {
 	if err := s.st.Ping(ctx); err != nil {

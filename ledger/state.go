@@ -53,6 +53,7 @@ type state struct {
 	countries  *countries              // operators' jurisdictions (jurisdiction.go)
 	vouch      voucherState            // vouchers (voucher_state.go)
 	so         standingState           // standing orders (standing.go)
+	of         consentState            // open finance's consents (consent_state.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -181,6 +182,7 @@ func (s *state) write() *store.BatchWrite {
 	w.Conditional = s.writeConditional()                                                             // conditional.go
 	w.Spending = s.writeSpending()                                                                   // spending.go
 	w.Standing = s.writeStanding()                                                                   // standing.go
+	w.Consents = s.writeConsents()                                                                   // consent_state.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}

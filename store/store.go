@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/openfinance"
 	"github.com/ingot-cbdc/ingot/translog"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -64,6 +65,7 @@ type Store interface {
 	ConditionalStore // conditional.go
 	VoucherStore     // vouchers.go
 	StandingStore    // standing.go
+	OpenFinanceStore // openfinance.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -178,6 +180,7 @@ type BatchTx interface {
 	ConditionalBatchTx // conditional.go
 	VoucherBatchTx     // vouchers.go
 	StandingBatchTx    // standing.go
+	OpenFinanceBatchTx // openfinance.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -279,6 +282,9 @@ type BatchWrite struct {
 	Spending []SpendingWrite
 	// Standing orders and their runs (standing.go), written by Write.
 	Standing StandingWrite
+	// Consents that changed (openfinance.go): their Status, RevokedAt,
+	// PeriodStart, PeriodTotal and UpdatedAt are written by Write.
+	Consents []openfinance.Consent
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.
