@@ -107,6 +107,7 @@ func (s *server) consentOut(c *openfinance.Consent) Consent {
 
 type createConsentIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters). A replay answers no code."`
+	Authorization  string `header:"Ingot-Authorization" maxLength:"64" doc:"With payments:write: the id of the approved authorization of the mandate (asked for by 403 sca_required)."`
 	Body           struct {
 		ClientID            string       `json:"client_id" maxLength:"100"`
 		RedirectURI         string       `json:"redirect_uri" maxLength:"512" doc:"One the provider registered (else 400 invalid_redirect_uri)."`
@@ -160,8 +161,9 @@ func (s *server) createConsent(ctx context.Context, in *createConsentIn) (*Out[N
 	b := in.Body
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ledger.NewConsent, error) {
-			return s.svc.CreateConsent(ctx, ri.actor, consentInput(b.ClientID, b.RedirectURI, b.Scope, b.State, b.CodeChallenge,
-				b.CodeChallengeMethod, b.Wallets, b.Mandate), ri.client.Address, idem)
+			ci := consentInput(b.ClientID, b.RedirectURI, b.Scope, b.State, b.CodeChallenge, b.CodeChallengeMethod, b.Wallets, b.Mandate)
+			ci.Authorization = in.Authorization
+			return s.svc.CreateConsent(ctx, ri.actor, ci, ri.client.Address, idem)
 		}, func(c *ledger.NewConsent) NewConsentOut {
 			out := NewConsentOut{ConsentID: c.ConsentID, Code: c.Code, State: c.State}
 			if c.Code != "" {

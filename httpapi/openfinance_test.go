@@ -55,10 +55,18 @@ func (l *lender) consent(h *holder, scope string, mandate map[string]any) *resp 
 	l.e.t.Helper()
 	body := map[string]any{"client_id": l.clientID, "redirect_uri": lenderRedirect, "scope": scope, "state": "s-1",
 		"code_challenge": l.challenge, "code_challenge_method": "S256", "wallets": []string{h.wallets[0]}}
-	if mandate != nil {
-		body["mandate"] = mandate
+	if mandate == nil {
+		return l.e.req("POST", "/v1/me/consents", h.access, body)
 	}
-	return l.e.req("POST", "/v1/me/consents", h.access, body)
+	// A mandate needs the holder's approval, as a payment of
+	// max_per_period to the payee.
+	body["mandate"] = mandate
+	au := h.scaRequired(l.e.req("POST", "/v1/me/consents", h.access, body))
+	if au["amount"] != mandate["max_per_period"] {
+		l.e.t.Fatalf("the approval asked for is not of the mandate: %v", au)
+	}
+	h.approve(au["id"].(string))
+	return l.e.req("POST", "/v1/me/consents", h.access, body, "Ingot-Authorization", au["id"].(string))
 }
 
 // token posts a form to /oauth/token, authenticating with HTTP Basic.
@@ -206,6 +214,20 @@ func TestOpenFinanceCodeFlow(t *testing.T) {
 		l.grant(h, "accounts:read", nil)
 		e.problem(l.pay(h, l.wallet, "1.00"), 403, "insufficient_scope")
 
+		// A mandate to any payee, approved once: the approval pays for
+		// one consent only.
+		anyPayee := map[string]any{"client_id": l.clientID, "redirect_uri": lenderRedirect, "scope": "payments:write",
+			"code_challenge": l.challenge, "wallets": []string{h.wallets[0]},
+			"mandate": map[string]any{"payee": nil, "max_per_payment": "5.00", "max_per_period": "20.00", "period": "week", "valid_until": until.UTC().Format(time.RFC3339)}}
+		au := h.scaRequired(e.req("POST", "/v1/me/consents", h.access, anyPayee))
+		if !strings.Contains(fmt.Sprint(au["to"]), "Acme Lending") {
+			t.Fatalf("approval of a mandate to any payee: %v", au)
+		}
+		e.problem(e.req("POST", "/v1/me/consents", h.access, anyPayee, "Ingot-Authorization", au["id"].(string)), 403, "authorization_pending")
+		h.approve(au["id"].(string))
+		e.must(e.req("POST", "/v1/me/consents", h.access, anyPayee, "Ingot-Authorization", au["id"].(string)), 201)
+		e.problem(e.req("POST", "/v1/me/consents", h.access, anyPayee, "Ingot-Authorization", au["id"].(string)), 403, "authorization_used")
+
 		// Payments by mandate.
 		consentID := l.grant(h, "accounts:read payments:write", monthly(l.wallet, "100.00", "250.00", until))
 		e.must(l.pay(h, l.wallet, "100.00"), 201)
@@ -239,7 +261,7 @@ func TestOpenFinanceCodeFlow(t *testing.T) {
 
 		// The holder and the provider see the consent.
 		mine := e.must(e.req("GET", "/v1/me/consents", h.access, nil), 200).items()
-		if len(mine) != 4 {
+		if len(mine) != 5 {
 			t.Fatalf("holder's consents: %d", len(mine))
 		}
 		first := mine[0].(map[string]any)
@@ -249,7 +271,7 @@ func TestOpenFinanceCodeFlow(t *testing.T) {
 		}
 		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(l.clientID)+":"+url.QueryEscape(l.secret)))
 		pc := e.must(e.req("GET", "/v1/provider/consents", "", nil, "Authorization", basic), 200).items()
-		if len(pc) != 4 {
+		if len(pc) != 5 {
 			t.Fatalf("provider's consents: %d", len(pc))
 		}
 		e.must(e.req("GET", "/v1/provider/consents", l.access, nil), 200)

@@ -96,6 +96,9 @@ type ConsentInput struct {
 	CodeChallengeMethod string // "" is S256
 	Wallets             []string
 	Mandate             *openfinance.MandateInput
+	// Authorization is the holder's approval of the mandate (its
+	// Ingot-Authorization), "" none yet.
+	Authorization string
 }
 
 // NewConsent is a consent given: its id, and the authorization code
@@ -189,6 +192,21 @@ func (s *Service) CreateConsent(ctx context.Context, a ingot.Actor, in ConsentIn
 		c.Mandate = &m
 	case in.Mandate != nil:
 		return nil, ingot.Errorf(ingot.CodeInvalidMandate, "a mandate goes with the scope %s only", openfinance.ScopePaymentsWrite)
+	}
+	if c.Mandate != nil {
+		// A replay answers what the first request did, before the
+		// approval (used by the first) is looked at again.
+		if idem != nil {
+			rec, err := s.st.Idempotency(ctx, idem.IdemKey)
+			if err == nil {
+				return replayed[*NewConsent](&rec, idem)
+			} else if !isNotFound(err) {
+				return nil, s.unavailable(ctx, err)
+			}
+		}
+		if err := s.approveMandate(ctx, a, &c, in.Authorization); err != nil {
+			return nil, err
+		}
 	}
 	code := openfinance.NewSecret(openfinance.CodePrefix)
 	c.CodeHash = openfinance.Hash(code)
@@ -524,4 +542,65 @@ func (s *Service) providerWallet(ctx context.Context, a ingot.Actor, id string) 
 		return ingot.Account{}, s.unavailable(ctx, err)
 	}
 	return acc, nil
+}
+
+// approvalStore is the part of the store that keeps holders' approvals
+// (auth.Store's; both stores implement it).
+type approvalStore interface {
+	Authorization(ctx context.Context, id string) (ingot.Authorization, error)
+	UseAuthorization(ctx context.Context, id, usedBy string, now time.Time) error
+}
+
+// MandatePayee is what the approval of a mandate names as its payee: the
+// mandate's payee wallet, or "any payee (<provider>)" when it has none.
+func MandatePayee(c *openfinance.Consent) string {
+	if c.Mandate.Payee != 0 {
+		return ingot.FormatWalletID(c.Mandate.Payee)
+	}
+	return "any payee (" + c.ProviderName + ")"
+}
+
+// approveMandate asks for, or uses, the holder's approval of a consent's
+// mandate: with two factors, as a payment of max_per_period from the
+// first consented wallet to the mandate's payee (the most one period may
+// take). The low-value exemption never covers it: a mandate is for
+// payments to come. Without an approval named, the answer is sca_required
+// with a new one to verify.
+func (s *Service) approveMandate(ctx context.Context, a ingot.Actor, c *openfinance.Consent, id string) error {
+	payer, payee, amount, cur := c.Wallets[0], MandatePayee(c), c.Mandate.MaxPerPeriod, c.Mandate.Currency
+	if s.approver == nil {
+		return ingot.Errorf(ingot.CodeForbidden, "a mandate needs the holder's approval; this server has no approver")
+	}
+	if id == "" {
+		return s.approver.RequestApproval(ctx, a, payer, payee, amount, cur)
+	}
+	st, ok := s.st.(approvalStore)
+	if !ok {
+		return ingot.Errorf(ingot.CodeInternal, "the store keeps no approvals")
+	}
+	au, err := st.Authorization(ctx, id)
+	if isNotFound(err) || (err == nil && au.HolderID != a.HolderID) {
+		return ingot.Errorf(ingot.CodeAuthorizationMismatch, "authorization %s is not one of yours", id)
+	}
+	if err != nil {
+		return s.unavailable(ctx, err)
+	}
+	if !au.Binds(payer, payee, amount, cur) {
+		return ingot.Errorf(ingot.CodeAuthorizationMismatch, "authorization %s approves something else than this mandate (payer, payee, max_per_period or currency differ)", id)
+	}
+	now := s.now()
+	switch {
+	case au.Status == ingot.AuthorizationUsed:
+		return ingot.Errorf(ingot.CodeAuthorizationUsed, "authorization %s was used already", id)
+	case au.Status == ingot.AuthorizationPending && au.ExpiresAt.After(now):
+		return ingot.Errorf(ingot.CodeAuthorizationPending, "authorization %s is not verified yet", id)
+	case au.Status != ingot.AuthorizationApproved || !au.ExpiresAt.After(now):
+		return s.approver.RequestApproval(ctx, a, payer, payee, amount, cur) // expired or denied: approve again
+	}
+	if err := st.UseAuthorization(ctx, id, "consent:"+c.ID, now); isConflict(err) {
+		return ingot.Errorf(ingot.CodeAuthorizationUsed, "authorization %s was used already", id)
+	} else if err != nil {
+		return s.unavailable(ctx, err)
+	}
+	return nil
 }
