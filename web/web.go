@@ -269,7 +269,7 @@ func Mount(api, web http.Handler) http.Handler {
 
 func isAPIPath(p string) bool {
 	switch p {
-	case "/healthz", "/readyz", "/metrics", "/docs":
+	case "/healthz", "/readyz", "/metrics", "/docs", "/oauth/token":
 		return true
 	}
 	for _, prefix := range []string{"/v1/", "/openapi", "/docs/", "/schemas/"} {
