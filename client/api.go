@@ -304,6 +304,15 @@ type Consent struct {
 	Wallets []string `json:"wallets"`
 }
 
+// ConsentRequestOut is the API's schema ConsentRequestOut.
+type ConsentRequestOut struct {
+	ClientID string `json:"client_id"`
+	// The provider's name.
+	Provider    string `json:"provider"`
+	RedirectURI string `json:"redirect_uri"`
+	Scope       string `json:"scope"`
+}
+
 // Consistency is the API's schema Consistency.
 type Consistency struct {
 	From int64 `json:"from"`
@@ -1829,6 +1838,36 @@ func (c *Client) DecideCase(ctx context.Context, id string, body DecideCaseReque
 // webhook endpoint and its deliveries.
 func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id string, opts ...CallOption) error {
 	return c.do(ctx, "DELETE", "/v1/webhook-endpoints/"+url.PathEscape(id), nil, nil, nil, opts)
+}
+
+// DescribeConsentRequestParams are the optional query parameters of DescribeConsentRequest.
+type DescribeConsentRequestParams struct {
+	ClientID    string
+	RedirectURI string
+	Scope       string
+}
+
+// DescribeConsentRequest calls describeConsentRequest, GET /v1/me/consent-requests: What a
+// provider's authorization request asks, for the consent screen (refused before anything is shown:
+// invalid_redirect_uri).
+func (c *Client) DescribeConsentRequest(ctx context.Context, params *DescribeConsentRequestParams, opts ...CallOption) (*ConsentRequestOut, error) {
+	q := url.Values{}
+	if params != nil {
+		if params.ClientID != "" {
+			q.Set("client_id", params.ClientID)
+		}
+		if params.RedirectURI != "" {
+			q.Set("redirect_uri", params.RedirectURI)
+		}
+		if params.Scope != "" {
+			q.Set("scope", params.Scope)
+		}
+	}
+	var out ConsentRequestOut
+	if err := c.do(ctx, "GET", "/v1/me/consent-requests", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // Enroll calls enroll, POST /v1/auth/enroll: Start a holder's enrolment: a code by SMS to the phone

@@ -139,6 +139,7 @@ func (s *server) openFinanceRoutes() {
 	post(s, "createProvider", "/v1/providers", "Register a third-party provider (central bank, or an operator for its own holders); its client secret is shown once", http.StatusCreated, tag, s.createProvider)
 	post(s, "createConsent", "/v1/me/consents", "Consent to a provider's authorization request (OAuth 2.0 with PKCE): answers the code for its token request", http.StatusCreated, tag, s.createConsent)
 	get(s, "listConsents", "/v1/me/consents", "The holder's consents, newest first", tag, s.listConsents)
+	get(s, "describeConsentRequest", "/v1/me/consent-requests", "What a provider's authorization request asks, for the consent screen (refused before anything is shown: invalid_redirect_uri)", tag, s.describeConsentRequest)
 	huma.Register(s.api, huma.Operation{OperationID: "revokeConsent", Method: http.MethodDelete, Path: "/v1/me/consents/{id}",
 		Summary: "Revoke a consent: the provider's next call answers 401, on every server", Tags: []string{tag}, DefaultStatus: http.StatusNoContent, Security: bearer}, s.revokeConsent)
 	huma.Register(s.api, huma.Operation{OperationID: "listProviderConsents", Method: http.MethodGet, Path: "/v1/provider/consents",
@@ -173,10 +174,34 @@ func (s *server) createConsent(ctx context.Context, in *createConsentIn) (*Out[N
 		})
 }
 
+type consentRequestIn struct {
+	ClientID    string `query:"client_id" maxLength:"100"`
+	RedirectURI string `query:"redirect_uri" maxLength:"512"`
+	Scope       string `query:"scope" maxLength:"256"`
+}
+
+// ConsentRequestOut is a provider's authorization request as a consent
+// screen shows it.
+type ConsentRequestOut struct {
+	ClientID    string `json:"client_id"`
+	Provider    string `json:"provider" doc:"The provider's name."`
+	RedirectURI string `json:"redirect_uri"`
+	Scope       string `json:"scope"`
+}
+
+func (s *server) describeConsentRequest(ctx context.Context, in *consentRequestIn) (*Body[ConsentRequestOut], error) {
+	r, err := s.svc.DescribeConsentRequest(ctx, actor(ctx), in.ClientID, in.RedirectURI, in.Scope)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Body[ConsentRequestOut]{Body: ConsentRequestOut{ClientID: r.ClientID, Provider: r.Provider, RedirectURI: r.RedirectURI,
+		Scope: openfinance.FormatScope(r.Scopes)}}, nil
+}
+
 func consentInput(clientID, redirectURI, scope, state, challenge, method string, wallets []string, m *MandateBody) ledger.ConsentInput {
 	in := ledger.ConsentInput{ClientID: clientID, RedirectURI: redirectURI, Scope: scope, State: state, CodeChallenge: challenge,
 		CodeChallengeMethod: method, Wallets: wallets}
-	if m != nil {
+	if m != nil && *m != (MandateBody{}) { // a generated client sends an empty object for none
 		in.Mandate = &openfinance.MandateInput{Payee: m.Payee, MaxPerPayment: m.MaxPerPayment, MaxPerPeriod: m.MaxPerPeriod, Period: m.Period, ValidUntil: m.ValidUntil}
 	}
 	return in

@@ -178,11 +178,12 @@ var routes = map[string]access{
 	// credentials (keys:write); a provider's token reads the consented
 	// wallets (accounts:read) and pays by mandate (payments:write) on the
 	// routes above that name its scope.
-	"createProvider":       {scope: ingot.ScopeKeysWrite},
-	"createConsent":        {scope: holderOnly, holder: true},
-	"listConsents":         {scope: holderOnly, holder: true},
-	"revokeConsent":        {scope: holderOnly, holder: true},
-	"listProviderConsents": {provider: providerAny, providerOnly: true},
+	"createProvider":         {scope: ingot.ScopeKeysWrite},
+	"createConsent":          {scope: holderOnly, holder: true},
+	"listConsents":           {scope: holderOnly, holder: true},
+	"describeConsentRequest": {scope: holderOnly, holder: true},
+	"revokeConsent":          {scope: holderOnly, holder: true},
+	"listProviderConsents":   {provider: providerAny, providerOnly: true},
 
 	// A holder's own.
 	"getHolder":            {scope: holderOnly, holder: true},

@@ -130,6 +130,37 @@ func (s *Service) AuthorizationRequest(ctx context.Context, clientID, redirectUR
 	return p, nil
 }
 
+// ConsentRequest is what a consent screen shows of a provider's
+// authorization request: the provider and the scopes it asks for.
+type ConsentRequest struct {
+	ClientID    string
+	Provider    string
+	RedirectURI string
+	Scopes      []string
+}
+
+// DescribeConsentRequest checks a provider's authorization request for a
+// signed-in holder's consent screen: a known client, a redirect URI it
+// registered (invalid_redirect_uri: show nothing, send nothing there), and
+// scopes its roles allow.
+func (s *Service) DescribeConsentRequest(ctx context.Context, a ingot.Actor, clientID, redirectURI, scope string) (*ConsentRequest, error) {
+	if err := requireRole(a, ingot.RoleHolder); err != nil {
+		return nil, err
+	}
+	p, err := s.AuthorizationRequest(ctx, clientID, redirectURI)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := openfinance.ParseScope(scope)
+	if err != nil {
+		return nil, err
+	}
+	if !openfinance.Allows(p.Roles, scopes) {
+		return nil, ingot.Errorf(ingot.CodeInvalidScope, "provider %s is registered for %s only", p.Name, strings.Join(p.Roles, ", "))
+	}
+	return &ConsentRequest{ClientID: p.ClientID, Provider: p.Name, RedirectURI: redirectURI, Scopes: scopes}, nil
+}
+
 // CreateConsent records a signed-in holder's consent to a provider and
 // returns the authorization code the provider exchanges at the token
 // endpoint (single use, within openfinance.CodeTTL, with the PKCE

@@ -252,6 +252,7 @@ func (w *Web) routes() {
 	w.holderRoutes()   // holder.go
 	w.consoleRoutes()  // console.go
 	w.merchantRoutes() // merchant.go
+	w.consentRoutes()  // holder_consent.go: open finance's consent screen
 	w.developerRoutes()
 }
 
