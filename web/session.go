@@ -45,9 +45,9 @@ type session struct {
 	// OAuth is an open finance authorization request (its query) to come
 	// back to once signed in (holder_consent.go).
 	OAuth string `json:"oauth,omitempty"`
-	CSRF    string `json:"csrf"`
-	Seen    int64  `json:"seen"` // Unix seconds
-	Lang    string `json:"lang,omitempty"`
+	CSRF  string `json:"csrf"`
+	Seen  int64  `json:"seen"` // Unix seconds
+	Lang  string `json:"lang,omitempty"`
 }
 
 func newToken() string {
