@@ -378,3 +378,43 @@ func TestOpenFinanceTwoServers(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenFinanceWebhooks: a payment by mandate is a mandate.payment event
+// to the payer's operator (with the period's total), a revocation a
+// consent.revoked event to the operators of the consent's wallets; a
+// spending rule still applies to a provider's payment.
+func TestOpenFinanceWebhooks(t *testing.T) {
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newHookEnv(t, open, true)
+			h := e.newHolder("OFW", "13900004444", "500.00")
+			h.enroll()
+			l := e.newLender("OFWL", "ais", "pis")
+			rcv := e.receiver(0)
+			_, secret := e.createEndpoint(h.opKey, rcv.URL, "mandate.payment", "consent.revoked")
+			id := l.grant(h, "accounts:read payments:write", monthly(l.wallet, "40.00", "100.00", e.clock.Now().Add(60*24*time.Hour)))
+			tr := e.must(l.pay(h, l.wallet, "30.00"), 201)
+			e.must(e.req("DELETE", "/v1/me/consents/"+id, h.access, nil), 204)
+			if n := e.run(); n != 2 {
+				t.Fatalf("%d attempts, want 2", n)
+			}
+			paid := e.checkSigned(secret, rcv.requests()[0])
+			data := paid["data"].(map[string]any)
+			if paid["type"] != "mandate.payment" || data["consent_id"] != id || data["period_total"] != "30.00" ||
+				data["transfer"].(map[string]any)["id"] != tr.str("id") {
+				t.Fatalf("mandate.payment: %s", rcv.requests()[0].body)
+			}
+			revoked := e.checkSigned(secret, rcv.requests()[1])
+			if c := revoked["data"].(map[string]any); revoked["type"] != "consent.revoked" || c["id"] != id || c["status"] != "revoked" {
+				t.Fatalf("consent.revoked: %s", rcv.requests()[1].body)
+			}
+
+			// The holder's spending rule applies to the provider too.
+			l.grant(h, "payments:write", monthly(l.wallet, "40.00", "100.00", e.clock.Now().Add(60*24*time.Hour)))
+			e.must(e.req("POST", "/v1/wallets/"+h.wallets[0]+"/spending-rules", h.opKey, map[string]any{"allow": "amount <= 1000"}), 201)
+			e.problem(l.pay(h, l.wallet, "20.00"), 403, "spending_rule_denied")
+			e.must(l.pay(h, l.wallet, "10.00"), 201)
+		})
+	}
+}
