@@ -418,3 +418,27 @@ func TestOpenFinanceWebhooks(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderHistory90Days: a provider reads at most 90 days of history;
+// the wallet's operator still reads it all.
+func TestProviderHistory90Days(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		h := e.newHolder("PHH", "13900005555", "300.00")
+		h.enroll()
+		l := e.newLender("PHL", "ais")
+		l.grant(h, "accounts:read", nil)
+		path := "/v1/wallets/" + h.wallets[0] + "/transactions"
+		if n := len(e.must(e.req("GET", path, l.access, nil), 200).items()); n != 1 {
+			t.Fatalf("provider reads %d entries, want the top-up", n)
+		}
+		e.clock.advance(91 * 24 * time.Hour)
+		l.keep(e.must(l.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {l.refres}}), 200))
+		e.must(e.req("POST", path[:len(path)-len("/transactions")]+"/topups", h.opKey, map[string]any{"amount": "1.00"}), 201)
+		if items := e.must(e.req("GET", path, l.access, nil), 200).items(); len(items) != 1 || items[0].(map[string]any)["amount"] != "1.00" {
+			t.Fatalf("provider reads %v 91 days on, want the new top-up only", items)
+		}
+		if n := len(e.must(e.req("GET", path, h.opKey, nil), 200).items()); n != 2 {
+			t.Fatalf("the operator reads %d entries, want 2", n)
+		}
+	})
+}
