@@ -91,6 +91,12 @@ const (
 	// Offline purses (package offline).
 	CodeOfflineInvalid = "offline_invalid" // a device certificate, load voucher, payment or redemption is malformed or does not verify
 	CodeDeviceRevoked  = "device_revoked"  // the device was revoked (a double spend); it neither loads, pays nor redeems
+
+	// Open finance (package openfinance).
+	CodeInvalidRedirectURI = "invalid_redirect_uri" // a redirect_uri the provider did not register
+	CodeInvalidScope       = "invalid_scope"        // an OAuth scope unknown, repeated, or beyond the provider's roles
+	CodeInvalidMandate     = "invalid_mandate"      // a mandate malformed, missing for payments:write, or past its consent
+	CodeMandateExceeded    = "mandate_exceeded"     // a provider's payment outside its mandate; the detail names the limit
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

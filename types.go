@@ -15,6 +15,10 @@ const (
 	RoleOperator    Role = "operator"     // opens and serves its own wallets, moves its own money
 	RoleAuditor     Role = "auditor"      // reads the transparency log and proofs, nothing that names a person
 	RoleHolder      Role = "holder"       // a person or business signed in: its own wallets, payments approved with two factors
+	// RoleProvider is a third-party provider acting through an OAuth
+	// token a holder granted (package openfinance): the consented wallets
+	// only, with the consent's scopes.
+	RoleProvider Role = "provider"
 )
 
 // Actor is the authenticated caller of a request: an API key's
@@ -34,10 +38,16 @@ type Actor struct {
 	// IssuerID is a central bank's issuer (issuers.go): which currencies
 	// it mints, burns and governs.
 	IssuerID string
+	// A provider's consent (RoleProvider): its id, its provider, its
+	// holder (HolderID) and the wallets it names; Scopes are its scopes.
+	ConsentID  string
+	ProviderID string
+	Wallets    []int64
 }
 
 // Owns reports whether a wallet is the actor's own: one of its operator's,
-// or, for a holder, one whose holder has the holder's phone.
+// for a holder, one whose holder has the holder's phone, for a provider,
+// one its consent names.
 func (a *Actor) Owns(acc *Account) bool {
 	if acc == nil || acc.Kind != AccountWallet {
 		return false
@@ -47,6 +57,8 @@ func (a *Actor) Owns(acc *Account) bool {
 		return a.OperatorID != "" && acc.OperatorID == a.OperatorID
 	case RoleHolder:
 		return len(a.PhoneHash) > 0 && string(acc.Holder.PhoneHash) == string(a.PhoneHash)
+	case RoleProvider:
+		return slices.Contains(a.Wallets, acc.ID)
 	}
 	return false
 }

@@ -137,6 +137,14 @@ const (
 	EventPINChanged      = "pin.changed"
 	EventWebhookDisabled = "webhook.disabled" // an endpoint failing for 3 days was disabled (package webhook)
 	EventDeviceRevoked   = "device.revoked"   // an offline device was revoked for a double spend (ledger/offline.go)
+	// Open finance (ledger/openfinance.go): a holder granted or revoked a
+	// provider's consent; a provider paid from a holder's wallet by mandate
+	// (or was refused).
+	EventConsentGranted = "consent.granted"
+	EventConsentRevoked = "consent.revoked"
+	EventMandatePayment = "mandate.payment"
+	// A provider was registered (an organisation's act).
+	EventProviderCreated = "provider.created"
 )
 
 // SMS is a text message the sandbox's sender keeps instead of sending it.

@@ -287,6 +287,32 @@ type ConfirmRequest struct {
 	PIN string `json:"pin"`
 }
 
+// Consent is the API's schema Consent.
+type Consent struct {
+	ClientID  string    `json:"client_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	ID        string    `json:"id"`
+	// With payments:write; else null.
+	Mandate Mandate `json:"mandate"`
+	// The provider's name.
+	Provider  string     `json:"provider"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	Scope     string     `json:"scope"`
+	// One of: active, revoked, expired.
+	Status  string   `json:"status"`
+	Wallets []string `json:"wallets"`
+}
+
+// ConsentRequestOut is the API's schema ConsentRequestOut.
+type ConsentRequestOut struct {
+	ClientID string `json:"client_id"`
+	// The provider's name.
+	Provider    string `json:"provider"`
+	RedirectURI string `json:"redirect_uri"`
+	Scope       string `json:"scope"`
+}
+
 // Consistency is the API's schema Consistency.
 type Consistency struct {
 	From int64 `json:"from"`
@@ -301,6 +327,25 @@ type CreateCaseRequest struct {
 	AlertIDs []string `json:"alert_ids"`
 	// At most 2,000 characters.
 	Note string `json:"note,omitempty"`
+}
+
+// CreateConsentRequest is the API's schema CreateConsentInBody.
+type CreateConsentRequest struct {
+	ClientID string `json:"client_id"`
+	// PKCE: BASE64URL(SHA-256(code_verifier)).
+	CodeChallenge string `json:"code_challenge"`
+	// S256 (the only method).
+	// One of: S256.
+	CodeChallengeMethod string `json:"code_challenge_method,omitempty"`
+	// Required with payments:write.
+	Mandate MandateBody `json:"mandate,omitempty"`
+	// One the provider registered (else 400 invalid_redirect_uri).
+	RedirectURI string `json:"redirect_uri"`
+	Scope       string `json:"scope"`
+	// The provider's state, given back with the code.
+	State string `json:"state,omitempty"`
+	// Your wallets the provider may see (and pay from, with payments:write).
+	Wallets []string `json:"wallets"`
 }
 
 // CreateEndpointRequest is the API's schema CreateEndpointInBody.
@@ -343,6 +388,16 @@ type CreateOperatorRequest struct {
 	Country string `json:"country,omitempty"`
 	// The operator's name.
 	Name string `json:"name"`
+}
+
+// CreateProviderRequest is the API's schema CreateProviderInBody.
+type CreateProviderRequest struct {
+	// The name holders see on the consent screen.
+	Name string `json:"name"`
+	// Where codes may be sent: absolute https URLs (http only to localhost), compared exactly.
+	RedirectUris []string `json:"redirect_uris"`
+	// ais and/or pis.
+	Roles []string `json:"roles"`
 }
 
 // CreateWalletRequest is the API's schema CreateWalletInBody.
@@ -719,6 +774,34 @@ type LoginStep struct {
 	WebAuthn json.RawMessage `json:"webauthn,omitempty"`
 }
 
+// Mandate is the API's schema Mandate.
+type Mandate struct {
+	Currency      string  `json:"currency"`
+	MaxPerPayment string  `json:"max_per_payment"`
+	MaxPerPeriod  string  `json:"max_per_period"`
+	Payee         *string `json:"payee"`
+	Period        string  `json:"period"`
+	// What the provider has paid in the current period.
+	PeriodUsed string    `json:"period_used"`
+	ValidUntil time.Time `json:"valid_until"`
+}
+
+// MandateBody is the API's schema MandateBody.
+type MandateBody struct {
+	// The most one payment may be, in the wallets' currency.
+	MaxPerPayment string `json:"max_per_payment"`
+	// The most the payments of one period may add up to.
+	MaxPerPeriod string `json:"max_per_period"`
+	// The only wallet the provider may pay; null or absent: any wallet.
+	Payee *string `json:"payee,omitempty"`
+	// Periods start at midnight of the day, of Monday, or of the first of the month, in the server's
+	// time zone.
+	// One of: day, week, month.
+	Period string `json:"period"`
+	// RFC 3339; no payment from then on. At most the consent's end (180 days).
+	ValidUntil string `json:"valid_until"`
+}
+
 // Me is the API's schema Me.
 type Me struct {
 	Code        string    `json:"code"`
@@ -739,6 +822,17 @@ type Merchant struct {
 	// What holders type to pay the merchant by USSD (docs/offline-and-ussd.md).
 	ShortCode string    `json:"short_code,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NewConsentOut is the API's schema NewConsentOut.
+type NewConsentOut struct {
+	// The authorization code: single use, within 60 seconds, at POST /oauth/token with the PKCE
+	// verifier.
+	Code      string `json:"code,omitempty"`
+	ConsentID string `json:"consent_id"`
+	// Where to send the holder's browser: the provider's redirect_uri with code and state.
+	RedirectURI string `json:"redirect_uri,omitempty"`
+	State       string `json:"state,omitempty"`
 }
 
 // NewTOTP is the API's schema NewTOTP.
@@ -886,6 +980,20 @@ type ProofBody struct {
 	Credential json.RawMessage `json:"credential,omitempty"`
 	// One of: sms, totp, webauthn.
 	Method string `json:"method"`
+}
+
+// Provider is the API's schema Provider.
+type Provider struct {
+	// The provider's public OAuth client id.
+	ClientID string `json:"client_id"`
+	// The client secret: shown once, at registration (not in a replay); only its hash is stored.
+	ClientSecret string    `json:"client_secret,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	RedirectUris []string  `json:"redirect_uris"`
+	// ais (account information: accounts:read) and/or pis (payment initiation: payments:write).
+	Roles []string `json:"roles"`
 }
 
 // QrPaymentRequest is the API's schema QrPaymentInBody.
@@ -1850,6 +1958,16 @@ func (c *Client) CreateConditionalPayment(ctx context.Context, body ConditionalR
 	return &out, nil
 }
 
+// CreateConsent calls createConsent, POST /v1/me/consents: Consent to a provider's authorization
+// request (OAuth 2.0 with PKCE): answers the code for its token request.
+func (c *Client) CreateConsent(ctx context.Context, body CreateConsentRequest, opts ...CallOption) (*NewConsentOut, error) {
+	var out NewConsentOut
+	if err := c.do(ctx, "POST", "/v1/me/consents", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateFXExchange calls createFXExchange, POST /v1/fx/exchanges: Settle a quote
 // payment-versus-payment: both legs in one batch or neither.
 func (c *Client) CreateFXExchange(ctx context.Context, body ExchangeRequest, opts ...CallOption) (*FXExchange, error) {
@@ -1913,6 +2031,16 @@ func (c *Client) CreatePaymentCode(ctx context.Context, id string, opts ...CallO
 func (c *Client) CreatePaymentRequest(ctx context.Context, body PaymentRequestRequest, opts ...CallOption) (*PaymentRequest, error) {
 	var out PaymentRequest
 	if err := c.do(ctx, "POST", "/v1/payment-requests", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateProvider calls createProvider, POST /v1/providers: Register a third-party provider (central
+// bank, or an operator for its own holders); its client secret is shown once.
+func (c *Client) CreateProvider(ctx context.Context, body CreateProviderRequest, opts ...CallOption) (*Provider, error) {
+	var out Provider
+	if err := c.do(ctx, "POST", "/v1/providers", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2010,6 +2138,36 @@ func (c *Client) DecideCase(ctx context.Context, id string, body DecideCaseReque
 // webhook endpoint and its deliveries.
 func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id string, opts ...CallOption) error {
 	return c.do(ctx, "DELETE", "/v1/webhook-endpoints/"+url.PathEscape(id), nil, nil, nil, opts)
+}
+
+// DescribeConsentRequestParams are the optional query parameters of DescribeConsentRequest.
+type DescribeConsentRequestParams struct {
+	ClientID    string
+	RedirectURI string
+	Scope       string
+}
+
+// DescribeConsentRequest calls describeConsentRequest, GET /v1/me/consent-requests: What a
+// provider's authorization request asks, for the consent screen (refused before anything is shown:
+// invalid_redirect_uri).
+func (c *Client) DescribeConsentRequest(ctx context.Context, params *DescribeConsentRequestParams, opts ...CallOption) (*ConsentRequestOut, error) {
+	q := url.Values{}
+	if params != nil {
+		if params.ClientID != "" {
+			q.Set("client_id", params.ClientID)
+		}
+		if params.RedirectURI != "" {
+			q.Set("redirect_uri", params.RedirectURI)
+		}
+		if params.Scope != "" {
+			q.Set("scope", params.Scope)
+		}
+	}
+	var out ConsentRequestOut
+	if err := c.do(ctx, "GET", "/v1/me/consent-requests", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // Enroll calls enroll, POST /v1/auth/enroll: Start a holder's enrolment: a code by SMS to the phone
@@ -2713,6 +2871,32 @@ func (c *Client) ListConditionalPayments(ctx context.Context, params *ListCondit
 	return &out, nil
 }
 
+// ListConsentsParams are the optional query parameters of ListConsents.
+type ListConsentsParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListConsents calls listConsents, GET /v1/me/consents: The holder's consents, newest first.
+func (c *Client) ListConsents(ctx context.Context, params *ListConsentsParams, opts ...CallOption) (*List[Consent], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[Consent]
+	if err := c.do(ctx, "GET", "/v1/me/consents", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListDevices calls listDevices, GET /v1/wallets/{id}/devices: A wallet's offline devices.
 func (c *Client) ListDevices(ctx context.Context, id string, opts ...CallOption) (*List[Device], error) {
 	var out List[Device]
@@ -2779,6 +2963,33 @@ func (c *Client) ListOperators(ctx context.Context, params *ListOperatorsParams,
 	}
 	var out List[Operator]
 	if err := c.do(ctx, "GET", "/v1/operators", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListProviderConsentsParams are the optional query parameters of ListProviderConsents.
+type ListProviderConsentsParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListProviderConsents calls listProviderConsents, GET /v1/provider/consents: A provider's
+// consents, newest first (client credentials, or a provider's access token).
+func (c *Client) ListProviderConsents(ctx context.Context, params *ListProviderConsentsParams, opts ...CallOption) (*List[Consent], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[Consent]
+	if err := c.do(ctx, "GET", "/v1/provider/consents", q, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -3302,6 +3513,12 @@ func (c *Client) RetryWebhookDelivery(ctx context.Context, id string, deliveryID
 // second on every server.
 func (c *Client) RevokeAPIKey(ctx context.Context, id string, opts ...CallOption) error {
 	return c.do(ctx, "DELETE", "/v1/api-keys/"+url.PathEscape(id), nil, nil, nil, opts)
+}
+
+// RevokeConsent calls revokeConsent, DELETE /v1/me/consents/{id}: Revoke a consent: the provider's
+// next call answers 401, on every server.
+func (c *Client) RevokeConsent(ctx context.Context, id string, opts ...CallOption) error {
+	return c.do(ctx, "DELETE", "/v1/me/consents/"+url.PathEscape(id), nil, nil, nil, opts)
 }
 
 // SandboxFaults calls sandboxFaults, POST /v1/sandbox/bank/faults: Make the sandbox bank's next

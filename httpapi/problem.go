@@ -142,6 +142,11 @@ var statusOf = map[string]int{
 
 	ingot.CodeOfflineInvalid: http.StatusUnprocessableEntity,
 	ingot.CodeDeviceRevoked:  http.StatusConflict,
+	// Open finance (openfinance.go).
+	ingot.CodeInvalidRedirectURI: http.StatusBadRequest,
+	ingot.CodeInvalidScope:       http.StatusBadRequest,
+	ingot.CodeInvalidMandate:     http.StatusBadRequest,
+	ingot.CodeMandateExceeded:    http.StatusForbidden,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

@@ -76,6 +76,7 @@ func (s *server) routes() {
 	s.issuerRoutes()      // issuers.go: several central banks, admissions
 	s.fxRoutes()          // fx.go: rates, quotes, exchanges (payment-versus-payment)
 	s.phoneRoutes()       // phones.go: the USSD callback, incoming SMS (sandbox)
+	s.openFinanceRoutes() // openfinance.go: providers, consents, the token endpoint
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

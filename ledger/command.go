@@ -203,6 +203,9 @@ type lockSet struct {
 	// and the offline payments read under their locks.
 	devices map[string]struct{}
 	offPays map[store.OfflinePaymentKey]struct{}
+	// Open finance's consents (consent_state.go), locked after standing
+	// orders.
+	consents map[string]struct{}
 }
 
 func newLockSet() *lockSet {

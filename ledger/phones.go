@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"regexp"
-	"time"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/pii"
@@ -79,10 +78,6 @@ func (s *Service) MerchantByShortCode(ctx context.Context, a ingot.Actor, code s
 	}
 	return w, m, nil
 }
-
-// Zone is the time zone of the deployment's days (limits, statements),
-// in which feature phones show dates.
-func (s *Service) Zone() *time.Location { return s.eng.Zone() }
 
 // PaidBefore answers the payment stored under idem's key, when a payment
 // was made under it (with Replayed set), and nil otherwise: a feature

@@ -74,6 +74,10 @@ func (s *Service) Now() time.Time { return s.eng.now() }
 // zone is the time zone of daily and yearly limits (the engine's).
 func (s *Service) zone() *time.Location { return s.eng.opt.Zone }
 
+// Zone is the time zone of the deployment's days: limits, mandates'
+// periods, statements; feature phones show dates in it.
+func (s *Service) Zone() *time.Location { return s.eng.opt.Zone }
+
 // Ready reports whether the database answers, for readiness checks.
 func (s *Service) Ready(ctx context.Context) error {
 	if err := s.st.Ping(ctx); err != nil {

@@ -55,6 +55,7 @@ type state struct {
 	vouch      voucherState            // vouchers (voucher_state.go)
 	so         standingState           // standing orders (standing.go)
 	off        offlineState            // offline purses (offline_state.go)
+	of         consentState            // open finance's consents (consent_state.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -184,6 +185,7 @@ func (s *state) write() *store.BatchWrite {
 	w.Spending = s.writeSpending()                                                                   // spending.go
 	w.Standing = s.writeStanding()                                                                   // standing.go
 	w.FXQuotes = s.writeFXQuotes()                                                                   // fx.go
+	w.Consents = s.writeConsents()                                                                   // consent_state.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}

@@ -179,6 +179,9 @@ func (s *Service) Wallet(ctx context.Context, a ingot.Actor, id string) (ingot.A
 // view the HTTP layer renders pseudonymously (controllable anonymity,
 // docs/risk.md) — in the currencies it issues.
 func (s *Service) WalletToRead(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
+	if a.Role == ingot.RoleProvider {
+		return s.providerWallet(ctx, a, id)
+	}
 	if a.Role != ingot.RoleCentralBank {
 		return s.Wallet(ctx, a, id)
 	}
@@ -243,6 +246,10 @@ type eventJournal interface {
 func (s *Service) Wallets(ctx context.Context, a ingot.Actor, cursor string, limit int) ([]ingot.Account, string, error) {
 	if a.Role == ingot.RoleHolder {
 		ws, err := s.HolderWallets(ctx, a)
+		return ws, "", err
+	}
+	if a.Role == ingot.RoleProvider {
+		ws, err := s.providerWallets(ctx, a) // openfinance.go
 		return ws, "", err
 	}
 	if err := requireRole(a, ingot.RoleOperator); err != nil {

@@ -368,6 +368,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	if err := b.writeOffline(ctx, &w.Offline); err != nil { // offline.go
 		return err
 	}
+	if err := b.writeConsents(ctx, w.Consents); err != nil { // openfinance.go
+		return err
+	}
 	if len(w.LogHashes) > 0 {
 		st, err := b.tx.PrepareContext(ctx, `INSERT INTO log_hashes (idx, hash) VALUES (?, ?)`)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/fx"
+	"github.com/ingot-cbdc/ingot/openfinance"
 	"github.com/ingot-cbdc/ingot/translog"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -71,6 +72,7 @@ type Store interface {
 	IssuerStore      // issuers.go
 	FXStore          // fx.go
 	OfflineStore     // offline.go
+	OpenFinanceStore // openfinance.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -187,6 +189,7 @@ type BatchTx interface {
 	VoucherBatchTx     // vouchers.go
 	StandingBatchTx    // standing.go
 	OfflineBatchTx     // offline.go
+	OpenFinanceBatchTx // openfinance.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -294,6 +297,9 @@ type BatchWrite struct {
 	// Devices and offline payments (offline.go), written by Write after
 	// NewAccounts.
 	Offline OfflineWrite
+	// Consents that changed (openfinance.go): their Status, RevokedAt,
+	// PeriodStart, PeriodTotal and UpdatedAt are written by Write.
+	Consents []openfinance.Consent
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, issuerTests...)      // issuers.go
 	tests = append(tests, fxTests...)          // fx.go
 	tests = append(tests, offlineTests...)     // offline.go
+	tests = append(tests, openFinanceTests...) // openfinance.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
