@@ -559,22 +559,6 @@ func (s *Service) providerWallets(ctx context.Context, a ingot.Actor) ([]ingot.A
 	return out, nil
 }
 
-// providerWallet reads a wallet a provider's consent names.
-func (s *Service) providerWallet(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
-	wid, err := ingot.ParseWalletID(id)
-	if err != nil {
-		return ingot.Account{}, err
-	}
-	acc, err := s.st.Account(ctx, wid)
-	if isNotFound(err) || (err == nil && !a.Owns(&acc)) {
-		return ingot.Account{}, notFound("wallet " + id)
-	}
-	if err != nil {
-		return ingot.Account{}, s.unavailable(ctx, err)
-	}
-	return acc, nil
-}
-
 // approvalStore is the part of the store that keeps holders' approvals
 // (auth.Store's; both stores implement it).
 type approvalStore interface {

@@ -160,6 +160,13 @@ func (s *Service) Wallet(ctx context.Context, a ingot.Actor, id string) (ingot.A
 	if err := requireRole(a, walletRoles...); err != nil {
 		return ingot.Account{}, err
 	}
+	return s.ownedWallet(ctx, a, id)
+}
+
+// ownedWallet reads a wallet the actor owns (ingot.Actor.Owns: an
+// operator's, a holder's, one a provider's consent names); any other is
+// not_found.
+func (s *Service) ownedWallet(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
 	wid, err := ingot.ParseWalletID(id)
 	if err != nil {
 		return ingot.Account{}, err
@@ -180,7 +187,7 @@ func (s *Service) Wallet(ctx context.Context, a ingot.Actor, id string) (ingot.A
 // docs/risk.md) — in the currencies it issues.
 func (s *Service) WalletToRead(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
 	if a.Role == ingot.RoleProvider {
-		return s.providerWallet(ctx, a, id)
+		return s.ownedWallet(ctx, a, id)
 	}
 	if a.Role != ingot.RoleCentralBank {
 		return s.Wallet(ctx, a, id)
