@@ -299,6 +299,9 @@ type Transfer struct {
 	Fee              int64
 	Reference        string
 	PaymentRequestID string
+	// Purpose is a payment's ISO 20022 purpose code (Purp/Cd, e.g. SALA),
+	// "" when none was given; it is not in the log's leaf.
+	Purpose string
 	// Seq orders a store's transfers per account; assigned by the store.
 	Seq int64
 	// LogIndex is the transfer's leaf in the transparency log (0-based),

@@ -913,6 +913,9 @@ type PayBody struct {
 	// Payer wallet id, at the calling operator.
 	From string `json:"from"`
 	Memo string `json:"memo,omitempty"`
+	// An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; expected on cross-border payments, kept
+	// with the payment.
+	Purpose string `json:"purpose,omitempty"`
 	// Payee wallet id, at any operator.
 	To string `json:"to"`
 }
@@ -1587,6 +1590,8 @@ type Transfer struct {
 	Memo string `json:"memo"`
 	// The payment request it paid.
 	PaymentRequestID string `json:"payment_request_id,omitempty"`
+	// The payment's ISO 20022 purpose code, when it was given one.
+	Purpose string `json:"purpose,omitempty"`
 	// The merchant's reference, absent in the central bank's view; a payment_refund's is the refunded
 	// payment's id.
 	Reference string `json:"reference,omitempty"`
@@ -3784,7 +3789,7 @@ func (u *TransferOrBankOperation) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return err
 	}
-	if isObject(m, []string{"amount", "created_at", "currency", "from", "id", "kind", "log_index", "memo", "to"}, []string{"amount", "created_at", "currency", "fee", "from", "hold_id", "id", "kind", "log_index", "memo", "payment_request_id", "reference", "refunded", "to"}) {
+	if isObject(m, []string{"amount", "created_at", "currency", "from", "id", "kind", "log_index", "memo", "to"}, []string{"amount", "created_at", "currency", "fee", "from", "hold_id", "id", "kind", "log_index", "memo", "payment_request_id", "purpose", "reference", "refunded", "to"}) {
 		u.Transfer = new(Transfer)
 		return json.Unmarshal(data, u.Transfer)
 	}

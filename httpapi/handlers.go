@@ -95,6 +95,7 @@ type PayBody struct {
 	Amount   string `json:"amount" example:"12.30"`
 	Currency string `json:"currency" example:"CNY"`
 	Memo     string `json:"memo,omitempty" maxLength:"512"`
+	Purpose  string `json:"purpose,omitempty" maxLength:"4" doc:"An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; expected on cross-border payments, kept with the payment." example:"GDDS"`
 }
 
 type transferIn struct {
@@ -421,7 +422,7 @@ func (s *server) history(ctx context.Context, in *historyIn) (*Body[List[Entry]]
 // ---- transfers ----
 
 func pay(b PayBody) ledger.PayRequest {
-	return ledger.PayRequest{From: b.From, To: b.To, Amount: b.Amount, Currency: b.Currency, Memo: b.Memo}
+	return ledger.PayRequest{From: b.From, To: b.To, Amount: b.Amount, Currency: b.Currency, Memo: b.Memo, Purpose: b.Purpose}
 }
 
 func (s *server) createTransfer(ctx context.Context, in *transferIn) (*Out[Transfer], error) {

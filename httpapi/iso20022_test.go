@@ -85,3 +85,43 @@ func TestISO20022OverHTTP(t *testing.T) {
 		e.problem(e.req("POST", "/v1/iso20022/pacs008", key, []byte("<Document/>"), "Content-Type", "application/xml"), 422, "invalid_request")
 	})
 }
+
+// TestPurposeCodes: a payment's purpose code is kept, shown, and written
+// to its pacs.008; a pacs.008 paid in keeps its Purp/Cd; a malformed one
+// is refused.
+func TestPurposeCodes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, key := e.funded("PURA")
+		_, other := e.funded("PURB")
+		from, to := e.wallet(key, "100.00"), e.wallet(other, "")
+		p := e.must(e.req("POST", "/v1/transfers", key, map[string]any{"from": from, "to": to, "amount": "1.00", "currency": "CNY", "purpose": "GDDS"}), 201)
+		if p.str("purpose") != "GDDS" {
+			t.Fatalf("payment: %s", p.raw)
+		}
+		if g := e.must(e.req("GET", "/v1/transfers/"+p.str("id"), key, nil), 200); g.str("purpose") != "GDDS" {
+			t.Fatalf("read back: %s", g.raw)
+		}
+		r := e.must(e.req("GET", "/v1/transfers/"+p.str("id")+"/pacs008", key, nil), 200)
+		m, err := iso20022.ReadPacs008(bytes.NewReader(r.raw))
+		if err != nil || m.Txs[0].Purpose != "GDDS" {
+			t.Fatalf("pacs.008 out: %v %s", err, r.raw)
+		}
+		e.problem(e.req("POST", "/v1/transfers", key, map[string]any{"from": from, "to": to, "amount": "1.00", "currency": "CNY", "purpose": "gd s"}), 422, "invalid_request")
+
+		in := &iso20022.Pacs008{MsgID: "purpose-1", Created: time.Now(), Txs: []iso20022.CreditTransfer{{EndToEndID: "e2e-1", Amount: 200, Currency: "CNY",
+			SettlementDate: time.Now(), DebtorAccount: from, CreditorAccount: to, DebtorAgent: "PURA", CreditorAgent: "PURB", Purpose: "SALA"}}}
+		var b bytes.Buffer
+		if err := iso20022.WritePacs008(&b, in); err != nil {
+			t.Fatal(err)
+		}
+		rep := e.must(e.req("POST", "/v1/iso20022/pacs008", key, b.Bytes(), "Content-Type", "application/xml"), 200)
+		st, err := iso20022.ReadPacs002(bytes.NewReader(rep.raw))
+		if err != nil || len(st.Txs) != 1 || st.Txs[0].Status != "ACCP" {
+			t.Fatalf("pacs.002: %v %s", err, rep.raw)
+		}
+		h := e.must(e.req("GET", "/v1/wallets/"+to+"/transactions?limit=1", other, nil), 200)
+		if items := h.items(); len(items) != 1 || items[0].(map[string]any)["transfer"].(map[string]any)["purpose"] != "SALA" {
+			t.Fatalf("the pacs.008 payment's purpose: %s", h.raw)
+		}
+	})
+}

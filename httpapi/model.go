@@ -35,6 +35,7 @@ type Transfer struct {
 	Fee              string  `json:"fee,omitempty" doc:"A merchant payment's fee, paid by the merchant to its operator's fee account (a fee transfer of its own)."`
 	Reference        string  `json:"reference,omitempty" doc:"The merchant's reference, absent in the central bank's view; a payment_refund's is the refunded payment's id."`
 	PaymentRequestID string  `json:"payment_request_id,omitempty" doc:"The payment request it paid."`
+	Purpose          string  `json:"purpose,omitempty" doc:"The payment's ISO 20022 purpose code, when it was given one."`
 	Refunded         *string `json:"refunded,omitempty" doc:"What has been refunded of a payment (GET /v1/transfers/{id} only)."`
 }
 
@@ -326,7 +327,7 @@ func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
 		ID: t.ID, From: side(t.Debit, t.Kind == ingot.KindMint, offDebit), To: side(t.Credit, t.Kind == ingot.KindBurn, offCredit),
 		Amount: amt(t.Amount, t.Currency), Currency: t.Currency, Kind: string(t.Kind), Memo: t.Memo,
 		HoldID: t.HoldID, CreatedAt: t.CreatedAt.UTC(), LogIndex: t.LogIndex,
-		Reference: t.Reference, PaymentRequestID: t.PaymentRequestID,
+		Reference: t.Reference, PaymentRequestID: t.PaymentRequestID, Purpose: t.Purpose,
 	}
 	if t.Fee > 0 {
 		out.Fee = amt(t.Fee, t.Currency)

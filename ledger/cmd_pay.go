@@ -13,6 +13,7 @@ type Item struct {
 	Amount   int64
 	Currency string
 	Memo     string
+	Purpose  string // ISO 20022 purpose code, "" none
 }
 
 func (c *payCmd) locks(ls *lockSet) {
@@ -41,6 +42,7 @@ func (s *state) pay(a ingot.Actor, it Item) (*ingot.Transfer, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.Purpose = it.Purpose
 	if err := s.chargeFee(t, to); err != nil { // merchant_state.go
 		return nil, err
 	}

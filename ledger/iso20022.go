@@ -27,7 +27,7 @@ func (s *Service) CreditTransfer(ctx context.Context, a ingot.Actor, id string) 
 		return iso20022.CreditTransfer{}, err
 	}
 	ct := iso20022.CreditTransfer{InstrID: t.ID, EndToEndID: t.Reference, UETR: iso20022.UETR(t.ID), Amount: t.Amount,
-		Currency: t.Currency, SettlementDate: t.CreatedAt.UTC().Truncate(24 * time.Hour), Remittance: t.Memo}
+		Currency: t.Currency, SettlementDate: t.CreatedAt.UTC().Truncate(24 * time.Hour), Remittance: t.Memo, Purpose: t.Purpose}
 	if t.Reference == "" {
 		ct.EndToEndID = strings.ReplaceAll(t.ID, "-", "")
 	}
@@ -75,7 +75,7 @@ func (s *Service) PayPacs008(ctx context.Context, a ingot.Actor, m *iso20022.Pac
 		if err != nil {
 			return nil, err
 		}
-		ps[i] = PayRequest{From: t.DebtorAccount, To: t.CreditorAccount, Amount: ingot.FormatAmount(t.Amount, cur), Currency: t.Currency, Memo: t.Remittance}
+		ps[i] = PayRequest{From: t.DebtorAccount, To: t.CreditorAccount, Amount: ingot.FormatAmount(t.Amount, cur), Currency: t.Currency, Memo: t.Remittance, Purpose: t.Purpose}
 	}
 	canon, err := json.Marshal(struct {
 		M      *iso20022.Pacs008

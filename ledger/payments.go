@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -19,8 +20,14 @@ import (
 // approval a holder's request names (Ingot-Authorization), "" none.
 type PayRequest struct {
 	From, To, Amount, Currency, Memo string
-	Authorization                    string
+	// Purpose is an ISO 20022 purpose code (Purp/Cd,
+	// ExternalPurpose1Code: 1 to 4 upper-case letters or digits, e.g.
+	// SALA), kept with the payment; "" none.
+	Purpose       string
+	Authorization string
 }
+
+var purposeCode = regexp.MustCompile(`^[A-Z0-9]{1,4}$`)
 
 // MaxMemo is the longest memo, in bytes.
 const MaxMemo = 512
@@ -45,7 +52,10 @@ func parsePay(p PayRequest) (Item, error) {
 	if len(p.Memo) > MaxMemo || !utf8.ValidString(p.Memo) {
 		return Item{}, ingot.Errorf(ingot.CodeInvalidRequest, "memo must be valid UTF-8 of at most %d bytes", MaxMemo)
 	}
-	return Item{From: from, To: to, Amount: v, Currency: cur.Code, Memo: p.Memo}, nil
+	if p.Purpose != "" && !purposeCode.MatchString(p.Purpose) {
+		return Item{}, ingot.Errorf(ingot.CodeInvalidRequest, "purpose must be an ISO 20022 purpose code: 1 to 4 upper-case letters or digits, like SALA")
+	}
+	return Item{From: from, To: to, Amount: v, Currency: cur.Code, Memo: p.Memo, Purpose: p.Purpose}, nil
 }
 
 // Pay moves money from one of the operator's wallets to any wallet. A

@@ -356,12 +356,12 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		// seq is left to its default: COPY inserts in slice order, so
 		// seq increases in the order the transfers were applied.
 		cols := []string{"id", "kind", "debit", "credit", "amount", "currency", "memo", "hold_id",
-			"debit_balance", "credit_balance", "created_at", "log_index", "fee", "reference", "payment_request_id"}
+			"debit_balance", "credit_balance", "created_at", "log_index", "fee", "reference", "payment_request_id", "purpose"}
 		copied, err := b.tx.CopyFrom(ctx, pgx.Identifier{"transfers"}, cols,
 			pgx.CopyFromSlice(n, func(i int) ([]any, error) {
 				t := &w.Transfers[i]
 				return []any{t.ID, string(t.Kind), t.Debit, t.Credit, t.Amount, t.Currency, t.Memo, t.HoldID,
-					t.DebitBalance, t.CreditBalance, t.CreatedAt, t.LogIndex, t.Fee, t.Reference, t.PaymentRequestID}, nil
+					t.DebitBalance, t.CreditBalance, t.CreatedAt, t.LogIndex, t.Fee, t.Reference, t.PaymentRequestID, t.Purpose}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("postgres: write transfers: %w", err)

@@ -13,13 +13,13 @@ import (
 // Transfers (written by batches, batch.go).
 
 const transferCols = "id, kind, debit, credit, amount, currency, memo, hold_id, debit_balance, credit_balance, created_at, log_index, " +
-	"fee, reference, payment_request_id"
+	"fee, reference, payment_request_id, purpose"
 
 func scanTransfer(row pgx.Row) (ingot.Transfer, error) {
 	var t ingot.Transfer
 	var kind string
 	err := row.Scan(&t.Seq, &t.ID, &kind, &t.Debit, &t.Credit, &t.Amount, &t.Currency, &t.Memo, &t.HoldID,
-		&t.DebitBalance, &t.CreditBalance, &t.CreatedAt, &t.LogIndex, &t.Fee, &t.Reference, &t.PaymentRequestID)
+		&t.DebitBalance, &t.CreditBalance, &t.CreatedAt, &t.LogIndex, &t.Fee, &t.Reference, &t.PaymentRequestID, &t.Purpose)
 	t.Kind = ingot.TransferKind(kind)
 	t.CreatedAt = t.CreatedAt.UTC()
 	return t, err

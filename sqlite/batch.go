@@ -253,8 +253,8 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	}
 	if len(w.Transfers) > 0 {
 		st, err := b.tx.PrepareContext(ctx, `INSERT INTO transfers (id, kind, debit, credit, amount, currency, memo,
-			hold_id, debit_balance, credit_balance, created_at, log_index, fee, reference, payment_request_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			hold_id, debit_balance, credit_balance, created_at, log_index, fee, reference, payment_request_id, purpose)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("sqlite: write transfers: %w", err)
 		}
@@ -262,7 +262,7 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		for i := range w.Transfers {
 			t := &w.Transfers[i]
 			res, err := st.ExecContext(ctx, t.ID, string(t.Kind), t.Debit, t.Credit, t.Amount, t.Currency, t.Memo,
-				t.HoldID, t.DebitBalance, t.CreditBalance, micros(t.CreatedAt), t.LogIndex, t.Fee, t.Reference, t.PaymentRequestID)
+				t.HoldID, t.DebitBalance, t.CreditBalance, micros(t.CreatedAt), t.LogIndex, t.Fee, t.Reference, t.PaymentRequestID, t.Purpose)
 			if err != nil {
 				return fmt.Errorf("sqlite: write transfer %s: %w", t.ID, err)
 			}

@@ -14,7 +14,7 @@ import (
 // Transfers (written by batches, batch.go).
 
 const transferCols = `seq, id, kind, debit, credit, amount, currency, memo, hold_id, debit_balance, credit_balance, created_at, log_index,
-	fee, reference, payment_request_id`
+	fee, reference, payment_request_id, purpose`
 
 func scanTransfer(sc scanner) (ingot.Transfer, error) {
 	var t ingot.Transfer
@@ -22,7 +22,7 @@ func scanTransfer(sc scanner) (ingot.Transfer, error) {
 	var created int64
 	if err := sc.Scan(&t.Seq, &t.ID, &kind, &t.Debit, &t.Credit, &t.Amount, &t.Currency, &t.Memo,
 		&t.HoldID, &t.DebitBalance, &t.CreditBalance, &created, &t.LogIndex,
-		&t.Fee, &t.Reference, &t.PaymentRequestID); err != nil {
+		&t.Fee, &t.Reference, &t.PaymentRequestID, &t.Purpose); err != nil {
 		return ingot.Transfer{}, err
 	}
 	t.Kind = ingot.TransferKind(kind)

@@ -736,7 +736,7 @@ func testFeeAccount(t *testing.T, s store.Store) {
 	}
 }
 
-// testTransferMerchantFields: a transfer's Fee, Reference and
+// testTransferMerchantFields: a transfer's Fee, Reference, Purpose and
 // PaymentRequestID, and the new transfer kinds, round trip through every
 // read of transfers.
 func testTransferMerchantFields(t *testing.T, s store.Store) {
@@ -745,7 +745,7 @@ func testTransferMerchantFields(t *testing.T, s store.Store) {
 	payer, merch := b.wallets[0], b.wallets[1]
 	fee := mustEnsure(t, s, ingot.AccountFee, b.op.ID, "CNY")
 	pay := newTransfer(ingot.KindPayment, payer.ID, merch.ID, 1000, "CNY")
-	pay.Fee, pay.Reference, pay.PaymentRequestID, pay.LogIndex = 6, "order 42 订单", newID(), 0
+	pay.Fee, pay.Reference, pay.PaymentRequestID, pay.Purpose, pay.LogIndex = 6, "order 42 订单", newID(), "GDDS", 0
 	feeT := newTransfer(ingot.KindFee, merch.ID, fee.ID, 6, "CNY")
 	feeT.LogIndex = 1
 	ref := newTransfer(ingot.KindPaymentRefund, merch.ID, payer.ID, 400, "CNY")
