@@ -111,6 +111,10 @@ type crashLedger struct {
 	// maxAnswer, when not 0, replaces the const maxAnswer (the failover
 	// test allows a failover's time).
 	maxAnswer time.Duration
+	// retrySame makes the load's clients send a request that got a 503 or
+	// no answer again, with its key, until it has a final answer (as a
+	// real client does), instead of leaving it to retryAll.
+	retrySame bool
 
 	errMu  sync.Mutex
 	errN   int // errors reported by fail
@@ -426,6 +430,19 @@ func (l *crashLedger) load(p *proc, workers int, seed uint64, stop <-chan struct
 				}
 				r := l.newReq(rng)
 				a, err := l.send(p, r, false)
+				for l.retrySame && err == nil && a != crashDone {
+					select {
+					case <-stop:
+						return // retryAll finishes it
+					case <-time.After(50 * time.Millisecond):
+					}
+					if a == crashUnavailable {
+						l.unavailable.Add(1)
+					} else {
+						l.unanswered.Add(1)
+					}
+					a, err = l.send(p, r, true)
+				}
 				if err != nil {
 					l.fail(err)
 					time.Sleep(20 * time.Millisecond)

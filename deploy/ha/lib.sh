@@ -13,7 +13,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 HA_MEMBERS=(pg1 pg2)
 HA_NODES=(ingot1 ingot2)
 
-ha_log() { echo "deploy/ha: $*" >&2; }
+ha_log() { echo "deploy/ha: ${SECONDS}s: $*" >&2; }
 ha_die() {
 	ha_log "$*"
 	exit 1
