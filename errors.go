@@ -8,16 +8,22 @@ import (
 // Stable error codes. Clients branch on these; they never change meaning.
 // Each maps to one HTTP status, in the HTTP layer (httpapi/problem.go).
 const (
-	CodeMalformedRequest  = "malformed_request"  // the body is not JSON, or a header is malformed
-	CodeInvalidRequest    = "invalid_request"    // well-formed, but a field is unknown, missing or invalid
-	CodeInvalidAmount     = "invalid_amount"     // not a positive decimal with the currency's precision
-	CodeInvalidCurrency   = "invalid_currency"   // not an ISO 4217 code
-	CodeCurrencyMismatch  = "currency_mismatch"  // the amount's currency is not the account's
-	CodeInvalidWalletID   = "invalid_wallet_id"  // not 16 digits or a wrong check digit
-	CodeInvalidCursor     = "invalid_cursor"     // a pagination cursor we did not issue
-	CodeNotFound          = "not_found"          // absent, or not visible to the caller
-	CodeUnauthorized      = "unauthorized"       // missing or unknown API key
-	CodeForbidden         = "forbidden"          // the key's role may not do this
+	CodeMalformedRequest = "malformed_request" // the body is not JSON, or a header is malformed
+	CodeInvalidRequest   = "invalid_request"   // well-formed, but a field is unknown, missing or invalid
+	CodeInvalidAmount    = "invalid_amount"    // not a positive decimal with the currency's precision
+	CodeInvalidCurrency  = "invalid_currency"  // not an ISO 4217 code
+	CodeCurrencyMismatch = "currency_mismatch" // the amount's currency is not the account's
+	CodeInvalidWalletID  = "invalid_wallet_id" // not 16 digits or a wrong check digit
+	CodeInvalidCursor    = "invalid_cursor"    // a pagination cursor we did not issue
+	CodeNotFound         = "not_found"         // absent, or not visible to the caller
+	CodeUnauthorized     = "unauthorized"      // missing or unknown API key
+	CodeForbidden        = "forbidden"         // the key's role may not do this
+	// CodeOperatorNotAdmitted: the operator is not admitted to the
+	// currency by its issuer (issuers.go).
+	CodeOperatorNotAdmitted = "operator_not_admitted"
+	// CodeQuoteUnavailable: no dealer quotes the request, or the quote was
+	// used or expired (fx.go).
+	CodeQuoteUnavailable  = "quote_unavailable"
 	CodeInsufficientFunds = "insufficient_funds" // the debit would exceed the available balance
 	CodeWalletFrozen      = "wallet_frozen"      // a frozen wallet neither sends nor receives
 	CodeWalletClosed      = "wallet_closed"      // a closed wallet does nothing
@@ -82,6 +88,15 @@ const (
 	// Standing orders (package schedule).
 	CodeInvalidSchedule     = "invalid_schedule"      // a schedule is malformed, out of range, or has no occurrence
 	CodeStandingOrderClosed = "standing_order_closed" // the standing order was cancelled or completed
+	// Offline purses (package offline).
+	CodeOfflineInvalid = "offline_invalid" // a device certificate, load voucher, payment or redemption is malformed or does not verify
+	CodeDeviceRevoked  = "device_revoked"  // the device was revoked (a double spend); it neither loads, pays nor redeems
+
+	// Open finance (package openfinance).
+	CodeInvalidRedirectURI = "invalid_redirect_uri" // a redirect_uri the provider did not register
+	CodeInvalidScope       = "invalid_scope"        // an OAuth scope unknown, repeated, or beyond the provider's roles
+	CodeInvalidMandate     = "invalid_mandate"      // a mandate malformed, missing for payments:write, or past its consent
+	CodeMandateExceeded    = "mandate_exceeded"     // a provider's payment outside its mandate; the detail names the limit
 )
 
 // Error is a rule violation or a request problem with a stable code. It is

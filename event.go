@@ -67,10 +67,14 @@ const (
 	// A standing order's occurrence was paid or refused (the payer's
 	// operator only).
 	EventStandingOrderRun = "standing_order.run"
+	// Open finance: a holder revoked a consent (to the operators of its
+	// wallets); a provider paid within a mandate (the payer's operator).
+	EventConsentRevoked = "consent.revoked"
+	EventMandatePayment = "mandate.payment"
 )
 
 // EventTypes lists every event type, for endpoints' subscriptions.
 var EventTypes = []string{EventTransferReceived, EventTransferSent, EventPaymentRequestPaid, EventPaymentRequestExpired,
 	EventRefundCreated, EventBankOperationDone, EventBankOperationFailed, EventWalletFrozen, EventHoldExpired,
 	EventAlertCreated, EventReviewPending, EventReviewDecided, EventConditionalCreated, EventConditionalEnded,
-	EventStandingOrderRun}
+	EventStandingOrderRun, EventConsentRevoked, EventMandatePayment}

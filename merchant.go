@@ -10,11 +10,14 @@ import "time"
 // Merchant is a merchant wallet's profile, as its QR codes carry it
 // (EMVCo: name at most 25 characters, city at most 15, ISO 18245 MCC).
 type Merchant struct {
-	Wallet    int64
-	Name      string
-	City      string
-	Country   string // ISO 3166-1 alpha-2
-	MCC       string // ISO 18245, four digits
+	Wallet  int64
+	Name    string
+	City    string
+	Country string // ISO 3166-1 alpha-2
+	MCC     string // ISO 18245, four digits
+	// ShortCode is what holders type to pay the merchant from a feature
+	// phone (USSD): 4 to 8 digits, unique across operators; "" none.
+	ShortCode string
 	UpdatedAt time.Time
 }
 

@@ -15,6 +15,10 @@ const (
 	RoleOperator    Role = "operator"     // opens and serves its own wallets, moves its own money
 	RoleAuditor     Role = "auditor"      // reads the transparency log and proofs, nothing that names a person
 	RoleHolder      Role = "holder"       // a person or business signed in: its own wallets, payments approved with two factors
+	// RoleProvider is a third-party provider acting through an OAuth
+	// token a holder granted (package openfinance): the consented wallets
+	// only, with the consent's scopes.
+	RoleProvider Role = "provider"
 )
 
 // Actor is the authenticated caller of a request: an API key's
@@ -31,10 +35,19 @@ type Actor struct {
 	HolderID  string
 	PhoneHash []byte
 	SessionID string // a holder's session
+	// IssuerID is a central bank's issuer (issuers.go): which currencies
+	// it mints, burns and governs.
+	IssuerID string
+	// A provider's consent (RoleProvider): its id, its provider, its
+	// holder (HolderID) and the wallets it names; Scopes are its scopes.
+	ConsentID  string
+	ProviderID string
+	Wallets    []int64
 }
 
 // Owns reports whether a wallet is the actor's own: one of its operator's,
-// or, for a holder, one whose holder has the holder's phone.
+// for a holder, one whose holder has the holder's phone, for a provider,
+// one its consent names.
 func (a *Actor) Owns(acc *Account) bool {
 	if acc == nil || acc.Kind != AccountWallet {
 		return false
@@ -44,6 +57,8 @@ func (a *Actor) Owns(acc *Account) bool {
 		return a.OperatorID != "" && acc.OperatorID == a.OperatorID
 	case RoleHolder:
 		return len(a.PhoneHash) > 0 && string(acc.Holder.PhoneHash) == string(a.PhoneHash)
+	case RoleProvider:
+		return slices.Contains(a.Wallets, acc.ID)
 	}
 	return false
 }
@@ -65,7 +80,11 @@ type Operator struct {
 	// Country is its jurisdiction, ISO 3166-1 alpha-2 ("CN", "HK"): its
 	// wallets' jurisdiction, for cross-border rules. Empty: the
 	// deployment's default (ledger.Options.Country).
-	Country   string
+	Country string
+	// IssuerID is the issuer that registered it (AdminIssuerID for those
+	// registered before several issuers): it is admitted to that
+	// issuer's currencies.
+	IssuerID  string
 	CreatedAt time.Time
 }
 
@@ -75,6 +94,7 @@ type APIKey struct {
 	ID         string // UUID; also the scope of Idempotency-Keys sent with it
 	Role       Role
 	OperatorID string // empty for the central bank
+	IssuerID   string // a central bank's key: its issuer (issuers.go); empty for others
 	Hash       []byte // SHA-256 of the secret
 	CreatedAt  time.Time
 
@@ -103,6 +123,10 @@ const (
 	// program (voucher.go): a child of the wallet (ParentID), never a
 	// sub-wallet.
 	AccountEarmark AccountKind = "earmark"
+	// AccountOffline holds the money on one offline device (package
+	// offline): a child of the device's wallet (ParentID), never a
+	// sub-wallet; it counts towards the holder's balance cap.
+	AccountOffline AccountKind = "offline"
 )
 
 // WalletKind distinguishes people from merchants.
@@ -200,6 +224,13 @@ const (
 	KindVoucherRefund TransferKind = "voucher_refund" // a refunded voucher payment's share: wallet -> its earmark account
 	KindVoucherReturn TransferKind = "voucher_return" // what is left at expiry: earmark -> the issuer's account
 
+	// Offline purses (offline.go): money on devices.
+	KindOfflineLoad     TransferKind = "offline_load"     // a wallet -> its device's offline account
+	KindOfflinePayment  TransferKind = "offline_payment"  // a device's offline account -> another's, as the payer device signed it
+	KindOfflineRedeem   TransferKind = "offline_redeem"   // a device's offline account -> its wallet (a signed redemption)
+	KindOfflineAdvance  TransferKind = "offline_advance"  // the payer's operator's reserve -> the payer device's offline account: what it spent beyond what the ledger has of it
+	KindOfflineRecovery TransferKind = "offline_recovery" // a device's offline account -> its operator's reserve: an advance paid back from money reaching the device
+
 	// KindReviewRefusal is a record, not a movement: a reviewer refused a
 	// payment held for review (its hold returned the money). Debit and
 	// Credit are the payer and payee, Amount is 0, HoldID the review's hold.
@@ -213,6 +244,20 @@ const (
 	KindConditionalStep   TransferKind = "conditional_step"
 	KindConditionalCancel TransferKind = "conditional_cancel"
 	KindConditionalExpiry TransferKind = "conditional_expiry"
+	// Records of standing orders (package schedule), payer to payee, the
+	// memo naming the order and the step: made, changed (paused, resumed,
+	// cancelled), and a run that paid nothing (failed with its code, or
+	// missed). A paid run is its payment.
+	KindStandingOrder  TransferKind = "standing_order"
+	KindStandingChange TransferKind = "standing_change"
+	KindStandingRun    TransferKind = "standing_run"
+
+	// The two legs of an FX exchange (payment-versus-payment), each with
+	// the exchange's id as Reference: the payer's wallet pays the dealer's
+	// reserve in one currency, the dealer's reserve in the other pays the
+	// payee's wallet.
+	KindFXSell TransferKind = "fx_sell" // wallet -> the dealer's reserve: outflow, as a payment
+	KindFXBuy  TransferKind = "fx_buy"  // the dealer's reserve -> wallet
 )
 
 // Record reports whether transfers of the kind are records: leaves of the
@@ -220,7 +265,8 @@ const (
 // balances unchanged). Every other kind moves a positive amount.
 func (k TransferKind) Record() bool {
 	switch k {
-	case KindReviewRefusal, KindConditionalHold, KindConditionalStep, KindConditionalCancel, KindConditionalExpiry:
+	case KindReviewRefusal, KindConditionalHold, KindConditionalStep, KindConditionalCancel, KindConditionalExpiry,
+		KindStandingOrder, KindStandingChange, KindStandingRun:
 		return true
 	}
 	return false

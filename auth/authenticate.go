@@ -67,7 +67,7 @@ func (s *Service) keyActor(ctx context.Context, secret string, c Client) (ingot.
 		return ingot.Actor{}, ingot.Errorf(ingot.CodeUnauthorized, "this API key is bound to a TLS client certificate, which the request did not present")
 	}
 	s.noteKeyUse(ctx, k, c, now)
-	return ingot.Actor{KeyID: k.ID, Role: k.Role, OperatorID: k.OperatorID, Scopes: k.Scopes}, nil
+	return ingot.Actor{KeyID: k.ID, Role: k.Role, OperatorID: k.OperatorID, IssuerID: k.IssuerID, Scopes: k.Scopes}, nil
 }
 
 // noteKeyUse writes a key's LastUsedAt (at most once a minute per process)

@@ -231,7 +231,7 @@ func (s *Service) Events(ctx context.Context, a ingot.Actor, f EventFilter) ([]S
 // later counts as a holder's until it is listed here.
 var organisationEvents = map[string]bool{
 	EventKeyCreated: true, EventKeyRevoked: true, EventKeyNewAddress: true, EventWebhookDisabled: true,
-	EventRevealRequested: true, EventRevealApproved: true, EventPIIRevealed: true,
+	EventRevealRequested: true, EventRevealApproved: true, EventPIIRevealed: true, EventProviderCreated: true,
 }
 
 // mustJSON marshals values the service made itself.

@@ -25,6 +25,9 @@ type Store interface {
 	Holder(ctx context.Context, id string) (Holder, error)
 	// SetPIN replaces a holder's PIN hash.
 	SetPIN(ctx context.Context, holderID, pinHash string, now time.Time) error
+	// SetLanguage sets a holder's menu language and the USSD session it
+	// was chosen in ("" none).
+	SetLanguage(ctx context.Context, holderID, language, session string, now time.Time) error
 	// HolderWallets lists the wallets (at every operator) whose holder's
 	// phone has the lookup hash, by id.
 	HolderWallets(ctx context.Context, phoneHash []byte) ([]ingot.Account, error)

@@ -21,8 +21,13 @@ type Holder struct {
 	ID        string // UUIDv7
 	PhoneHash []byte // pii.LookupHash(pii.KindPhone, E.164): unique
 	PINHash   string // argon2id, PHC string format
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// Language is the language of the holder's feature-phone menus (package
+	// ussd: "en", "zh"); "" until chosen. LanguageSession is the USSD
+	// session on whose first screen it was chosen.
+	Language        string
+	LanguageSession string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Attempts counts a phone's failed sign-in steps in a row (a wrong PIN or
@@ -131,6 +136,15 @@ const (
 	EventKeyNewAddress   = "api_key.new_address"
 	EventPINChanged      = "pin.changed"
 	EventWebhookDisabled = "webhook.disabled" // an endpoint failing for 3 days was disabled (package webhook)
+	EventDeviceRevoked   = "device.revoked"   // an offline device was revoked for a double spend (ledger/offline.go)
+	// Open finance (ledger/openfinance.go): a holder granted or revoked a
+	// provider's consent; a provider paid from a holder's wallet by mandate
+	// (or was refused).
+	EventConsentGranted = "consent.granted"
+	EventConsentRevoked = "consent.revoked"
+	EventMandatePayment = "mandate.payment"
+	// A provider was registered (an organisation's act).
+	EventProviderCreated = "provider.created"
 )
 
 // SMS is a text message the sandbox's sender keeps instead of sending it.

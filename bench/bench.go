@@ -36,6 +36,9 @@ const (
 	// either operator (POST /v1/qr-payments); the merchants' operators
 	// charge a fee (MerchantFeeBPS).
 	Merchant = "merchant"
+	// FX: each request is a quote and an exchange between two currencies
+	// of two issuers, payment-versus-payment (fx.go).
+	FX = "fx"
 )
 
 // Merchant scenario sizes.
@@ -121,8 +124,8 @@ func (c *Config) defaults() error {
 		c.Out = io.Discard
 	}
 	switch {
-	case c.Scenario != Uniform && c.Scenario != Hot && c.Scenario != Batch && c.Scenario != Merchant:
-		return fmt.Errorf("--scenario must be uniform, hot, batch or merchant, not %q", c.Scenario)
+	case c.Scenario != Uniform && c.Scenario != Hot && c.Scenario != Batch && c.Scenario != Merchant && c.Scenario != FX:
+		return fmt.Errorf("--scenario must be uniform, hot, batch, merchant or fx, not %q", c.Scenario)
 	case c.URL == "":
 		return errors.New("no server URL")
 	case c.Key == "":
@@ -163,6 +166,14 @@ type fixture struct {
 	// paid request with a fee), and the requests made but not paid.
 	fees   atomic.Int64
 	unpaid atomic.Int64
+
+	// FX scenario (fx.go): the second currency, what its issuer minted
+	// into the dealer's reserve, the payees in it, the exchanges made.
+	fxCur     ingot.Currency
+	fxKey     string // its issuer's key
+	fxMinted  int64
+	fxPayees  []string
+	exchanges atomic.Int64
 }
 
 type operator struct {

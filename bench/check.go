@@ -31,8 +31,11 @@ type Books struct {
 	RunWalletsExpected string `json:"run_wallets_expected"`
 	RunReserves        string `json:"run_reserves"`
 	RunReservesExpect  string `json:"run_reserves_expected"`
-	Balanced           bool   `json:"balanced"`
-	Detail             string `json:"detail"`
+	// RunSold is what the fx scenario's wallets sold to the dealer: counted
+	// in RunWallets, taken out of RunReserves.
+	RunSold  string `json:"run_sold,omitempty"`
+	Balanced bool   `json:"balanced"`
+	Detail   string `json:"detail"`
 }
 
 // checkBooks reads the supply and the run's wallets and reserves.
@@ -74,6 +77,9 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 				return b
 			}
 			for _, w := range page.Items {
+				if w.Currency != fx.cur.Code {
+					continue // the fx scenario's payees: checked below
+				}
 				v, err := parseSigned(w.Balance)
 				if err != nil {
 					b.Detail = "could not list the run's wallets: " + err.Error()
@@ -123,6 +129,19 @@ func checkBooks(ctx context.Context, c *client, cfg *Config, fx *fixture) Books 
 	}
 	if runFees != 0 || len(fx.merchants) > 0 {
 		b.RunFees = ingot.FormatAmount(runFees, fx.cur)
+	}
+	if fx.fxCur.Code != "" {
+		// The fx scenario: each exchange moved an amount from a wallet to
+		// the dealer's reserve, so what the reserves gained beyond what
+		// setup left them is what the wallets lost; the checks below see
+		// the money where setup put it. The second currency's books hold.
+		sold := runReserves - (fx.minted - fx.funded)
+		runWallets, runReserves = runWallets+sold, runReserves-sold
+		b.RunWallets, b.RunReserves = ingot.FormatAmount(runWallets, fx.cur), ingot.FormatAmount(runReserves, fx.cur)
+		b.RunSold = ingot.FormatAmount(sold, fx.cur)
+		if p := checkFXBooks(ctx, c, cfg, fx); p != "" {
+			problems = append(problems, p)
+		}
 	}
 	if runWallets+runFees != fx.funded {
 		problems = append(problems, fmt.Sprintf("the run's wallets hold %s and its fee accounts %s, but setup put %s into the wallets", b.RunWallets, ingot.FormatAmount(runFees, fx.cur), b.RunWalletsExpected))
@@ -253,7 +272,11 @@ func checkLog(ctx context.Context, c *client, cfg *Config, fx *fixture, before l
 	lc.Verified = true
 	grew := after.size - before.size
 	lc.SizeOK = grew >= lc.Expected && grew <= lc.Expected+lc.Ambiguous
-	what := fmt.Sprintf("%d mints + %d top-ups + %d funding payments + %d payments", 2, fx.topups, fx.pays, res.Transfers)
+	mints, moved := 2, "payments"
+	if fx.fxCur.Code != "" {
+		mints, moved = 3, "exchange legs" // the dealer's reserve in the second currency
+	}
+	what := fmt.Sprintf("%d mints + %d top-ups + %d funding payments + %d %s", mints, fx.topups, fx.pays, res.Transfers, moved)
 	if f := fx.fees.Load(); f > 0 {
 		what += fmt.Sprintf(" + %d fees", f)
 	}

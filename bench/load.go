@@ -195,6 +195,9 @@ func (w *worker) send(ctx context.Context, sched time.Time) {
 	case Merchant:
 		w.payRequest(ctx, sched)
 		return
+	case FX:
+		w.exchange(ctx, sched) // fx.go
+		return
 	case Uniform:
 		p, q := w.pair(n)
 		key, path = fx.ops[p%2].key, "/v1/transfers"

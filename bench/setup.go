@@ -154,6 +154,11 @@ func setup(ctx context.Context, c *client, cfg *Config, fx *fixture) error {
 			return err
 		}
 	}
+	if cfg.Scenario == FX {
+		if err := setupFX(ctx, c, cfg, fx); err != nil { // fx.go
+			return err
+		}
+	}
 
 	// Fund them. The first f wallets of an operator are its funding
 	// wallets; wallet j >= f of the operator is paid by funding wallet

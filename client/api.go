@@ -287,6 +287,32 @@ type ConfirmRequest struct {
 	PIN string `json:"pin"`
 }
 
+// Consent is the API's schema Consent.
+type Consent struct {
+	ClientID  string    `json:"client_id"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	ID        string    `json:"id"`
+	// With payments:write; else null.
+	Mandate Mandate `json:"mandate"`
+	// The provider's name.
+	Provider  string     `json:"provider"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	Scope     string     `json:"scope"`
+	// One of: active, revoked, expired.
+	Status  string   `json:"status"`
+	Wallets []string `json:"wallets"`
+}
+
+// ConsentRequestOut is the API's schema ConsentRequestOut.
+type ConsentRequestOut struct {
+	ClientID string `json:"client_id"`
+	// The provider's name.
+	Provider    string `json:"provider"`
+	RedirectURI string `json:"redirect_uri"`
+	Scope       string `json:"scope"`
+}
+
 // Consistency is the API's schema Consistency.
 type Consistency struct {
 	From int64 `json:"from"`
@@ -303,6 +329,25 @@ type CreateCaseRequest struct {
 	Note string `json:"note,omitempty"`
 }
 
+// CreateConsentRequest is the API's schema CreateConsentInBody.
+type CreateConsentRequest struct {
+	ClientID string `json:"client_id"`
+	// PKCE: BASE64URL(SHA-256(code_verifier)).
+	CodeChallenge string `json:"code_challenge"`
+	// S256 (the only method).
+	// One of: S256.
+	CodeChallengeMethod string `json:"code_challenge_method,omitempty"`
+	// Required with payments:write.
+	Mandate MandateBody `json:"mandate,omitempty"`
+	// One the provider registered (else 400 invalid_redirect_uri).
+	RedirectURI string `json:"redirect_uri"`
+	Scope       string `json:"scope"`
+	// The provider's state, given back with the code.
+	State string `json:"state,omitempty"`
+	// Your wallets the provider may see (and pay from, with payments:write).
+	Wallets []string `json:"wallets"`
+}
+
 // CreateEndpointRequest is the API's schema CreateEndpointInBody.
 type CreateEndpointRequest struct {
 	// At most 200 characters.
@@ -314,6 +359,16 @@ type CreateEndpointRequest struct {
 	// An absolute http:// or https:// URL of a public address: loopback, private and link-local
 	// addresses (also behind a name) are refused, except under --sandbox or --webhook-allow-private.
 	URL string `json:"url"`
+}
+
+// CreateIssuerRequest is the API's schema CreateIssuerInBody.
+type CreateIssuerRequest struct {
+	// Its jurisdiction, ISO 3166-1 alpha-2.
+	Country string `json:"country"`
+	// The currencies it issues: each has exactly one issuer.
+	Currencies []string `json:"currencies"`
+	// The central bank's name.
+	Name string `json:"name"`
 }
 
 // CreateKeyRequest is the API's schema CreateKeyInBody.
@@ -333,6 +388,16 @@ type CreateOperatorRequest struct {
 	Country string `json:"country,omitempty"`
 	// The operator's name.
 	Name string `json:"name"`
+}
+
+// CreateProviderRequest is the API's schema CreateProviderInBody.
+type CreateProviderRequest struct {
+	// The name holders see on the consent screen.
+	Name string `json:"name"`
+	// Where codes may be sent: absolute https URLs (http only to localhost), compared exactly.
+	RedirectUris []string `json:"redirect_uris"`
+	// ais and/or pis.
+	Roles []string `json:"roles"`
 }
 
 // CreateWalletRequest is the API's schema CreateWalletInBody.
@@ -358,6 +423,57 @@ type DecideCaseRequest struct {
 	Note string `json:"note,omitempty"`
 }
 
+// Device is the API's schema Device.
+type Device struct {
+	// What its offline account holds, as the ledger has it (the device's own balance differs by what
+	// it has not uploaded).
+	Balance     string            `json:"balance"`
+	Certificate DeviceCertificate `json:"certificate"`
+	CreatedAt   time.Time         `json:"created_at"`
+	Currency    string            `json:"currency"`
+	// What its operator advanced for payments beyond its offline account and has not recovered.
+	Debt string `json:"debt"`
+	ID   string `json:"id"`
+	// Load vouchers issued.
+	Loads         int64      `json:"loads"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
+	RevokedReason string     `json:"revoked_reason,omitempty"`
+	Wallet        string     `json:"wallet"`
+}
+
+// DeviceCertificate is the API's schema DeviceCertificate.
+type DeviceCertificate struct {
+	Currency string    `json:"currency"`
+	DeviceID string    `json:"device_id"`
+	IssuedAt time.Time `json:"issued_at"`
+	// The most the device holds.
+	MaxBalance string `json:"max_balance"`
+	// The most it pays at a time.
+	MaxPayment string              `json:"max_payment"`
+	Operator   OperatorCertificate `json:"operator"`
+	// The device's Ed25519 key, unpadded base64url.
+	PublicKey string `json:"public_key"`
+	// The operator's offline key's signature, unpadded base64url.
+	Signature string `json:"signature"`
+	WalletID  string `json:"wallet_id"`
+}
+
+// DeviceRequest is the API's schema DeviceInBody.
+type DeviceRequest struct {
+	// The most the device may hold; default and most: the server's (--offline-max-balance).
+	MaxBalance string `json:"max_balance,omitempty"`
+	// The most it may pay at a time; default and most: the server's (--offline-max-payment).
+	MaxPayment string `json:"max_payment,omitempty"`
+	// The device's Ed25519 public key, unpadded base64url.
+	PublicKey string `json:"public_key"`
+}
+
+// DeviceLoad is the API's schema DeviceLoad.
+type DeviceLoad struct {
+	Transfer Transfer    `json:"transfer"`
+	Voucher  LoadVoucher `json:"voucher"`
+}
+
 // Earmarked is the API's schema Earmarked.
 type Earmarked struct {
 	Amount    string    `json:"amount"`
@@ -381,6 +497,63 @@ type Entry struct {
 	Amount       string   `json:"amount"`
 	BalanceAfter string   `json:"balance_after"`
 	Transfer     Transfer `json:"transfer"`
+}
+
+// ExchangeRequest is the API's schema ExchangeInBody.
+type ExchangeRequest struct {
+	// Your wallet in the sell currency.
+	From string `json:"from"`
+	// A quote of yours, open and unexpired.
+	QuoteID string `json:"quote_id"`
+	// Any wallet in the buy currency, at any operator, in any jurisdiction.
+	To string `json:"to"`
+}
+
+// FXExchange is the API's schema FXExchange.
+type FXExchange struct {
+	// The two wallets are in two jurisdictions.
+	CrossBorder bool   `json:"cross_border"`
+	From        string `json:"from"`
+	ID          string `json:"id"`
+	// The payer's leg to the dealer (fx_sell), then the dealer's leg to the payee (fx_buy).
+	Legs  []Transfer `json:"legs"`
+	Quote FXQuote    `json:"quote"`
+	To    string     `json:"to"`
+}
+
+// FXQuote is the API's schema FXQuote.
+type FXQuote struct {
+	Base string `json:"base"`
+	// What the payee gets: rounded down when sell_amount was asked for.
+	BuyAmount   string `json:"buy_amount"`
+	BuyCurrency string `json:"buy_currency"`
+	// The dealer operator's id.
+	Dealer        string    `json:"dealer"`
+	ExchangeID    string    `json:"exchange_id,omitempty"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	ID            string    `json:"id"`
+	QuoteCurrency string    `json:"quote_currency"`
+	// The dealer's rate applied: its bid or ask, in units of quote_currency per one base.
+	Rate string `json:"rate"`
+	// What the payer pays: rounded up when buy_amount was asked for.
+	SellAmount   string `json:"sell_amount"`
+	SellCurrency string `json:"sell_currency"`
+	// One of: open, used.
+	Status string `json:"status"`
+}
+
+// FXRate is the API's schema FXRate.
+type FXRate struct {
+	Ask  string `json:"ask"`
+	Base string `json:"base"`
+	Bid  string `json:"bid"`
+	// The dealer operator's id.
+	Dealer string `json:"dealer"`
+	// The most of base one exchange at this rate moves.
+	MaxAmount  string    `json:"max_amount"`
+	Quote      string    `json:"quote"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	ValidUntil time.Time `json:"valid_until"`
 }
 
 // Factor is the API's schema Factor.
@@ -518,6 +691,22 @@ type IssueRequest struct {
 	OperatorID string `json:"operator_id"`
 }
 
+// Issuer is the API's schema Issuer.
+type Issuer struct {
+	// The platform's administrator: it registers issuers.
+	Admin bool `json:"admin"`
+	// The issuer's first API key (a central bank's): shown once, never stored, absent from idempotent
+	// replays.
+	APIKey string `json:"api_key,omitempty"`
+	// Its jurisdiction, ISO 3166-1 alpha-2 (empty for the administrator's: the server's --country).
+	Country   string    `json:"country"`
+	CreatedAt time.Time `json:"created_at"`
+	// The ISO 4217 currencies it alone mints and burns.
+	Currencies []string `json:"currencies"`
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+}
+
 // ItemError is the API's schema ItemError.
 type ItemError struct {
 	Code   string `json:"code"`
@@ -554,6 +743,23 @@ type LinkRequest struct {
 	HolderName string `json:"holder_name"`
 }
 
+// LoadRequest is the API's schema LoadInBody.
+type LoadRequest struct {
+	Amount string `json:"amount"`
+}
+
+// LoadVoucher is the API's schema LoadVoucher.
+type LoadVoucher struct {
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+	DeviceID string `json:"device_id"`
+	// The device's loads, counted from 1.
+	Number     int64  `json:"number"`
+	PublicKey  string `json:"public_key"`
+	Signature  string `json:"signature"`
+	TransferID string `json:"transfer_id"`
+}
+
 // LoginRequest is the API's schema LoginInBody.
 type LoginRequest struct {
 	Phone string `json:"phone"`
@@ -566,6 +772,34 @@ type LoginStep struct {
 	Methods []string `json:"methods"`
 	// With a passkey: the assertion options for navigator.credentials.get.
 	WebAuthn json.RawMessage `json:"webauthn,omitempty"`
+}
+
+// Mandate is the API's schema Mandate.
+type Mandate struct {
+	Currency      string  `json:"currency"`
+	MaxPerPayment string  `json:"max_per_payment"`
+	MaxPerPeriod  string  `json:"max_per_period"`
+	Payee         *string `json:"payee"`
+	Period        string  `json:"period"`
+	// What the provider has paid in the current period.
+	PeriodUsed string    `json:"period_used"`
+	ValidUntil time.Time `json:"valid_until"`
+}
+
+// MandateBody is the API's schema MandateBody.
+type MandateBody struct {
+	// The most one payment may be, in the wallets' currency.
+	MaxPerPayment string `json:"max_per_payment"`
+	// The most the payments of one period may add up to.
+	MaxPerPeriod string `json:"max_per_period"`
+	// The only wallet the provider may pay; null or absent: any wallet.
+	Payee *string `json:"payee,omitempty"`
+	// Periods start at midnight of the day, of Monday, or of the first of the month, in the server's
+	// time zone.
+	// One of: day, week, month.
+	Period string `json:"period"`
+	// RFC 3339; no payment from then on. At most the consent's end (180 days).
+	ValidUntil string `json:"valid_until"`
 }
 
 // Me is the API's schema Me.
@@ -583,9 +817,22 @@ type Merchant struct {
 	City    string `json:"city"`
 	Country string `json:"country"`
 	// ISO 18245 merchant category code.
-	MCC       string    `json:"mcc"`
-	Name      string    `json:"name"`
+	MCC  string `json:"mcc"`
+	Name string `json:"name"`
+	// What holders type to pay the merchant by USSD (docs/offline-and-ussd.md).
+	ShortCode string    `json:"short_code,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NewConsentOut is the API's schema NewConsentOut.
+type NewConsentOut struct {
+	// The authorization code: single use, within 60 seconds, at POST /oauth/token with the PKCE
+	// verifier.
+	Code      string `json:"code,omitempty"`
+	ConsentID string `json:"consent_id"`
+	// Where to send the holder's browser: the provider's redirect_uri with code and state.
+	RedirectURI string `json:"redirect_uri,omitempty"`
+	State       string `json:"state,omitempty"`
 }
 
 // NewTOTP is the API's schema NewTOTP.
@@ -594,6 +841,30 @@ type NewTOTP struct {
 	OtpauthURI string `json:"otpauth_uri"`
 	// Base32; shown once.
 	Secret string `json:"secret"`
+}
+
+// OfflineKeys is the API's schema OfflineKeys.
+type OfflineKeys struct {
+	// The central bank's offline key, Ed25519, unpadded base64url: the devices' trust anchor.
+	CentralBank string                `json:"central_bank"`
+	Operators   []OperatorCertificate `json:"operators"`
+}
+
+// OfflinePayment is the API's schema OfflinePayment.
+type OfflinePayment struct {
+	Amount string `json:"amount"`
+	// The payer's, strictly increasing from 1.
+	Counter  int64  `json:"counter"`
+	Currency string `json:"currency"`
+	// The payee device's public key (payments only).
+	Payee string            `json:"payee,omitempty"`
+	Payer DeviceCertificate `json:"payer"`
+	// SHA-256 of the payer's previous payment's canonical text (its certificate's before the first),
+	// unpadded base64url.
+	Prev      string `json:"prev"`
+	Signature string `json:"signature"`
+	// One of: payment, redemption.
+	Type string `json:"type"`
 }
 
 // Operator is the API's schema Operator.
@@ -607,6 +878,17 @@ type Operator struct {
 	CreatedAt time.Time `json:"created_at"`
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
+}
+
+// OperatorCertificate is the API's schema OperatorCertificate.
+type OperatorCertificate struct {
+	IssuedAt   time.Time `json:"issued_at"`
+	OperatorID string    `json:"operator_id"`
+	// Ed25519, unpadded base64url.
+	PublicKey string `json:"public_key"`
+	// The central bank's offline key's Ed25519 signature of the certificate's canonical text, unpadded
+	// base64url.
+	Signature string `json:"signature"`
 }
 
 // OperatorReserves is the API's schema OperatorReserves.
@@ -700,6 +982,20 @@ type ProofBody struct {
 	Method string `json:"method"`
 }
 
+// Provider is the API's schema Provider.
+type Provider struct {
+	// The provider's public OAuth client id.
+	ClientID string `json:"client_id"`
+	// The client secret: shown once, at registration (not in a replay); only its hash is stored.
+	ClientSecret string    `json:"client_secret,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	RedirectUris []string  `json:"redirect_uris"`
+	// ais (account information: accounts:read) and/or pis (payment initiation: payments:write).
+	Roles []string `json:"roles"`
+}
+
 // QrPaymentRequest is the API's schema QrPaymentInBody.
 type QrPaymentRequest struct {
 	// Only for a static code or an open request.
@@ -709,6 +1005,16 @@ type QrPaymentRequest struct {
 	Memo string `json:"memo,omitempty"`
 	// The scanned EMVCo payload.
 	QR string `json:"qr"`
+}
+
+// QuoteRequest is the API's schema QuoteInBody.
+type QuoteRequest struct {
+	// What the payee is to get; or give sell_amount.
+	BuyAmount   string `json:"buy_amount,omitempty"`
+	BuyCurrency string `json:"buy_currency"`
+	// What the payer pays; or give buy_amount.
+	SellAmount   string `json:"sell_amount,omitempty"`
+	SellCurrency string `json:"sell_currency"`
 }
 
 // RefreshRequest is the API's schema RefreshInBody.
@@ -826,6 +1132,14 @@ type Review struct {
 	// The decision's log leaf: the payment once released, the refusal's record (amount 0) once
 	// refused.
 	TransferID string `json:"transfer_id,omitempty"`
+}
+
+// Revocation is the API's schema Revocation.
+type Revocation struct {
+	DeviceID  string    `json:"device_id"`
+	PublicKey string    `json:"public_key"`
+	Reason    string    `json:"reason"`
+	RevokedAt time.Time `json:"revoked_at"`
 }
 
 // RiskRule is the API's schema RiskRule.
@@ -949,6 +1263,23 @@ type SetMerchantRequest struct {
 	MCC     string `json:"mcc"`
 	// At most 25 characters (the QR format's).
 	Name string `json:"name"`
+	// 4 to 8 digits, unique across operators: what holders type to pay the merchant by USSD. Omitted:
+	// none.
+	ShortCode string `json:"short_code,omitempty"`
+}
+
+// SetRateRequest is the API's schema SetRateInBody.
+type SetRateRequest struct {
+	// Units of quote a customer buying one base pays.
+	Ask  string `json:"ask"`
+	Base string `json:"base"`
+	// Units of quote a customer selling one base gets.
+	Bid string `json:"bid"`
+	// The most of base one exchange at this rate moves.
+	MaxAmount string `json:"max_amount"`
+	Quote     string `json:"quote"`
+	// The rate serves quotes until then (at most 7 days ahead).
+	ValidUntil time.Time `json:"valid_until"`
 }
 
 // SetSpendingRuleRequest is the API's schema SetSpendingRuleInBody.
@@ -1155,9 +1486,11 @@ type Supply struct {
 	Currency string `json:"currency"`
 	// Wallets' earmarked money of voucher programs (docs/vouchers.md).
 	Earmarked string `json:"earmarked"`
-	// What operators' fee accounts hold: issued = reserves + wallets + earmarked + fees.
-	Fees     string `json:"fees"`
-	Issued   string `json:"issued"`
+	// What operators' fee accounts hold: issued = reserves + wallets + earmarked + offline + fees.
+	Fees   string `json:"fees"`
+	Issued string `json:"issued"`
+	// The money on offline devices, as the ledger has it (docs/offline-and-ussd.md).
+	Offline  string `json:"offline"`
 	Reserves string `json:"reserves"`
 	Wallets  string `json:"wallets"`
 }
@@ -1179,6 +1512,44 @@ type SupplyPoint struct {
 	Date   string `json:"date"`
 	Issued string `json:"issued"`
 	Minted string `json:"minted"`
+}
+
+// Sync is the API's schema Sync.
+type Sync struct {
+	// The device's offline account after the upload.
+	Balance  string `json:"balance"`
+	Debt     string `json:"debt"`
+	DeviceID string `json:"device_id"`
+	// One per uploaded payment, in order.
+	Items []SyncItem `json:"items"`
+	// Devices the upload revoked.
+	Revoked []string `json:"revoked"`
+}
+
+// SyncRequest is the API's schema SyncInBody.
+type SyncRequest struct {
+	// The device uploading: one of the caller's.
+	DeviceID string `json:"device_id"`
+	// What it holds: the payments and redemptions it made and the payments it received.
+	Payments []OfflinePayment `json:"payments"`
+}
+
+// SyncItem is the API's schema SyncItem.
+type SyncItem struct {
+	Amount string `json:"amount,omitempty"`
+	// Why it was refused.
+	Code string `json:"code,omitempty"`
+	// A double spend: applied, its payer revoked.
+	Conflict *bool  `json:"conflict,omitempty"`
+	Currency string `json:"currency,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	// <payer device>/<counter>.
+	ID string `json:"id,omitempty"`
+	// One of: applied, duplicate, refused.
+	Status string `json:"status"`
+	// Applied now: its offline_payment or offline_redeem transfer.
+	Transfer Transfer `json:"transfer,omitempty"`
+	Type     string   `json:"type,omitempty"`
 }
 
 // Tokens is the API's schema Tokens.
@@ -1206,7 +1577,8 @@ type Transfer struct {
 	// Transfer id (UUIDv7).
 	ID string `json:"id"`
 	// One of: mint, burn, topup, withdrawal, payment, capture, sweep, refund, allocation, fee,
-	// payment_refund, fee_refund, review_refusal.
+	// payment_refund, fee_refund, review_refusal, offline_load, offline_payment, offline_redeem,
+	// offline_advance, offline_recovery.
 	Kind string `json:"kind"`
 	// The transfer's leaf index in the transparency log (0-based, in commit order). Prove it with GET
 	// /v1/transfers/{id}/proof.
@@ -1437,6 +1809,12 @@ func (c *Client) AddTOTP(ctx context.Context, opts ...CallOption) (*NewTOTP, err
 	return &out, nil
 }
 
+// AdmitOperator calls admitOperator, POST /v1/issuers/{id}/operators/{operator_id}: Admit an
+// operator to the issuer's currencies: it may then hold reserves and open wallets in them.
+func (c *Client) AdmitOperator(ctx context.Context, id string, operatorID string, opts ...CallOption) error {
+	return c.do(ctx, "POST", "/v1/issuers/"+url.PathEscape(id)+"/operators/"+url.PathEscape(operatorID), nil, nil, nil, opts)
+}
+
 // ApproveReveal calls approveReveal, POST /v1/reveals/{reveal_id}/approve: Approve a reveal by a
 // second central-bank key: the identities behind the case.
 func (c *Client) ApproveReveal(ctx context.Context, revealID string, opts ...CallOption) (*Reveal, error) {
@@ -1580,10 +1958,50 @@ func (c *Client) CreateConditionalPayment(ctx context.Context, body ConditionalR
 	return &out, nil
 }
 
+// CreateConsent calls createConsent, POST /v1/me/consents: Consent to a provider's authorization
+// request (OAuth 2.0 with PKCE): answers the code for its token request.
+func (c *Client) CreateConsent(ctx context.Context, body CreateConsentRequest, opts ...CallOption) (*NewConsentOut, error) {
+	var out NewConsentOut
+	if err := c.do(ctx, "POST", "/v1/me/consents", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateFXExchange calls createFXExchange, POST /v1/fx/exchanges: Settle a quote
+// payment-versus-payment: both legs in one batch or neither.
+func (c *Client) CreateFXExchange(ctx context.Context, body ExchangeRequest, opts ...CallOption) (*FXExchange, error) {
+	var out FXExchange
+	if err := c.do(ctx, "POST", "/v1/fx/exchanges", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateFXQuote calls createFXQuote, POST /v1/fx/quotes: The best dealer's firm quote, valid 30 s,
+// for you alone, once.
+func (c *Client) CreateFXQuote(ctx context.Context, body QuoteRequest, opts ...CallOption) (*FXQuote, error) {
+	var out FXQuote
+	if err := c.do(ctx, "POST", "/v1/fx/quotes", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateHold calls createHold, POST /v1/holds: Reserve part of a wallet's balance.
 func (c *Client) CreateHold(ctx context.Context, body HoldRequest, opts ...CallOption) (*Hold, error) {
 	var out Hold
 	if err := c.do(ctx, "POST", "/v1/holds", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateIssuer calls createIssuer, POST /v1/issuers: Register a central bank and its currencies
+// (the platform's administrator).
+func (c *Client) CreateIssuer(ctx context.Context, body CreateIssuerRequest, opts ...CallOption) (*Issuer, error) {
+	var out Issuer
+	if err := c.do(ctx, "POST", "/v1/issuers", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1613,6 +2031,16 @@ func (c *Client) CreatePaymentCode(ctx context.Context, id string, opts ...CallO
 func (c *Client) CreatePaymentRequest(ctx context.Context, body PaymentRequestRequest, opts ...CallOption) (*PaymentRequest, error) {
 	var out PaymentRequest
 	if err := c.do(ctx, "POST", "/v1/payment-requests", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateProvider calls createProvider, POST /v1/providers: Register a third-party provider (central
+// bank, or an operator for its own holders); its client secret is shown once.
+func (c *Client) CreateProvider(ctx context.Context, body CreateProviderRequest, opts ...CallOption) (*Provider, error) {
+	var out Provider
+	if err := c.do(ctx, "POST", "/v1/providers", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1712,6 +2140,36 @@ func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id string, opts ...C
 	return c.do(ctx, "DELETE", "/v1/webhook-endpoints/"+url.PathEscape(id), nil, nil, nil, opts)
 }
 
+// DescribeConsentRequestParams are the optional query parameters of DescribeConsentRequest.
+type DescribeConsentRequestParams struct {
+	ClientID    string
+	RedirectURI string
+	Scope       string
+}
+
+// DescribeConsentRequest calls describeConsentRequest, GET /v1/me/consent-requests: What a
+// provider's authorization request asks, for the consent screen (refused before anything is shown:
+// invalid_redirect_uri).
+func (c *Client) DescribeConsentRequest(ctx context.Context, params *DescribeConsentRequestParams, opts ...CallOption) (*ConsentRequestOut, error) {
+	q := url.Values{}
+	if params != nil {
+		if params.ClientID != "" {
+			q.Set("client_id", params.ClientID)
+		}
+		if params.RedirectURI != "" {
+			q.Set("redirect_uri", params.RedirectURI)
+		}
+		if params.Scope != "" {
+			q.Set("scope", params.Scope)
+		}
+	}
+	var out ConsentRequestOut
+	if err := c.do(ctx, "GET", "/v1/me/consent-requests", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Enroll calls enroll, POST /v1/auth/enroll: Start a holder's enrolment: a code by SMS to the phone
 // of its wallets. It needs no credential.
 func (c *Client) Enroll(ctx context.Context, body EnrollRequest, opts ...CallOption) (*EnrollOut, error) {
@@ -1807,6 +2265,24 @@ func (c *Client) GetConsistencyProof(ctx context.Context, from int64, to int64, 
 	return &out, nil
 }
 
+// GetDevice calls getDevice, GET /v1/devices/{id}: An offline device.
+func (c *Client) GetDevice(ctx context.Context, id string, opts ...CallOption) (*Device, error) {
+	var out Device
+	if err := c.do(ctx, "GET", "/v1/devices/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetFXExchange calls getFXExchange, GET /v1/fx/exchanges/{id}: One of your exchanges.
+func (c *Client) GetFXExchange(ctx context.Context, id string, opts ...CallOption) (*FXExchange, error) {
+	var out FXExchange
+	if err := c.do(ctx, "GET", "/v1/fx/exchanges/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // GetFeeCap calls getFeeCap, GET /v1/fee-caps: The central bank's cap on merchant fee rates.
 func (c *Client) GetFeeCap(ctx context.Context, opts ...CallOption) (*FeeCap, error) {
 	var out FeeCap
@@ -1830,6 +2306,15 @@ func (c *Client) GetHold(ctx context.Context, id string, opts ...CallOption) (*H
 func (c *Client) GetHolder(ctx context.Context, opts ...CallOption) (*SignedIn, error) {
 	var out SignedIn
 	if err := c.do(ctx, "GET", "/v1/me", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetIssuer calls getIssuer, GET /v1/issuers/{id}: One issuer.
+func (c *Client) GetIssuer(ctx context.Context, id string, opts ...CallOption) (*Issuer, error) {
+	var out Issuer
+	if err := c.do(ctx, "GET", "/v1/issuers/"+url.PathEscape(id), nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -1933,6 +2418,16 @@ func (c *Client) GetLogKey(ctx context.Context, opts ...CallOption) ([]byte, err
 func (c *Client) GetMe(ctx context.Context, opts ...CallOption) (*Me, error) {
 	var out Me
 	if err := c.do(ctx, "GET", "/v1/operators/me", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetOfflineKeys calls getOfflineKeys, GET /v1/offline/keys: The central bank's offline key and the
+// operators' certified offline keys.
+func (c *Client) GetOfflineKeys(ctx context.Context, opts ...CallOption) (*OfflineKeys, error) {
+	var out OfflineKeys
+	if err := c.do(ctx, "GET", "/v1/offline/keys", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2376,6 +2871,50 @@ func (c *Client) ListConditionalPayments(ctx context.Context, params *ListCondit
 	return &out, nil
 }
 
+// ListConsentsParams are the optional query parameters of ListConsents.
+type ListConsentsParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListConsents calls listConsents, GET /v1/me/consents: The holder's consents, newest first.
+func (c *Client) ListConsents(ctx context.Context, params *ListConsentsParams, opts ...CallOption) (*List[Consent], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[Consent]
+	if err := c.do(ctx, "GET", "/v1/me/consents", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListDevices calls listDevices, GET /v1/wallets/{id}/devices: A wallet's offline devices.
+func (c *Client) ListDevices(ctx context.Context, id string, opts ...CallOption) (*List[Device], error) {
+	var out List[Device]
+	if err := c.do(ctx, "GET", "/v1/wallets/"+url.PathEscape(id)+"/devices", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListFXRates calls listFXRates, GET /v1/fx/rates: Every dealer's rates.
+func (c *Client) ListFXRates(ctx context.Context, opts ...CallOption) (*List[FXRate], error) {
+	var out List[FXRate]
+	if err := c.do(ctx, "GET", "/v1/fx/rates", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ListFactors calls listFactors, GET /v1/me/factors: The holder's second factors.
 func (c *Client) ListFactors(ctx context.Context, opts ...CallOption) (*List[Factor], error) {
 	var out List[Factor]
@@ -2389,6 +2928,15 @@ func (c *Client) ListFactors(ctx context.Context, opts ...CallOption) (*List[Fac
 func (c *Client) ListFees(ctx context.Context, opts ...CallOption) (*List[FeeSchedule], error) {
 	var out List[FeeSchedule]
 	if err := c.do(ctx, "GET", "/v1/fees", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListIssuers calls listIssuers, GET /v1/issuers: The platform's issuers and their currencies.
+func (c *Client) ListIssuers(ctx context.Context, opts ...CallOption) (*List[Issuer], error) {
+	var out List[Issuer]
+	if err := c.do(ctx, "GET", "/v1/issuers", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2415,6 +2963,33 @@ func (c *Client) ListOperators(ctx context.Context, params *ListOperatorsParams,
 	}
 	var out List[Operator]
 	if err := c.do(ctx, "GET", "/v1/operators", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListProviderConsentsParams are the optional query parameters of ListProviderConsents.
+type ListProviderConsentsParams struct {
+	// Opaque cursor from next_cursor.
+	Cursor string
+	// Page size, default 50, at most 500.
+	Limit int64
+}
+
+// ListProviderConsents calls listProviderConsents, GET /v1/provider/consents: A provider's
+// consents, newest first (client credentials, or a provider's access token).
+func (c *Client) ListProviderConsents(ctx context.Context, params *ListProviderConsentsParams, opts ...CallOption) (*List[Consent], error) {
+	q := url.Values{}
+	if params != nil {
+		if params.Cursor != "" {
+			q.Set("cursor", params.Cursor)
+		}
+		if params.Limit != 0 {
+			q.Set("limit", strconv.FormatInt(int64(params.Limit), 10))
+		}
+	}
+	var out List[Consent]
+	if err := c.do(ctx, "GET", "/v1/provider/consents", q, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2486,6 +3061,16 @@ func (c *Client) ListReviews(ctx context.Context, params *ListReviewsParams, opt
 	}
 	var out List[Review]
 	if err := c.do(ctx, "GET", "/v1/reviews", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListRevocations calls listRevocations, GET /v1/offline/revocations: The revoked devices, which
+// devices refuse.
+func (c *Client) ListRevocations(ctx context.Context, opts ...CallOption) (*List[Revocation], error) {
+	var out List[Revocation]
+	if err := c.do(ctx, "GET", "/v1/offline/revocations", nil, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -2717,6 +3302,16 @@ func (c *Client) ListWebhookEndpoints(ctx context.Context, opts ...CallOption) (
 	return &out, nil
 }
 
+// LoadDevice calls loadDevice, POST /v1/devices/{id}/loads: Move money from the wallet to the
+// device; answers the signed load voucher.
+func (c *Client) LoadDevice(ctx context.Context, id string, body LoadRequest, opts ...CallOption) (*DeviceLoad, error) {
+	var out DeviceLoad
+	if err := c.do(ctx, "POST", "/v1/devices/"+url.PathEscape(id)+"/loads", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Login calls login, POST /v1/auth/login: A holder's PIN: answers the second factors that finish
 // the login. It needs no credential.
 func (c *Client) Login(ctx context.Context, body LoginRequest, opts ...CallOption) (*LoginStep, error) {
@@ -2823,6 +3418,16 @@ func (c *Client) RefuseReview(ctx context.Context, id string, opts ...CallOption
 	return &out, nil
 }
 
+// RegisterDevice calls registerDevice, POST /v1/wallets/{id}/devices: Certify an offline device's
+// key for a wallet (operator).
+func (c *Client) RegisterDevice(ctx context.Context, id string, body DeviceRequest, opts ...CallOption) (*Device, error) {
+	var out Device
+	if err := c.do(ctx, "POST", "/v1/wallets/"+url.PathEscape(id)+"/devices", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ReleaseConditionalPayment calls releaseConditionalPayment, POST
 // /v1/conditional-payments/{id}/release: A party's release (an approver, the payee's acceptance) or
 // a preimage; pays when the condition then holds.
@@ -2910,6 +3515,12 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string, opts ...CallOption
 	return c.do(ctx, "DELETE", "/v1/api-keys/"+url.PathEscape(id), nil, nil, nil, opts)
 }
 
+// RevokeConsent calls revokeConsent, DELETE /v1/me/consents/{id}: Revoke a consent: the provider's
+// next call answers 401, on every server.
+func (c *Client) RevokeConsent(ctx context.Context, id string, opts ...CallOption) error {
+	return c.do(ctx, "DELETE", "/v1/me/consents/"+url.PathEscape(id), nil, nil, nil, opts)
+}
+
 // SandboxFaults calls sandboxFaults, POST /v1/sandbox/bank/faults: Make the sandbox bank's next
 // calls fail, time out or answer late.
 func (c *Client) SandboxFaults(ctx context.Context, body SandboxFault, opts ...CallOption) (*SandboxFault, error) {
@@ -2963,6 +3574,16 @@ func (c *Client) SendAuthorizationSMS(ctx context.Context, id string, opts ...Ca
 // needs no credential.
 func (c *Client) SendLoginSMS(ctx context.Context, loginID string, opts ...CallOption) error {
 	return c.do(ctx, "POST", "/v1/auth/login/"+url.PathEscape(loginID)+"/sms", nil, nil, nil, opts)
+}
+
+// SetFXRate calls setFXRate, PUT /v1/fx/rates: Publish your rate for a currency pair (a dealer: an
+// operator admitted to both).
+func (c *Client) SetFXRate(ctx context.Context, body SetRateRequest, opts ...CallOption) (*FXRate, error) {
+	var out FXRate
+	if err := c.do(ctx, "PUT", "/v1/fx/rates", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // SetFeeCap calls setFeeCap, PUT /v1/fee-caps: Cap operators' merchant fee rates (central bank).
@@ -3028,6 +3649,16 @@ func (c *Client) SetSettlement(ctx context.Context, id string, body SettlementRe
 func (c *Client) SetSpendingRule(ctx context.Context, id string, body SetSpendingRuleRequest, opts ...CallOption) (*SpendingRule, error) {
 	var out SpendingRule
 	if err := c.do(ctx, "POST", "/v1/wallets/"+url.PathEscape(id)+"/spending-rules", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SyncOffline calls syncOffline, POST /v1/offline/sync: Upload what a device holds: each payment
+// applied exactly once, double spends revoked.
+func (c *Client) SyncOffline(ctx context.Context, body SyncRequest, opts ...CallOption) (*Sync, error) {
+	var out Sync
+	if err := c.do(ctx, "POST", "/v1/offline/sync", nil, body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -58,7 +58,8 @@ func (s *server) consoleRoutes() {
 func supplyOut(sp *ledger.Supply) Supply {
 	c := sp.Currency
 	return Supply{Currency: c.Code, Issued: ingot.FormatAmount(sp.Issued, c), Reserves: ingot.FormatAmount(sp.Reserves, c),
-		Wallets: ingot.FormatAmount(sp.Wallets, c), Fees: ingot.FormatAmount(sp.Fees, c), Earmarked: ingot.FormatAmount(sp.Earmarked, c)}
+		Wallets: ingot.FormatAmount(sp.Wallets, c), Fees: ingot.FormatAmount(sp.Fees, c), Earmarked: ingot.FormatAmount(sp.Earmarked, c),
+		Offline: ingot.FormatAmount(sp.Offline, c)}
 }
 
 func (s *server) supplies(ctx context.Context, _ *struct{}) (*Body[List[Supply]], error) {

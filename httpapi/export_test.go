@@ -15,3 +15,7 @@ func RouteIDs() []string {
 	}
 	return ids
 }
+
+// RouteProvider is the consent scope a provider's token needs on a route
+// ("" none may; "*" any provider's token).
+func RouteProvider(operationID string) string { return routes[operationID].provider }

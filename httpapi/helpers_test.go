@@ -17,6 +17,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/featurephone"
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
@@ -119,7 +120,8 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer, opts ...fun
 	sb := bank.NewSandbox(st.(bank.SandboxStore), dataKey)
 	sb.Delay = 10 * time.Millisecond
 	ast := st.(auth.Store)
-	au, err := auth.New(ast, auth.Options{PII: dataKey, Sender: auth.NewSandboxSender(ast, dataKey, clk.Now), Logger: log, Now: clk.Now})
+	sender := auth.NewSandboxSender(ast, dataKey, clk.Now)
+	au, err := auth.New(ast, auth.Options{PII: dataKey, Sender: sender, Logger: log, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +130,11 @@ func newEnvLog(t testing.TB, open opener, maxBatch int, w io.Writer, opts ...fun
 	if _, err := svc.Bootstrap(ctx, adminKey); err != nil {
 		t.Fatal(err)
 	}
-	o := httpapi.Options{Logger: log, Registry: reg, Sandbox: sb}
+	phones, err := featurephone.New(featurephone.Options{Ledger: svc, Auth: au, Sender: sender, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := httpapi.Options{Logger: log, Registry: reg, Sandbox: sb, Phones: phones}
 	for _, f := range opts {
 		f(&o)
 	}

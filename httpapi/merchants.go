@@ -22,11 +22,12 @@ type Merchant struct {
 	City      string    `json:"city" example:"Beijing"`
 	Country   string    `json:"country" example:"CN"`
 	MCC       string    `json:"mcc" example:"5812" doc:"ISO 18245 merchant category code."`
+	ShortCode string    `json:"short_code,omitempty" example:"8801" doc:"What holders type to pay the merchant by USSD (docs/offline-and-ussd.md)."`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func merchantOut(m ingot.Merchant) *Merchant {
-	return &Merchant{Name: m.Name, City: m.City, Country: m.Country, MCC: m.MCC, UpdatedAt: m.UpdatedAt.UTC()}
+	return &Merchant{Name: m.Name, City: m.City, Country: m.Country, MCC: m.MCC, ShortCode: m.ShortCode, UpdatedAt: m.UpdatedAt.UTC()}
 }
 
 // PaymentRequest is a merchant's request to be paid, shown as a dynamic QR
@@ -121,6 +122,8 @@ type setMerchantIn struct {
 		City    string `json:"city" maxLength:"100" doc:"At most 15 characters."`
 		Country string `json:"country" maxLength:"8" example:"CN"`
 		MCC     string `json:"mcc" maxLength:"8" example:"5812"`
+		// ShortCode pays the merchant from a feature phone.
+		ShortCode string `json:"short_code,omitempty" maxLength:"16" doc:"4 to 8 digits, unique across operators: what holders type to pay the merchant by USSD. Omitted: none."`
 	}
 }
 
@@ -232,7 +235,8 @@ func (s *server) png(id, path, summary string, h func(context.Context, *idIn) (*
 // ---- handlers ----
 
 func (s *server) setMerchant(ctx context.Context, in *setMerchantIn) (*Body[Wallet], error) {
-	w, m, err := s.svc.SetMerchant(ctx, actor(ctx), in.ID, ledger.MerchantRequest{Name: in.Body.Name, City: in.Body.City, Country: in.Body.Country, MCC: in.Body.MCC})
+	w, m, err := s.svc.SetMerchant(ctx, actor(ctx), in.ID, ledger.MerchantRequest{Name: in.Body.Name, City: in.Body.City, Country: in.Body.Country, MCC: in.Body.MCC,
+		ShortCode: in.Body.ShortCode})
 	if err != nil {
 		return nil, s.problem(ctx, err)
 	}

@@ -26,7 +26,7 @@ type Transfer struct {
 	To        string    `json:"to" doc:"Payee: wallet id, reserve:<operator_id> or issuance."`
 	Amount    string    `json:"amount" example:"12.30"`
 	Currency  string    `json:"currency" example:"CNY"`
-	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation,fee,payment_refund,fee_refund,review_refusal"`
+	Kind      string    `json:"kind" enum:"mint,burn,topup,withdrawal,payment,capture,sweep,refund,allocation,fee,payment_refund,fee_refund,review_refusal,offline_load,offline_payment,offline_redeem,offline_advance,offline_recovery"`
 	Memo      string    `json:"memo" doc:"The payer's free text (a refund's: its reason); always empty in the central bank's view."`
 	HoldID    string    `json:"hold_id,omitempty" doc:"The captured hold, for captures."`
 	CreatedAt time.Time `json:"created_at"`
@@ -155,8 +155,9 @@ type Supply struct {
 	Issued    string `json:"issued"`
 	Reserves  string `json:"reserves"`
 	Wallets   string `json:"wallets"`
-	Fees      string `json:"fees" doc:"What operators' fee accounts hold: issued = reserves + wallets + earmarked + fees."`
+	Fees      string `json:"fees" doc:"What operators' fee accounts hold: issued = reserves + wallets + earmarked + offline + fees."`
 	Earmarked string `json:"earmarked" doc:"Wallets' earmarked money of voucher programs (docs/vouchers.md)."`
+	Offline   string `json:"offline" doc:"The money on offline devices, as the ledger has it (docs/offline-and-ussd.md)."`
 }
 
 // Entry is a statement line: the transfer, the signed amount for the wallet
@@ -305,12 +306,15 @@ func operatorOut(o *ingot.Operator, key string) Operator {
 // transferOut renders a transfer; reserveOp is the operator whose reserve
 // or fee account is a side of it, when known.
 func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
-	side := func(id int64, issuance bool) string {
+	offDebit, offCredit := t.Kind.OfflineSides()
+	side := func(id int64, issuance, off bool) string {
 		switch {
 		case ingot.IsWalletID(id):
 			return ingot.FormatWalletID(id)
 		case issuance:
 			return "issuance"
+		case off:
+			return "offline:" + ingot.FormatWalletID(id)
 		case reserveOp != "" && (t.Kind == ingot.KindFee || t.Kind == ingot.KindFeeRefund):
 			return "fee:" + reserveOp
 		case reserveOp != "":
@@ -319,7 +323,7 @@ func transferOut(t *ingot.Transfer, reserveOp string) Transfer {
 		return "account:" + ingot.FormatWalletID(id)
 	}
 	out := Transfer{
-		ID: t.ID, From: side(t.Debit, t.Kind == ingot.KindMint), To: side(t.Credit, t.Kind == ingot.KindBurn),
+		ID: t.ID, From: side(t.Debit, t.Kind == ingot.KindMint, offDebit), To: side(t.Credit, t.Kind == ingot.KindBurn, offCredit),
 		Amount: amt(t.Amount, t.Currency), Currency: t.Currency, Kind: string(t.Kind), Memo: t.Memo,
 		HoldID: t.HoldID, CreatedAt: t.CreatedAt.UTC(), LogIndex: t.LogIndex,
 		Reference: t.Reference, PaymentRequestID: t.PaymentRequestID,

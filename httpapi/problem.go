@@ -84,6 +84,8 @@ var statusOf = map[string]int{
 	ingot.CodeNotFound:            http.StatusNotFound,
 	ingot.CodeUnauthorized:        http.StatusUnauthorized,
 	ingot.CodeForbidden:           http.StatusForbidden,
+	ingot.CodeOperatorNotAdmitted: http.StatusForbidden,
+	ingot.CodeQuoteUnavailable:    http.StatusConflict,
 	ingot.CodeInsufficientFunds:   http.StatusUnprocessableEntity,
 	ingot.CodeWalletFrozen:        http.StatusUnprocessableEntity,
 	ingot.CodeWalletClosed:        http.StatusUnprocessableEntity,
@@ -137,6 +139,14 @@ var statusOf = map[string]int{
 	// Standing orders (standing.go).
 	ingot.CodeInvalidSchedule:     http.StatusUnprocessableEntity,
 	ingot.CodeStandingOrderClosed: http.StatusConflict,
+
+	ingot.CodeOfflineInvalid: http.StatusUnprocessableEntity,
+	ingot.CodeDeviceRevoked:  http.StatusConflict,
+	// Open finance (openfinance.go).
+	ingot.CodeInvalidRedirectURI: http.StatusBadRequest,
+	ingot.CodeInvalidScope:       http.StatusBadRequest,
+	ingot.CodeInvalidMandate:     http.StatusBadRequest,
+	ingot.CodeMandateExceeded:    http.StatusForbidden,
 }
 
 func typeURI(code string) string { return "urn:ingot:problem:" + code }

@@ -66,12 +66,17 @@ func (s *server) routes() {
 	s.statementRoutes()   // statements.go: statements, settlement
 	s.webhookRoutes()     // webhooks.go
 	s.voucherRoutes()     // vouchers.go: purpose-bound money: webhook endpoints and deliveries
+	s.offlineRoutes()     // offline.go: offline purses
 	s.riskRoutes()        // risk.go: risk rules, alerts, AML reports
 	s.conditionalRoutes() // conditional.go: conditional payments
 	s.standingRoutes()    // standing.go: standing orders
 	s.isoRoutes()         // iso20022.go: pacs.008 out and in, pacs.002
 	s.spendingRoutes()    // spending.go: wallets' spending rules
 	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations
+	s.issuerRoutes()      // issuers.go: several central banks, admissions
+	s.fxRoutes()          // fx.go: rates, quotes, exchanges (payment-versus-payment)
+	s.phoneRoutes()       // phones.go: the USSD callback, incoming SMS (sandbox)
+	s.openFinanceRoutes() // openfinance.go: providers, consents, the token endpoint
 }
 
 var bearer = []map[string][]string{{"bearer": {}}}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/openfinance"
 )
 
 // access is what a route asks of its caller: the scope an API key needs,
@@ -14,7 +15,15 @@ type access struct {
 	// centralBank is the scope a central bank's key needs instead, for a
 	// route both may use with scopes of their own (issueVouchers).
 	centralBank string
+	// provider is the consent scope a provider's access token needs (open
+	// finance); "": providers may not use the route. providerAny: any
+	// provider's token; providerOnly: no API key or holder either.
+	provider     string
+	providerOnly bool
 }
+
+// providerAny is the provider scope of a route any provider token may use.
+const providerAny = "*"
 
 // holderOnly routes are a signed-in holder's own (its profile, factors,
 // approvals): no API key may use them.
@@ -36,6 +45,16 @@ var routes = map[string]access{
 	// Vouchers (vouchers.go).
 	"issueVouchers":     {scope: ingot.ScopeTransfersWrite, centralBank: ingot.ScopeIssuanceWrite},
 	"getVoucherProgram": {scope: ingot.ScopeTransfersRead},
+	// Offline purses (offline.go): the operator registers devices; the
+	// holder loads and uploads its own, and reads the keys and revocations
+	// its devices need.
+	"registerDevice":  {scope: ingot.ScopeWalletsWrite},
+	"listDevices":     {scope: ingot.ScopeWalletsRead, holder: true},
+	"getDevice":       {scope: ingot.ScopeWalletsRead, holder: true},
+	"loadDevice":      {scope: ingot.ScopeTransfersWrite, holder: true},
+	"syncOffline":     {scope: ingot.ScopeTransfersWrite, holder: true},
+	"getOfflineKeys":  {scope: ingot.ScopeTransfersRead, holder: true},
+	"listRevocations": {scope: ingot.ScopeTransfersRead, holder: true},
 	// Spending rules (spending.go): a holder sets its sub-wallets' and
 	// reads all its wallets'.
 	"setSpendingRule":    {scope: ingot.ScopeWalletsWrite, holder: true},
@@ -74,30 +93,41 @@ var routes = map[string]access{
 	"getScreeningList":    {scope: ingot.ScopeRiskRead},
 
 	// Operators and issuance (central bank).
+	// Issuers (issuers.go).
+	"createIssuer":   {scope: ingot.ScopeOperatorsWrite},
+	"listIssuers":    {scope: ingot.ScopeWalletsRead, centralBank: ingot.ScopeOperatorsWrite},
+	"getIssuer":      {scope: ingot.ScopeWalletsRead, centralBank: ingot.ScopeOperatorsWrite},
+	"admitOperator":  {scope: ingot.ScopeOperatorsWrite},
 	"createOperator": {scope: ingot.ScopeOperatorsWrite},
-	"listOperators":  {scope: ingot.ScopeOperatorsWrite},
-	"getMe":          {scope: ingot.ScopeWalletsRead},
-	"mint":           {scope: ingot.ScopeIssuanceWrite},
-	"burn":           {scope: ingot.ScopeIssuanceWrite},
-	"getSupply":      {scope: ingot.ScopeIssuanceWrite},
+	// FX (fx.go).
+	"setFXRate":        {scope: ingot.ScopeTransfersWrite},
+	"listFXRates":      {scope: ingot.ScopeTransfersRead, centralBank: ingot.ScopeTransfersRead},
+	"createFXQuote":    {scope: ingot.ScopeTransfersWrite},
+	"createFXExchange": {scope: ingot.ScopeTransfersWrite},
+	"getFXExchange":    {scope: ingot.ScopeTransfersRead},
+	"listOperators":    {scope: ingot.ScopeOperatorsWrite},
+	"getMe":            {scope: ingot.ScopeWalletsRead},
+	"mint":             {scope: ingot.ScopeIssuanceWrite},
+	"burn":             {scope: ingot.ScopeIssuanceWrite},
+	"getSupply":        {scope: ingot.ScopeIssuanceWrite},
 
 	// Wallets.
 	"createWallet":      {scope: ingot.ScopeWalletsWrite},
 	"createWalletBatch": {scope: ingot.ScopeWalletsWrite},
-	"listWallets":       {scope: ingot.ScopeWalletsRead, holder: true},
-	"getWallet":         {scope: ingot.ScopeWalletsRead, holder: true},
+	"listWallets":       {scope: ingot.ScopeWalletsRead, holder: true, provider: openfinance.ScopeAccountsRead},
+	"getWallet":         {scope: ingot.ScopeWalletsRead, holder: true, provider: openfinance.ScopeAccountsRead},
 	"freezeWallet":      {scope: ingot.ScopeWalletsWrite},
 	"unfreezeWallet":    {scope: ingot.ScopeWalletsWrite},
 	"closeWallet":       {scope: ingot.ScopeWalletsWrite},
 	"updateWallet":      {scope: ingot.ScopeWalletsWrite},
 	"openSubWallet":     {scope: ingot.ScopeWalletsWrite},
 	"listSubWallets":    {scope: ingot.ScopeWalletsRead},
-	"listTransactions":  {scope: ingot.ScopeWalletsRead, holder: true},
+	"listTransactions":  {scope: ingot.ScopeWalletsRead, holder: true, provider: openfinance.ScopeAccountsRead},
 	"topUp":             {scope: ingot.ScopeTransfersWrite, holder: true},
 	"withdraw":          {scope: ingot.ScopeTransfersWrite, holder: true},
 
 	// Transfers and holds.
-	"createTransfer":      {scope: ingot.ScopeTransfersWrite, holder: true},
+	"createTransfer":      {scope: ingot.ScopeTransfersWrite, holder: true, provider: openfinance.ScopePaymentsWrite},
 	"createTransferBatch": {scope: ingot.ScopeTransfersWrite},
 	"getTransfer":         {scope: ingot.ScopeTransfersRead, holder: true},
 	"createHold":          {scope: ingot.ScopeTransfersWrite, holder: true},
@@ -165,6 +195,17 @@ var routes = map[string]access{
 	"listReserves":       {scope: ingot.ScopeIssuanceWrite},
 	"listBankOperations": {scope: ingot.ScopeWalletsRead, holder: true},
 
+	// Open finance (openfinance.go): providers are an organisation's
+	// credentials (keys:write); a provider's token reads the consented
+	// wallets (accounts:read) and pays by mandate (payments:write) on the
+	// routes above that name its scope.
+	"createProvider":         {scope: ingot.ScopeKeysWrite},
+	"createConsent":          {scope: holderOnly, holder: true},
+	"listConsents":           {scope: holderOnly, holder: true},
+	"describeConsentRequest": {scope: holderOnly, holder: true},
+	"revokeConsent":          {scope: holderOnly, holder: true},
+	"listProviderConsents":   {provider: providerAny, providerOnly: true},
+
 	// A holder's own.
 	"getHolder":            {scope: holderOnly, holder: true},
 	"logout":               {scope: holderOnly, holder: true},
@@ -184,6 +225,7 @@ var routes = map[string]access{
 	"sandboxGetAccount":  {scope: ingot.ScopeSandbox},
 	"sandboxFaults":      {scope: ingot.ScopeSandbox},
 	"sandboxSMS":         {scope: ingot.ScopeSandbox},
+	"sandboxIncomingSMS": {scope: ingot.ScopeSandbox},
 }
 
 // allowed checks a route's access for an actor: a holder only on holder
@@ -194,6 +236,18 @@ func allowed(operationID string, a ingot.Actor) error {
 	r, ok := routes[operationID]
 	if !ok {
 		return ingot.Errorf(ingot.CodeForbidden, "this route declares no access")
+	}
+	if a.Role == ingot.RoleProvider {
+		switch {
+		case r.provider == "":
+			return ingot.Errorf(ingot.CodeForbidden, "a provider's token may not use this route")
+		case r.provider != providerAny && !a.HasScope(r.provider):
+			return ingot.Errorf(ingot.CodeInsufficientScope, "the consent does not grant the scope %s", r.provider)
+		}
+		return nil
+	}
+	if r.providerOnly {
+		return ingot.Errorf(ingot.CodeForbidden, "this route is a provider's: client credentials or a provider's access token")
 	}
 	if a.Role == ingot.RoleHolder {
 		if !r.holder {

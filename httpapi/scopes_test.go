@@ -47,7 +47,7 @@ func TestEveryRouteHasAScope(t *testing.T) {
 			switch {
 			case !ok:
 				t.Errorf("%s %s (%s) declares no scope", method, path, op.OperationID)
-			case scope == "" && !holder:
+			case scope == "" && !holder && httpapi.RouteProvider(op.OperationID) == "":
 				t.Errorf("%s %s (%s) is usable by no one", method, path, op.OperationID)
 			case scope != "" && !all[scope]:
 				t.Errorf("%s %s (%s) needs scope %q, which no role's key may have", method, path, op.OperationID, scope)

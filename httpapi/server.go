@@ -8,6 +8,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/featurephone"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/webhook"
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +43,12 @@ type Options struct {
 	// Webhooks manages operators' webhook endpoints (webhooks.go); nil:
 	// their routes answer 503 unavailable.
 	Webhooks *webhook.Service
+	// Phones serves feature phones (phones.go): the USSD callback when
+	// USSDSecret is set, and under the sandbox incoming SMS; nil: neither.
+	Phones *featurephone.Service
+	// USSDSecret is the secret the USSD gateway sends in X-Ussd-Secret;
+	// "": POST /v1/ussd does not exist (404).
+	USSDSecret string
 	// Hardening: rate limits, CORS, trusted proxies (transport.go).
 	Hardening
 }
@@ -62,11 +70,20 @@ type server struct {
 	sandbox *bank.Sandbox
 	hooks   *webhook.Service // webhooks.go
 	hard    *hardening       // transport.go
+	// Feature phones (phones.go): the service, and the SHA-256 of the
+	// USSD gateway's secret (nil: no USSD route).
+	phones     *featurephone.Service
+	ussdSecret []byte
 }
 
 // NewServer returns the API's handler.
 func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler {
-	s := &server{svc: svc, auth: au, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox, hooks: opts.Webhooks}
+	s := &server{svc: svc, auth: au, log: opts.Logger, reg: opts.Registry, mux: http.NewServeMux(), sandbox: opts.Sandbox, hooks: opts.Webhooks,
+		phones: opts.Phones}
+	if opts.USSDSecret != "" {
+		sum := sha256.Sum256([]byte(opts.USSDSecret))
+		s.ussdSecret = sum[:]
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -86,7 +103,8 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 		"(with the route's scope), or a holder's access token (POST /v1/auth/login). Errors are RFC 9457 problems with a stable `code`. " +
 		"Auditor keys may only read the transparency log. A holder's payment above the low-value exemption answers 403 sca_required with an authorization to approve."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", Description: "An Ingot API key (ingot_live_..., ingot_test_...), or a holder's access token (ingot_at_...)."},
+		"bearer":      {Type: "http", Scheme: "bearer", Description: "An Ingot API key (ingot_live_..., ingot_test_...), a holder's access token (ingot_at_...), or a provider's OAuth access token (ingot_oat_...)."},
+		"clientBasic": {Type: "http", Scheme: "basic", Description: "A provider's OAuth client credentials: client_id and client_secret."},
 	}
 	cfg.Tags = []*huma.Tag{
 		{Name: "Operators", Description: "Tier-2 institutions (the central bank registers them)."},
@@ -98,8 +116,11 @@ func NewServer(svc *ledger.Service, au *auth.Service, opts Options) http.Handler
 		{Name: "Holder", Description: "A signed-in holder's own: its wallets, factors, PIN and approvals."},
 		{Name: "Keys", Description: "Organisations' API keys (scoped, revocable) and the security journal."},
 		{Name: "Merchants", Description: "Merchant profiles, QR payment requests (EMVCo), customer-presented payment codes, statements and end-of-day settlement. See docs/merchants.md."},
+		{Name: "Feature phones", Description: "The USSD gateway's callback: menus in English and Chinese for phones without apps or data. See docs/offline-and-ussd.md."},
 		{Name: "Fees", Description: "Operators' merchant fees and the central bank's cap on them."},
 		{Name: "Webhooks", Description: "Operators' webhook endpoints and their signed deliveries (Standard Webhooks). See docs/webhooks.md."},
+		{Name: "Open finance", Description: "Third-party providers acting with holders' consent: OAuth 2.0 with PKCE (POST /oauth/token), account information, " +
+			"payments by mandate. See docs/open-finance.md."},
 		{Name: "Transparency log", Description: "The signed Merkle log of every transfer (RFC 6962, C2SP checkpoints): checkpoints, " +
 			"verifier key, consistency and inclusion proofs, and read-only auditor keys. See docs/transparency-log.md."},
 	}
@@ -119,6 +140,10 @@ type reqInfo struct {
 	method string
 	path   string
 	client auth.Client
+	// basic is an HTTP Basic Authorization header on a route that takes
+	// a provider's client credentials (openfinance.go), checked by its
+	// handler.
+	basic string
 }
 
 func info(ctx context.Context) reqInfo {
@@ -136,14 +161,23 @@ var errNoKey = ingot.Errorf(ingot.CodeUnauthorized, "a valid API key is required
 // checked (scopes.go).
 func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	ri := reqInfo{method: ctx.Method(), path: ctx.URL().Path, client: callerOf(ctx.Context())}
-	if op := ctx.Operation(); op != nil && len(op.Security) > 0 {
+	op := ctx.Operation()
+	if h := ctx.Header("Authorization"); op != nil && isBasic(h) && acceptsClient(op) {
+		ri.basic = h
+	} else if op != nil && len(op.Security) > 0 {
 		h := ctx.Header("Authorization")
 		const prefix = "bearer "
 		if len(h) <= len(prefix) || !equalFold(h[:len(prefix)], prefix) {
 			_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "", errNoKey)
 			return
 		}
-		a, err := s.auth.Authenticate(ctx.Context(), h[len(prefix):], ri.client)
+		var a ingot.Actor
+		var err error
+		if providerToken(h[len(prefix):]) { // openfinance.go
+			a, err = s.svc.ProviderActor(ctx.Context(), h[len(prefix):])
+		} else {
+			a, err = s.auth.Authenticate(ctx.Context(), h[len(prefix):], ri.client)
+		}
 		if err == nil {
 			err = allowed(op.OperationID, a)
 		}
@@ -155,6 +189,17 @@ func (s *server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		ri.actor = a
 	}
 	next(huma.WithValue(ctx, ctxKey{}, ri))
+}
+
+// acceptsClient reports whether an operation takes a provider's client
+// credentials (HTTP Basic), which its handler checks.
+func acceptsClient(op *huma.Operation) bool {
+	for _, req := range op.Security {
+		if _, ok := req["clientBasic"]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // callerOf is what the transport says of the caller (transport.go): its

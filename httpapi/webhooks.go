@@ -13,6 +13,7 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/conditional"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/openfinance"
 	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/schedule"
 	"github.com/ingot-cbdc/ingot/webhook"
@@ -308,6 +309,19 @@ func (s *server) RenderEvent(ev ingot.Event) (json.RawMessage, error) {
 			return nil, err
 		}
 		out = StandingRunEvent{Order: standingOut(&r.Order), Run: runOut(&r.Run)}
+	case ingot.EventConsentRevoked:
+		var c openfinance.Consent
+		if err := decodeObject(ev, &c); err != nil {
+			return nil, err
+		}
+		out = s.consentOut(&c)
+	case ingot.EventMandatePayment:
+		var m ledger.MandatePayment
+		if err := decodeObject(ev, &m); err != nil || m.Transfer == nil {
+			return nil, fmt.Errorf("httpapi: the object of %s event %s does not decode: %v", ev.Type, ev.ID, err)
+		}
+		out = MandatePaymentEvent{ConsentID: m.ConsentID, ProviderID: m.ProviderID, Transfer: transferOut(m.Transfer, ""),
+			PeriodStart: m.PeriodStart.UTC(), PeriodTotal: amt(m.PeriodTotal, m.Transfer.Currency)}
 	default:
 		return ev.Object, nil // a type this version does not know: as kept
 	}

@@ -46,7 +46,7 @@ func newHookEnv(t *testing.T, open opener, allowPrivate bool) *hookEnv {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opt := webhook.Options{Now: e.clock.Now, AllowPrivate: allowPrivate, Logger: log, Render: httpapi.EventRenderer(e.svc, log), Record: e.auth.Record}
 	d := webhook.NewDeliverer(ws, keys, opt)
-	srv := httptest.NewServer(httpapi.NewServer(e.svc, e.auth, httpapi.Options{Logger: log, Webhooks: webhook.NewService(ws, keys, opt)}))
+	srv := httptest.NewServer(httpapi.NewServer(e.svc, e.auth, httpapi.Options{Logger: log, Sandbox: e.sb, Webhooks: webhook.NewService(ws, keys, opt)}))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	return &hookEnv{env: e, d: d}

@@ -11,7 +11,8 @@ import (
 // the supply of every currency, each operator's reserves, and a
 // currency's supply day by day.
 
-// Supplies is the supply of every currency that has accounts, by code.
+// Supplies is the supply of every currency that has accounts and that
+// the caller issues, by code.
 func (s *Service) Supplies(ctx context.Context, a ingot.Actor) ([]Supply, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return nil, err
@@ -22,6 +23,11 @@ func (s *Service) Supplies(ctx context.Context, a ingot.Actor) ([]Supply, error)
 	}
 	out := make([]Supply, 0, len(codes))
 	for _, c := range codes {
+		if mine, err := s.governs(ctx, a, c); err != nil {
+			return nil, err
+		} else if !mine {
+			continue // another issuer's
+		}
 		sp, err := s.Supply(ctx, a, c)
 		if err != nil {
 			return nil, err
@@ -90,6 +96,9 @@ func (s *Service) SupplyHistory(ctx context.Context, a ingot.Actor, currency, fr
 		return SupplyHistory{}, err
 	}
 	cur, err := ingot.LookupCurrency(currency)
+	if err == nil {
+		err = s.requireIssuer(ctx, a, cur.Code, false) // issuers.go
+	}
 	if err != nil {
 		return SupplyHistory{}, err
 	}

@@ -63,7 +63,7 @@ func (c *chargeCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 			return nil, err
 		}
 	}
-	t, err := s.move(ingot.KindPayment, from, to, c.amount, to.Currency, c.reference, "")
+	t, err := s.payWallet(from, to, c.amount, to.Currency, c.reference) // cmd_pay.go: vouchers first
 	if err != nil {
 		return nil, err
 	}

@@ -34,28 +34,34 @@ func (s *state) pay(a ingot.Actor, it Item) (*ingot.Transfer, error) {
 	if err != nil {
 		return nil, err
 	}
-	kind := ingot.KindPayment
 	if isAllocation(from, to) {
-		kind = ingot.KindAllocate
+		return s.move(ingot.KindAllocate, from, to, it.Amount, it.Currency, it.Memo, "")
 	}
-	var uses []ingot.VoucherUse
-	if kind == ingot.KindPayment {
-		// Eligible earmarked money pays first (voucher_state.go).
-		if uses, err = s.useVouchers(from, to, it.Amount, it.Currency); err != nil {
-			return nil, err
-		}
-		s.vouch.paying = len(uses) > 0
-		defer func() { s.vouch.paying = false }()
+	t, err := s.payWallet(from, to, it.Amount, it.Currency, it.Memo)
+	if err != nil {
+		return nil, err
 	}
-	t, err := s.move(kind, from, to, it.Amount, it.Currency, it.Memo, "")
+	if err := s.chargeFee(t, to); err != nil { // merchant_state.go
+		return nil, err
+	}
+	return t, nil
+}
+
+// payWallet moves a payment from a wallet to another, the payer's
+// eligible earmarked money first (voucher_state.go): the step every kind of
+// payment shares (a transfer, a QR payment, a payment code), before its
+// merchant's fee.
+func (s *state) payWallet(from, to *ingot.Account, amount int64, currency, memo string) (*ingot.Transfer, error) {
+	uses, err := s.useVouchers(from, to, amount, currency)
+	if err != nil {
+		return nil, err
+	}
+	s.vouch.paying = len(uses) > 0
+	defer func() { s.vouch.paying = false }()
+	t, err := s.move(ingot.KindPayment, from, to, amount, currency, memo, "")
 	if err != nil {
 		return nil, err
 	}
 	s.recordUses(t.ID, uses)
-	if kind == ingot.KindPayment {
-		if err := s.chargeFee(t, to); err != nil { // merchant_state.go
-			return nil, err
-		}
-	}
 	return t, nil
 }

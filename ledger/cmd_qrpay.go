@@ -64,7 +64,7 @@ func (c *qrPayCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 	if memo == "" {
 		memo = r.Reference
 	}
-	t, err := s.move(ingot.KindPayment, from, to, amount, r.Currency, memo, "")
+	t, err := s.payWallet(from, to, amount, r.Currency, memo) // cmd_pay.go: vouchers first
 	if err != nil {
 		return nil, err
 	}

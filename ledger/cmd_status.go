@@ -5,7 +5,8 @@ import "github.com/ingot-cbdc/ingot"
 // statusCmd freezes, unfreezes or closes a wallet. A closed wallet stays
 // closed. Closing needs a zero balance and no open holds; a sub-wallet's
 // balance first returns to its parent, and a parent with open sub-wallets
-// stays open (closeFamily, subwallet.go).
+// stays open (closeFamily, subwallet.go); a wallet whose offline devices
+// hold money stays open too.
 type statusCmd struct {
 	wallet int64
 	parent int64 // the wallet's parent, when it is a sub-wallet: locked too
@@ -27,6 +28,11 @@ func (c *statusCmd) apply(s *state, a ingot.Actor) (*WalletView, error) {
 	case ingot.StatusClosed:
 		if _, err := s.closeFamily(w); err != nil {
 			return nil, err
+		}
+		if off := s.offlineOf(w); off != 0 { // offline_state.go
+			cur := ingot.MustCurrency(w.Currency)
+			return nil, ingot.Errorf(ingot.CodeWalletNotEmpty, "wallet %s's offline devices hold %s %s; unload them first",
+				ingot.FormatWalletID(w.ID), ingot.FormatAmount(off, cur), w.Currency)
 		}
 		if w.Balance != 0 || w.Held != 0 {
 			cur := ingot.MustCurrency(w.Currency)

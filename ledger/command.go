@@ -197,6 +197,15 @@ type lockSet struct {
 	programs map[string]struct{}
 	// Standing orders (standing.go), locked after conditional payments.
 	standing map[string]struct{}
+	// FX quotes (fx.go), locked after standing orders.
+	quotes map[string]struct{}
+	// Offline devices (offline_state.go), locked after standing orders,
+	// and the offline payments read under their locks.
+	devices map[string]struct{}
+	offPays map[store.OfflinePaymentKey]struct{}
+	// Open finance's consents (consent_state.go), locked after standing
+	// orders.
+	consents map[string]struct{}
 }
 
 func newLockSet() *lockSet {

@@ -479,6 +479,15 @@ func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *st
 	if err := loadStanding(ctx, tx, ls, st); err != nil { // standing.go
 		return err
 	}
+	if err := loadFXQuotes(ctx, tx, ls, st); err != nil { // fx.go
+		return err
+	}
+	if err := loadOffline(ctx, tx, ls, st); err != nil { // offline_state.go
+		return err
+	}
+	if err := loadConsents(ctx, tx, ls, st); err != nil { // consent_state.go
+		return err
+	}
 	if len(ls.holds) > 0 {
 		hs, err := tx.LockHolds(ctx, sortedKeys(ls.holds))
 		if err != nil {

@@ -68,6 +68,12 @@ func (s *Service) Issue(ctx context.Context, a ingot.Actor, burn bool, operatorI
 	} else if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
+	if err := s.requireIssuer(ctx, a, cur.Code, !burn); err != nil { // issuers.go
+		return nil, err
+	}
+	if err := s.requireAdmitted(ctx, operatorID, cur.Code); err != nil {
+		return nil, err
+	}
 	iss, err := s.account(ctx, ingot.AccountIssuance, "", cur.Code)
 	if err != nil {
 		return nil, err
@@ -88,10 +94,11 @@ type Supply struct {
 	Issued, Reserves, Wallets int64
 	Fees                      int64 // operators' fee accounts
 	Earmarked                 int64 // wallets' earmarked money (vouchers)
+	Offline                   int64 // the money on offline devices
 	Held                      int64
 }
 
-// Supply reads the supply of a currency, for the central bank.
+// Supply reads the supply of a currency, for its issuer.
 func (s *Service) Supply(ctx context.Context, a ingot.Actor, currency string) (Supply, error) {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return Supply{}, err
@@ -100,9 +107,12 @@ func (s *Service) Supply(ctx context.Context, a ingot.Actor, currency string) (S
 	if err != nil {
 		return Supply{}, err
 	}
+	if err := s.requireIssuer(ctx, a, cur.Code, false); err != nil { // issuers.go
+		return Supply{}, err
+	}
 	t, err := s.st.Totals(ctx, cur.Code)
 	if err != nil {
 		return Supply{}, s.unavailable(ctx, err)
 	}
-	return Supply{Currency: cur, Issued: -t.Issuance, Reserves: t.Reserves, Wallets: t.Wallets, Fees: t.Fees, Earmarked: t.Earmarked, Held: t.Held}, nil
+	return Supply{Currency: cur, Issued: -t.Issuance, Reserves: t.Reserves, Wallets: t.Wallets, Fees: t.Fees, Earmarked: t.Earmarked, Offline: t.Offline, Held: t.Held}, nil
 }

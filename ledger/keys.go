@@ -73,7 +73,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminKey string) (string, error
 		secret = s.newSecret()
 		shown = secret
 	}
-	key := ingot.APIKey{ID: newID(), Role: ingot.RoleCentralBank, Name: "central bank (first key)", Hash: HashSecret(secret), CreatedAt: s.now()}
+	key := ingot.APIKey{ID: newID(), Role: ingot.RoleCentralBank, IssuerID: ingot.AdminIssuerID, Name: "central bank (first key)", Hash: HashSecret(secret), CreatedAt: s.now()}
 	if _, err := s.st.CreateAPIKey(ctx, key, nil); err != nil {
 		return "", err
 	}
@@ -154,6 +154,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, a ingot.Actor, r KeyRequest,
 	secret := s.newSecret()
 	key := ingot.APIKey{ID: newID(), Role: a.Role, OperatorID: a.OperatorID, Hash: HashSecret(secret), CreatedAt: now,
 		Name: strings.TrimSpace(r.Name), Scopes: slices.Clone(r.Scopes), ClientCert: cert}
+	if a.Role == ingot.RoleCentralBank {
+		key.IssuerID = issuerOfActor(a)
+	}
 	if !r.ExpiresAt.IsZero() {
 		key.ExpiresAt = r.ExpiresAt.UTC().Truncate(time.Microsecond)
 	}
@@ -190,12 +193,16 @@ func (s *Service) APIKeys(ctx context.Context, a ingot.Actor) ([]ingot.APIKey, e
 	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
 		return nil, err
 	}
-	ks, err := s.st.APIKeys(ctx, a.Role, a.OperatorID)
+	all, err := s.st.APIKeys(ctx, a.Role, a.OperatorID)
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
-	for i := range ks {
-		ks[i].Hash = nil
+	ks := all[:0]
+	for _, k := range all {
+		if sameOrganisation(a, k) {
+			k.Hash = nil
+			ks = append(ks, k)
+		}
 	}
 	return ks, nil
 }
@@ -208,7 +215,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a ingot.Actor, id, address s
 		return err
 	}
 	k, err := s.st.APIKey(ctx, id)
-	if isNotFound(err) || (err == nil && (k.Role != a.Role || k.OperatorID != a.OperatorID)) {
+	if isNotFound(err) || (err == nil && !sameOrganisation(a, k)) {
 		return notFound("API key " + id)
 	}
 	if err != nil {
@@ -220,4 +227,21 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a ingot.Actor, id, address s
 		s.keyEvent(ctx, auth.EventKeyRevoked, k, address)
 	}
 	return nil
+}
+
+// sameOrganisation reports whether a key is one of the caller's
+// organisation's: its operator's, or its issuer's (central banks).
+func sameOrganisation(a ingot.Actor, k ingot.APIKey) bool {
+	if k.Role != a.Role || k.OperatorID != a.OperatorID {
+		return false
+	}
+	return a.Role != ingot.RoleCentralBank || issuerOfActor(a) == issuerOfKey(k)
+}
+
+// issuerOfKey is a central bank key's issuer.
+func issuerOfKey(k ingot.APIKey) string {
+	if k.IssuerID == "" {
+		return ingot.AdminIssuerID
+	}
+	return k.IssuerID
 }

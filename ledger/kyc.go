@@ -122,6 +122,11 @@ func (s *Service) SetLimits(ctx context.Context, a ingot.Actor, r LimitRequest) 
 		}
 		*f.out = v
 	}
+	if a.Role == ingot.RoleCentralBank {
+		if err := s.requireIssuer(ctx, a, cur.Code, false); err != nil { // issuers.go: each issuer its currency's
+			return ingot.LimitRule{}, err
+		}
+	}
 	rule := ingot.LimitRule{Currency: cur.Code, WalletKind: kind, Tier: t, Limits: l, UpdatedAt: s.now()}
 	if a.Role == ingot.RoleOperator {
 		rule.OperatorID = a.OperatorID

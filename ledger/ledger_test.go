@@ -207,7 +207,7 @@ func (e *env) checkBooks() {
 			e.t.Errorf("totals %s: %v", c, err)
 			continue
 		}
-		if tot.Issuance+tot.Reserves+tot.Wallets+tot.Fees+tot.Earmarked != 0 {
+		if tot.Issuance+tot.Reserves+tot.Wallets+tot.Fees+tot.Earmarked+tot.Offline != 0 {
 			e.t.Errorf("books of %s do not balance: %+v", c, tot)
 		}
 	}
@@ -241,7 +241,7 @@ func keyActor(t testing.TB, st store.Store, secret string) ingot.Actor {
 	if err != nil {
 		t.Fatalf("API key: %v", err)
 	}
-	return ingot.Actor{KeyID: k.ID, Role: k.Role, OperatorID: k.OperatorID, Scopes: k.Scopes}
+	return ingot.Actor{KeyID: k.ID, Role: k.Role, OperatorID: k.OperatorID, IssuerID: k.IssuerID, Scopes: k.Scopes}
 }
 
 func pay(e *env, op ingot.Actor, from, to, amount string) (*ingot.Transfer, error) {

@@ -23,8 +23,10 @@ import (
 // service authorizes, validates and resolves.
 
 // MerchantRequest is a merchant wallet's profile as the API takes it.
+// ShortCode ("" none) pays the merchant by USSD (phones.go).
 type MerchantRequest struct {
 	Name, City, Country, MCC string
+	ShortCode                string
 }
 
 var (
@@ -45,7 +47,8 @@ func (s *Service) SetMerchant(ctx context.Context, a ingot.Actor, walletID strin
 	if w.WalletKind != ingot.WalletMerchant {
 		return ingot.Account{}, ingot.Merchant{}, ingot.Errorf(ingot.CodeInvalidRequest, "wallet %s is not a merchant's (kind personal)", walletID)
 	}
-	m := ingot.Merchant{Wallet: w.ID, Name: strings.TrimSpace(r.Name), City: strings.TrimSpace(r.City), Country: r.Country, MCC: r.MCC, UpdatedAt: s.now()}
+	m := ingot.Merchant{Wallet: w.ID, Name: strings.TrimSpace(r.Name), City: strings.TrimSpace(r.City), Country: r.Country, MCC: r.MCC,
+		ShortCode: r.ShortCode, UpdatedAt: s.now()}
 	if err := checkName("name", m.Name, 25); err != nil {
 		return ingot.Account{}, ingot.Merchant{}, err
 	}
@@ -58,7 +61,12 @@ func (s *Service) SetMerchant(ctx context.Context, a ingot.Actor, walletID strin
 	if !mccRe.MatchString(m.MCC) {
 		return ingot.Account{}, ingot.Merchant{}, ingot.Errorf(ingot.CodeInvalidRequest, "mcc must be an ISO 18245 merchant category code: four digits, like \"5812\"")
 	}
-	if err := s.st.SetMerchant(ctx, m); err != nil {
+	if m.ShortCode != "" && !shortCodeRe.MatchString(m.ShortCode) {
+		return ingot.Account{}, ingot.Merchant{}, ingot.Errorf(ingot.CodeInvalidRequest, "short_code must be 4 to 8 digits")
+	}
+	if err := s.st.SetMerchant(ctx, m); isConflict(err) {
+		return ingot.Account{}, ingot.Merchant{}, ingot.Errorf(ingot.CodeConflict, "short code %s is another merchant's", m.ShortCode)
+	} else if err != nil {
 		return ingot.Account{}, ingot.Merchant{}, s.unavailable(ctx, err)
 	}
 	return w, m, nil

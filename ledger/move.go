@@ -159,11 +159,13 @@ func checkFunds(a *ingot.Account, amount int64) error {
 // subwallet.go), and a wallet may not hold more than its balance cap (the
 // tier's or its holder's holding limit) — unless it links a bank account,
 // when the excess is swept there instead (the waterfall). It returns that
-// excess. A refund (money coming back) and earmarked money on its way to
-// the merchant it pays (voucher_use) are never refused; an allocation
-// between a wallet and its own sub-wallet is never swept.
+// excess. A refund (money coming back), earmarked money on its way to
+// the merchant it pays (voucher_use) and a device's money coming back to
+// its wallet (offline_redeem) are never refused; an allocation between a
+// wallet and its own sub-wallet is never swept. The money on a wallet's
+// offline devices counts towards its caps (offlineOf).
 func (s *state) checkCredit(kind ingot.TransferKind, debit, credit *ingot.Account, amount int64, cur ingot.Currency) (excess int64, _ error) {
-	if credit.Kind != ingot.AccountWallet || kind == ingot.KindRefund || kind == ingot.KindVoucherUse {
+	if credit.Kind != ingot.AccountWallet || kind == ingot.KindRefund || kind == ingot.KindVoucherUse || kind == ingot.KindOfflineRedeem {
 		return 0, nil
 	}
 	if kind != ingot.KindAllocate {
@@ -172,14 +174,15 @@ func (s *state) checkCredit(kind ingot.TransferKind, debit, credit *ingot.Accoun
 		}
 	}
 	limit, name := s.limits.balanceCap(credit)
-	if limit <= 0 || credit.Balance+amount <= limit {
+	holds := credit.Balance + s.offlineOf(credit)
+	if limit <= 0 || holds+amount <= limit {
 		return 0, nil
 	}
 	if kind != ingot.KindAllocate && s.canSweep(credit) {
-		return credit.Balance + amount - limit, nil
+		return min(holds+amount-limit, credit.Balance+amount), nil
 	}
 	return 0, ingot.Errorf(ingot.CodeLimitExceeded, "%s: wallet %s would hold %s %s, above its %s of %s",
-		name, ingot.FormatWalletID(credit.ID), ingot.FormatAmount(credit.Balance+amount, cur), cur.Code, name, ingot.FormatAmount(limit, cur))
+		name, ingot.FormatWalletID(credit.ID), ingot.FormatAmount(holds+amount, cur), cur.Code, name, ingot.FormatAmount(limit, cur))
 }
 
 // checkOutflow is the payer's side of the tier rules: a wallet's payments
@@ -189,7 +192,7 @@ func (s *state) checkCredit(kind ingot.TransferKind, debit, credit *ingot.Accoun
 // transfers that are not outflow (top-ups, withdrawals to the holder's own
 // bank, allocations, sweeps).
 func (s *state) checkOutflow(kind ingot.TransferKind, debit *ingot.Account, amount int64, cur ingot.Currency) ([]*ingot.Account, error) {
-	if debit.Kind != ingot.AccountWallet || (kind != ingot.KindPayment && kind != ingot.KindCapture) {
+	if debit.Kind != ingot.AccountWallet || (kind != ingot.KindPayment && kind != ingot.KindCapture && kind != ingot.KindFXSell) {
 		return nil, nil
 	}
 	if err := ingot.AsError(ingot.CheckOutflow(s.limits.For(debit), debit.Outflow, amount, s.day, s.year, cur)); err != nil {

@@ -44,7 +44,7 @@ func (s *Service) CreateOperatorIn(ctx context.Context, a ingot.Actor, name, cod
 		return nil, err
 	}
 	now := s.now()
-	op := ingot.Operator{ID: newID(), Name: strings.TrimSpace(name), Code: code, Country: country, CreatedAt: now}
+	op := ingot.Operator{ID: newID(), Name: strings.TrimSpace(name), Code: code, Country: country, IssuerID: issuerOfActor(a), CreatedAt: now}
 	secret := s.newSecret()
 	key := ingot.APIKey{ID: newID(), Role: ingot.RoleOperator, OperatorID: op.ID, Hash: HashSecret(secret), CreatedAt: now}
 	res := &NewOperator{Operator: op}

@@ -3,11 +3,13 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/openfinance"
 )
 
 // Payments between wallets, one or a batch, and the reads of transfers and
@@ -53,6 +55,9 @@ func parsePay(p PayRequest) (Item, error) {
 // A holder pays from its own wallets, with approval when the payment is
 // not exempt (sca.go).
 func (s *Service) Pay(ctx context.Context, a ingot.Actor, p PayRequest, idem *Idem) (*ingot.Transfer, error) {
+	if a.Role == ingot.RoleProvider {
+		return s.payByMandate(ctx, a, p, idem) // openfinance.go
+	}
 	if err := requireRole(a, walletRoles...); err != nil {
 		return nil, err
 	}
@@ -186,6 +191,13 @@ func (s *Service) History(ctx context.Context, a ingot.Actor, walletID, cursor s
 	if len(ts) > limit {
 		ts = ts[:limit]
 		next = encodeCursor("t", strconv.FormatInt(ts[limit-1].Seq, 10))
+	}
+	if a.Role == ingot.RoleProvider {
+		// A provider reads at most openfinance.MaxHistory back.
+		oldest := s.now().Add(-openfinance.MaxHistory)
+		if n := slices.IndexFunc(ts, func(t ingot.Transfer) bool { return t.CreatedAt.Before(oldest) }); n >= 0 {
+			ts, next = ts[:n], ""
+		}
 	}
 	out := make([]Entry, len(ts))
 	for i, t := range ts {

@@ -370,8 +370,12 @@ func (s *state) recordRisk(as *assessment, t *ingot.Transfer, debit, credit *ing
 			return err
 		}
 	}
-	s.largeValue(debit, pv, as.th)
-	s.largeValue(credit, qv, as.th)
+	var cross int64 // jurisdiction.go: a cross-border payment's amount
+	if s.country(debit) != s.country(credit) {
+		cross = t.Amount
+	}
+	s.largeValue(debit, pv, as.th, cross)
+	s.largeValue(credit, qv, as.th, cross)
 	return nil
 }
 
@@ -402,10 +406,17 @@ func (s *state) raise(al risk.Alert) error {
 }
 
 // largeValue keeps a wallet's large-value report line of the day current
-// once its day's payments reach its threshold.
-func (s *state) largeValue(a *ingot.Account, v *risk.Velocity, th risk.Thresholds) {
+// once its day's payments reach its threshold, or once a cross-border
+// payment (cross, its amount; 0 for a domestic one) reaches the
+// cross-border threshold: the line then names that threshold.
+func (s *state) largeValue(a *ingot.Account, v *risk.Velocity, th risk.Thresholds, cross int64) {
 	sent, received, count := v.DayTotals(s.day)
 	limit := th.LargeValueThreshold(a.WalletKind == ingot.WalletMerchant)
+	if cb := th.LargeValueCrossBorder; cb > 0 && cross >= cb {
+		limit = cb
+	} else if old, ok := s.risk.large[largeKey{a.ID, s.day}]; ok && old.Threshold < limit {
+		limit = old.Threshold // the day's line has a cross-border payment already
+	}
 	if limit <= 0 || (sent < limit && received < limit) {
 		return
 	}

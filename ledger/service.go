@@ -31,8 +31,11 @@ type Service struct {
 
 	accounts sync.Map // "kind|operator|currency" -> the issuance or reserve account's id
 	owners   sync.Map // reserve account id -> its operator's id
-	pii      *pii.Keys
-	bank     *bankSide // bank_service.go
+	// issuers caches what never changes once known (issuers.go): a
+	// currency's issuer, and the operators an issuer admitted.
+	issuers sync.Map
+	pii     *pii.Keys
+	bank    *bankSide // bank_service.go
 
 	approver  Approver // sca.go: holders' payments
 	scaLimits map[string]ingot.SCALimits
@@ -42,6 +45,9 @@ type Service struct {
 
 	matcher screeningCache // screening.go
 	stale   StaleReader    // stale.go: histories and statements, on a replica
+
+	offKeys                      offlineKeys // offline_keys.go
+	offMaxBalance, offMaxPayment string      // offline.go
 }
 
 // NewService returns a service over a store and its engine. Its clock and
@@ -68,6 +74,10 @@ func (s *Service) Now() time.Time { return s.eng.now() }
 
 // zone is the time zone of daily and yearly limits (the engine's).
 func (s *Service) zone() *time.Location { return s.eng.opt.Zone }
+
+// Zone is the time zone of the deployment's days: limits, mandates'
+// periods, statements; feature phones show dates in it.
+func (s *Service) Zone() *time.Location { return s.eng.opt.Zone }
 
 // Ready reports whether the database answers, for readiness checks, and
 // the role of the server it reaches (store.RolePrimary, or

@@ -215,7 +215,20 @@ func (c *standingCreateCmd) apply(s *state, a ingot.Actor) (*schedule.Order, err
 		Status: schedule.Active, HolderID: a.HolderID, AuthorizationID: authorization, CreatedAt: s.now, UpdatedAt: s.now}
 	o.MoveTo(0, c.zone)
 	s.addOrder(o)
+	s.recordOrder(ingot.KindStandingOrder, o, "made, from "+o.Schedule.Start.String())
 	return o, nil
+}
+
+// recordOrder makes a standing order's step a leaf of the transparency
+// log: a record (no money moves) from the payer to the payee, its memo
+// naming the order and the step, its reference the order.
+func (s *state) recordOrder(kind ingot.TransferKind, o *schedule.Order, step string) {
+	from, to := s.accounts[o.Payer], s.accounts[o.Payee]
+	if from == nil || to == nil {
+		return // not locked: cannot happen, the order's commands lock both
+	}
+	t := s.record(kind, from, to, o.Currency, "standing order "+o.ID+": "+step, "")
+	t.Reference = o.ID
 }
 
 // ---- pausing, resuming, cancelling ----
@@ -250,16 +263,19 @@ func (c *standingSetCmd) apply(s *state, a ingot.Actor) (*schedule.Order, error)
 		if o.Status == schedule.Active {
 			s.changeOrder(o)
 			o.Status = schedule.Paused
+			s.recordOrder(ingot.KindStandingChange, o, "paused")
 		}
 	case actionResume:
 		if o.Status == schedule.Paused {
 			s.changeOrder(o)
 			o.Status = schedule.Active
+			s.recordOrder(ingot.KindStandingChange, o, "resumed")
 			s.skipPaused(o, c.zone)
 		}
 	case actionCancel:
 		s.changeOrder(o)
 		o.End(schedule.Cancelled)
+		s.recordOrder(ingot.KindStandingChange, o, "cancelled")
 	}
 	cp := *o
 	return &cp, nil
@@ -284,6 +300,7 @@ func (s *state) skipPaused(o *schedule.Order, zone *time.Location) {
 			break
 		}
 		s.putRun(schedule.Run{OrderID: o.ID, Occurrence: o.Next, Status: schedule.RunMissed})
+		s.recordOrder(ingot.KindStandingRun, o, "missed "+o.Next.String())
 		o.Advance(zone)
 	}
 }
@@ -345,6 +362,7 @@ func (c *standingRunCmd) apply(s *state, _ ingot.Actor) (*StandingRun, error) {
 		for n := 0; n < maxMissedPerRun && o.Status == schedule.Active && o.Next.Before(oldest); n++ {
 			r := schedule.Run{OrderID: o.ID, Occurrence: o.Next, Status: schedule.RunMissed}
 			s.putRun(r)
+			s.recordOrder(ingot.KindStandingRun, o, "missed "+o.Next.String())
 			out.Runs = append(out.Runs, r)
 			o.Advance(c.zone)
 		}
@@ -381,6 +399,7 @@ func (s *state) runOnce(o *schedule.Order, zone *time.Location) (schedule.Run, e
 	default:
 		s.undo(m)
 		r.Status, r.Code = schedule.RunFailed, ingot.ErrorCode(err)
+		s.recordOrder(ingot.KindStandingRun, o, "failed "+o.Next.String()+" ("+r.Code+")")
 		if o.Tries == 0 {
 			o.RetryUntil = o.Next.End(zone)
 		}

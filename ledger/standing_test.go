@@ -281,9 +281,27 @@ func TestStandingOrdersAcrossRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A mint, three top-ups, 9 + 8 + 1 payments.
-		if n != 1+3+9+8+1 {
-			t.Fatalf("%d transfers", n)
+		// A mint, three top-ups, 9 + 8 + 1 payments, and the orders'
+		// records (made, failed and missed runs), all of which name the
+		// payee.
+		pid, _ := ingot.ParseWalletID(payee)
+		hist, err := st.AccountTransfers(e.ctx, pid, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paid, records int64
+		for _, tr := range hist {
+			switch {
+			case tr.Kind == ingot.KindPayment:
+				paid++
+			case tr.Kind.Record() && tr.Amount == 0 && strings.HasPrefix(tr.Memo, "standing order "):
+				records++
+			default:
+				t.Fatalf("the payee's history holds %+v", tr)
+			}
+		}
+		if paid != 9+8+1 || records < 3+5+2 || n != 1+3+paid+records {
+			t.Fatalf("%d transfers: %d payments, %d records", n, paid, records)
 		}
 		e.verifyDB()
 	})

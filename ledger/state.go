@@ -50,9 +50,12 @@ type state struct {
 	reviews    map[string]*risk.Review // locked (reviews.go)
 	reviewed   bool                    // a reviewer's release is being applied: the rules are not asked
 	cond       condState               // conditional payments (conditional.go)
+	fxq        fxState                 // FX quotes (fx.go)
 	countries  *countries              // operators' jurisdictions (jurisdiction.go)
 	vouch      voucherState            // vouchers (voucher_state.go)
 	so         standingState           // standing orders (standing.go)
+	off        offlineState            // offline purses (offline_state.go)
+	of         consentState            // open finance's consents (consent_state.go)
 	actor      ingot.Actor             // who sent the command being applied
 	channel    string
 	riskErrors []risk.RuleError
@@ -181,6 +184,8 @@ func (s *state) write() *store.BatchWrite {
 	w.Conditional = s.writeConditional()                                                             // conditional.go
 	w.Spending = s.writeSpending()                                                                   // spending.go
 	w.Standing = s.writeStanding()                                                                   // standing.go
+	w.FXQuotes = s.writeFXQuotes()                                                                   // fx.go
+	w.Consents = s.writeConsents()                                                                   // consent_state.go
 	for i, t := range s.transfers {
 		w.Transfers[i] = *t
 	}
@@ -215,6 +220,7 @@ func (s *state) write() *store.BatchWrite {
 	s.writeSCA(w)      // sca.go
 	s.writeMerchant(w) // merchant_state.go
 	s.writeVouchers(w) // voucher_state.go
+	s.writeOffline(w)  // offline_state.go
 	return w
 }
 

@@ -125,7 +125,8 @@ func errNoGrandchildren(id int64) *ingot.Error {
 // A batch without sub-wallets costs one indexed query (the sub-wallets of
 // its wallets, none) and no extra lock. The same query brings a wallet's
 // earmark accounts (its vouchers), which are locked with the family but are
-// no part of it.
+// no part of it, and its devices' offline accounts, which count towards
+// its balance cap (offline_state.go).
 func loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
 	lock := func(ids map[int64]struct{}) error {
 		if len(ids) == 0 {
@@ -189,6 +190,18 @@ func loadFamilies(ctx context.Context, tx store.BatchTx, st *state) error {
 			}
 			continue
 		}
+		if a.Kind == ingot.AccountOffline {
+			// A device's money (offline_state.go), not a sub-wallet: locked
+			// with its wallet, whose balance cap counts it.
+			if st.off.byWallet == nil {
+				st.off.byWallet = map[int64][]int64{}
+			}
+			st.off.byWallet[a.ParentID] = append(st.off.byWallet[a.ParentID], a.ID)
+			if st.accounts[a.ID] == nil {
+				missing[a.ID] = struct{}{}
+			}
+			continue
+		}
 		st.subs[a.ParentID] = append(st.subs[a.ParentID], a.ID)
 		st.subStatus[a.ID] = a.Status
 		if a.Status != ingot.StatusClosed && st.accounts[a.ID] == nil {
@@ -243,9 +256,9 @@ func (s *state) checkFamilyBalance(debit, credit *ingot.Account, amount int64, c
 	if limit <= 0 {
 		return nil
 	}
-	total := parent.Balance
+	total := parent.Balance + s.offlineOf(parent)
 	for _, a := range subs {
-		total += a.Balance
+		total += a.Balance + s.offlineOf(a)
 	}
 	if total > limit-amount {
 		return ingot.Errorf(ingot.CodeLimitExceeded, "balance limit: the family of wallet %s (it and its %d open sub-wallets) would hold %s %s, above its balance limit of %s",

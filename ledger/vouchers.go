@@ -76,6 +76,9 @@ func (s *Service) IssueVouchers(ctx context.Context, a ingot.Actor, r VoucherReq
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "program: 1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
 	}
 	cur, err := ingot.LookupCurrency(r.Currency)
+	if err == nil && a.Role == ingot.RoleCentralBank {
+		err = s.requireIssuer(ctx, a, cur.Code, false) // issuers.go: new money of its own currency only
+	}
 	if err != nil {
 		return nil, err
 	}

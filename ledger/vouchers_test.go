@@ -252,3 +252,38 @@ func TestVoucherExpiryTwoEngines(t *testing.T) {
 	}
 	e1.verified()
 }
+
+// TestVoucherQRAndPaymentCode: earmarked money pays first in a QR payment
+// and in a charged payment code too, as in a transfer.
+func TestVoucherQRAndPaymentCode(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		a, opID := e.operator("VQR")
+		e.mint(opID, "1000.00", "CNY")
+		alice := e.wallet(a, "CNY", "100.00")
+		food := e.merchant(a, "5411")
+		if _, err := e.svc.IssueVouchers(e.ctx, e.cb, ledger.VoucherRequest{Program: "qr-2026", Wallets: []string{alice}, Amount: "30.00",
+			Currency: "CNY", MCCs: []string{"5411"}, ExpiresAt: time.Now().Add(24 * time.Hour)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		pr := e.request(a, food, "20.00", "table 7")
+		if _, err := e.svc.PayQR(e.ctx, a, ledger.QRPayment{From: alice, QR: e.qr(pr)}, nil); err != nil {
+			t.Fatalf("QR payment: %v", err)
+		}
+		if bal, _ := e.balance(a, alice); bal != 100_00 || e.earmarked(alice, "qr-2026") != 10_00 {
+			t.Fatalf("after a QR payment of 20.00: balance %d, earmarked %d; want 100.00 and 10.00", bal, e.earmarked(alice, "qr-2026"))
+		}
+		code, err := e.svc.CreatePaymentCode(e.ctx, a, alice, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Charge(e.ctx, a, ledger.ChargeRequest{Code: code.Code, MerchantWallet: food, Amount: "15.00"}, nil); err != nil {
+			t.Fatalf("charge: %v", err)
+		}
+		if bal, _ := e.balance(a, alice); bal != 95_00 || e.earmarked(alice, "qr-2026") != 0 {
+			t.Fatalf("after a charge of 15.00: balance %d, earmarked %d; want 95.00 and 0", bal, e.earmarked(alice, "qr-2026"))
+		}
+		e.verified()
+	})
+}

@@ -24,6 +24,9 @@ func (s *Service) CreateWallet(ctx context.Context, a ingot.Actor, h ingot.Holde
 	if err != nil {
 		return nil, err
 	}
+	if err := s.requireAdmitted(ctx, a.OperatorID, acc.Currency); err != nil { // issuers.go
+		return nil, err
+	}
 	lim, err := s.Limits(ctx, []ingot.Account{acc})
 	if err != nil {
 		return nil, err
@@ -126,6 +129,9 @@ func (s *Service) CreateWallets(ctx context.Context, a ingot.Actor, ws []WalletR
 		}
 		seen[acc.ID] = true
 		accs[i] = acc
+		if err := s.requireAdmitted(ctx, a.OperatorID, acc.Currency); err != nil { // issuers.go
+			return nil, ingot.Prefix(err, fmt.Sprintf("wallets[%d]", i))
+		}
 	}
 	lims, err := s.Limits(ctx, accs)
 	if err != nil {
@@ -154,6 +160,13 @@ func (s *Service) Wallet(ctx context.Context, a ingot.Actor, id string) (ingot.A
 	if err := requireRole(a, walletRoles...); err != nil {
 		return ingot.Account{}, err
 	}
+	return s.ownedWallet(ctx, a, id)
+}
+
+// ownedWallet reads a wallet the actor owns (ingot.Actor.Owns: an
+// operator's, a holder's, one a provider's consent names); any other is
+// not_found.
+func (s *Service) ownedWallet(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
 	wid, err := ingot.ParseWalletID(id)
 	if err != nil {
 		return ingot.Account{}, err
@@ -171,8 +184,11 @@ func (s *Service) Wallet(ctx context.Context, a ingot.Actor, id string) (ingot.A
 // WalletToRead reads a wallet for GET /v1/wallets/{id}: as Wallet does
 // for operators and holders, and any wallet for the central bank, whose
 // view the HTTP layer renders pseudonymously (controllable anonymity,
-// docs/risk.md).
+// docs/risk.md) — in the currencies it issues.
 func (s *Service) WalletToRead(ctx context.Context, a ingot.Actor, id string) (ingot.Account, error) {
+	if a.Role == ingot.RoleProvider {
+		return s.ownedWallet(ctx, a, id)
+	}
 	if a.Role != ingot.RoleCentralBank {
 		return s.Wallet(ctx, a, id)
 	}
@@ -186,6 +202,11 @@ func (s *Service) WalletToRead(ctx context.Context, a ingot.Actor, id string) (i
 	}
 	if err != nil {
 		return ingot.Account{}, s.unavailable(ctx, err)
+	}
+	if mine, err := s.governs(ctx, a, acc.Currency); err != nil {
+		return ingot.Account{}, err
+	} else if !mine {
+		return ingot.Account{}, notFound("wallet " + id) // another issuer's currency
 	}
 	return acc, nil
 }
@@ -232,6 +253,10 @@ type eventJournal interface {
 func (s *Service) Wallets(ctx context.Context, a ingot.Actor, cursor string, limit int) ([]ingot.Account, string, error) {
 	if a.Role == ingot.RoleHolder {
 		ws, err := s.HolderWallets(ctx, a)
+		return ws, "", err
+	}
+	if a.Role == ingot.RoleProvider {
+		ws, err := s.providerWallets(ctx, a) // openfinance.go
 		return ws, "", err
 	}
 	if err := requireRole(a, ingot.RoleOperator); err != nil {

@@ -211,6 +211,8 @@ func (s *Store) Totals(ctx context.Context, currency string) (store.Totals, erro
 			t.Wallets += bal
 		case ingot.AccountEarmark:
 			t.Earmarked += bal
+		case ingot.AccountOffline:
+			t.Offline += bal
 		}
 		t.Held += held
 		return nil

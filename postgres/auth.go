@@ -89,19 +89,19 @@ func one[T any](ctx context.Context, q queryer, what string, scan func(pgx.Row) 
 
 // ---- holders ----
 
-const holderCols = "id, phone_hash, pin_hash, created_at, updated_at"
+const holderCols = "id, phone_hash, pin_hash, language, language_session, created_at, updated_at"
 
 func scanHolder(row pgx.Row) (auth.Holder, error) {
 	var h auth.Holder
-	err := row.Scan(&h.ID, &h.PhoneHash, &h.PINHash, &h.CreatedAt, &h.UpdatedAt)
+	err := row.Scan(&h.ID, &h.PhoneHash, &h.PINHash, &h.Language, &h.LanguageSession, &h.CreatedAt, &h.UpdatedAt)
 	h.CreatedAt, h.UpdatedAt = h.CreatedAt.UTC(), h.UpdatedAt.UTC()
 	return h, err
 }
 
 // CreateHolder stores a new holder; a phone that has one is ErrConflict.
 func (s *Store) CreateHolder(ctx context.Context, h auth.Holder) error {
-	_, err := s.exec(ctx, "create holder", `INSERT INTO holders (`+holderCols+`) VALUES ($1, $2, $3, $4, $5)`,
-		h.ID, h.PhoneHash, h.PINHash, h.CreatedAt, h.UpdatedAt)
+	_, err := s.exec(ctx, "create holder", `INSERT INTO holders (`+holderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		h.ID, h.PhoneHash, h.PINHash, h.Language, h.LanguageSession, h.CreatedAt, h.UpdatedAt)
 	return err
 }
 
@@ -113,6 +113,13 @@ func (s *Store) HolderByPhone(ctx context.Context, phoneHash []byte) (auth.Holde
 // Holder reads a holder.
 func (s *Store) Holder(ctx context.Context, id string) (auth.Holder, error) {
 	return one(ctx, s.pool, "holder", scanHolder, `SELECT `+holderCols+` FROM holders WHERE id = $1`, id)
+}
+
+// SetLanguage sets a holder's menu language and the USSD session it was
+// chosen in.
+func (s *Store) SetLanguage(ctx context.Context, holderID, language, session string, now time.Time) error {
+	return s.update(ctx, "set language", `UPDATE holders SET language = $1, language_session = $2, updated_at = $3 WHERE id = $4`,
+		language, session, now, holderID)
 }
 
 // SetPIN replaces a holder's PIN hash.

@@ -294,7 +294,8 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		return err
 	}
 	checks = append(checks, condChecks...)
-	vouchChecks, err := queueVouchers(&batch, &w.Vouchers) // vouchers.go
+	checks = append(checks, queueFXQuotes(&batch, w.FXQuotes)...) // fx.go
+	vouchChecks, err := queueVouchers(&batch, &w.Vouchers)        // vouchers.go
 	if err != nil {
 		return err
 	}
@@ -305,6 +306,8 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		return err
 	}
 	checks = append(checks, soChecks...)
+	checks = append(checks, queueOffline(&batch, &w.Offline)...)  // offline.go
+	checks = append(checks, queueConsents(&batch, w.Consents)...) // openfinance.go
 	if n := len(w.LogHashes); n > 0 {
 		// One row for the batch's contiguous run of stored hashes.
 		block := make([]byte, 0, n*tlog.HashSize)

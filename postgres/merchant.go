@@ -23,23 +23,31 @@ import (
 
 // ---- profiles ----
 
-const merchantCols = "wallet, name, city, country, mcc, updated_at"
+const merchantCols = "wallet, name, city, country, mcc, short_code, updated_at"
 
 func scanMerchant(row pgx.Row) (ingot.Merchant, error) {
 	var m ingot.Merchant
-	err := row.Scan(&m.Wallet, &m.Name, &m.City, &m.Country, &m.MCC, &m.UpdatedAt)
+	err := row.Scan(&m.Wallet, &m.Name, &m.City, &m.Country, &m.MCC, &m.ShortCode, &m.UpdatedAt)
 	m.UpdatedAt = m.UpdatedAt.UTC()
 	return m, err
 }
 
 // SetMerchant stores a merchant wallet's profile, replacing its previous
-// one.
+// one; a short code another merchant has is ErrConflict.
 func (s *Store) SetMerchant(ctx context.Context, m ingot.Merchant) error {
-	_, err := s.exec(ctx, "set merchant", `INSERT INTO merchants (`+merchantCols+`) VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := s.exec(ctx, "set merchant", `INSERT INTO merchants (`+merchantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (wallet) DO UPDATE SET name = excluded.name, city = excluded.city, country = excluded.country,
-			mcc = excluded.mcc, updated_at = excluded.updated_at`,
-		m.Wallet, m.Name, m.City, m.Country, m.MCC, m.UpdatedAt)
+			mcc = excluded.mcc, short_code = excluded.short_code, updated_at = excluded.updated_at`,
+		m.Wallet, m.Name, m.City, m.Country, m.MCC, m.ShortCode, m.UpdatedAt)
 	return err
+}
+
+// MerchantByShortCode reads the profile with a short code.
+func (s *Store) MerchantByShortCode(ctx context.Context, code string) (ingot.Merchant, error) {
+	if code == "" {
+		return ingot.Merchant{}, store.ErrNotFound
+	}
+	return one(ctx, s.pool, "merchant by short code", scanMerchant, `SELECT `+merchantCols+` FROM merchants WHERE short_code = $1`, code)
 }
 
 func merchants(ctx context.Context, q queryer, wallets []int64) ([]ingot.Merchant, error) {

@@ -15,7 +15,7 @@ import (
 // Operators and API keys.
 
 // keyCols are the api_keys columns, in the order of insertKey and scanKey.
-const keyCols = "id, role, operator_id, hash, created_at, name, scopes, expires_at, revoked_at, last_used_at, client_cert"
+const keyCols = "id, role, operator_id, hash, created_at, name, scopes, expires_at, revoked_at, last_used_at, client_cert, issuer_id"
 
 func scanKey(row pgx.Row) (ingot.APIKey, error) {
 	var k ingot.APIKey
@@ -23,7 +23,7 @@ func scanKey(row pgx.Row) (ingot.APIKey, error) {
 	var scopes *string
 	var expires, revoked, used *time.Time
 	if err := row.Scan(&k.ID, &role, &k.OperatorID, &k.Hash, &k.CreatedAt, &k.Name, &scopes,
-		&expires, &revoked, &used, &k.ClientCert); err != nil {
+		&expires, &revoked, &used, &k.ClientCert, &k.IssuerID); err != nil {
 		return ingot.APIKey{}, err
 	}
 	k.Role = ingot.Role(role)
@@ -42,9 +42,9 @@ func insertKey(ctx context.Context, db execer, key ingot.APIKey) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err = db.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		key.ID, string(key.Role), key.OperatorID, key.Hash, key.CreatedAt, key.Name, scopes,
-		nullTime(key.ExpiresAt), nullTime(key.RevokedAt), nullTime(key.LastUsedAt), nullBytes(key.ClientCert))
+		nullTime(key.ExpiresAt), nullTime(key.RevokedAt), nullTime(key.LastUsedAt), nullBytes(key.ClientCert), key.IssuerID)
 	if isUniqueViolation(err) {
 		return store.ErrConflict
 	}
@@ -85,8 +85,8 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, er
 // CreateOperator stores an operator and its first API key, with idem.
 func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO operators (id, name, code, country, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			op.ID, op.Name, op.Code, op.Country, op.CreatedAt)
+		_, err := tx.Exec(ctx, `INSERT INTO operators (id, name, code, country, issuer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			op.ID, op.Name, op.Code, op.Country, op.IssuerID, op.CreatedAt)
 		if isUniqueViolation(err) {
 			return store.ErrConflict
 		}
@@ -103,12 +103,12 @@ func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot
 	})
 }
 
-const operatorCols = "id, name, code, country, created_at"
+const operatorCols = "id, name, code, country, issuer_id, created_at"
 
 func scanOperators(rows pgx.Rows) ([]ingot.Operator, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ingot.Operator, error) {
 		var op ingot.Operator
-		err := row.Scan(&op.ID, &op.Name, &op.Code, &op.Country, &op.CreatedAt)
+		err := row.Scan(&op.ID, &op.Name, &op.Code, &op.Country, &op.IssuerID, &op.CreatedAt)
 		op.CreatedAt = op.CreatedAt.UTC()
 		return op, err
 	})

@@ -16,6 +16,10 @@ const (
 // payer operator's behalf (docs/standing-orders.md).
 const ChannelStanding = "standing_order"
 
+// ChannelProvider is a third-party provider's payment within a holder's
+// mandate (open finance, POST /v1/transfers with the provider's token).
+const ChannelProvider = "provider"
+
 // Party is the payer or the payee of a payment as a rule sees it
 // (`payer.tier`, `payee.received_24h`, ...). Amounts are minor units of the
 // payment's currency. The velocity aggregates do not include the payment

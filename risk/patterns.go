@@ -7,8 +7,9 @@ import "github.com/ingot-cbdc/ingot"
 type Thresholds struct {
 	// Large-value reports: a person's payments of LargeValue or more in a
 	// day, single or cumulative, sent or received; a business's
-	// LargeValueBusiness. (PBoC 2016 No. 3 for CNY: 500,000 and 2,000,000;
-	// cross-border 200,000 once Ingot carries cross-border payments.)
+	// LargeValueBusiness; a cross-border payment of LargeValueCrossBorder
+	// or more, on its own. (PBoC 2016 No. 3 for CNY: 500,000 and
+	// 2,000,000; cross-border 200,000.)
 	LargeValue, LargeValueBusiness, LargeValueCrossBorder int64
 	// Structuring: StructuringCount or more payments sent within 24 h, each
 	// at 90–100 % (below 100 %) of the payer's large-value threshold.
@@ -49,6 +50,10 @@ const (
 	PatternFanIn       = "fan_in"
 	PatternDormant     = "dormant"
 	PatternScreening   = "screening"
+	// PatternOfflineDoubleSpend: an offline device reused a counter,
+	// forked its chain of payments, spent more than it had, or paid after
+	// its revocation (docs/offline-and-ussd.md).
+	PatternOfflineDoubleSpend = "offline_double_spend"
 )
 
 // Finding is a pattern a payment matched: an alert on Wallet ("payer" or

@@ -84,20 +84,20 @@ func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error
 
 // ---- holders ----
 
-const holderCols = `id, phone_hash, pin_hash, created_at, updated_at`
+const holderCols = `id, phone_hash, pin_hash, language, language_session, created_at, updated_at`
 
 func scanHolder(sc scanner) (auth.Holder, error) {
 	var h auth.Holder
 	var created, updated int64
-	err := sc.Scan(&h.ID, &h.PhoneHash, &h.PINHash, &created, &updated)
+	err := sc.Scan(&h.ID, &h.PhoneHash, &h.PINHash, &h.Language, &h.LanguageSession, &created, &updated)
 	h.CreatedAt, h.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return h, err
 }
 
 // CreateHolder stores a new holder; a phone that has one is ErrConflict.
 func (s *Store) CreateHolder(ctx context.Context, h auth.Holder) error {
-	_, err := s.exec(ctx, "create holder", `INSERT INTO holders (`+holderCols+`) VALUES (?, ?, ?, ?, ?)`,
-		h.ID, h.PhoneHash, h.PINHash, micros(h.CreatedAt), micros(h.UpdatedAt))
+	_, err := s.exec(ctx, "create holder", `INSERT INTO holders (`+holderCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		h.ID, h.PhoneHash, h.PINHash, h.Language, h.LanguageSession, micros(h.CreatedAt), micros(h.UpdatedAt))
 	return err
 }
 
@@ -123,6 +123,13 @@ func (s *Store) Holder(ctx context.Context, id string) (auth.Holder, error) {
 func (s *Store) SetPIN(ctx context.Context, holderID, pinHash string, now time.Time) error {
 	return s.update(ctx, "set pin", `UPDATE holders SET pin_hash = ?, updated_at = ? WHERE id = ?`,
 		pinHash, micros(now), holderID)
+}
+
+// SetLanguage sets a holder's menu language and the USSD session it was
+// chosen in.
+func (s *Store) SetLanguage(ctx context.Context, holderID, language, session string, now time.Time) error {
+	return s.update(ctx, "set language", `UPDATE holders SET language = ?, language_session = ?, updated_at = ? WHERE id = ?`,
+		language, session, micros(now), holderID)
 }
 
 // HolderWallets lists the wallets, at every operator, of a phone lookup

@@ -353,6 +353,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	if err := b.writeConditional(ctx, &w.Conditional); err != nil { // conditional.go
 		return err
 	}
+	if err := b.writeFXQuotes(ctx, w.FXQuotes); err != nil { // fx.go
+		return err
+	}
 	if err := b.writeVouchers(ctx, &w.Vouchers); err != nil { // vouchers.go
 		return err
 	}
@@ -360,6 +363,12 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		return err
 	}
 	if err := b.writeStanding(ctx, &w.Standing); err != nil { // standing.go
+		return err
+	}
+	if err := b.writeOffline(ctx, &w.Offline); err != nil { // offline.go
+		return err
+	}
+	if err := b.writeConsents(ctx, w.Consents); err != nil { // openfinance.go
 		return err
 	}
 	if len(w.LogHashes) > 0 {

@@ -20,24 +20,36 @@ import (
 
 // ---- profiles ----
 
-const merchantCols = `wallet, name, city, country, mcc, updated_at`
+const merchantCols = `wallet, name, city, country, mcc, short_code, updated_at`
 
 func scanMerchant(sc scanner) (ingot.Merchant, error) {
 	var m ingot.Merchant
 	var updated int64
-	err := sc.Scan(&m.Wallet, &m.Name, &m.City, &m.Country, &m.MCC, &updated)
+	err := sc.Scan(&m.Wallet, &m.Name, &m.City, &m.Country, &m.MCC, &m.ShortCode, &updated)
 	m.UpdatedAt = fromMicros(updated)
 	return m, err
 }
 
 // SetMerchant stores a merchant wallet's profile, replacing its previous
-// one.
+// one; a short code another merchant has is ErrConflict.
 func (s *Store) SetMerchant(ctx context.Context, m ingot.Merchant) error {
-	_, err := s.exec(ctx, "set merchant", `INSERT INTO merchants (`+merchantCols+`) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, "set merchant", `INSERT INTO merchants (`+merchantCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (wallet) DO UPDATE SET name = excluded.name, city = excluded.city, country = excluded.country,
-		mcc = excluded.mcc, updated_at = excluded.updated_at`,
-		m.Wallet, m.Name, m.City, m.Country, m.MCC, micros(m.UpdatedAt))
+		mcc = excluded.mcc, short_code = excluded.short_code, updated_at = excluded.updated_at`,
+		m.Wallet, m.Name, m.City, m.Country, m.MCC, m.ShortCode, micros(m.UpdatedAt))
 	return err
+}
+
+// MerchantByShortCode reads the profile with a short code.
+func (s *Store) MerchantByShortCode(ctx context.Context, code string) (ingot.Merchant, error) {
+	if code == "" {
+		return ingot.Merchant{}, store.ErrNotFound
+	}
+	m, err := scanMerchant(s.r.QueryRowContext(ctx, `SELECT `+merchantCols+` FROM merchants WHERE short_code = ?`, code))
+	if err != nil {
+		return ingot.Merchant{}, notFound(err, "merchant by short code")
+	}
+	return m, nil
 }
 
 // Merchants reads the profiles of the wallets among ids that have one, by

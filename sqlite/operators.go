@@ -25,7 +25,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k ingot.APIKey, idem *store.Id
 }
 
 // keyCols are the api_keys columns, in the order of insertAPIKey and scanKey.
-const keyCols = `id, role, operator_id, hash, created_at, name, scopes, expires_at, revoked_at, last_used_at, client_cert`
+const keyCols = `id, role, operator_id, hash, created_at, name, scopes, expires_at, revoked_at, last_used_at, client_cert, issuer_id`
 
 func insertAPIKey(ctx context.Context, q querier, k ingot.APIKey) error {
 	scopes, err := scopesValue(k.Scopes)
@@ -33,9 +33,9 @@ func insertAPIKey(ctx context.Context, q querier, k ingot.APIKey) error {
 		return err
 	}
 	_, err = q.ExecContext(ctx,
-		`INSERT INTO api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, string(k.Role), k.OperatorID, k.Hash, micros(k.CreatedAt), k.Name, scopes,
-		nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt), nullMicros(k.LastUsedAt), nullBytes(k.ClientCert))
+		nullMicros(k.ExpiresAt), nullMicros(k.RevokedAt), nullMicros(k.LastUsedAt), nullBytes(k.ClientCert), k.IssuerID)
 	return err
 }
 
@@ -46,7 +46,7 @@ func scanKey(sc scanner) (ingot.APIKey, error) {
 	var scopes sql.NullString
 	var expires, revoked, used sql.NullInt64
 	if err := sc.Scan(&k.ID, &role, &k.OperatorID, &k.Hash, &created, &k.Name, &scopes,
-		&expires, &revoked, &used, &k.ClientCert); err != nil {
+		&expires, &revoked, &used, &k.ClientCert, &k.IssuerID); err != nil {
 		return ingot.APIKey{}, err
 	}
 	k.Role = ingot.Role(role)
@@ -83,8 +83,8 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (ingot.APIKey, er
 // when idem's key was used already.
 func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot.APIKey, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, "create operator", idem, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO operators (id, name, code, country, created_at) VALUES (?, ?, ?, ?, ?)`,
-			op.ID, op.Name, op.Code, op.Country, micros(op.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO operators (id, name, code, country, issuer_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			op.ID, op.Name, op.Code, op.Country, op.IssuerID, micros(op.CreatedAt))
 		if err != nil {
 			if isUnique(err) {
 				return store.ErrConflict
@@ -101,12 +101,12 @@ func (s *Store) CreateOperator(ctx context.Context, op ingot.Operator, key ingot
 	})
 }
 
-const operatorCols = `id, name, code, country, created_at`
+const operatorCols = `id, name, code, country, issuer_id, created_at`
 
 func scanOperator(sc scanner) (ingot.Operator, error) {
 	var o ingot.Operator
 	var created int64
-	if err := sc.Scan(&o.ID, &o.Name, &o.Code, &o.Country, &created); err != nil {
+	if err := sc.Scan(&o.ID, &o.Name, &o.Code, &o.Country, &o.IssuerID, &created); err != nil {
 		return ingot.Operator{}, err
 	}
 	o.CreatedAt = fromMicros(created)

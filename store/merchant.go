@@ -18,8 +18,10 @@ import (
 // MerchantStore is the part of Store for merchants.
 type MerchantStore interface {
 	// SetMerchant stores a merchant wallet's profile, replacing its
-	// previous one.
+	// previous one; a short code another merchant has is ErrConflict.
 	SetMerchant(ctx context.Context, m ingot.Merchant) error
+	// MerchantByShortCode reads the profile with a short code.
+	MerchantByShortCode(ctx context.Context, code string) (ingot.Merchant, error)
 	// Merchants reads the profiles of the wallets among ids that have one.
 	Merchants(ctx context.Context, wallets []int64) ([]ingot.Merchant, error)
 

@@ -42,6 +42,7 @@ var SealedColumns = []SealedColumn{
 	{Table: "factors", Column: "secret", Key: "id", Context: "totp_secret:{id}"},                                // auth/factors.go
 	{Table: "sandbox_sms", Column: "phone", Key: "id", Context: "sms_phone:{id}"},                               // auth/sms.go
 	{Table: "webhook_endpoints", Column: "secret", Key: "id", Context: "webhook_secret:{id}"},                   // webhook: endpoints' signing secrets
+	{Table: "offline_keys", Column: "seed", Key: "owner", Context: "offline_key:{owner}"},                       // ledger/offline_keys.go
 }
 
 // Name is "<table>.<column>", how commands and reports name the column.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/fx"
+	"github.com/ingot-cbdc/ingot/openfinance"
 	"github.com/ingot-cbdc/ingot/translog"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -57,8 +59,9 @@ type IdemRecord struct {
 }
 
 // Totals are the sums of balances of one currency by account kind. In a
-// balanced book Issuance + Reserves + Fees + Wallets + Earmarked == 0 and
-// the supply, -Issuance, equals Reserves + Fees + Wallets + Earmarked.
+// balanced book Issuance + Reserves + Fees + Wallets + Earmarked + Offline
+// == 0 and the supply, -Issuance, equals Reserves + Fees + Wallets +
+// Earmarked + Offline.
 type Totals struct {
 	Currency string
 	Issuance int64
@@ -68,7 +71,9 @@ type Totals struct {
 	// Earmarked is the wallets' earmarked money (earmark accounts), part
 	// of the supply besides Wallets.
 	Earmarked int64
-	Held      int64
+	// Offline is the money on offline devices (offline accounts).
+	Offline int64
+	Held    int64
 }
 
 // Store is one Ingot database.
@@ -81,6 +86,10 @@ type Store interface {
 	ConditionalStore // conditional.go
 	VoucherStore     // vouchers.go
 	StandingStore    // standing.go
+	IssuerStore      // issuers.go
+	FXStore          // fx.go
+	OfflineStore     // offline.go
+	OpenFinanceStore // openfinance.go
 
 	// Migrate applies the embedded migrations that are not applied yet.
 	Migrate(ctx context.Context) error
@@ -197,8 +206,11 @@ type BatchTx interface {
 	MerchantBatchTx    // merchant.go
 	RiskBatchTx        // risk.go
 	ConditionalBatchTx // conditional.go
+	FXBatchTx          // fx.go
 	VoucherBatchTx     // vouchers.go
 	StandingBatchTx    // standing.go
+	OfflineBatchTx     // offline.go
+	OpenFinanceBatchTx // openfinance.go
 
 	// Idempotency returns the committed records among keys.
 	Idempotency(ctx context.Context, keys []ingot.IdemKey) ([]IdemRecord, error)
@@ -293,6 +305,9 @@ type BatchWrite struct {
 	Risk RiskWrite
 	// Conditional payments (conditional.go), written by Write.
 	Conditional ConditionalWrite
+	// FXQuotes are quotes an exchange used (fx.go): their Status,
+	// ExchangeID, Payer, Payee, SellTransfer, BuyTransfer and UsedAt.
+	FXQuotes []fx.Quote
 	// Voucher programs, earmarks and voucher uses (vouchers.go), written
 	// by Write after NewAccounts.
 	Vouchers VoucherWrite
@@ -300,6 +315,12 @@ type BatchWrite struct {
 	Spending []SpendingWrite
 	// Standing orders and their runs (standing.go), written by Write.
 	Standing StandingWrite
+	// Devices and offline payments (offline.go), written by Write after
+	// NewAccounts.
+	Offline OfflineWrite
+	// Consents that changed (openfinance.go): their Status, RevokedAt,
+	// PeriodStart, PeriodTotal and UpdatedAt are written by Write.
+	Consents []openfinance.Consent
 }
 
 // ExemptionKey names a holder's exemption counter of a currency.

@@ -231,6 +231,8 @@ type acct struct {
 	// Vouchers (earmark.go): the first transfer that moved it as an
 	// earmark account, and the first that moved it as any other.
 	asEarmark, notEarmark *ingot.Transfer
+	// Offline purses (offline.go): likewise as an offline account.
+	asOffline, notOffline *ingot.Transfer
 }
 
 type hashMismatch struct {
@@ -616,6 +618,7 @@ func (d *db) replay(t ingot.Transfer) {
 	dr.balance -= t.Amount
 	cr.balance += t.Amount
 	noteEarmarks(t, dr, cr) // earmark.go
+	noteOffline(t, dr, cr)  // offline.go
 	if dr.balance != t.DebitBalance {
 		fail("its debit_balance is %d, but replaying the log from zero balances gives %d for the debited account %d", t.DebitBalance, dr.balance, t.Debit)
 		return
@@ -779,6 +782,9 @@ func (d *db) books() error {
 			}
 			if r := d.accts[a.ID]; r != nil {
 				if err := checkEarmark(a, r, bad); err != nil { // earmark.go
+					return err
+				}
+				if err := checkOffline(a, r, bad); err != nil { // offline.go
 					return err
 				}
 			}

@@ -124,7 +124,7 @@ func (w *Web) holderRoutes() {
 			q.render(http.StatusUnprocessableEntity, "signin", "", q.problem(err), signinData{Step: "pin", Phone: q.r.PostFormValue("phone")})
 			return
 		}
-		q.s = &session{CSRF: newToken(), Lang: q.s.Lang, LoginID: l.LoginID, Methods: strings.Join(l.Methods, " ")}
+		q.s = &session{CSRF: newToken(), Lang: q.s.Lang, LoginID: l.LoginID, Methods: strings.Join(l.Methods, " "), OAuth: q.s.OAuth}
 		flash := ""
 		if err := q.client().SendLoginSMS(q.r.Context(), l.LoginID); err == nil {
 			flash = q.t("signin.sent")
@@ -154,8 +154,12 @@ func (w *Web) holderRoutes() {
 			q.render(http.StatusUnprocessableEntity, "signin", "", msg, signinData{Step: "code", Methods: codeMethods(strings.Fields(q.s.Methods))})
 			return
 		}
+		next := "/wallet"
+		if q.s.OAuth != "" { // a provider's consent screen asked for sign-in (holder_consent.go)
+			next = "/oauth/authorize?" + q.s.OAuth
+		}
 		q.s = &session{Kind: kindHolder, CSRF: newToken(), Lang: q.s.Lang, Access: tok.AccessToken, Refresh: tok.RefreshToken}
-		q.redirect("/wallet")
+		q.redirect(next)
 	})
 	w.handle("GET /wallet", func(q *req) { q.wallet(http.StatusOK, "", "", nil) })
 	w.handle("POST /wallet/pay", func(q *req) {

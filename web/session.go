@@ -42,9 +42,12 @@ type session struct {
 	Refresh string `json:"rt,omitempty"`
 	LoginID string `json:"login,omitempty"` // a holder's login between PIN and second factor
 	Methods string `json:"methods,omitempty"`
-	CSRF    string `json:"csrf"`
-	Seen    int64  `json:"seen"` // Unix seconds
-	Lang    string `json:"lang,omitempty"`
+	// OAuth is an open finance authorization request (its query) to come
+	// back to once signed in (holder_consent.go).
+	OAuth string `json:"oauth,omitempty"`
+	CSRF  string `json:"csrf"`
+	Seen  int64  `json:"seen"` // Unix seconds
+	Lang  string `json:"lang,omitempty"`
 }
 
 func newToken() string {

@@ -252,6 +252,7 @@ func (w *Web) routes() {
 	w.holderRoutes()   // holder.go
 	w.consoleRoutes()  // console.go
 	w.merchantRoutes() // merchant.go
+	w.consentRoutes()  // holder_consent.go: open finance's consent screen
 	w.developerRoutes()
 }
 
@@ -269,7 +270,7 @@ func Mount(api, web http.Handler) http.Handler {
 
 func isAPIPath(p string) bool {
 	switch p {
-	case "/healthz", "/readyz", "/metrics", "/docs":
+	case "/healthz", "/readyz", "/metrics", "/docs", "/oauth/token":
 		return true
 	}
 	for _, prefix := range []string{"/v1/", "/openapi", "/docs/", "/schemas/"} {

@@ -565,3 +565,17 @@ func TestMerchantTill(t *testing.T) {
 	// Another holder's request is not this till's.
 	b.get("/merchant/requests/01a2221f-ecd6-7c0b-b5e5-b7eb0d259ad3", 404)
 }
+
+// TestOAuthTokenIsAPI: the token endpoint is the API's, not a page.
+func TestOAuthTokenIsAPI(t *testing.T) {
+	s := newSite(t)
+	res, err := http.Post(s.url+"/oauth/token", "application/x-www-form-urlencoded", strings.NewReader("grant_type=refresh_token&refresh_token=x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(raw), `"error":"invalid_client"`) {
+		t.Fatalf("POST /oauth/token: %d %s", res.StatusCode, raw)
+	}
+}

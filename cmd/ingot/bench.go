@@ -104,7 +104,7 @@ check counts the fee accounts).`,
 	fl.IntVar(&f.pipeline, "pipeline", 0, "in-process server: engine batches in flight (the next is built while one commits); 0: the store's choice (SQLite 2, PostgreSQL 1); 1: one at a time")
 	fl.BoolVar(&f.noLog, "no-log", false, "in-process server: run the engine without the transparency log (to measure its cost)")
 	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the load phase to this file (the in-process server and the load generator)")
-	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot, batch or merchant")
+	fl.StringVar(&f.cfg.Scenario, "scenario", bench.Uniform, "uniform, hot, batch, merchant or fx")
 	fl.StringVar(&f.wallets, "wallets", "10000", "wallets, split across two operators; a comma list (10000,100000,1000000) runs once per value and compares")
 	fl.DurationVar(&f.cfg.Duration, "duration", 20*time.Second, "how long to send payments")
 	fl.IntVar(&f.cfg.Concurrency, "concurrency", 64, "keep-alive clients (requests in flight at most)")

@@ -66,7 +66,7 @@ func checkSane(t *testing.T, res *bench.Result, out string) {
 }
 
 func TestBenchScenarios(t *testing.T) {
-	for _, sc := range []string{bench.Uniform, bench.Hot, bench.Batch} {
+	for _, sc := range []string{bench.Uniform, bench.Hot, bench.Batch, bench.FX} {
 		t.Run(sc, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "bench.db")
 			res, out := benchRun(t, nil, "--scenario", sc, "--db", db)
@@ -74,13 +74,22 @@ func TestBenchScenarios(t *testing.T) {
 			if res.Scenario != sc || res.Mode != "closed" || !res.Target.InProcess || res.Target.Store != "sqlite" {
 				t.Errorf("result header: %+v", res)
 			}
-			// The log holds exactly the run's transfers: 2 mints, the top-ups, the payments.
-			if !res.Log.Present || !res.Log.Verified || res.Log.Size != 2+200+res.Transfers {
+			// The log holds exactly the run's transfers: 2 mints (3 with
+			// fx's second currency), the top-ups, the payments.
+			mints := int64(2)
+			if sc == bench.FX {
+				mints = 3
+			}
+			if !res.Log.Present || !res.Log.Verified || res.Log.Size != mints+200+res.Transfers {
 				t.Errorf("log %+v, transfers %d", res.Log, res.Transfers)
 			}
 			if sc == bench.Batch {
 				if res.BatchSize != 1000 || res.Transfers != res.Requests*1000 {
 					t.Errorf("batch: %d transfers in %d requests of %d", res.Transfers, res.Requests, res.BatchSize)
+				}
+			} else if sc == bench.FX {
+				if res.Transfers != 2*res.Requests || res.Transfers == 0 {
+					t.Errorf("fx: %d transfers in %d requests (two legs each)", res.Transfers, res.Requests)
 				}
 			} else if res.Transfers != res.Requests {
 				t.Errorf("%d transfers in %d requests", res.Transfers, res.Requests)

@@ -7,6 +7,8 @@
 //	ingot bench     measure throughput and latency
 //	ingot rekey     re-seal personal data with the newest data key, online
 //	ingot keys      add a data key, make a new log signing key
+//	ingot device    act out an offline device (docs/offline-and-ussd.md)
+//	ingot ussd-sim  a feature phone in the terminal, against a server's USSD menus
 //
 // Flags have INGOT_* environment equivalents; a flag given on the command
 // line wins over the environment.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	root.AddCommand(serveCmd(env, stdout, stderr), migrateCmd(env, stdout, stderr), verifyCmd(env, stdout, stderr), auditCmd(env, stdout, stderr))
 	root.AddCommand(benchCmd(env, stdout, stderr))
 	root.AddCommand(rekeyCmd(env, stdout, stderr), keysCmd(env, stdout, stderr))
+	root.AddCommand(deviceCmd(env, stdout)) // device.go
+	root.AddCommand(ussdSimCmd(env, stdout, stderr))
 	return root.ExecuteContext(ctx)
 }
 

@@ -48,6 +48,9 @@ type serveConfig struct {
 	publicURL  string
 	smsGateway string
 	qrScheme   string
+	// Offline devices' largest and default limits (docs/offline-and-ussd.md).
+	offlineMaxBalance, offlineMaxPayment string
+	ussdSecret                           string
 	// Webhooks: endpoints at any address (--sandbox implies it), and the
 	// lease of an endpoint a process sends to.
 	webhookAllowPrivate bool
@@ -70,9 +73,10 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 				"addr": "INGOT_ADDR", "db": "INGOT_DB", "db-read-url": "INGOT_DB_READ_URL", "max-batch": "INGOT_MAX_BATCH", "pipeline": "INGOT_PIPELINE", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE", "country": "INGOT_COUNTRY",
-				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL",
+				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL", "ussd-secret": "INGOT_USSD_SECRET",
 				"data-key-id": "INGOT_DATA_KEY_ID", "previous-signing-key-file": "INGOT_PREVIOUS_SIGNING_KEY_FILE",
 				"next-signing-key-file": "INGOT_NEXT_SIGNING_KEY_FILE", "qr-guid": "INGOT_QR_GUID",
+				"offline-max-balance": "INGOT_OFFLINE_MAX_BALANCE", "offline-max-payment": "INGOT_OFFLINE_MAX_PAYMENT",
 				"webhook-allow-private": "INGOT_WEBHOOK_ALLOW_PRIVATE", "webhook-lease": "INGOT_WEBHOOK_LEASE",
 				"aml-thresholds": "INGOT_AML_THRESHOLDS", "standing-interval": "INGOT_STANDING_INTERVAL",
 			}); err != nil {
@@ -103,7 +107,10 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f.StringVar(&cfg.origin, "log-origin", defaultOrigin, "the transparency log's origin line, also the key's name (env INGOT_LOG_ORIGIN)")
 	f.StringVar(&cfg.publicURL, "public-url", "http://localhost:8080", "where wallets reach this server: WebAuthn's relying party (its host is the RP id) (env INGOT_PUBLIC_URL)")
 	f.StringVar(&cfg.smsGateway, "sms-gateway-url", "", "an SMS gateway's URL, POSTed {\"phone\",\"text\"} for each sign-in and approval code; without it (and without --sandbox) holders cannot sign in (env INGOT_SMS_GATEWAY_URL)")
+	f.StringVar(&cfg.ussdSecret, "ussd-secret", "", "the secret the USSD gateway sends in the header X-Ussd-Secret; without it POST /v1/ussd does not exist (docs/offline-and-ussd.md). Prefer the environment: a flag shows in the process list (env INGOT_USSD_SECRET)")
 	f.StringVar(&cfg.qrScheme, "qr-guid", ledger.DefaultQRScheme, "the globally unique identifier of this scheme's merchant QR codes (EMVCo tag 26, sub-tag 00): written in them, and required of scanned ones (env INGOT_QR_GUID)")
+	f.StringVar(&cfg.offlineMaxBalance, "offline-max-balance", ledger.DefaultOfflineMaxBalance, "the most an offline device may hold, and the default, in units of its wallet's currency (docs/offline-and-ussd.md) (env INGOT_OFFLINE_MAX_BALANCE)")
+	f.StringVar(&cfg.offlineMaxPayment, "offline-max-payment", ledger.DefaultOfflineMaxPayment, "the most an offline device may pay at a time, and the default (env INGOT_OFFLINE_MAX_PAYMENT)")
 	f.BoolVar(&cfg.webhookAllowPrivate, "webhook-allow-private", false, "let webhook endpoints be at loopback, private and link-local addresses, which are otherwise refused (server-side request forgery); --sandbox implies it (env INGOT_WEBHOOK_ALLOW_PRIVATE)")
 	f.DurationVar(&cfg.webhookLease, "webhook-lease", webhook.DefaultLease, "how long a process holds a webhook endpoint it sends to: after a crash, another process resumes its deliveries within this; an attempt times out after 10s or half of it (env INGOT_WEBHOOK_LEASE)")
 	f.DurationVar(&cfg.standingInterval, "standing-interval", 5*time.Second, "how often this process pays the standing orders' occurrences due (docs/standing-orders.md); 0: never, for processes that should leave it to others (env INGOT_STANDING_INTERVAL)")
@@ -133,6 +140,9 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	}
 	if cfg.dbRead != "" && (!isPostgres(cfg.dbRead) || !isPostgres(cfg.db)) {
 		return errors.New("--db-read-url needs a postgres:// URL, and --db on PostgreSQL")
+	}
+	if err := ledger.CheckOfflineLimits(cfg.offlineMaxBalance, cfg.offlineMaxPayment); err != nil {
+		return err
 	}
 	tr, err := cfg.transport.load() // transport.go: TLS, limits, CORS
 	if err != nil {
@@ -181,6 +191,8 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	}
 	stk, err := newStack(st, eng, keys, log, reg, stackConfig{sandbox: cfg.sandbox, publicURL: cfg.publicURL, smsGateway: cfg.smsGateway, qrScheme: cfg.qrScheme, hardening: tr.hardening,
+		offlineMaxBalance: cfg.offlineMaxBalance, offlineMaxPayment: cfg.offlineMaxPayment,
+		ussdSecret:          cfg.ussdSecret,
 		webhookAllowPrivate: cfg.webhookAllowPrivate, webhookLease: cfg.webhookLease})
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/auth"
 	"github.com/ingot-cbdc/ingot/bank"
+	"github.com/ingot-cbdc/ingot/featurephone"
 	"github.com/ingot-cbdc/ingot/httpapi"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
@@ -39,7 +40,11 @@ type stackConfig struct {
 	publicURL  string // WebAuthn's relying party
 	smsGateway string // the SMS gateway's URL; "" none (sign-in then answers unavailable)
 	qrScheme   string // the merchant QR codes' globally unique identifier; "" the default
+	ussdSecret string // the USSD gateway's shared secret; "" no USSD route
 	hardening  httpapi.Hardening
+	// Offline devices' largest (and default) max_balance and max_payment,
+	// decimal amounts; "" the defaults.
+	offlineMaxBalance, offlineMaxPayment string
 	// Webhooks: endpoints at any address (implied by sandbox), and how long
 	// a process holds an endpoint it sends to (0: webhook.DefaultLease).
 	webhookAllowPrivate bool
@@ -59,7 +64,8 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
-	svc := ledger.NewService(st, eng, log).WithPII(keys).WithApprover(au, nil).WithEvents(au.Record).WithQRScheme(cfg.qrScheme)
+	svc := ledger.NewService(st, eng, log).WithPII(keys).WithApprover(au, nil).WithEvents(au.Record).WithQRScheme(cfg.qrScheme).
+		WithOfflineLimits(cfg.offlineMaxBalance, cfg.offlineMaxPayment)
 	s := &stack{svc: svc, auth: au}
 	if cfg.sandbox {
 		s.sandbox = bank.NewSandbox(st, keys)
@@ -69,7 +75,12 @@ func newStack(st database, eng *ledger.Engine, keys *pii.Keys, log *slog.Logger,
 		Render: httpapi.EventRenderer(svc, log), Record: au.Record}
 	s.deliverer = webhook.NewDeliverer(st, keys, hooks)
 	s.hooks = webhook.NewService(st, keys, hooks).WithWake(s.deliverer.Wake)
-	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening, Webhooks: s.hooks})
+	phones, err := featurephone.New(featurephone.Options{Ledger: svc, Auth: au, Sender: sender, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	api := httpapi.NewServer(svc, au, httpapi.Options{Logger: log, Registry: reg, Sandbox: s.sandbox, Hardening: cfg.hardening, Webhooks: s.hooks,
+		Phones: phones, USSDSecret: cfg.ussdSecret})
 	s.web = web.Options{API: api, Keys: keys, Zone: eng.Zone(), Logger: log}
 	wb, err := web.New(s.web)
 	if err != nil {

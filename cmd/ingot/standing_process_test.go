@@ -83,6 +83,7 @@ func TestTwoProcessesStandingOrders(t *testing.T) {
 	check(p1)
 	p1.stopGracefully()
 	p2.stopGracefully()
-	// A mint, the payers' top-ups and 4 payments per order.
-	verifyDB(t, db, 1+n+4*n)
+	// A mint, the payers' top-ups, and per order its record (made) and 4
+	// payments: none twice.
+	verifyDB(t, db, 1+n+n+4*n)
 }

@@ -252,6 +252,14 @@ func testHolders(t *testing.T, s store.Store) {
 	checkNil(t, "Holder", err)
 	same(t, "Holder after SetPIN", got, h)
 
+	// The menu language, and the USSD session it was chosen in.
+	checkNil(t, "SetLanguage", as.SetLanguage(ctx, h.ID, "zh", "session-1", later.Add(time.Second)))
+	h.Language, h.LanguageSession, h.UpdatedAt = "zh", "session-1", later.Add(time.Second)
+	got, err = as.HolderByPhone(ctx, h.PhoneHash)
+	checkNil(t, "HolderByPhone", err)
+	same(t, "Holder after SetLanguage", got, h)
+	checkNotFound(t, "SetLanguage(unknown)", as.SetLanguage(ctx, newID(), "en", "", now()))
+
 	_, err = as.Holder(ctx, newID())
 	checkNotFound(t, "Holder(unknown)", err)
 	_, err = as.HolderByPhone(ctx, randBytes(32))

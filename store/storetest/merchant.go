@@ -177,6 +177,29 @@ func testMerchantProfiles(t *testing.T, s store.Store) {
 			same(t, "batch Merchants[i]", ms[i], want[i])
 		}
 	})
+
+	// Short codes: found by code, unique across merchants, released by a
+	// profile without one.
+	_, err = s.MerchantByShortCode(ctx, "8801")
+	checkNotFound(t, "MerchantByShortCode before any", err)
+	coded := want[0]
+	coded.ShortCode = "8801"
+	checkNil(t, "SetMerchant with a short code", s.SetMerchant(ctx, coded))
+	got, err := s.MerchantByShortCode(ctx, "8801")
+	checkNil(t, "MerchantByShortCode", err)
+	same(t, "MerchantByShortCode", got, coded)
+	taken := want[1]
+	taken.ShortCode = "8801"
+	checkConflict(t, "SetMerchant with a taken short code", s.SetMerchant(ctx, taken))
+	checkNil(t, "SetMerchant again with its own short code", s.SetMerchant(ctx, coded))
+	coded.ShortCode = ""
+	checkNil(t, "SetMerchant without a short code", s.SetMerchant(ctx, coded))
+	checkNil(t, "SetMerchant with the released short code", s.SetMerchant(ctx, taken))
+	got, err = s.MerchantByShortCode(ctx, "8801")
+	checkNil(t, "MerchantByShortCode after the release", err)
+	same(t, "MerchantByShortCode after the release", got, taken)
+	_, err = s.MerchantByShortCode(ctx, "")
+	checkNotFound(t, "MerchantByShortCode(\"\")", err)
 }
 
 // testPaymentRequests: a request round trips; a taken id is ErrConflict

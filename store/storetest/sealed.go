@@ -188,6 +188,16 @@ func sealedData(t *testing.T, s store.Store, keys *pii.Keys) []sealedFixture {
 		}
 		out = append(out, sealedFixture{"webhook_endpoints.secret", "webhook_secret:" + id, secret})
 	}
+
+	// Offline keys' seeds: the central bank's and an operator's.
+	for i, owner := range []string{ingot.OfflineCentralBank, op.ID} {
+		seed := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i + 7)}, 32))
+		if _, err := s.CreateOfflineKey(ctx, ingot.OfflineKey{Owner: owner, PublicKey: bytes.Repeat([]byte{byte(i + 7)}, 32),
+			Seed: seal(seed, "offline_key:"+owner), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, sealedFixture{"offline_keys.seed", "offline_key:" + owner, seed})
+	}
 	return out
 }
 
@@ -337,6 +347,21 @@ func testReseal(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			check(e.Secret, ctxName, plain)
+		case "offline_key":
+			ks, err := s.OfflineKeys(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, k := range ks {
+				if k.Owner == id {
+					check(k.Seed, ctxName, plain)
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no offline key of %s", id)
+			}
 		case "sms_phone":
 			found := false
 			ms, err := s.(auth.Store).SMSTo(ctx, oldKeys.LookupHash(pii.KindPhone, plain), 10)

@@ -63,6 +63,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, voucherTests...)     // vouchers.go
 	tests = append(tests, spendingTests...)    // spending.go
 	tests = append(tests, standingTests...)    // standing.go
+	tests = append(tests, issuerTests...)      // issuers.go
+	tests = append(tests, fxTests...)          // fx.go
+	tests = append(tests, offlineTests...)     // offline.go
+	tests = append(tests, openFinanceTests...) // openfinance.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,66 @@
+package httpapi_test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestFXOverHTTP: a dealer admitted to HKD publishes a rate, quotes, and
+// settles an exchange from a CNY wallet to an HKD wallet in Hong Kong; a
+// replay answers the same exchange, a second use of the quote 409.
+func TestFXOverHTTP(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		dealerID, dealer := e.funded("FXD")
+		hk := e.must(e.req("POST", "/v1/issuers", adminKey, map[string]any{"name": "HKMA", "country": "HK", "currencies": []string{"HKD"}}), 201)
+		hkma, hkmaID := hk.str("api_key"), hk.str("id")
+		if r := e.req("POST", "/v1/issuers/"+hkmaID+"/operators/"+dealerID, hkma, nil); r.status != 204 {
+			t.Fatalf("admit: %d %s", r.status, r.raw)
+		}
+		e.must(e.req("POST", "/v1/issuance/mint", hkma, map[string]any{"operator_id": dealerID, "amount": "1000.00", "currency": "HKD"}), 201)
+		op := e.must(e.req("POST", "/v1/operators", hkma, map[string]any{"name": "Bank of East Asia", "code": "FXHK", "country": "HK"}), 201)
+		hkOp := op.str("api_key")
+
+		rate := map[string]any{"base": "CNY", "quote": "HKD", "bid": "1.0850", "ask": "1.0900", "max_amount": "5000.00", "valid_until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
+		if r := e.must(e.req("PUT", "/v1/fx/rates", dealer, rate), 200); r.str("bid") != "1.0850" || r.str("max_amount") != "5000.00" {
+			t.Fatalf("rate: %s", r.raw)
+		}
+		e.problem(e.req("PUT", "/v1/fx/rates", hkOp, rate), 403, "operator_not_admitted")
+		bad := map[string]any{"base": "CNY", "quote": "HKD", "bid": "1.2", "ask": "1.1", "max_amount": "1.00", "valid_until": rate["valid_until"]}
+		e.problem(e.req("PUT", "/v1/fx/rates", dealer, bad), 422, "invalid_request")
+		if l := e.must(e.req("GET", "/v1/fx/rates", hkOp, nil), 200); len(l.items()) != 1 {
+			t.Fatalf("rates: %s", l.raw)
+		}
+
+		from := e.wallet(dealer, "300.00")
+		e.must(e.req("POST", "/v1/wallets/"+from+"/upgrade", dealer, map[string]any{"tier": 3, "id_number": "110101199003071234", "id_verified": true}), 200)
+		to := e.must(e.req("POST", "/v1/wallets", hkOp, map[string]any{"holder": map[string]any{"name": "Chan Tai Man", "phone": "+85291234567"}, "currency": "HKD"}), 201).str("id")
+
+		q := e.must(e.req("POST", "/v1/fx/quotes", dealer, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "100.00"}, "Idempotency-Key", "q1"), 201)
+		if q.str("buy_amount") != "108.50" || q.str("rate") != "1.0850" || q.str("status") != "open" {
+			t.Fatalf("quote: %s", q.raw)
+		}
+		if again := e.must(e.req("POST", "/v1/fx/quotes", dealer, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "100.00"}, "Idempotency-Key", "q1"), 201); again.str("id") != q.str("id") {
+			t.Fatalf("quote replay: %s", again.raw)
+		}
+		e.problem(e.req("POST", "/v1/fx/quotes", dealer, map[string]any{"sell_currency": "CNY", "buy_currency": "JPY", "sell_amount": "1.00"}), 409, "quote_unavailable")
+		e.problem(e.req("POST", "/v1/fx/quotes", dealer, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "1.00", "buy_amount": "1.00"}), 422, "invalid_request")
+
+		body := map[string]any{"quote_id": q.str("id"), "from": from, "to": to}
+		ex := e.must(e.req("POST", "/v1/fx/exchanges", dealer, body, "Idempotency-Key", "x1"), 201)
+		legs, _ := ex.body["legs"].([]any)
+		if len(legs) != 2 || ex.body["cross_border"] != true || ex.str("from") != from || ex.str("to") != to {
+			t.Fatalf("exchange: %s", ex.raw)
+		}
+		if again := e.must(e.req("POST", "/v1/fx/exchanges", dealer, body, "Idempotency-Key", "x1"), 201); again.str("id") != ex.str("id") {
+			t.Fatalf("exchange replay: %s", again.raw)
+		}
+		e.problem(e.req("POST", "/v1/fx/exchanges", dealer, body, "Idempotency-Key", "x2"), 409, "quote_unavailable")
+		if e.balance(dealer, from) != "200.00" || e.balance(hkOp, to) != "108.50" {
+			t.Fatalf("balances %s %s", e.balance(dealer, from), e.balance(hkOp, to))
+		}
+		if got := e.must(e.req("GET", "/v1/fx/exchanges/"+ex.str("id"), dealer, nil), 200); got.str("id") != ex.str("id") {
+			t.Fatalf("get exchange: %s", got.raw)
+		}
+		e.problem(e.req("GET", "/v1/fx/exchanges/"+ex.str("id"), hkOp, nil), 404, "not_found")
+	})
+}

@@ -1,0 +1,51 @@
+package httpapi_test
+
+import (
+	"testing"
+)
+
+// TestIssuersOverHTTP: the administrator registers a second central bank
+// (its key shown once), which admits an operator (204), mints its currency
+// into its reserve and reads that supply alone; others get forbidden.
+func TestIssuersOverHTTP(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		opID, opKey := e.operator("ISSA")
+		body := map[string]any{"name": "Hong Kong Monetary Authority", "country": "HK", "currencies": []string{"HKD"}}
+		r := e.must(e.req("POST", "/v1/issuers", adminKey, body, "Idempotency-Key", "hkma-1"), 201)
+		id, hkKey := r.str("id"), r.str("api_key")
+		if id == "" || hkKey == "" || r.str("country") != "HK" || r.body["admin"] != false {
+			t.Fatalf("issuer: %s", r.raw)
+		}
+		if again := e.must(e.req("POST", "/v1/issuers", adminKey, body, "Idempotency-Key", "hkma-1"), 201); again.str("id") != id || again.str("api_key") != "" {
+			t.Fatalf("replay: %s", again.raw)
+		}
+		e.problem(e.req("POST", "/v1/issuers", hkKey, map[string]any{"name": "Macao", "country": "MO", "currencies": []string{"MOP"}}), 403, "forbidden")
+		e.problem(e.req("POST", "/v1/issuers", opKey, map[string]any{"name": "Macao", "country": "MO", "currencies": []string{"MOP"}}), 403, "forbidden")
+		e.problem(e.req("POST", "/v1/issuers", adminKey, map[string]any{"name": "Again", "country": "HK", "currencies": []string{"HKD"}}), 409, "conflict")
+
+		mint := map[string]any{"operator_id": opID, "amount": "100.00", "currency": "HKD"}
+		e.problem(e.req("POST", "/v1/issuance/mint", hkKey, mint), 403, "operator_not_admitted")
+		e.problem(e.req("POST", "/v1/issuance/mint", adminKey, mint), 403, "forbidden")
+		e.problem(e.req("POST", "/v1/issuers/"+id+"/operators/"+opID, adminKey, nil), 403, "forbidden")
+		if r := e.req("POST", "/v1/issuers/"+id+"/operators/"+opID, hkKey, nil); r.status != 204 {
+			t.Fatalf("admit: %d %s", r.status, r.raw)
+		}
+		e.must(e.req("POST", "/v1/issuance/mint", hkKey, mint), 201)
+		w := e.must(e.req("POST", "/v1/wallets", opKey, map[string]any{"holder": map[string]any{"name": "Chan Tai Man", "phone": "+85291234567"}, "currency": "HKD"}), 201)
+		e.must(e.req("POST", "/v1/wallets/"+w.str("id")+"/topups", opKey, map[string]any{"amount": "10.00"}), 201)
+
+		sp := e.must(e.req("GET", "/v1/issuance/supply?currency=HKD", hkKey, nil), 200)
+		if sp.str("issued") != "100.00" || sp.str("wallets") != "10.00" {
+			t.Fatalf("HKD supply: %s", sp.raw)
+		}
+		e.problem(e.req("GET", "/v1/issuance/supply?currency=HKD", adminKey, nil), 403, "forbidden")
+		e.problem(e.req("GET", "/v1/issuance/supply?currency=CNY", hkKey, nil), 403, "forbidden")
+
+		list := e.must(e.req("GET", "/v1/issuers", opKey, nil), 200)
+		if len(list.items()) != 2 {
+			t.Fatalf("issuers: %s", list.raw)
+		}
+		e.must(e.req("GET", "/v1/issuers/"+id, hkKey, nil), 200)
+		e.problem(e.req("GET", "/v1/issuers/0d9e2c5e-0000-4000-8000-000000000000", hkKey, nil), 404, "not_found")
+	})
+}

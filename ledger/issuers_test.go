@@ -1,0 +1,138 @@
+package ledger_test
+
+import (
+	"testing"
+
+	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/ledger"
+)
+
+// newIssuer registers an issuer through the administrator and returns its
+// key's actor and id.
+func (e *env) newIssuer(name, country string, currencies ...string) (ingot.Actor, string) {
+	e.t.Helper()
+	res, err := e.svc.CreateIssuer(e.ctx, e.cb, ledger.IssuerRequest{Name: name, Country: country, Currencies: currencies}, nil)
+	if err != nil {
+		e.t.Fatalf("create issuer %s: %v", name, err)
+	}
+	if res.APIKey == "" || !slicesEqual(res.Issuer.Currencies, currencies) || res.Issuer.Admin {
+		e.t.Fatalf("issuer %+v", res)
+	}
+	return keyActor(e.t, e.st, res.APIKey), res.Issuer.ID
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestIssuers: two central banks on one platform, each alone minting,
+// burning, reading and limiting its currency, each admitting operators to
+// it; the administrator alone registers issuers.
+func TestIssuers(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		cn, cnID := e.operator("ISCN") // registered by the administrator
+		e.mint(cnID, "1000.00", "CNY") // the administrator's first mint claims CNY
+
+		hkma, hkmaID := e.newIssuer("Hong Kong Monetary Authority", "HK", "HKD")
+		if hkma.Role != ingot.RoleCentralBank || hkma.IssuerID != hkmaID {
+			t.Fatalf("the issuer's key: %+v", hkma)
+		}
+		// A currency has exactly one issuer; only the administrator registers.
+		_, err := e.svc.CreateIssuer(e.ctx, e.cb, ledger.IssuerRequest{Name: "Another", Country: "CN", Currencies: []string{"CNY"}}, nil)
+		wantCode(t, err, ingot.CodeConflict)
+		_, err = e.svc.CreateIssuer(e.ctx, e.cb, ledger.IssuerRequest{Name: "Twice", Country: "MO", Currencies: []string{"MOP", "HKD"}}, nil)
+		wantCode(t, err, ingot.CodeConflict)
+		_, err = e.svc.CreateIssuer(e.ctx, hkma, ledger.IssuerRequest{Name: "Macao", Country: "MO", Currencies: []string{"MOP"}}, nil)
+		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.CreateIssuer(e.ctx, e.cb, ledger.IssuerRequest{Name: "No country", Currencies: []string{"MOP"}}, nil)
+		wantCode(t, err, ingot.CodeInvalidRequest)
+		_, err = e.svc.CreateIssuer(e.ctx, e.cb, ledger.IssuerRequest{Name: "Bad", Country: "MO", Currencies: []string{"XYZ"}}, nil)
+		wantCode(t, err, ingot.CodeInvalidCurrency)
+
+		// Each mints and burns its own currency only.
+		_, err = e.svc.Issue(e.ctx, e.cb, false, cnID, "1.00", "HKD", nil)
+		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.Issue(e.ctx, hkma, false, cnID, "1.00", "CNY", nil)
+		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.Issue(e.ctx, hkma, true, cnID, "1.00", "CNY", nil)
+		wantCode(t, err, ingot.CodeForbidden)
+
+		// An operator holds reserves and opens wallets in a currency only
+		// once its issuer admitted it.
+		_, err = e.svc.Issue(e.ctx, hkma, false, cnID, "500.00", "HKD", nil)
+		wantCode(t, err, ingot.CodeOperatorNotAdmitted)
+		_, err = e.svc.CreateWallet(e.ctx, cn, ingot.Holder{Name: "Li Wei", Phone: "13812345678"}, "HKD", ingot.WalletPersonal, nil)
+		wantCode(t, err, ingot.CodeOperatorNotAdmitted)
+		_, err = e.svc.CreateWallets(e.ctx, cn, []ledger.WalletRequest{{Holder: ingot.Holder{Name: "Li Wei", Phone: "13812345678"}, Currency: "HKD"}}, nil)
+		wantCode(t, err, ingot.CodeOperatorNotAdmitted)
+		wantCode(t, e.svc.AdmitOperator(e.ctx, e.cb, hkmaID, cnID), ingot.CodeForbidden) // not the administrator's to give
+		wantCode(t, e.svc.AdmitOperator(e.ctx, hkma, hkmaID, "5c3e2b0e-0000-4000-8000-000000000000"), ingot.CodeNotFound)
+		for range 2 { // admitting again does nothing
+			if err := e.svc.AdmitOperator(e.ctx, hkma, hkmaID, cnID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.svc.Issue(e.ctx, hkma, false, cnID, "500.00", "HKD", nil); err != nil {
+			t.Fatalf("mint HKD to an admitted operator: %v", err)
+		}
+		hkWallet := e.wallet(cn, "HKD", "20.00")
+
+		// An operator registered by an issuer is admitted to its currencies.
+		res, err := e.svc.CreateOperatorIn(e.ctx, hkma, "Bank of East Asia", "ISHK", "HK", nil)
+		if err != nil || res.Operator.IssuerID != hkmaID {
+			t.Fatalf("an issuer registers an operator: %+v %v", res, err)
+		}
+		hk := keyActor(t, e.st, res.APIKey)
+		e.wallet(hk, "HKD", "")
+		_, err = e.svc.CreateWallet(e.ctx, hk, ingot.Holder{Name: "Chan Tai Man", Phone: "+85291234567"}, "CNY", ingot.WalletPersonal, nil)
+		wantCode(t, err, ingot.CodeOperatorNotAdmitted)
+
+		// Supply, limits and wallets: each issuer its own.
+		sp, err := e.svc.Supply(e.ctx, hkma, "HKD")
+		if err != nil || sp.Issued != 50000 || sp.Wallets != 2000 || sp.Reserves != 48000 {
+			t.Fatalf("HKD supply for its issuer: %+v %v", sp, err)
+		}
+		_, err = e.svc.Supply(e.ctx, hkma, "CNY")
+		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.Supply(e.ctx, e.cb, "HKD")
+		wantCode(t, err, ingot.CodeForbidden)
+		sps, err := e.svc.Supplies(e.ctx, e.cb)
+		if err != nil || len(sps) != 1 || sps[0].Currency.Code != "CNY" {
+			t.Fatalf("the administrator's supplies: %+v %v", sps, err)
+		}
+		_, err = e.svc.SetLimits(e.ctx, hkma, ledger.LimitRequest{Currency: "CNY", WalletKind: "personal", Tier: 4, Balance: "10.00"})
+		wantCode(t, err, ingot.CodeForbidden)
+		if _, err := e.svc.SetLimits(e.ctx, hkma, ledger.LimitRequest{Currency: "HKD", WalletKind: "personal", Tier: 4, Balance: "30.00"}); err != nil {
+			t.Fatalf("an issuer limits its currency's tiers: %v", err)
+		}
+		if _, err := e.svc.WalletToRead(e.ctx, hkma, hkWallet); err != nil {
+			t.Fatalf("an issuer reads a wallet in its currency: %v", err)
+		}
+		if _, err := e.svc.WalletToRead(e.ctx, e.cb, hkWallet); ingot.ErrorCode(err) != ingot.CodeNotFound {
+			t.Fatalf("the administrator reads an HKD wallet: %v", err)
+		}
+		// Keys: each issuer lists and revokes its own.
+		ks, err := e.svc.APIKeys(e.ctx, hkma)
+		if err != nil || len(ks) != 1 || ks[0].IssuerID != hkmaID {
+			t.Fatalf("the issuer's keys: %+v %v", ks, err)
+		}
+		nk, err := e.svc.CreateAPIKey(e.ctx, hkma, ledger.KeyRequest{Name: "mint desk", Scopes: []string{ingot.ScopeIssuanceWrite}}, "", nil)
+		if err != nil || nk.Key.IssuerID != hkmaID {
+			t.Fatalf("an issuer's new key: %+v %v", nk, err)
+		}
+		wantCode(t, e.svc.RevokeAPIKey(e.ctx, e.cb, nk.Key.ID, ""), ingot.CodeNotFound)
+		all, err := e.svc.Issuers(e.ctx, cn)
+		if err != nil || len(all) != 2 || !all[0].Admin || all[0].ID != ingot.AdminIssuerID || !slicesEqual(all[0].Currencies, []string{"CNY"}) {
+			t.Fatalf("issuers: %+v %v", all, err)
+		}
+	})
+}

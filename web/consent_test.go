@@ -1,0 +1,107 @@
+package web_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConsentScreen: a provider sends the holder's browser to GET
+// /oauth/authorize; the holder signs in, sees the provider and what it
+// asks, chooses the wallet and the mandate, approves it with an SMS code,
+// and the browser goes back to the provider with the code, which the
+// provider exchanges with its PKCE verifier. A redirect_uri the provider
+// did not register is refused before anything is shown.
+func TestConsentScreen(t *testing.T) {
+	s := newSite(t)
+	h := newHolder(s, "13800138777")
+	const cb = "https://lender.example/cb"
+	p := s.api("POST", "/v1/providers", adminKey, map[string]any{"name": "Acme Lending", "redirect_uris": []string{cb}, "roles": []string{"ais", "pis"}}, 201)
+	clientID, secret := p["client_id"].(string), p["client_secret"].(string)
+	verifier := strings.Repeat("verifier-", 6)
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {cb}, "scope": {"accounts:read payments:write"},
+		"state": {"xyz"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+
+	b := s.browser()
+	site, _ := url.Parse(s.url)
+	b.c.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+		if r.URL.Host != site.Host {
+			return http.ErrUseLastResponse // the provider's host: not followed
+		}
+		return nil
+	}
+	b.get("/oauth/authorize?"+q.Encode(), 200) // sign in first
+	b.has(`name="pin"`)
+	b.post("/signin", url.Values{"phone": {h.phone}, "pin": {"385912"}}, 200)
+	b.post("/signin/verify", url.Values{"method": {"sms"}, "code": {s.lastCode(h.phone)}}, 200)
+	b.has("Give access to your wallet", "Acme Lending", "last 90 days", "pay from it", h.wallet)
+
+	bad := url.Values{}
+	for k, v := range q {
+		bad[k] = v
+	}
+	bad.Set("redirect_uri", "https://evil.example/cb")
+	b.get("/oauth/authorize?"+bad.Encode(), 400)
+	if strings.Contains(b.page, "Acme Lending") || strings.Contains(b.page, "evil.example") {
+		t.Fatalf("a foreign redirect_uri showed the request: %s", b.page)
+	}
+
+	b.get("/oauth/authorize?"+q.Encode(), 200)
+	mandate := func(f url.Values) url.Values {
+		f.Set("wallet", h.wallet)
+		f.Set("payee", h.payee)
+		f.Set("max_per_payment", "50.00")
+		f.Set("max_per_period", "100.00")
+		f.Set("period", "month")
+		f.Set("valid_until", s.now().Add(30*24*time.Hour).UTC().Format(time.RFC3339))
+		f.Set("decision", "allow")
+		return f
+	}
+	b.post("/oauth/authorize", mandate(hidden(t, b.page, "/oauth/authorize")), 200)
+	b.has("Approve the mandate", "100.00")
+	f := mandate(hidden(t, b.page, "/oauth/authorize"))
+	f.Set("code", s.lastCode(h.phone))
+	res, err := b.c.PostForm(s.url+"/oauth/authorize", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusSeeOther || err != nil || !strings.HasPrefix(loc.String(), cb+"?") || loc.Query().Get("state") != "xyz" {
+		t.Fatalf("approved: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	tok := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {cb}, "code_verifier": {verifier}}
+	req, _ := http.NewRequest("POST", s.url+"/oauth/token", strings.NewReader(tok.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(secret))
+	tr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Body.Close()
+	raw, _ := io.ReadAll(tr.Body)
+	var out map[string]any
+	if tr.StatusCode != 200 || json.Unmarshal(raw, &out) != nil || out["scope"] != "accounts:read payments:write" {
+		t.Fatalf("token: %d %s", tr.StatusCode, raw)
+	}
+
+	// Denying sends the provider access_denied.
+	b.get("/oauth/authorize?"+q.Encode(), 200)
+	d := hidden(t, b.page, "/oauth/authorize")
+	d.Set("decision", "deny")
+	res, err = b.c.PostForm(s.url+"/oauth/authorize", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if l := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.Contains(l, "error=access_denied") || !strings.HasPrefix(l, cb) {
+		t.Fatalf("denied: %d %q", res.StatusCode, l)
+	}
+}
