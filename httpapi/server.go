@@ -259,6 +259,10 @@ func (s *server) problem(ctx context.Context, err error) *Problem {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return problemOf(ingot.Errorf(ingot.CodeUnavailable, "the request was cancelled or timed out; retry with the same Idempotency-Key"))
 	}
+	if s.svc.Unavailable(err) {
+		s.log.WarnContext(ctx, "storage unavailable", "err", err)
+		return problemOf(ingot.Errorf(ingot.CodeUnavailable, "storage is unavailable; retry with the same Idempotency-Key"))
+	}
 	s.log.ErrorContext(ctx, "internal error", "err", err)
 	return problemOf(ingot.Errorf(ingot.CodeInternal, "an internal error occurred"))
 }
@@ -372,12 +376,13 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.svc.Ready(ctx); err != nil {
+	role, err := s.svc.Ready(ctx)
+	if err != nil {
 		writeProblem(w, s.problem(ctx, err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"status":"ready"}`))
+	_, _ = w.Write([]byte(`{"status":"ready","role":"` + string(role) + `"}`))
 }
 
 func (s *server) metrics() http.Handler {

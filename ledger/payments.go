@@ -193,7 +193,7 @@ func (s *Service) History(ctx context.Context, a ingot.Actor, walletID, cursor s
 		}
 	}
 	limit = clampLimit(limit)
-	ts, err := s.st.AccountTransfers(ctx, w.ID, before, limit+1)
+	ts, err := s.staleReads().AccountTransfers(ctx, w.ID, before, limit+1) // stale.go: may be a replica
 	if err != nil {
 		return nil, "", s.unavailable(ctx, err)
 	}

@@ -44,6 +44,7 @@ type Service struct {
 	qrScheme  string                                    // qr.go
 
 	matcher screeningCache // screening.go
+	stale   StaleReader    // stale.go: histories and statements, on a replica
 
 	offKeys                      offlineKeys // offline_keys.go
 	offMaxBalance, offMaxPayment string      // offline.go
@@ -78,13 +79,23 @@ func (s *Service) zone() *time.Location { return s.eng.opt.Zone }
 // periods, statements; feature phones show dates in it.
 func (s *Service) Zone() *time.Location { return s.eng.opt.Zone }
 
-// Ready reports whether the database answers, for readiness checks.
-func (s *Service) Ready(ctx context.Context) error {
-	if err := s.st.Ping(ctx); err != nil {
+// Ready reports whether the database answers, for readiness checks, and
+// the role of the server it reaches (store.RolePrimary, or
+// store.RoleReplica when the database URL reaches a standby).
+func (s *Service) Ready(ctx context.Context) (store.Role, error) {
+	role, err := s.st.Role(ctx)
+	if err != nil {
 		s.log.WarnContext(ctx, "readiness: the store does not answer", "err", err)
-		return ingot.Errorf(ingot.CodeUnavailable, "the database does not answer")
+		return "", ingot.Errorf(ingot.CodeUnavailable, "the database does not answer")
 	}
-	return nil
+	return role, nil
+}
+
+// Unavailable reports whether err, from the store, is a lost or refused
+// connection (store.Classifier): retryable, answered 503 unavailable.
+func (s *Service) Unavailable(err error) bool {
+	c, ok := s.st.(store.Classifier)
+	return ok && c.Unavailable(err)
 }
 
 // unavailable turns a storage failure into a retryable error, logging the

@@ -35,14 +35,14 @@ func (s *Service) Statement(ctx context.Context, a ingot.Actor, walletID, date s
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "date %s has not begun in %s", date, zone)
 	}
 	to := from.AddDate(0, 0, 1)
-	ts, err := s.st.AccountTransfersBetween(ctx, w.ID, from, to, MaxStatementEntries+1)
+	ts, err := s.staleReads().AccountTransfersBetween(ctx, w.ID, from, to, MaxStatementEntries+1) // stale.go: may be a replica
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
 	if len(ts) > MaxStatementEntries {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "wallet %s has more than %d transfers on %s: read its history instead", walletID, MaxStatementEntries, date)
 	}
-	opening, err := s.st.BalanceBefore(ctx, w.ID, from)
+	opening, err := s.staleReads().BalanceBefore(ctx, w.ID, from)
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}

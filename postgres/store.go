@@ -37,9 +37,28 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// Timeouts that bound waiting for a server that is gone or failing over,
+// unless the URL sets its own (connect_timeout, pool_ping_timeout).
+const (
+	// DefaultConnectTimeout bounds making a connection, TLS and
+	// authentication included.
+	DefaultConnectTimeout = 5 * time.Second
+	// DefaultPingTimeout bounds the liveness check of a connection that
+	// was idle for more than a second, before it is used again.
+	DefaultPingTimeout = 3 * time.Second
+)
+
 // Open connects to the database at url (a postgres:// URL or a key=value
 // DSN; pgxpool options such as pool_max_conns are honoured). It does not
 // migrate; call Migrate.
+//
+// Connections are made within DefaultConnectTimeout and idle ones checked
+// within DefaultPingTimeout (the URL's connect_timeout and
+// pool_ping_timeout win), so that a server that died or hangs costs a
+// bounded wait; a statement is bounded by its caller's context (the
+// engine's batch: 30 s), or by statement_timeout in the URL. The pool
+// replaces broken connections by itself: after a failover behind a proxy
+// (docs/high-availability.md) the next statements reach the new leader.
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -48,6 +67,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	// An acknowledged transfer must survive a crash: never rely on the
 	// server's default for synchronous_commit.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = DefaultPingTimeout
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -71,6 +96,19 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("postgres: ping: %w", err)
 	}
 	return nil
+}
+
+// Role reports whether the server is the primary or a replica (in
+// recovery: pg_is_in_recovery()).
+func (s *Store) Role(ctx context.Context) (store.Role, error) {
+	var recovery bool
+	if err := s.pool.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&recovery); err != nil {
+		return "", fmt.Errorf("postgres: role: %w", err)
+	}
+	if recovery {
+		return store.RoleReplica, nil
+	}
+	return store.RolePrimary, nil
 }
 
 // migrateLockID is the advisory lock key held while migrating

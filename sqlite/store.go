@@ -135,6 +135,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Role is always store.RolePrimary: an SQLite file has no replicas.
+func (s *Store) Role(ctx context.Context) (store.Role, error) {
+	if err := s.Ping(ctx); err != nil {
+		return "", err
+	}
+	return store.RolePrimary, nil
+}
+
 // Close closes both handles.
 func (s *Store) Close() error {
 	return errors.Join(s.r.db.Close(), s.w.db.Close(), s.w.sync.close())

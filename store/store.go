@@ -31,6 +31,23 @@ var (
 	ErrIdempotencyRace = errors.New("store: idempotency key committed concurrently")
 )
 
+// Role is the role of a database server in a replicated cluster.
+type Role string
+
+// The roles a store reports (Store.Role).
+const (
+	RolePrimary Role = "primary" // takes writes
+	RoleReplica Role = "replica" // a standby in recovery: reads only, possibly stale
+)
+
+// Classifier is implemented by stores that tell a lost or refused
+// connection (the server gone, restarting, failing over, or a replica
+// that refuses writes) from other errors: such a failure is retryable, and
+// the API answers it 503 unavailable.
+type Classifier interface {
+	Unavailable(err error) bool
+}
+
 // IdemRecord is the stored outcome of an idempotent request: the hash of the
 // request it answered, and the response to replay.
 type IdemRecord struct {
@@ -78,6 +95,10 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+	// Role reports the role of the database server the store reaches:
+	// RolePrimary (it takes writes) or RoleReplica (a standby in
+	// recovery, read-only). An embedded database is always the primary.
+	Role(ctx context.Context) (Role, error)
 	Close() error
 
 	// BeginBatch opens the transaction of one engine batch.

@@ -108,6 +108,13 @@ type crashLedger struct {
 	acked, unanswered, unavailable atomic.Int64
 	// slowest answer seen, in nanoseconds
 	slowest atomic.Int64
+	// maxAnswer, when not 0, replaces the const maxAnswer (the failover
+	// test allows a failover's time).
+	maxAnswer time.Duration
+	// retrySame makes the load's clients send a request that got a 503 or
+	// no answer again, with its key, until it has a final answer (as a
+	// real client does), instead of leaving it to retryAll.
+	retrySame bool
 
 	errMu  sync.Mutex
 	errN   int // errors reported by fail
@@ -296,9 +303,13 @@ func (l *crashLedger) send(p *proc, r *crashReq, retry bool) (crashAnswer, error
 		}
 	}
 	r.sent++
-	if d > maxAnswer {
+	limit := maxAnswer
+	if l.maxAnswer > 0 {
+		limit = l.maxAnswer
+	}
+	if d > limit {
 		r.last = fmt.Sprint(crashShort(res), err)
-		return crashNoAnswer, fmt.Errorf("request %s: answered after %v, more than %v: %s", r.key, d.Round(time.Millisecond), maxAnswer, r.last)
+		return crashNoAnswer, fmt.Errorf("request %s: answered after %v, more than %v: %s", r.key, d.Round(time.Millisecond), limit, r.last)
 	}
 	if err != nil {
 		r.noAnswer++
@@ -419,6 +430,19 @@ func (l *crashLedger) load(p *proc, workers int, seed uint64, stop <-chan struct
 				}
 				r := l.newReq(rng)
 				a, err := l.send(p, r, false)
+				for l.retrySame && err == nil && a != crashDone {
+					select {
+					case <-stop:
+						return // retryAll finishes it
+					case <-time.After(50 * time.Millisecond):
+					}
+					if a == crashUnavailable {
+						l.unavailable.Add(1)
+					} else {
+						l.unanswered.Add(1)
+					}
+					a, err = l.send(p, r, true)
+				}
 				if err != nil {
 					l.fail(err)
 					time.Sleep(20 * time.Millisecond)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/pii"
+	"github.com/ingot-cbdc/ingot/postgres"
 	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/store"
 	"github.com/ingot-cbdc/ingot/translog"
@@ -30,6 +31,7 @@ var testReady chan<- string
 type serveConfig struct {
 	addr       string
 	db         string
+	dbRead     string // --db-read-url: a replica for reads that may be stale
 	maxBatch   int
 	pipeline   int
 	amlFile    string // --aml-thresholds
@@ -68,7 +70,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := fromEnv(cmd.Flags(), env, map[string]string{
-				"addr": "INGOT_ADDR", "db": "INGOT_DB", "max-batch": "INGOT_MAX_BATCH", "pipeline": "INGOT_PIPELINE", "log-format": "INGOT_LOG_FORMAT",
+				"addr": "INGOT_ADDR", "db": "INGOT_DB", "db-read-url": "INGOT_DB_READ_URL", "max-batch": "INGOT_MAX_BATCH", "pipeline": "INGOT_PIPELINE", "log-format": "INGOT_LOG_FORMAT",
 				"signing-key-file": "INGOT_SIGNING_KEY_FILE", "log-origin": "INGOT_LOG_ORIGIN",
 				"data-key-file": "INGOT_DATA_KEY_FILE", "sandbox": "INGOT_SANDBOX", "zone": "INGOT_ZONE", "country": "INGOT_COUNTRY",
 				"public-url": "INGOT_PUBLIC_URL", "sms-gateway-url": "INGOT_SMS_GATEWAY_URL", "ussd-secret": "INGOT_USSD_SECRET",
@@ -89,6 +91,7 @@ func serveCmd(env func(string) string, stdout, stderr io.Writer) *cobra.Command 
 	f := c.Flags()
 	f.StringVar(&cfg.addr, "addr", defaultAddr, "listen address (env INGOT_ADDR)")
 	f.StringVar(&cfg.db, "db", defaultDB, "SQLite file path, or a postgres:// URL (env INGOT_DB)")
+	f.StringVar(&cfg.dbRead, "db-read-url", "", "a postgres:// URL of a replica (or of a proxy over replicas) for reads that may be slightly stale: wallets' histories and statements; everything that decides money reads --db (env INGOT_DB_READ_URL; docs/high-availability.md)")
 	f.IntVar(&cfg.maxBatch, "max-batch", ledger.DefaultMaxBatch, "largest engine batch, in transfers; 1: one transaction per command (env INGOT_MAX_BATCH)")
 	f.StringVar(&cfg.amlFile, "aml-thresholds", "", "a JSON file of the built-in AML thresholds per currency (docs/risk.md); default PBoC's figures in every currency's major units (env INGOT_AML_THRESHOLDS)")
 	f.IntVar(&cfg.pipeline, "pipeline", 0, "engine batches in flight: the next is built while one commits; 0: the store's choice (SQLite 2, PostgreSQL 1); 1: one at a time (env INGOT_PIPELINE)")
@@ -134,6 +137,9 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 	}
 	if cfg.standingInterval < 0 {
 		return errors.New("--standing-interval must be 0 (never) or more")
+	}
+	if cfg.dbRead != "" && (!isPostgres(cfg.dbRead) || !isPostgres(cfg.db)) {
+		return errors.New("--db-read-url needs a postgres:// URL, and --db on PostgreSQL")
 	}
 	if err := ledger.CheckOfflineLimits(cfg.offlineMaxBalance, cfg.offlineMaxPayment); err != nil {
 		return err
@@ -192,6 +198,14 @@ func serve(ctx context.Context, cfg serveConfig, env func(string) string, stdout
 		return err
 	}
 	svc := stk.svc
+	if cfg.dbRead != "" {
+		rs, err := postgres.Open(ctx, cfg.dbRead)
+		if err != nil {
+			return fmt.Errorf("--db-read-url: %w", err)
+		}
+		defer rs.Close()
+		svc.WithStaleReads(rs)
+	}
 	if cfg.sandbox {
 		log.WarnContext(ctx, "the sandbox is on: bank accounts and operations go to a test bank in this database, text messages to it too, keys are ingot_test_")
 	}

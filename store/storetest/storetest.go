@@ -285,6 +285,11 @@ func testMigratePing(t *testing.T, s store.Store) {
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
+	// The test databases are primaries (a replica is tested by deploy/ha's
+	// failover test).
+	if role, err := s.Role(ctx); err != nil || role != store.RolePrimary {
+		t.Fatalf("Role = %q, %v; want %q", role, err, store.RolePrimary)
+	}
 }
 
 func testOperators(t *testing.T, s store.Store) {
