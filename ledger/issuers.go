@@ -35,22 +35,18 @@ type NewIssuer struct {
 	APIKey string `json:"-"`
 }
 
-// issuerOfActor is a central bank actor's issuer: a key made before
-// several issuers (or a test's bare actor) is the administrator's.
-func issuerOfActor(a ingot.Actor) string {
-	if a.IssuerID == "" {
+// orAdmin is an issuer id as stored on keys, actors and operators: ""
+// (made before several issuers, or a test's bare actor) is the
+// administrator's.
+func orAdmin(issuerID string) string {
+	if issuerID == "" {
 		return ingot.AdminIssuerID
 	}
-	return a.IssuerID
+	return issuerID
 }
 
-// issuerOfOperator is the issuer that registered an operator.
-func issuerOfOperator(op ingot.Operator) string {
-	if op.IssuerID == "" {
-		return ingot.AdminIssuerID
-	}
-	return op.IssuerID
-}
+// issuerOfActor is a central bank actor's issuer.
+func issuerOfActor(a ingot.Actor) string { return orAdmin(a.IssuerID) }
 
 // requireAdmin refuses everyone but the platform's administrator.
 func requireAdmin(a ingot.Actor) error {
@@ -231,7 +227,7 @@ func (s *Service) requireAdmitted(ctx context.Context, operatorID, currency stri
 	if err != nil {
 		return s.unavailable(ctx, err)
 	}
-	ok := issuerOfOperator(op) == owner
+	ok := orAdmin(op.IssuerID) == owner
 	if !ok {
 		if ok, err = s.st.Admitted(ctx, owner, operatorID); err != nil {
 			return s.unavailable(ctx, err)

@@ -235,13 +235,5 @@ func sameOrganisation(a ingot.Actor, k ingot.APIKey) bool {
 	if k.Role != a.Role || k.OperatorID != a.OperatorID {
 		return false
 	}
-	return a.Role != ingot.RoleCentralBank || issuerOfActor(a) == issuerOfKey(k)
-}
-
-// issuerOfKey is a central bank key's issuer.
-func issuerOfKey(k ingot.APIKey) string {
-	if k.IssuerID == "" {
-		return ingot.AdminIssuerID
-	}
-	return k.IssuerID
+	return a.Role != ingot.RoleCentralBank || issuerOfActor(a) == orAdmin(k.IssuerID)
 }
