@@ -326,7 +326,10 @@ func (l *crashLedger) send(p *proc, r *crashReq, retry bool) (crashAnswer, error
 		return crashUnavailable, nil
 	}
 	replayed := res.header.Get("Idempotent-Replayed") == "true"
-	if replayed && !retry {
+	// A replay on the first send is a key used twice, unless the
+	// transport sent the request again after its connection broke (the
+	// first send committed, its answer was lost).
+	if replayed && !retry && res.sends < 2 {
 		return crashDone, fmt.Errorf("request %s: replayed on its first send: %s", r.key, crashShort(res))
 	}
 	want := 201

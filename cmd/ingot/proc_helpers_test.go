@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -336,6 +338,9 @@ type procResp struct {
 	header http.Header
 	raw    []byte
 	body   map[string]any
+	// sends is how many connections the transport used: 2 or more when it
+	// sent the request again by itself.
+	sends int
 }
 
 func (r *procResp) str(k string) string {
@@ -372,6 +377,13 @@ func (p *proc) do(method, path, key string, body any, hdr ...string) (*procResp,
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
+	// Go's transport sends a request with an Idempotency-Key again by
+	// itself when its connection broke before an answer (an Ingot node
+	// killed behind HAProxy): count the connections it took.
+	var conns atomic.Int32
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { conns.Add(1) },
+	}))
 	res, err := p.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s%s: %w", method, p.name, path, err)
@@ -381,7 +393,7 @@ func (p *proc) do(method, path, key string, body any, hdr ...string) (*procResp,
 	if err != nil {
 		return nil, fmt.Errorf("%s %s%s: read body: %w", method, p.name, path, err)
 	}
-	out := &procResp{status: res.StatusCode, header: res.Header, raw: raw}
+	out := &procResp{status: res.StatusCode, header: res.Header, raw: raw, sends: int(conns.Load())}
 	if strings.Contains(res.Header.Get("Content-Type"), "json") && len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out.body); err != nil {
 			return nil, fmt.Errorf("%s %s%s: answer is not a JSON object: %v: %s", method, p.name, path, err, raw)
