@@ -30,20 +30,27 @@ const (
 	CodeWalletNotEmpty    = "wallet_not_empty"   // close needs a zero balance and no open holds
 	CodeSameAccount       = "same_account"       // payer and payee are the same wallet
 	CodeLimitExceeded     = "limit_exceeded"     // a KYC tier or holding limit; the detail names it
-	// CodeCrossBorderNotAllowed: a tier-4 wallet may not pay another jurisdiction.
+	// CodeCrossBorderNotAllowed: the payer's tier may not pay another
+	// jurisdiction (by default tier 4; crossborder.go).
 	CodeCrossBorderNotAllowed = "cross_border_not_allowed"
-	CodeTierRequirements      = "tier_requirements_unmet" // an upgrade lacks evidence; the detail lists what
-	CodeHoldNotPending        = "hold_not_pending"        // the hold was captured, voided or expired
-	CodeHoldExpired           = "hold_expired"            // the hold expired before capture
-	CodeAmountExceedsHold     = "amount_exceeds_hold"     // capture above the held amount
-	CodeBalanceOverflow       = "balance_overflow"        // the credit would overflow the balance
-	CodeConflict              = "conflict"                // unique field already taken (operator code)
-	CodeIdempotencyConflict   = "idempotency_conflict"    // same key, different request
-	CodeLinkedFailed          = "linked_transfer_failed"  // another transfer of an atomic batch failed
-	CodeBodyTooLarge          = "body_too_large"          // the request body exceeds the limit
-	CodeRateLimited           = "rate_limited"            // too many requests for a credential, an address or a phone; retry after Retry-After
-	CodeUnavailable           = "unavailable"             // storage failed; safe to retry with the same key
-	CodeInternal              = "internal"                // a bug; reported, never expected
+	// CodeCorridorLimitExceeded: the payer's holder would send more than
+	// the corridor's daily limit (crossborder.go).
+	CodeCorridorLimitExceeded = "corridor_limit_exceeded"
+	// CodePurposeRequired: the issuer requires an ISO 20022 purpose code
+	// on cross-border payments (crossborder.go).
+	CodePurposeRequired     = "purpose_required"
+	CodeTierRequirements    = "tier_requirements_unmet" // an upgrade lacks evidence; the detail lists what
+	CodeHoldNotPending      = "hold_not_pending"        // the hold was captured, voided or expired
+	CodeHoldExpired         = "hold_expired"            // the hold expired before capture
+	CodeAmountExceedsHold   = "amount_exceeds_hold"     // capture above the held amount
+	CodeBalanceOverflow     = "balance_overflow"        // the credit would overflow the balance
+	CodeConflict            = "conflict"                // unique field already taken (operator code)
+	CodeIdempotencyConflict = "idempotency_conflict"    // same key, different request
+	CodeLinkedFailed        = "linked_transfer_failed"  // another transfer of an atomic batch failed
+	CodeBodyTooLarge        = "body_too_large"          // the request body exceeds the limit
+	CodeRateLimited         = "rate_limited"            // too many requests for a credential, an address or a phone; retry after Retry-After
+	CodeUnavailable         = "unavailable"             // storage failed; safe to retry with the same key
+	CodeInternal            = "internal"                // a bug; reported, never expected
 
 	// Holders' sign-in and payment approval (package auth).
 	CodeWeakPIN               = "weak_pin"               // a PIN of one digit repeated or a run of digits

@@ -322,6 +322,16 @@ type Consistency struct {
 	To    int64    `json:"to"`
 }
 
+// Corridor is the API's schema Corridor.
+type Corridor struct {
+	// The most one holder sends this way in a day, in the currency.
+	DailyLimit string `json:"daily_limit"`
+	// The payer's jurisdiction, ISO 3166-1 alpha-2.
+	From string `json:"from"`
+	// The payee's jurisdiction.
+	To string `json:"to"`
+}
+
 // CreateCaseRequest is the API's schema CreateCaseInBody.
 type CreateCaseRequest struct {
 	AlertIDs []string `json:"alert_ids"`
@@ -415,6 +425,21 @@ type CreateWalletsRequest struct {
 	Wallets []WalletBody `json:"wallets"`
 }
 
+// CrossBorderRules is the API's schema CrossBorderRules.
+type CrossBorderRules struct {
+	// KYC tiers whose wallets may not pay another jurisdiction (cross_border_not_allowed). Default
+	// [4].
+	BlockedTiers []int64 `json:"blocked_tiers"`
+	// Daily limits per holder (a wallet and its sub-wallets) on payments from one jurisdiction to
+	// another (corridor_limit_exceeded). Default none.
+	Corridors []Corridor `json:"corridors"`
+	Currency  string     `json:"currency"`
+	// Cross-border payments must carry an ISO 20022 purpose code (purpose_required). Default false.
+	PurposeRequired bool `json:"purpose_required"`
+	// When the issuer last set them; absent: the defaults.
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
 // DecideCaseRequest is the API's schema DecideCaseInBody.
 type DecideCaseRequest struct {
 	// One of: freeze, report, close.
@@ -503,6 +528,9 @@ type Entry struct {
 type ExchangeRequest struct {
 	// Your wallet in the sell currency.
 	From string `json:"from"`
+	// An ISO 20022 purpose code (Purp/Cd) for both legs; required across borders when the sold
+	// currency's issuer says so.
+	Purpose string `json:"purpose,omitempty"`
 	// A quote of yours, open and unexpired.
 	QuoteID string `json:"quote_id"`
 	// Any wallet in the buy currency, at any operator, in any jurisdiction.
@@ -1243,6 +1271,18 @@ type SecurityEvent struct {
 	// out.
 	Subject string `json:"subject,omitempty"`
 	Type    string `json:"type"`
+}
+
+// SetCrossBorderRequest is the API's schema SetCrossBorderInBody.
+type SetCrossBorderRequest struct {
+	// Tiers (1 to 4) that may not pay across borders; [] lets every tier.
+	BlockedTiers []int64 `json:"blocked_tiers"`
+	// Daily limits per holder, one per pair of jurisdictions.
+	Corridors []Corridor `json:"corridors,omitempty"`
+	// One of your currencies (you are its issuer).
+	Currency string `json:"currency"`
+	// Require an ISO 20022 purpose code on cross-border payments.
+	PurposeRequired *bool `json:"purpose_required,omitempty"`
 }
 
 // SetLimitsRequest is the API's schema SetLimitsInBody.
@@ -2265,6 +2305,18 @@ func (c *Client) GetConsistencyProof(ctx context.Context, from int64, to int64, 
 	q.Set("to", strconv.FormatInt(int64(to), 10))
 	var out Consistency
 	if err := c.do(ctx, "GET", "/v1/log/consistency", q, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetCrossBorderRules calls getCrossBorderRules, GET /v1/cross-border/rules: A currency's
+// cross-border rules (the defaults until its issuer sets them).
+func (c *Client) GetCrossBorderRules(ctx context.Context, currency string, opts ...CallOption) (*CrossBorderRules, error) {
+	q := url.Values{}
+	q.Set("currency", currency)
+	var out CrossBorderRules
+	if err := c.do(ctx, "GET", "/v1/cross-border/rules", q, nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -3579,6 +3631,16 @@ func (c *Client) SendAuthorizationSMS(ctx context.Context, id string, opts ...Ca
 // needs no credential.
 func (c *Client) SendLoginSMS(ctx context.Context, loginID string, opts ...CallOption) error {
 	return c.do(ctx, "POST", "/v1/auth/login/"+url.PathEscape(loginID)+"/sms", nil, nil, nil, opts)
+}
+
+// SetCrossBorderRules calls setCrossBorderRules, PUT /v1/cross-border/rules: Set a currency's
+// cross-border rules (its issuer): barred tiers, purpose codes, corridors.
+func (c *Client) SetCrossBorderRules(ctx context.Context, body SetCrossBorderRequest, opts ...CallOption) (*CrossBorderRules, error) {
+	var out CrossBorderRules
+	if err := c.do(ctx, "PUT", "/v1/cross-border/rules", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // SetFXRate calls setFXRate, PUT /v1/fx/rates: Publish your rate for a currency pair (a dealer: an

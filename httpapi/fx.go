@@ -99,6 +99,7 @@ type exchangeIn struct {
 		QuoteID string `json:"quote_id" doc:"A quote of yours, open and unexpired."`
 		From    string `json:"from" doc:"Your wallet in the sell currency."`
 		To      string `json:"to" doc:"Any wallet in the buy currency, at any operator, in any jurisdiction."`
+		Purpose string `json:"purpose,omitempty" maxLength:"4" doc:"An ISO 20022 purpose code (Purp/Cd) for both legs; required across borders when the sold currency's issuer says so." example:"GDDS"`
 	}
 }
 
@@ -146,7 +147,7 @@ func (s *server) createFXQuote(ctx context.Context, in *quoteIn) (*Out[FXQuote],
 func (s *server) createFXExchange(ctx context.Context, in *exchangeIn) (*Out[FXExchange], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ledger.Exchange, error) {
-			return s.svc.Exchange(ctx, actor(ctx), ledger.ExchangeIn{QuoteID: in.Body.QuoteID, From: in.Body.From, To: in.Body.To}, idem)
+			return s.svc.Exchange(ctx, actor(ctx), ledger.ExchangeIn{QuoteID: in.Body.QuoteID, From: in.Body.From, To: in.Body.To, Purpose: in.Body.Purpose}, idem)
 		}, func(ex *ledger.Exchange) FXExchange { return s.fxExchangeOut(ctx, ex) })
 }
 

@@ -128,6 +128,8 @@ var statusOf = map[string]int{
 	ingot.CodeAlertClosed:            http.StatusConflict,
 	ingot.CodeReviewClosed:           http.StatusConflict,
 	ingot.CodeCrossBorderNotAllowed:  http.StatusForbidden,
+	ingot.CodeCorridorLimitExceeded:  http.StatusUnprocessableEntity,
+	ingot.CodePurposeRequired:        http.StatusUnprocessableEntity,
 	ingot.CodeInvalidCondition:       http.StatusUnprocessableEntity,
 	ingot.CodeConditionalClosed:      http.StatusConflict,
 	ingot.CodeConditionNotMet:        http.StatusConflict,

@@ -75,6 +75,7 @@ func (s *server) routes() {
 	s.consoleRoutes()     // consoles.go: supplies, supply history, reserves, bank operations
 	s.issuerRoutes()      // issuers.go: several central banks, admissions
 	s.fxRoutes()          // fx.go: rates, quotes, exchanges (payment-versus-payment)
+	s.crossBorderRoutes() // crossborder.go: issuers' cross-border rules and corridors
 	s.phoneRoutes()       // phones.go: the USSD callback, incoming SMS (sandbox)
 	s.openFinanceRoutes() // openfinance.go: providers, consents, the token endpoint
 }

@@ -105,11 +105,14 @@ var routes = map[string]access{
 	"createFXQuote":    {scope: ingot.ScopeTransfersWrite},
 	"createFXExchange": {scope: ingot.ScopeTransfersWrite},
 	"getFXExchange":    {scope: ingot.ScopeTransfersRead},
-	"listOperators":    {scope: ingot.ScopeOperatorsWrite},
-	"getMe":            {scope: ingot.ScopeWalletsRead},
-	"mint":             {scope: ingot.ScopeIssuanceWrite},
-	"burn":             {scope: ingot.ScopeIssuanceWrite},
-	"getSupply":        {scope: ingot.ScopeIssuanceWrite},
+	// Cross-border rules (crossborder.go): set as the tiers' limits are.
+	"setCrossBorderRules": {scope: ingot.ScopeKYCWrite},
+	"getCrossBorderRules": {scope: ingot.ScopeWalletsRead},
+	"listOperators":       {scope: ingot.ScopeOperatorsWrite},
+	"getMe":               {scope: ingot.ScopeWalletsRead},
+	"mint":                {scope: ingot.ScopeIssuanceWrite},
+	"burn":                {scope: ingot.ScopeIssuanceWrite},
+	"getSupply":           {scope: ingot.ScopeIssuanceWrite},
 
 	// Wallets.
 	"createWallet":      {scope: ingot.ScopeWalletsWrite},

@@ -137,6 +137,10 @@ var reasons = map[string]string{
 	ingot.CodeCurrencyMismatch:  "AM11", // invalid transaction currency
 	ingot.CodeInvalidCurrency:   "AM11",
 	ingot.CodeSameAccount:       "AC01",
+	// Cross-border rules (crossborder.go).
+	ingot.CodeCrossBorderNotAllowed: "AG01",
+	ingot.CodeCorridorLimitExceeded: "AM02",
+	ingot.CodePurposeRequired:       "RR04", // regulatory reason
 }
 
 // Reason is the ExternalStatusReason1Code for an Ingot error code: NARR

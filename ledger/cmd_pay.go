@@ -38,7 +38,9 @@ func (s *state) pay(a ingot.Actor, it Item) (*ingot.Transfer, error) {
 	if isAllocation(from, to) {
 		return s.move(ingot.KindAllocate, from, to, it.Amount, it.Currency, it.Memo, "")
 	}
+	s.xb.purpose = it.Purpose // the cross-border rules may require one (jurisdiction.go)
 	t, err := s.payWallet(from, to, it.Amount, it.Currency, it.Memo)
+	s.xb.purpose = ""
 	if err != nil {
 		return nil, err
 	}

@@ -528,6 +528,9 @@ func (e *Engine) lock(ctx context.Context, tx store.BatchTx, ls *lockSet, st *st
 		if err := e.loadCountries(ctx, tx, st); err != nil { // jurisdiction.go
 			return err
 		}
+		if err := loadCrossBorder(ctx, tx, st); err != nil { // jurisdiction.go
+			return err
+		}
 	}
 	if err := loadBank(ctx, tx, ls, st); err != nil { // bank.go
 		return err

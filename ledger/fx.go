@@ -142,6 +142,10 @@ func (s *Service) FXQuote(ctx context.Context, a ingot.Actor, in QuoteIn, idem *
 // ExchangeIn is the body of POST /v1/fx/exchanges.
 type ExchangeIn struct {
 	QuoteID, From, To string
+	// Purpose is an ISO 20022 purpose code for both legs (as
+	// PayRequest.Purpose); a cross-border exchange needs one when the
+	// sold currency's issuer requires it.
+	Purpose string
 }
 
 // Exchange is a settled exchange: the quote it used and its two legs.
@@ -186,7 +190,10 @@ func (s *Service) Exchange(ctx context.Context, a ingot.Actor, in ExchangeIn, id
 	if err != nil {
 		return nil, err
 	}
-	return submit(ctx, s.eng, a, &exchangeCmd{id: newID(), quote: q.ID, from: from, to: to, sellReserve: sellRes, buyReserve: buyRes}, idem)
+	if in.Purpose != "" && !purposeCode.MatchString(in.Purpose) {
+		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "purpose must be an ISO 20022 purpose code: 1 to 4 upper-case letters or digits, like GDDS or SALA")
+	}
+	return submit(ctx, s.eng, a, &exchangeCmd{id: newID(), quote: q.ID, from: from, to: to, sellReserve: sellRes, buyReserve: buyRes, purpose: in.Purpose}, idem)
 }
 
 // FXExchange reads an exchange, for the operator that made it.
@@ -284,6 +291,7 @@ type exchangeCmd struct {
 	quote                   string
 	from, to                int64
 	sellReserve, buyReserve int64
+	purpose                 string // ISO 20022 purpose code of both legs, "" none
 }
 
 func (c *exchangeCmd) locks(ls *lockSet) {
@@ -315,7 +323,10 @@ func (c *exchangeCmd) apply(s *state, a ingot.Actor) (*Exchange, error) {
 			q.SellCurrency, q.BuyCurrency, q.SellCurrency, q.BuyCurrency, from.Currency, to.Currency)
 	}
 	cross := s.country(from) != s.country(to)
-	if err := s.checkCrossBorder(ingot.KindPayment, from, to); err != nil { // jurisdiction.go: as a payment between them
+	s.xb.purpose = c.purpose
+	corridor, err := s.checkCrossBorder(ingot.KindPayment, from, to, q.SellAmount) // jurisdiction.go: as a payment between them
+	s.xb.purpose = ""
+	if err != nil {
 		return nil, err
 	}
 	sell, err := s.move(ingot.KindFXSell, from, s.accounts[c.sellReserve], q.SellAmount, q.SellCurrency, "", "")
@@ -326,7 +337,9 @@ func (c *exchangeCmd) apply(s *state, a ingot.Actor) (*Exchange, error) {
 	if err != nil {
 		return nil, err // the engine undoes the first leg with the command
 	}
+	s.countCorridor(corridor, q.SellAmount)
 	sell.Reference, buy.Reference = c.id, c.id
+	sell.Purpose, buy.Purpose = c.purpose, c.purpose
 	s.useQuote(q, c.id, from.ID, to.ID, sell, buy)
 	return &Exchange{ID: c.id, Quote: *q, Sell: sell, Buy: buy, CrossBorder: cross}, nil
 }

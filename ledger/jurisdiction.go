@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 
 	"golang.org/x/text/language"
@@ -13,8 +15,8 @@ import (
 // Jurisdictions (docs/cross-border.md): a wallet's jurisdiction is its
 // operator's country (ingot.Operator.Country, or Options.Country for an
 // operator registered without one). A payment between wallets of two
-// jurisdictions is cross-border: a tier-4 (phone-only) wallet may not send
-// one (cross_border_not_allowed), and risk rules see each party's country.
+// jurisdictions is cross-border: it follows its currency's cross-border
+// rules (checkCrossBorder), and risk rules see each party's country.
 
 // DefaultCountry is the jurisdiction of operators registered without one
 // when Options.Country is empty.
@@ -72,6 +74,16 @@ func (e *Engine) loadCountries(ctx context.Context, tx store.BatchTx, st *state)
 		}
 	}
 	st.countries = &e.countries
+	first := ""
+	for op := range seen {
+		c, _ := e.countries.of(op)
+		if first == "" {
+			first = c
+		} else if c != first {
+			st.xb.borders = true
+			break
+		}
+	}
 	return nil
 }
 
@@ -84,18 +96,144 @@ func (s *state) country(a *ingot.Account) string {
 	return c
 }
 
-// checkCrossBorder is the cross-border rule of a payment between wallets:
-// a tier-4 wallet pays in its own jurisdiction only.
-func (s *state) checkCrossBorder(kind ingot.TransferKind, debit, credit *ingot.Account) error {
-	if debit.Kind != ingot.AccountWallet || credit.Kind != ingot.AccountWallet || (kind != ingot.KindPayment && kind != ingot.KindCapture) {
+// crossBorderState is a batch's cross-border rules and corridor counters
+// (crossborder.go in package ingot), read only when the batch's wallets span
+// two or more jurisdictions, and the purpose code of the payment being
+// applied.
+type crossBorderState struct {
+	rules    map[string]ingot.CrossBorderRules // by currency: those an issuer set
+	counters map[store.CorridorKey]*ingot.CorridorCounter
+	touched  map[store.CorridorKey]struct{}
+	purpose  string
+	borders  bool // the locked wallets span two or more jurisdictions
+}
+
+// rulesOf are a currency's cross-border rules: its issuer's, or the
+// defaults.
+func (x *crossBorderState) rulesOf(currency string) ingot.CrossBorderRules {
+	if r, ok := x.rules[currency]; ok {
+		return r
+	}
+	return ingot.DefaultCrossBorderRules(currency)
+}
+
+// holderRoot is the wallet a holder's corridor counters belong to: the
+// family's parent.
+func holderRoot(w *ingot.Account) int64 {
+	if w.ParentID != 0 {
+		return w.ParentID
+	}
+	return w.ID
+}
+
+// loadCrossBorder reads the cross-border rules of the locked wallets'
+// currencies and locks the corridor counters they may need, when the
+// wallets span two or more jurisdictions (otherwise no payment of the
+// batch crosses a border, and nothing is read). It runs after the accounts
+// and their countries, before the bank side: every batch locks counters in
+// this one place, in key order.
+func loadCrossBorder(ctx context.Context, tx store.BatchTx, st *state) error {
+	if !st.xb.borders {
 		return nil
+	}
+	countries, currencies := map[string]bool{}, map[string]struct{}{}
+	for _, a := range st.accounts {
+		if c := st.country(a); c != "" {
+			countries[c] = true
+			currencies[a.Currency] = struct{}{}
+		}
+	}
+	rs, err := tx.CrossBorderRulesOf(ctx, sortedKeys(currencies))
+	if err != nil {
+		return err
+	}
+	st.xb.rules = make(map[string]ingot.CrossBorderRules, len(rs))
+	for _, r := range rs {
+		st.xb.rules[r.Currency] = r
+	}
+	keys := map[store.CorridorKey]struct{}{}
+	for _, a := range st.accounts {
+		r, ok := st.xb.rules[a.Currency]
+		from := st.country(a)
+		if !ok || from == "" || !r.LimitsFrom(from) {
+			continue
+		}
+		for _, c := range r.Corridors {
+			if c.From == from && countries[c.To] {
+				keys[store.CorridorKey{WalletID: holderRoot(a), To: c.To}] = struct{}{}
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	sorted := slices.SortedFunc(maps.Keys(keys), store.CompareCorridorKeys)
+	cs, err := tx.LockCorridors(ctx, sorted)
+	if err != nil {
+		return err
+	}
+	st.xb.counters = make(map[store.CorridorKey]*ingot.CorridorCounter, len(cs))
+	st.xb.touched = map[store.CorridorKey]struct{}{}
+	for i := range cs {
+		st.xb.counters[store.CorridorKey{WalletID: cs[i].WalletID, To: cs[i].To}] = &cs[i]
+	}
+	return nil
+}
+
+// checkCrossBorder is the cross-border rule of a payment of amount between
+// wallets (kinds payment and capture; an exchange asks it for its two
+// wallets): the payer's currency's issuer may bar the payer's tier, require
+// a purpose code, and limit what one holder sends through the corridor in a
+// day. It returns the corridor counter the payment counts in (nil: none),
+// for countCorridor once the money moved.
+func (s *state) checkCrossBorder(kind ingot.TransferKind, debit, credit *ingot.Account, amount int64) (*ingot.CorridorCounter, error) {
+	if debit.Kind != ingot.AccountWallet || credit.Kind != ingot.AccountWallet || (kind != ingot.KindPayment && kind != ingot.KindCapture) {
+		return nil, nil
 	}
 	from, to := s.country(debit), s.country(credit)
 	if from == "" || to == "" || from == to {
-		return nil
+		return nil, nil
 	}
-	if debit.Tier == 0 || debit.Tier == ingot.Tier4 {
-		return ingot.Errorf(ingot.CodeCrossBorderNotAllowed, "wallet %s (tier 4, %s) may not pay across borders (to %s)", ingot.FormatWalletID(debit.ID), from, to)
+	r := s.xb.rulesOf(debit.Currency)
+	if r.Blocks(debit.Tier) {
+		return nil, ingot.Errorf(ingot.CodeCrossBorderNotAllowed, "wallet %s (tier %d, %s) may not pay across borders (to %s): the %s issuer bars tiers %v",
+			ingot.FormatWalletID(debit.ID), max(debit.Tier, 1), from, to, debit.Currency, r.BlockedTiers)
 	}
-	return nil
+	if r.PurposeRequired && s.xb.purpose == "" {
+		return nil, ingot.Errorf(ingot.CodePurposeRequired, "a payment in %s from %s to %s needs an ISO 20022 purpose code (purpose), its issuer requires one across borders",
+			debit.Currency, from, to)
+	}
+	c, ok := r.Corridor(from, to)
+	if !ok {
+		return nil, nil
+	}
+	ctr := s.xb.counters[store.CorridorKey{WalletID: holderRoot(debit), To: to}]
+	if ctr == nil {
+		return nil, ingot.Errorf(ingot.CodeInternal, "the corridor counter of wallet %s to %s is not locked", ingot.FormatWalletID(holderRoot(debit)), to)
+	}
+	if err := ingot.CheckCorridor(c, ctr.Used(s.day), amount, ingot.MustCurrency(debit.Currency)); err != nil {
+		return nil, err
+	}
+	return ctr, nil
+}
+
+// countCorridor adds amount to a holder's corridor total of today.
+func (s *state) countCorridor(c *ingot.CorridorCounter, amount int64) {
+	if c == nil {
+		return
+	}
+	old := *c
+	s.onUndo(func() { *c = old })
+	if c.Day != s.day {
+		c.Day, c.Total = s.day, 0
+	}
+	c.Total += amount
+	s.xb.touched[store.CorridorKey{WalletID: c.WalletID, To: c.To}] = struct{}{}
+}
+
+// writeCorridors adds the batch's changed corridor counters to w.
+func (s *state) writeCorridors(w *store.BatchWrite) {
+	for _, k := range slices.SortedFunc(maps.Keys(s.xb.touched), store.CompareCorridorKeys) {
+		w.Corridors = append(w.Corridors, *s.xb.counters[k])
+	}
 }

@@ -35,7 +35,8 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkCrossBorder(kind, debit, credit); err != nil { // jurisdiction.go
+	corridor, err := s.checkCrossBorder(kind, debit, credit, amount) // jurisdiction.go
+	if err != nil {
 		return nil, err
 	}
 	as, err := s.assess(kind, debit, credit, amount, currency) // risk.go
@@ -66,6 +67,7 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 		}
 		a.Outflow = a.Outflow.Add(amount, s.day, s.year)
 	}
+	s.countCorridor(corridor, amount)
 	t := s.addTransfer(kind, debit, credit, amount, currency, memo, holdID)
 	if as != nil {
 		if err := s.recordRisk(as, t, debit, credit); err != nil {

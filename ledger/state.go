@@ -52,6 +52,7 @@ type state struct {
 	cond       condState               // conditional payments (conditional.go)
 	fxq        fxState                 // FX quotes (fx.go)
 	countries  *countries              // operators' jurisdictions (jurisdiction.go)
+	xb         crossBorderState        // cross-border rules and corridors (jurisdiction.go)
 	vouch      voucherState            // vouchers (voucher_state.go)
 	so         standingState           // standing orders (standing.go)
 	off        offlineState            // offline purses (offline_state.go)
@@ -216,11 +217,12 @@ func (s *state) write() *store.BatchWrite {
 	for _, id := range hids {
 		w.UpdatedHolds = append(w.UpdatedHolds, *s.holds[id])
 	}
-	s.writeBank(w)     // bank.go
-	s.writeSCA(w)      // sca.go
-	s.writeMerchant(w) // merchant_state.go
-	s.writeVouchers(w) // voucher_state.go
-	s.writeOffline(w)  // offline_state.go
+	s.writeBank(w)      // bank.go
+	s.writeSCA(w)       // sca.go
+	s.writeCorridors(w) // jurisdiction.go
+	s.writeMerchant(w)  // merchant_state.go
+	s.writeVouchers(w)  // voucher_state.go
+	s.writeOffline(w)   // offline_state.go
 	return w
 }
 

@@ -294,8 +294,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 		return err
 	}
 	checks = append(checks, condChecks...)
-	checks = append(checks, queueFXQuotes(&batch, w.FXQuotes)...) // fx.go
-	vouchChecks, err := queueVouchers(&batch, &w.Vouchers)        // vouchers.go
+	checks = append(checks, queueFXQuotes(&batch, w.FXQuotes)...)   // fx.go
+	checks = append(checks, queueCorridors(&batch, w.Corridors)...) // crossborder.go
+	vouchChecks, err := queueVouchers(&batch, &w.Vouchers)          // vouchers.go
 	if err != nil {
 		return err
 	}

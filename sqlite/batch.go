@@ -356,6 +356,9 @@ func (b *batchTx) Write(ctx context.Context, w *store.BatchWrite) error {
 	if err := b.writeFXQuotes(ctx, w.FXQuotes); err != nil { // fx.go
 		return err
 	}
+	if err := b.writeCorridors(ctx, w.Corridors); err != nil { // crossborder.go
+		return err
+	}
 	if err := b.writeVouchers(ctx, &w.Vouchers); err != nil { // vouchers.go
 		return err
 	}

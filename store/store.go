@@ -88,6 +88,7 @@ type Store interface {
 	StandingStore    // standing.go
 	IssuerStore      // issuers.go
 	FXStore          // fx.go
+	CrossBorderStore // crossborder.go
 	OfflineStore     // offline.go
 	OpenFinanceStore // openfinance.go
 
@@ -207,6 +208,7 @@ type BatchTx interface {
 	RiskBatchTx        // risk.go
 	ConditionalBatchTx // conditional.go
 	FXBatchTx          // fx.go
+	CrossBorderBatchTx // crossborder.go
 	VoucherBatchTx     // vouchers.go
 	StandingBatchTx    // standing.go
 	OfflineBatchTx     // offline.go
@@ -293,6 +295,9 @@ type BatchWrite struct {
 	// (Status, UsedBy and UpdatedAt are written).
 	Exemptions     []ingot.ExemptionCounter
 	Authorizations []ingot.Authorization
+	// Corridors are the corridor counters that changed (Day and Total
+	// are written; crossborder.go).
+	Corridors []ingot.CorridorCounter
 	// Events are new webhook events (the outbox), inserted in the batch's
 	// transaction; the webhook deliverer sends them afterwards.
 	Events []ingot.Event

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, standingTests...)    // standing.go
 	tests = append(tests, issuerTests...)      // issuers.go
 	tests = append(tests, fxTests...)          // fx.go
+	tests = append(tests, crossBorderTests...) // crossborder.go
 	tests = append(tests, offlineTests...)     // offline.go
 	tests = append(tests, openFinanceTests...) // openfinance.go
 	for _, tc := range tests {
