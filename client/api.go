@@ -2680,6 +2680,16 @@ func (c *Client) GetTransfer(ctx context.Context, id string, opts ...CallOption)
 	return &out, nil
 }
 
+// GetTransferCamt054 calls getTransferCamt054, GET /v1/transfers/{id}/camt054: A credit to your
+// wallet as an ISO 20022 camt.054.001.08 notification. It returns the body as is (application/xml).
+func (c *Client) GetTransferCamt054(ctx context.Context, id string, opts ...CallOption) ([]byte, error) {
+	var out []byte
+	if err := c.do(ctx, "GET", "/v1/transfers/"+url.PathEscape(id)+"/camt054", nil, nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GetTransferPacs008 calls getTransferPacs008, GET /v1/transfers/{id}/pacs008: A transfer between
 // wallets as an ISO 20022 pacs.008.001.08 credit transfer. It returns the body as is
 // (application/xml).

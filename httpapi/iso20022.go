@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ingot-cbdc/ingot/iso20022"
+	"github.com/ingot-cbdc/ingot/statement"
 )
 
 // ISO 20022 (docs/cross-border.md): a transfer as pacs.008, and pacs.008
@@ -36,6 +37,23 @@ func (s *server) isoRoutes() {
 		Summary: "Pay a pacs.008.001.08 message's transactions as one batch; the answer is a pacs.002.001.10 status report", Tags: []string{tag},
 		Security: bearer, MaxBodyBytes: MaxISO20022Bytes, DefaultStatus: http.StatusOK, Responses: xmlOut,
 	}, s.postPacs008)
+	huma.Register(s.api, huma.Operation{
+		OperationID: "getTransferCamt054", Method: http.MethodGet, Path: "/v1/transfers/{id}/camt054",
+		Summary: "A credit to your wallet as an ISO 20022 camt.054.001.08 notification", Tags: []string{tag}, Security: bearer,
+		Responses: xmlOut,
+	}, s.transferCamt054)
+}
+
+func (s *server) transferCamt054(ctx context.Context, in *idIn) (*Document, error) {
+	n, err := s.svc.CreditNotification(ctx, actor(ctx), in.ID)
+	if err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	var b bytes.Buffer
+	if err := statement.WriteCAMT054(&b, n); err != nil {
+		return nil, s.problem(ctx, err)
+	}
+	return &Document{ContentType: "application/xml", Body: b.Bytes()}, nil
 }
 
 func (s *server) transferPacs008(ctx context.Context, in *idIn) (*Document, error) {

@@ -125,3 +125,40 @@ func TestPurposeCodes(t *testing.T) {
 		}
 	})
 }
+
+// TestCamt054OverHTTP: a credit to a wallet as a camt.054, for the
+// payee's operator (with the masked name and the memo) and the central bank
+// (neither); the payer's operator does not get the payee's notification.
+func TestCamt054OverHTTP(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, payer := e.funded("C54A")
+		_, payee := e.funded("C54B")
+		from, to := e.wallet(payer, "100.00"), e.wallet(payee, "")
+		p := e.must(e.req("POST", "/v1/transfers", payer, map[string]any{"from": from, "to": to, "amount": "12.30", "currency": "CNY", "memo": "rent"}), 201)
+		r := e.must(e.req("GET", "/v1/transfers/"+p.str("id")+"/camt054", payee, nil), 200)
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "application/xml") {
+			t.Fatalf("Content-Type %q", r.header.Get("Content-Type"))
+		}
+		for _, want := range []string{"urn:iso:std:iso:20022:tech:xsd:camt.054.001.08", "<BkToCstmrDbtCdtNtfctn>", "<Id>" + to + "</Id>",
+			`<Amt Ccy="CNY">12.30</Amt>`, "<CdtDbtInd>CRDT</CdtDbtInd>", "<Id>" + from + "</Id>", "<Ustrd>rent</Ustrd>", "<Nm>Z**** S**</Nm>"} {
+			if !strings.Contains(string(r.raw), want) {
+				t.Errorf("camt.054 without %s:\n%s", want, r.raw)
+			}
+		}
+		cb := e.must(e.req("GET", "/v1/transfers/"+p.str("id")+"/camt054", adminKey, nil), 200)
+		if strings.Contains(string(cb.raw), "rent") || strings.Contains(string(cb.raw), "<Ownr>") {
+			t.Fatalf("the central bank's camt.054 names the holder or carries the memo: %s", cb.raw)
+		}
+		e.problem(e.req("GET", "/v1/transfers/"+p.str("id")+"/camt054", payer, nil), 404, "not_found")
+		top := e.must(e.req("GET", "/v1/wallets/"+from+"/transactions?limit=10", payer, nil), 200)
+		var topup string
+		for _, it := range top.items() {
+			if tr := it.(map[string]any)["transfer"].(map[string]any); tr["kind"] == "topup" {
+				topup, _ = tr["id"].(string)
+			}
+		}
+		if r := e.must(e.req("GET", "/v1/transfers/"+topup+"/camt054", payer, nil), 200); !strings.Contains(string(r.raw), "<Cd>topup</Cd>") {
+			t.Fatalf("a top-up's notification: %s", r.raw)
+		}
+	})
+}

@@ -35,6 +35,7 @@ const holderOnly = ""
 var routes = map[string]access{
 	// ISO 20022 (iso20022.go).
 	"getTransferPacs008": {scope: ingot.ScopeTransfersRead, holder: true},
+	"getTransferCamt054": {scope: ingot.ScopeTransfersRead, holder: true},
 	"postPacs008":        {scope: ingot.ScopeTransfersWrite},
 	// Conditional payments (conditional.go).
 	"createConditionalPayment":  {scope: ingot.ScopeTransfersWrite, holder: true},

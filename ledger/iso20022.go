@@ -11,6 +11,7 @@ import (
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/iso20022"
 	"github.com/ingot-cbdc/ingot/pii"
+	"github.com/ingot-cbdc/ingot/statement"
 )
 
 // ISO 20022 (docs/cross-border.md): a transfer between wallets as a
@@ -150,4 +151,42 @@ func rejectAll(m *iso20022.Pacs008, e *ingot.Error, now time.Time) *iso20022.Pac
 		rep.Txs = append(rep.Txs, st)
 	}
 	return rep
+}
+
+// CreditNotification is a credit to a wallet as a camt.054 notifies it:
+// for the payee's side only (its operator or its holder; the central bank
+// reads it pseudonymously, without the holder's name or the memo). A
+// transfer whose credit is not a wallet, or a wallet the caller does not
+// own, is not found.
+func (s *Service) CreditNotification(ctx context.Context, a ingot.Actor, transferID string) (*statement.Notification, error) {
+	t, err := s.Transfer(ctx, a, transferID)
+	if err != nil {
+		return nil, err
+	}
+	if !ingot.IsWalletID(t.Credit) {
+		return nil, notFound("credit to a wallet " + transferID)
+	}
+	w, err := s.st.Account(ctx, t.Credit)
+	if err != nil {
+		return nil, s.unavailable(ctx, err)
+	}
+	cb := a.Role == ingot.RoleCentralBank
+	if !cb && !a.Owns(&w) {
+		return nil, notFound("credit to a wallet of yours " + transferID)
+	}
+	e := statement.Entry{At: t.CreatedAt, TransferID: t.ID, Type: string(t.Kind), Amount: t.Amount, Fee: t.Fee,
+		Counterparty: s.counterparty(ctx, &t, t.Debit), Reference: t.Reference}
+	if e.Reference == "" {
+		e.Reference = t.Memo
+	}
+	n := &statement.Notification{Wallet: ingot.FormatWalletID(w.ID), Currency: ingot.MustCurrency(w.Currency), Entry: e, Created: s.now()}
+	if cb {
+		n.Entry.Reference = "" // a payer's words may name people
+	} else if s.Reveal(&w) == nil {
+		n.Owner = pii.MaskName(w.Holder.Name)
+	}
+	if op, err := s.st.Operator(ctx, w.OperatorID); err == nil {
+		n.Servicer = op.Name
+	}
+	return n, nil
 }

@@ -53,10 +53,14 @@ func WriteCAMT053(w io.Writer, s *Statement) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	doc := camtDocument{Statement: camtBkToCstmrStmt{
+	return writeXML(w, camtDocument{Statement: camtBkToCstmrStmt{
 		GrpHdr: camtGroupHeader{MsgID: s.id(), CreDtTm: stamp(s.Created)},
 		Stmt:   camtStatementOf(s),
-	}}
+	}})
+}
+
+// writeXML writes a document with its XML header, indented.
+func writeXML(w io.Writer, doc any) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -89,17 +93,11 @@ func camtStatementOf(s *Statement) camtStatement {
 		ID:      s.id(),
 		CreDtTm: stamp(s.Created),
 		FrToDt:  camtPeriod{FrDtTm: stamp(s.From), ToDtTm: stamp(s.To)},
-		Acct:    camtAccount{ID: camtAccountID{Othr: camtGenericID{ID: fit(s.Wallet, max34)}}, Ccy: cur.Code},
+		Acct:    camtAccountOf(s.Wallet, cur, s.Owner, s.Servicer),
 		Bal: []camtBalance{
 			camtBalanceOf("OPBD", s.Opening, cur, s.Date),
 			camtBalanceOf("CLBD", s.Closing, cur, s.Date),
 		},
-	}
-	if s.Owner != "" {
-		st.Acct.Ownr = &camtParty{Nm: fit(s.Owner, max140)}
-	}
-	if s.Servicer != "" {
-		st.Acct.Svcr = &camtAgent{FinInstnID: camtFinInstn{Nm: fit(s.Servicer, max140)}}
 	}
 
 	var nCdt, nDbt int
@@ -123,43 +121,62 @@ func camtStatementOf(s *Statement) camtStatement {
 
 	st.Ntry = make([]camtEntry, len(s.Entries))
 	for i, e := range s.Entries {
-		amt, ind := camtAmountOf(e.Amount, cur)
-		ref := fit(e.TransferID, max35)
-		at := camtDate{DtTm: stamp(e.At)}
-		tx := camtTx{
-			Refs:      camtRefs{AcctSvcrRef: ref, EndToEndID: "NOTPROVIDED"},
-			Amt:       amt,
-			CdtDbtInd: ind,
-		}
-		if e.Reference != "" {
-			tx.Refs.EndToEndID = fit(e.Reference, max35)
-			tx.RmtInf = &camtRemittance{Ustrd: fit(e.Reference, max140)}
-		}
-		if e.Fee != 0 {
-			fee, _ := camtAmountOf(e.Fee, cur)
-			tx.Chrgs = &camtCharges{Rcrd: camtChargeRecord{Amt: fee, ChrgInclInd: false, Br: "CRED"}}
-		}
-		if e.Counterparty != "" {
-			acct := &camtCashAccount{ID: camtAccountID{Othr: counterpartyID(e.Counterparty)}}
-			if e.Amount < 0 {
-				tx.RltdPties = &camtParties{CdtrAcct: acct}
-			} else {
-				tx.RltdPties = &camtParties{DbtrAcct: acct}
-			}
-		}
-		st.Ntry[i] = camtEntry{
-			NtryRef:     ref,
-			Amt:         amt,
-			CdtDbtInd:   ind,
-			Sts:         camtStatus{Cd: "BOOK"},
-			BookgDt:     at,
-			ValDt:       at,
-			AcctSvcrRef: ref,
-			BkTxCd:      camtBankTxCode{Prtry: camtPrtryCode{Cd: fit(e.Type, max35)}},
-			NtryDtls:    camtEntryDetails{TxDtls: tx},
-		}
+		st.Ntry[i] = camtEntryOf(e, cur)
 	}
 	return st
+}
+
+// camtAccountOf is a wallet's account: its id and currency, and its owner
+// and servicer when they are not empty.
+func camtAccountOf(wallet string, cur ingot.Currency, owner, servicer string) camtAccount {
+	a := camtAccount{ID: camtAccountID{Othr: camtGenericID{ID: fit(wallet, max34)}}, Ccy: cur.Code}
+	if owner != "" {
+		a.Ownr = &camtParty{Nm: fit(owner, max140)}
+	}
+	if servicer != "" {
+		a.Svcr = &camtAgent{FinInstnID: camtFinInstn{Nm: fit(servicer, max140)}}
+	}
+	return a
+}
+
+// camtEntryOf is a booked entry (ReportEntry10) of one transfer, as camt.053
+// and camt.054 write it.
+func camtEntryOf(e Entry, cur ingot.Currency) camtEntry {
+	amt, ind := camtAmountOf(e.Amount, cur)
+	ref := fit(e.TransferID, max35)
+	at := camtDate{DtTm: stamp(e.At)}
+	tx := camtTx{
+		Refs:      camtRefs{AcctSvcrRef: ref, EndToEndID: "NOTPROVIDED"},
+		Amt:       amt,
+		CdtDbtInd: ind,
+	}
+	if e.Reference != "" {
+		tx.Refs.EndToEndID = fit(e.Reference, max35)
+		tx.RmtInf = &camtRemittance{Ustrd: fit(e.Reference, max140)}
+	}
+	if e.Fee != 0 {
+		fee, _ := camtAmountOf(e.Fee, cur)
+		tx.Chrgs = &camtCharges{Rcrd: camtChargeRecord{Amt: fee, ChrgInclInd: false, Br: "CRED"}}
+	}
+	if e.Counterparty != "" {
+		acct := &camtCashAccount{ID: camtAccountID{Othr: counterpartyID(e.Counterparty)}}
+		if e.Amount < 0 {
+			tx.RltdPties = &camtParties{CdtrAcct: acct}
+		} else {
+			tx.RltdPties = &camtParties{DbtrAcct: acct}
+		}
+	}
+	return camtEntry{
+		NtryRef:     ref,
+		Amt:         amt,
+		CdtDbtInd:   ind,
+		Sts:         camtStatus{Cd: "BOOK"},
+		BookgDt:     at,
+		ValDt:       at,
+		AcctSvcrRef: ref,
+		BkTxCd:      camtBankTxCode{Prtry: camtPrtryCode{Cd: fit(e.Type, max35)}},
+		NtryDtls:    camtEntryDetails{TxDtls: tx},
+	}
 }
 
 // camtBalanceOf is a booked balance of the given type (OPBD, CLBD) on a day.
