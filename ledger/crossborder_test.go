@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/fx"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/risk"
 )
 
 func payPurpose(e *env, op ingot.Actor, from, to, amount, purpose string) (*ingot.Transfer, error) {
@@ -174,5 +176,64 @@ func TestCorridorRace(t *testing.T) {
 			t.Fatalf("%d paid and %d refused; want 10 and 6 (50.00 a day in 5.00 payments)", paid.Load(), refused.Load())
 		}
 		f.verifyDB()
+	})
+}
+
+// TestFXRisk: the risk rules see an exchange once per leg, each in its own
+// currency: a deny on the bought leg refuses both legs and leaves the quote
+// open; an alert on the sold leg names the sold leg's transfer; the payer's
+// velocity counts what it sold, the payee's what it bought.
+func TestFXRisk(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		f := newFXEnv(t, kind)
+		f.rate("CNY", "HKD", "1.0850", "1.0900", "5000.00")
+		payer := f.wallet(f.dealer, "CNY", "500.00")
+		if _, err := f.svc.Upgrade(f.ctx, f.dealer, payer, ledger.UpgradeRequest{Tier: 3, IDNumber: "110101199003071234", IDVerified: true}, nil); err != nil {
+			t.Fatal(err)
+		}
+		payee := f.wallet(f.hk, "HKD", "")
+		rule(t, f.env, f.cb, "large HKD in", "currency == 'HKD' && amount >= 20000", risk.ActionDeny)
+		rule(t, f.env, f.cb, "CNY out to HK", "currency == 'CNY' && payer.country == 'CN' && payee.country == 'HK'", risk.ActionAlert)
+
+		q := f.quote(f.dealer, "CNY", "HKD", "200.00", "") // 217.00 HKD: the bought leg is denied
+		_, err := f.svc.Exchange(f.ctx, f.dealer, ledger.ExchangeIn{QuoteID: q.ID, From: payer, To: payee}, nil)
+		wantCode(t, err, ingot.CodeRiskDenied)
+		if b, _ := f.balance(f.dealer, payer); b != 500_00 {
+			t.Fatalf("payer %d after a denied exchange", b)
+		}
+		if got, err := f.st.FXQuote(f.ctx, q.ID); err != nil || got.Status != fx.QuoteOpen || got.ExchangeID != "" {
+			t.Fatalf("the quote after a denied exchange: %+v %v", got, err)
+		}
+
+		q = f.quote(f.dealer, "CNY", "HKD", "100.00", "") // 108.50 HKD
+		ex, err := f.svc.Exchange(f.ctx, f.dealer, ledger.ExchangeIn{QuoteID: q.ID, From: payer, To: payee}, nil)
+		if err != nil {
+			t.Fatalf("exchange: %v", err)
+		}
+		as := alerts(t, f.env, f.cb)
+		if len(as) != 1 || as[0].TransferID != ex.Sell.ID || ingot.FormatWalletID(as[0].Wallet) != payer {
+			t.Fatalf("alerts %+v, want one on the sold leg %s", as, ex.Sell.ID)
+		}
+		pw, err := f.svc.Wallet(f.ctx, f.dealer, payer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qw, err := f.svc.Wallet(f.ctx, f.hk, payee)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pv, qv risk.Velocity
+		if err := pv.UnmarshalBinary(pw.Risk); err != nil {
+			t.Fatal(err)
+		}
+		if err := qv.UnmarshalBinary(qw.Risk); err != nil {
+			t.Fatal(err)
+		}
+		if d := pv.Day24(f.clk.now()); d.Sent != 100_00 || d.SentCount != 1 {
+			t.Fatalf("payer's velocity %+v, want 100.00 sent once", d)
+		}
+		if d := qv.Day24(f.clk.now()); d.Received != 108_50 {
+			t.Fatalf("payee's velocity %+v, want 108.50 received", d)
+		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/fx"
+	"github.com/ingot-cbdc/ingot/risk"
 	"github.com/ingot-cbdc/ingot/store"
 )
 
@@ -300,6 +301,9 @@ func (c *exchangeCmd) locks(ls *lockSet) {
 	ls.credit(c.to)
 }
 
+// pairs names the exchange's payer and payee for the risk rules (risk.go).
+func (c *exchangeCmd) pairs(_ *state, add func(payer, payee int64)) { add(c.from, c.to) }
+
 func (c *exchangeCmd) apply(s *state, a ingot.Actor) (*Exchange, error) {
 	q := s.fxq.locked[c.quote]
 	if q == nil {
@@ -329,6 +333,10 @@ func (c *exchangeCmd) apply(s *state, a ingot.Actor) (*Exchange, error) {
 	if err != nil {
 		return nil, err
 	}
+	sellRisk, buyRisk, err := s.assessExchange(a, from, to, q)
+	if err != nil {
+		return nil, err
+	}
 	sell, err := s.move(ingot.KindFXSell, from, s.accounts[c.sellReserve], q.SellAmount, q.SellCurrency, "", "")
 	if err != nil {
 		return nil, err
@@ -337,9 +345,50 @@ func (c *exchangeCmd) apply(s *state, a ingot.Actor) (*Exchange, error) {
 	if err != nil {
 		return nil, err // the engine undoes the first leg with the command
 	}
+	if sellRisk != nil {
+		if err := s.recordRiskOf(sellRisk, sell, from, to, q.BuyAmount, buyRisk.th); err != nil {
+			return nil, err
+		}
+		if err := s.raiseHits(buyRisk, buy, from, to); err != nil {
+			return nil, err
+		}
+	}
 	s.countCorridor(corridor, q.SellAmount)
 	sell.Reference, buy.Reference = c.id, c.id
 	sell.Purpose, buy.Purpose = c.purpose, c.purpose
 	s.useQuote(q, c.id, from.ID, to.ID, sell, buy)
 	return &Exchange{ID: c.id, Quote: *q, Sell: sell, Buy: buy, CrossBorder: cross}, nil
+}
+
+// assessExchange runs the risk rules on an exchange as a payment from the
+// payer to the payee, once per leg in its own currency: the sold amount as
+// the payer pays it, and the bought amount as the payee gets it. Either
+// leg's deny refuses both; an approval or a review, which an exchange
+// cannot wait for, refuses it too (risk_denied). The payer's spending rule
+// sees the sold amount. Nil: no risk state (the batch pays nothing).
+func (s *state) assessExchange(a ingot.Actor, from, to *ingot.Account, q *fx.Quote) (sell, buy *assessment, err error) {
+	if sell, err = s.assess(ingot.KindPayment, from, to, q.SellAmount, q.SellCurrency); err != nil || sell == nil {
+		return nil, nil, err
+	}
+	if buy, err = s.assess(ingot.KindPayment, from, to, q.BuyAmount, q.BuyCurrency); err != nil {
+		return nil, nil, err
+	}
+	if s.reviewed {
+		return sell, buy, nil
+	}
+	if err := s.checkSpending(sell, from); err != nil { // spending.go
+		return nil, nil, err
+	}
+	for _, as := range []*assessment{sell, buy} {
+		switch d := as.decision; d.Action {
+		case risk.ActionReview:
+			return nil, nil, riskDenied(d.By, a, "refused for review (an exchange cannot be held)")
+		case risk.ActionApprove:
+			return nil, nil, riskDenied(d.By, a, "refused: it needs the holder's approval, and exchanges are operators' calls")
+		}
+		if err := s.enforce(as, a); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sell, buy, nil
 }

@@ -305,6 +305,13 @@ func riskDenied(r *risk.Rule, a ingot.Actor, what string) error {
 // recordRisk records a payment that was made: its pair, both velocities,
 // the alerts of its rules and patterns, and the day's large-value lines.
 func (s *state) recordRisk(as *assessment, t *ingot.Transfer, debit, credit *ingot.Account) error {
+	return s.recordRiskOf(as, t, debit, credit, t.Amount, as.th)
+}
+
+// recordRiskOf is recordRisk for a payment whose payee received another
+// amount (an exchange's buy leg, in its own currency, with its thresholds
+// qth): the payer's velocity counts what it sent, the payee's what it got.
+func (s *state) recordRiskOf(as *assessment, t *ingot.Transfer, debit, credit *ingot.Account, received int64, qth risk.Thresholds) error {
 	r := s.risk
 	pv, qv := r.vel[debit.ID], r.vel[credit.ID]
 	// Journal what changes, as one undo.
@@ -342,7 +349,7 @@ func (s *state) recordRisk(as *assessment, t *ingot.Transfer, debit, credit *ing
 
 	near := as.th.Near(t.Amount, as.facts.Payer.Business)
 	pv.Sent(s.now, s.day, t.Amount, as.last, near)
-	qv.Received(s.now, s.day, t.Amount, as.last)
+	qv.Received(s.now, s.day, received, as.last)
 	r.dirty[debit.ID], r.dirty[credit.ID] = struct{}{}, struct{}{}
 	r.pairs[as.pair] = s.now
 	if pw, ok := r.paid[as.pair]; ok {
@@ -351,8 +358,23 @@ func (s *state) recordRisk(as *assessment, t *ingot.Transfer, debit, credit *ing
 		r.paid[as.pair] = &store.PairWrite{Pair: as.pair, Last: s.now, Count: 1}
 	}
 
+	if err := s.raiseHits(as, t, debit, credit); err != nil {
+		return err
+	}
+	var sentAcross, gotAcross int64 // jurisdiction.go: a cross-border payment's amounts
+	if s.country(debit) != s.country(credit) {
+		sentAcross, gotAcross = t.Amount, received
+	}
+	s.largeValue(debit, pv, as.th, sentAcross)
+	s.largeValue(credit, qv, qth, gotAcross)
+	return nil
+}
+
+// raiseHits raises the alerts of an assessment's rules and patterns, on
+// transfer t.
+func (s *state) raiseHits(as *assessment, t *ingot.Transfer, debit, credit *ingot.Account) error {
 	for _, rule := range as.decision.Hits {
-		ev, _ := json.Marshal(map[string]any{"amount": t.Amount, "currency": t.Currency, "channel": as.facts.Channel,
+		ev, _ := json.Marshal(map[string]any{"amount": as.facts.Amount, "currency": as.facts.Currency, "channel": as.facts.Channel,
 			"action": rule.Action, "payee": ingot.FormatWalletID(credit.ID)})
 		if err := s.raise(risk.Alert{RuleID: rule.ID, RuleVersion: rule.Version, Severity: rule.Severity,
 			Wallet: debit.ID, OperatorID: debit.OperatorID, TransferID: t.ID, Evidence: ev}); err != nil {
@@ -370,12 +392,6 @@ func (s *state) recordRisk(as *assessment, t *ingot.Transfer, debit, credit *ing
 			return err
 		}
 	}
-	var cross int64 // jurisdiction.go: a cross-border payment's amount
-	if s.country(debit) != s.country(credit) {
-		cross = t.Amount
-	}
-	s.largeValue(debit, pv, as.th, cross)
-	s.largeValue(credit, qv, as.th, cross)
 	return nil
 }
 
