@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -224,6 +225,7 @@ func (s *Service) CreateConsent(ctx context.Context, a ingot.Actor, in ConsentIn
 	case in.Mandate != nil:
 		return nil, ingot.Errorf(ingot.CodeInvalidMandate, "a mandate goes with the scope %s only", openfinance.ScopePaymentsWrite)
 	}
+	var use *store.ApprovalUse
 	if c.Mandate != nil {
 		// A replay answers what the first request did, before the
 		// approval (used by the first) is looked at again.
@@ -235,7 +237,7 @@ func (s *Service) CreateConsent(ctx context.Context, a ingot.Actor, in ConsentIn
 				return nil, s.unavailable(ctx, err)
 			}
 		}
-		if err := s.approveMandate(ctx, a, &c, in.Authorization); err != nil {
+		if use, err = s.approveMandate(ctx, a, &c, in.Authorization); err != nil {
 			return nil, err
 		}
 	}
@@ -246,7 +248,10 @@ func (s *Service) CreateConsent(ctx context.Context, a ingot.Actor, in ConsentIn
 	if err != nil {
 		return nil, err
 	}
-	existing, err := s.st.CreateConsent(ctx, c, rec)
+	existing, err := s.st.CreateConsent(ctx, c, use, rec) // the approval is used with the consent, or neither
+	if errors.Is(err, store.ErrApprovalUsed) {
+		return nil, ingot.Errorf(ingot.CodeAuthorizationUsed, "authorization %s was used already", in.Authorization)
+	}
 	if res, err = created(ctx, s, res, existing, err, idem); err != nil || existing != nil {
 		return res, err
 	}
@@ -563,7 +568,6 @@ func (s *Service) providerWallets(ctx context.Context, a ingot.Actor) ([]ingot.A
 // (auth.Store's; both stores implement it).
 type approvalStore interface {
 	Authorization(ctx context.Context, id string) (ingot.Authorization, error)
-	UseAuthorization(ctx context.Context, id, usedBy string, now time.Time) error
 }
 
 // MandatePayee is what the approval of a mandate names as its payee: the
@@ -580,42 +584,38 @@ func MandatePayee(c *openfinance.Consent) string {
 // first consented wallet to the mandate's payee (the most one period may
 // take). The low-value exemption never covers it: a mandate is for
 // payments to come. Without an approval named, the answer is sca_required
-// with a new one to verify.
-func (s *Service) approveMandate(ctx context.Context, a ingot.Actor, c *openfinance.Consent, id string) error {
+// with a new one to verify. A valid approval is returned as the use that
+// CreateConsent makes of it in the consent's transaction.
+func (s *Service) approveMandate(ctx context.Context, a ingot.Actor, c *openfinance.Consent, id string) (*store.ApprovalUse, error) {
 	payer, payee, amount, cur := c.Wallets[0], MandatePayee(c), c.Mandate.MaxPerPeriod, c.Mandate.Currency
 	if s.approver == nil {
-		return ingot.Errorf(ingot.CodeForbidden, "a mandate needs the holder's approval; this server has no approver")
+		return nil, ingot.Errorf(ingot.CodeForbidden, "a mandate needs the holder's approval; this server has no approver")
 	}
 	if id == "" {
-		return s.approver.RequestApproval(ctx, a, payer, payee, amount, cur)
+		return nil, s.approver.RequestApproval(ctx, a, payer, payee, amount, cur)
 	}
 	st, ok := s.st.(approvalStore)
 	if !ok {
-		return ingot.Errorf(ingot.CodeInternal, "the store keeps no approvals")
+		return nil, ingot.Errorf(ingot.CodeInternal, "the store keeps no approvals")
 	}
 	au, err := st.Authorization(ctx, id)
 	if isNotFound(err) || (err == nil && au.HolderID != a.HolderID) {
-		return ingot.Errorf(ingot.CodeAuthorizationMismatch, "authorization %s is not one of yours", id)
+		return nil, ingot.Errorf(ingot.CodeAuthorizationMismatch, "authorization %s is not one of yours", id)
 	}
 	if err != nil {
-		return s.unavailable(ctx, err)
+		return nil, s.unavailable(ctx, err)
 	}
 	if !au.Binds(payer, payee, amount, cur) {
-		return ingot.Errorf(ingot.CodeAuthorizationMismatch, "authorization %s approves something else than this mandate (payer, payee, max_per_period or currency differ)", id)
+		return nil, ingot.Errorf(ingot.CodeAuthorizationMismatch, "authorization %s approves something else than this mandate (payer, payee, max_per_period or currency differ)", id)
 	}
 	now := s.now()
 	switch {
 	case au.Status == ingot.AuthorizationUsed:
-		return ingot.Errorf(ingot.CodeAuthorizationUsed, "authorization %s was used already", id)
+		return nil, ingot.Errorf(ingot.CodeAuthorizationUsed, "authorization %s was used already", id)
 	case au.Status == ingot.AuthorizationPending && au.ExpiresAt.After(now):
-		return ingot.Errorf(ingot.CodeAuthorizationPending, "authorization %s is not verified yet", id)
+		return nil, ingot.Errorf(ingot.CodeAuthorizationPending, "authorization %s is not verified yet", id)
 	case au.Status != ingot.AuthorizationApproved || !au.ExpiresAt.After(now):
-		return s.approver.RequestApproval(ctx, a, payer, payee, amount, cur) // expired or denied: approve again
+		return nil, s.approver.RequestApproval(ctx, a, payer, payee, amount, cur) // expired or denied: approve again
 	}
-	if err := st.UseAuthorization(ctx, id, "consent:"+c.ID, now); isConflict(err) {
-		return ingot.Errorf(ingot.CodeAuthorizationUsed, "authorization %s was used already", id)
-	} else if err != nil {
-		return s.unavailable(ctx, err)
-	}
-	return nil
+	return &store.ApprovalUse{ID: id, UsedBy: "consent:" + c.ID, At: now}, nil
 }

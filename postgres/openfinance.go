@@ -103,7 +103,7 @@ func scanConsent(row pgx.Row, extra ...any) (openfinance.Consent, error) {
 }
 
 // CreateConsent stores a new consent, with idem.
-func (s *Store) CreateConsent(ctx context.Context, c openfinance.Consent, idem *store.IdemRecord) (*store.IdemRecord, error) {
+func (s *Store) CreateConsent(ctx context.Context, c openfinance.Consent, use *store.ApprovalUse, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	ops, err := jsonText(c.Operators)
 	if err != nil {
 		return nil, err
@@ -125,6 +125,16 @@ func (s *Store) CreateConsent(ctx context.Context, c openfinance.Consent, idem *
 		mandate = &m
 	}
 	return s.createWithIdem(ctx, idem, func(tx pgx.Tx) error {
+		if use != nil {
+			tag, err := tx.Exec(ctx, `UPDATE authorizations SET status = 'used', used_by = $1, updated_at = $2
+				WHERE id = $3 AND status = 'approved'`, use.UsedBy, use.At, use.ID)
+			if err != nil {
+				return fmt.Errorf("postgres: create consent: use approval: %w", err)
+			}
+			if tag.RowsAffected() != 1 {
+				return store.ErrApprovalUsed
+			}
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO of_consents (id, provider_id, client_id, provider_name, holder_id, operators,
 			scopes, wallets, mandate, redirect_uri, code_challenge, code_hash, code_expires_at, code_used_at, status, expires_at,
 			period_start, period_total, created_at, updated_at, revoked_at)

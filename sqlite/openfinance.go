@@ -111,7 +111,7 @@ func decodeConsent(c *openfinance.Consent, ops, scopes, wallets string, mandate 
 }
 
 // CreateConsent stores a new consent, with idem.
-func (s *Store) CreateConsent(ctx context.Context, c openfinance.Consent, idem *store.IdemRecord) (*store.IdemRecord, error) {
+func (s *Store) CreateConsent(ctx context.Context, c openfinance.Consent, use *store.ApprovalUse, idem *store.IdemRecord) (*store.IdemRecord, error) {
 	ops, err := jsonArray(c.Operators)
 	if err != nil {
 		return nil, err
@@ -131,6 +131,16 @@ func (s *Store) CreateConsent(ctx context.Context, c openfinance.Consent, idem *
 		}
 	}
 	return s.createWithIdem(ctx, "create consent", idem, func(tx *sql.Tx) error {
+		if use != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE authorizations SET status = 'used', used_by = ?, updated_at = ?
+				WHERE id = ? AND status = 'approved'`, use.UsedBy, micros(use.At), use.ID)
+			if err != nil {
+				return fmt.Errorf("sqlite: create consent: use approval: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return store.ErrApprovalUsed
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO of_consents (id, provider_id, client_id, provider_name, holder_id, operators,
 			scopes, wallets, mandate, redirect_uri, code_challenge, code_hash, code_expires_at, code_used_at, status, expires_at,
 			period_start, period_total, created_at, updated_at, revoked_at)

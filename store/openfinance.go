@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ingot-cbdc/ingot/openfinance"
@@ -19,8 +20,10 @@ type OpenFinanceStore interface {
 	// ProviderByClientID reads a provider by its client id, or ErrNotFound.
 	ProviderByClientID(ctx context.Context, clientID string) (openfinance.Provider, error)
 	// CreateConsent stores a new consent with its code's hash, with idem
-	// as for CreateOperator.
-	CreateConsent(ctx context.Context, c openfinance.Consent, idem *IdemRecord) (*IdemRecord, error)
+	// as for CreateOperator. With use, it marks that holder's approval
+	// used in the same transaction, or, when it is no longer approved,
+	// writes nothing and answers ErrApprovalUsed.
+	CreateConsent(ctx context.Context, c openfinance.Consent, use *ApprovalUse, idem *IdemRecord) (*IdemRecord, error)
 	// Consent reads a consent, or ErrNotFound.
 	Consent(ctx context.Context, id string) (openfinance.Consent, error)
 	// ConsentByCode reads the consent of an authorization code's hash, or
@@ -58,3 +61,14 @@ type OpenFinanceBatchTx interface {
 	// ids are left out.
 	LockConsents(ctx context.Context, ids []string) ([]openfinance.Consent, error)
 }
+
+// ApprovalUse is a holder's payment approval (ingot.Authorization) used up
+// by what is written with it: its status becomes used, by UsedBy, at At.
+type ApprovalUse struct {
+	ID, UsedBy string
+	At         time.Time
+}
+
+// ErrApprovalUsed: the approval named by an ApprovalUse is not (or no
+// longer) approved; nothing was written.
+var ErrApprovalUsed = errors.New("store: the approval is not approved (used, denied or unknown)")

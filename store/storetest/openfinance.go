@@ -71,7 +71,7 @@ func testOpenFinance(t *testing.T, s store.Store) {
 
 	holder := newID()
 	c := newConsent(p.ID, p.ClientID, holder)
-	if _, err := s.CreateConsent(ctx, c, nil); err != nil {
+	if _, err := s.CreateConsent(ctx, c, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	gc, err := s.Consent(ctx, c.ID)
@@ -87,7 +87,7 @@ func testOpenFinance(t *testing.T, s store.Store) {
 	checkNotFound(t, "consent by code", err)
 	plain := newConsent(p.ID, p.ClientID, newID())
 	plain.Mandate, plain.Scopes = nil, []string{openfinance.ScopeAccountsRead}
-	if _, err := s.CreateConsent(ctx, plain, nil); err != nil {
+	if _, err := s.CreateConsent(ctx, plain, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if gp, err := s.Consent(ctx, plain.ID); err != nil || gp.Mandate != nil || !gp.PeriodStart.IsZero() {
@@ -163,12 +163,38 @@ func testOpenFinance(t *testing.T, s store.Store) {
 	checkNil(t, "DeleteTokens", s.DeleteTokens(ctx, c.ID))
 	_, _, err = s.Token(ctx, hashOf("access-2"))
 	checkNotFound(t, "a deleted token", err)
+
+	// A consent with its mandate's approval: both written, or neither.
+	as := authStore(t, s)
+	h := mustCreateHolder(t, as)
+	au := newAuthorization(h.ID, ingot.NewWalletID())
+	checkNil(t, "CreateAuthorization", as.CreateAuthorization(ctx, au))
+	approved := newConsent(p.ID, p.ClientID, h.ID)
+	use := &store.ApprovalUse{ID: au.ID, UsedBy: "consent:" + approved.ID, At: now()}
+	if _, err := s.CreateConsent(ctx, approved, use, nil); !errors.Is(err, store.ErrApprovalUsed) {
+		t.Fatalf("a consent with a pending approval: %v, want ErrApprovalUsed", err)
+	}
+	_, err = s.Consent(ctx, approved.ID)
+	checkNotFound(t, "a consent refused for its approval", err)
+	checkNil(t, "ApproveAuthorization", as.ApproveAuthorization(ctx, au.ID, now()))
+	if _, err := s.CreateConsent(ctx, approved, use, nil); err != nil {
+		t.Fatalf("a consent with its approval: %v", err)
+	}
+	if got, err := as.Authorization(ctx, au.ID); err != nil || got.Status != ingot.AuthorizationUsed || got.UsedBy != use.UsedBy {
+		t.Fatalf("the approval after the consent: %+v, %v", got, err)
+	}
+	again := newConsent(p.ID, p.ClientID, h.ID)
+	if _, err := s.CreateConsent(ctx, again, &store.ApprovalUse{ID: au.ID, UsedBy: "consent:" + again.ID, At: now()}, nil); !errors.Is(err, store.ErrApprovalUsed) {
+		t.Fatalf("a second consent with a used approval: %v, want ErrApprovalUsed", err)
+	}
+	_, err = s.Consent(ctx, again.ID)
+	checkNotFound(t, "a consent refused for its used approval", err)
 }
 
 func testConsentLock(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c := newConsent(newID(), "client", newID())
-	if _, err := s.CreateConsent(ctx, c, nil); err != nil {
+	if _, err := s.CreateConsent(ctx, c, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	tx1, err := s.BeginBatch(ctx)
