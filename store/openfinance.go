@@ -69,6 +69,6 @@ type ApprovalUse struct {
 	At         time.Time
 }
 
-// ErrApprovalUsed: the approval named by an ApprovalUse is not (or no
-// longer) approved; nothing was written.
+// ErrApprovalUsed is CreateConsent's answer when the approval named by an
+// ApprovalUse is not (or no longer) approved; nothing was written.
 var ErrApprovalUsed = errors.New("store: the approval is not approved (used, denied or unknown)")
