@@ -1595,6 +1595,15 @@ type SyncItem struct {
 	Type     string   `json:"type,omitempty"`
 }
 
+// TokenOut is the API's schema TokenOut.
+type TokenOut struct {
+	AccessToken  string `json:"access_token"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+	Scope        string `json:"scope"`
+	TokenType    string `json:"token_type"`
+}
+
 // Tokens is the API's schema Tokens.
 type Tokens struct {
 	AccessToken string `json:"access_token"`
@@ -3398,6 +3407,20 @@ func (c *Client) Logout(ctx context.Context, opts ...CallOption) error {
 func (c *Client) Mint(ctx context.Context, body IssueRequest, opts ...CallOption) (*Transfer, error) {
 	var out Transfer
 	if err := c.do(ctx, "POST", "/v1/issuance/mint", nil, body, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OauthToken calls oauthToken, POST /oauth/token: Exchange an authorization code (with its PKCE
+// verifier) or a refresh token for tokens (RFC 6749 and 7636). The body is form-encoded. The
+// provider authenticates with HTTP Basic (client_id:client_secret) or with client_id and
+// client_secret in the form, not both. Errors are RFC 6749 bodies ({"error","error_description"}):
+// 400 invalid_request, invalid_grant or unsupported_grant_type; 401 invalid_client. Answers are
+// never cached.
+func (c *Client) OauthToken(ctx context.Context, body []byte, opts ...CallOption) (*TokenOut, error) {
+	var out TokenOut
+	if err := c.do(ctx, "POST", "/oauth/token", nil, RawBody{ContentType: "application/x-www-form-urlencoded", Data: body}, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

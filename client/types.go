@@ -15,8 +15,9 @@ type Error struct {
 	// Status is the HTTP status code.
 	Status int `json:"status"`
 	// Code is the stable error code to branch on, such as
-	// insufficient_funds, idempotency_conflict or sca_required; empty when
-	// the answer was not a problem (a proxy's error page).
+	// insufficient_funds, idempotency_conflict or sca_required (for
+	// OauthToken, the RFC 6749 error: invalid_grant, invalid_client, ...);
+	// empty when the answer was not a problem (a proxy's error page).
 	Code string `json:"code"`
 	// Type is a URI naming the problem type: urn:ingot:problem:<code>.
 	Type string `json:"type"`
@@ -54,8 +55,16 @@ func (e *Error) Error() string {
 // problem decodes an answer of status 300 and more.
 func problem(res *http.Response, raw []byte) *Error {
 	e := &Error{}
+	var oauth struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
 	if json.Unmarshal(raw, e) != nil || e.Code == "" {
 		e = &Error{Title: http.StatusText(res.StatusCode), Detail: strings.TrimSpace(string(raw))}
+		if json.Unmarshal(raw, &oauth) == nil && oauth.Error != "" {
+			// The token endpoint's RFC 6749 error: its error is the code.
+			e.Code, e.Detail = oauth.Error, oauth.Description
+		}
 		if len(e.Detail) > 512 {
 			e.Detail = e.Detail[:512]
 		}

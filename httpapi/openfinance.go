@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -146,6 +147,36 @@ func (s *server) openFinanceRoutes() {
 		Summary: "A provider's consents, newest first (client credentials, or a provider's access token)", Tags: []string{tag},
 		DefaultStatus: http.StatusOK, Security: clientBasic}, s.providerConsents)
 	s.mux.HandleFunc("POST /oauth/token", s.oauthToken)
+	s.documentTokenEndpoint(tag)
+}
+
+// documentTokenEndpoint puts POST /oauth/token, which is served outside
+// huma (a form-encoded body, RFC 6749 error bodies rather than problems),
+// in the OpenAPI document, so that the Go client and the reference show it.
+func (s *server) documentTokenEndpoint(tag string) {
+	reg := s.api.OpenAPI().Components.Schemas
+	str := func(doc string) *huma.Schema { return &huma.Schema{Type: huma.TypeString, Description: doc} }
+	form := &huma.Schema{Type: huma.TypeObject, Required: []string{"grant_type"}, Properties: map[string]*huma.Schema{
+		"grant_type":    {Type: huma.TypeString, Enum: []any{"authorization_code", "refresh_token"}},
+		"code":          str("authorization_code: the code the consent answered (single use, 60 s)."),
+		"redirect_uri":  str("authorization_code: the redirect URI of the authorization request."),
+		"code_verifier": str("authorization_code: the PKCE verifier whose S256 is the request's code_challenge."),
+		"refresh_token": str("refresh_token: the refresh token to rotate."),
+		"client_id":     str("The provider's client id, unless it authenticates with HTTP Basic."),
+		"client_secret": str("The provider's client secret, unless it authenticates with HTTP Basic."),
+	}}
+	s.api.OpenAPI().AddOperation(&huma.Operation{
+		OperationID: "oauthToken", Method: http.MethodPost, Path: "/oauth/token", Tags: []string{tag},
+		Summary: "Exchange an authorization code (with its PKCE verifier) or a refresh token for tokens (RFC 6749 and 7636)",
+		Description: "The body is form-encoded. The provider authenticates with HTTP Basic (client_id:client_secret) or with " +
+			"client_id and client_secret in the form, not both. Errors are RFC 6749 bodies ({\"error\",\"error_description\"}): " +
+			"400 invalid_request, invalid_grant or unsupported_grant_type; 401 invalid_client. Answers are never cached.",
+		Security:    clientBasic,
+		RequestBody: &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{"application/x-www-form-urlencoded": {Schema: form}}},
+		Responses: map[string]*huma.Response{
+			"200": {Description: "The tokens", Content: map[string]*huma.MediaType{"application/json": {Schema: reg.Schema(reflect.TypeFor[TokenOut](), true, "TokenOut")}}},
+		},
+	})
 }
 
 func (s *server) createProvider(ctx context.Context, in *createProviderIn) (*Out[Provider], error) {

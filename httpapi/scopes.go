@@ -209,6 +209,9 @@ var routes = map[string]access{
 	"describeConsentRequest": {scope: holderOnly, holder: true},
 	"revokeConsent":          {scope: holderOnly, holder: true},
 	"listProviderConsents":   {provider: providerAny, providerOnly: true},
+	// The token endpoint (openfinance.go) authenticates the client itself;
+	// declared here for the OpenAPI document's sake.
+	"oauthToken": {provider: providerAny, providerOnly: true},
 
 	// A holder's own.
 	"getHolder":            {scope: holderOnly, holder: true},
