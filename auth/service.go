@@ -204,6 +204,11 @@ type Client struct {
 func (s *Service) Events(ctx context.Context, a ingot.Actor, f EventFilter) ([]SecurityEvent, error) {
 	switch a.Role {
 	case ingot.RoleCentralBank:
+		if a.IssuerID != "" && a.IssuerID != ingot.AdminIssuerID {
+			// Security events are platform-wide: another issuer's key would
+			// read every operator's (docs/cross-border.md).
+			return nil, ingot.Errorf(ingot.CodeForbidden, "security events are the platform administrator's; they are not split per issuer")
+		}
 		f.OperatorID = ""
 	case ingot.RoleOperator:
 		f.OperatorID = a.OperatorID

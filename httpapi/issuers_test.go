@@ -47,5 +47,17 @@ func TestIssuersOverHTTP(t *testing.T) {
 		}
 		e.must(e.req("GET", "/v1/issuers/"+id, hkKey, nil), 200)
 		e.problem(e.req("GET", "/v1/issuers/0d9e2c5e-0000-4000-8000-000000000000", hkKey, nil), 404, "not_found")
+
+		// Risk oversight and security events are platform-wide: the
+		// administrator's, not another issuer's.
+		for _, path := range []string{"/v1/risk-rules", "/v1/alerts", "/v1/reviews", "/v1/cases", "/v1/reports/large-value", "/v1/screening-list", "/v1/security-events"} {
+			if r := e.req("GET", path, hkKey, nil); r.status != 403 || r.str("code") != "forbidden" {
+				t.Errorf("GET %s with another issuer's key: %d %s", path, r.status, r.raw)
+			}
+			if r := e.req("GET", path, adminKey, nil); r.status != 200 && r.status != 404 {
+				t.Errorf("GET %s with the administrator's key: %d %s", path, r.status, r.raw)
+			}
+		}
+		e.problem(e.req("POST", "/v1/risk-rules", hkKey, map[string]any{"name": "x", "expression": "amount > 1", "action": "alert", "severity": "low"}), 403, "forbidden")
 	})
 }

@@ -24,7 +24,7 @@ const MaxCaseAlerts = 100
 
 // CreateCase opens a case over alerts the caller sees.
 func (s *Service) CreateCase(ctx context.Context, a ingot.Actor, alertIDs []string, note string, idem *Idem) (*risk.Case, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	if len(alertIDs) == 0 || len(alertIDs) > MaxCaseAlerts {
@@ -57,7 +57,7 @@ func (s *Service) CreateCase(ctx context.Context, a ingot.Actor, alertIDs []stri
 
 // Case reads a case the caller sees (its own; the central bank: all).
 func (s *Service) Case(ctx context.Context, a ingot.Actor, id string) (*risk.Case, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	c, err := s.st.Case(ctx, id)
@@ -72,7 +72,7 @@ func (s *Service) Case(ctx context.Context, a ingot.Actor, id string) (*risk.Cas
 
 // Cases lists the caller's cases (the central bank: all), newest first.
 func (s *Service) Cases(ctx context.Context, a ingot.Actor, cursor string, limit int) ([]risk.Case, string, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, "", err
 	}
 	n := pageSize(limit) + 1
@@ -174,7 +174,7 @@ func (c *freezeCmd) apply(s *state, a ingot.Actor) (int, error) {
 // RequestReveal asks to see the identities behind a case: a central-bank
 // key, with a reason. A second, different central-bank key approves it.
 func (s *Service) RequestReveal(ctx context.Context, a ingot.Actor, caseID, reason, address string, idem *Idem) (*risk.Reveal, error) {
-	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
+	if err := requireAdminOversight(a); err != nil {
 		return nil, err
 	}
 	c, err := s.Case(ctx, a, caseID)
@@ -220,7 +220,7 @@ type RevealResult struct {
 // key that asked: forbidden) and answers the identities behind its case,
 // once: a second approval answers reveal_closed.
 func (s *Service) ApproveReveal(ctx context.Context, a ingot.Actor, id, address string, idem *Idem) (*RevealResult, error) {
-	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
+	if err := requireAdminOversight(a); err != nil {
 		return nil, err
 	}
 	r, err := s.st.Reveal(ctx, id)

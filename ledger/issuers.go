@@ -239,3 +239,32 @@ func (s *Service) requireAdmitted(ctx context.Context, operatorID, currency stri
 	s.issuers.Store(k, true) // admissions are never withdrawn
 	return nil
 }
+
+// requireOversight admits operators (for their own wallets' alerts,
+// reviews and cases) and, among central banks, the platform's
+// administrator only. Risk rules, alerts, reviews, cases, reveals and
+// screening are platform-wide (docs/cross-border.md): another issuer's key
+// could otherwise read or act on wallets of currencies it does not issue,
+// so it gets 403 forbidden until oversight is split per issuer.
+func requireOversight(a ingot.Actor) error {
+	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+		return err
+	}
+	return adminOnlyOversight(a)
+}
+
+// requireAdminOversight is requireOversight for the central bank's own
+// powers (screening lists, reveals).
+func requireAdminOversight(a ingot.Actor) error {
+	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
+		return err
+	}
+	return adminOnlyOversight(a)
+}
+
+func adminOnlyOversight(a ingot.Actor) error {
+	if a.Role == ingot.RoleCentralBank && issuerOfActor(a) != ingot.AdminIssuerID {
+		return ingot.Errorf(ingot.CodeForbidden, "risk oversight (rules, alerts, reviews, cases, reveals, screening) is the platform administrator's; it is not split per issuer")
+	}
+	return nil
+}

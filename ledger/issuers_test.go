@@ -130,6 +130,21 @@ func TestIssuers(t *testing.T) {
 			t.Fatalf("an issuer's new key: %+v %v", nk, err)
 		}
 		wantCode(t, e.svc.RevokeAPIKey(e.ctx, e.cb, nk.Key.ID, ""), ingot.CodeNotFound)
+		// Risk oversight is the administrator's: another issuer may not
+		// read or act on the platform's rules, alerts, reviews or cases.
+		_, err = e.svc.CreateRiskRule(e.ctx, hkma, ledger.RiskRuleIn{Name: "x", Expression: "amount > 1", Action: "alert", Severity: "low"}, nil)
+		wantCode(t, err, ingot.CodeForbidden)
+		_, _, err = e.svc.Alerts(e.ctx, hkma, ledger.AlertQuery{})
+		wantCode(t, err, ingot.CodeForbidden)
+		_, _, err = e.svc.Reviews(e.ctx, hkma, ledger.ReviewQuery{})
+		wantCode(t, err, ingot.CodeForbidden)
+		_, _, err = e.svc.Cases(e.ctx, hkma, "", 10)
+		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.LargeValueReport(e.ctx, hkma, "")
+		wantCode(t, err, ingot.CodeForbidden)
+		if _, _, err := e.svc.Alerts(e.ctx, e.cb, ledger.AlertQuery{}); err != nil {
+			t.Fatalf("the administrator's alerts: %v", err)
+		}
 		all, err := e.svc.Issuers(e.ctx, cn)
 		if err != nil || len(all) != 2 || !all[0].Admin || all[0].ID != ingot.AdminIssuerID || !slicesEqual(all[0].Currencies, []string{"CNY"}) {
 			t.Fatalf("issuers: %+v %v", all, err)

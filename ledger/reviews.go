@@ -206,7 +206,7 @@ func (s *Service) RefuseReview(ctx context.Context, a ingot.Actor, id string, id
 }
 
 func (s *Service) decideReview(ctx context.Context, a ingot.Actor, id string, release bool, idem *Idem) (*ReviewOutcome, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	if _, err := uuid.Parse(id); err != nil {
@@ -224,7 +224,7 @@ type ReviewQuery struct {
 // Reviews lists the reviews of the caller's wallets (the central bank:
 // all), newest first.
 func (s *Service) Reviews(ctx context.Context, a ingot.Actor, q ReviewQuery) ([]risk.Review, string, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, "", err
 	}
 	f := store.ReviewFilter{OperatorID: a.OperatorID, Status: risk.ReviewStatus(q.Status), Before: q.Cursor}
@@ -255,7 +255,7 @@ func (s *Service) Reviews(ctx context.Context, a ingot.Actor, q ReviewQuery) ([]
 
 // Review reads one review the caller sees.
 func (s *Service) Review(ctx context.Context, a ingot.Actor, id string) (*risk.Review, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	rv, err := s.st.Review(ctx, id)

@@ -28,7 +28,7 @@ type RiskRuleIn struct {
 // CreateRiskRule adds a rule of the caller: the central bank's apply to
 // every payment, an operator's to payments of its wallets.
 func (s *Service) CreateRiskRule(ctx context.Context, a ingot.Actor, in RiskRuleIn, idem *Idem) (*risk.Rule, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	r := risk.Rule{ID: newID(), Version: 1, OperatorID: a.OperatorID, Active: true, CreatedAt: s.now()}
@@ -37,7 +37,7 @@ func (s *Service) CreateRiskRule(ctx context.Context, a ingot.Actor, in RiskRule
 
 // UpdateRiskRule makes a new version of one of the caller's rules.
 func (s *Service) UpdateRiskRule(ctx context.Context, a ingot.Actor, id string, in RiskRuleIn, idem *Idem) (*risk.Rule, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	vs, err := s.st.RiskRuleVersions(ctx, id)
@@ -93,7 +93,7 @@ func (s *Service) addRiskRule(ctx context.Context, r risk.Rule, in RiskRuleIn, i
 // them, an operator its own and the central bank's (which apply to its
 // wallets too).
 func (s *Service) RiskRules(ctx context.Context, a ingot.Actor) ([]risk.Rule, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	if a.Role == ingot.RoleCentralBank {
@@ -116,7 +116,7 @@ func (s *Service) RiskRules(ctx context.Context, a ingot.Actor) ([]risk.Rule, er
 
 // RiskRule reads a rule's versions, oldest first.
 func (s *Service) RiskRule(ctx context.Context, a ingot.Actor, id string) ([]risk.Rule, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	vs, err := s.st.RiskRuleVersions(ctx, id)
@@ -144,7 +144,7 @@ type AlertQuery struct {
 // Alerts lists the alerts the caller sees (an operator's: its wallets';
 // the central bank: all), newest first.
 func (s *Service) Alerts(ctx context.Context, a ingot.Actor, q AlertQuery) ([]risk.Alert, string, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, "", err
 	}
 	f := store.AlertFilter{OperatorID: a.OperatorID, Status: risk.AlertStatus(q.Status), Severity: risk.Severity(q.Severity), Before: q.Cursor}
@@ -181,7 +181,7 @@ func (s *Service) Alerts(ctx context.Context, a ingot.Actor, q AlertQuery) ([]ri
 
 // Alert reads one alert the caller sees.
 func (s *Service) Alert(ctx context.Context, a ingot.Actor, id string) (*risk.Alert, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	al, err := s.st.Alert(ctx, id)
@@ -225,7 +225,7 @@ func (s *Service) ResolveAlert(ctx context.Context, a ingot.Actor, id, resolutio
 // wallets (the central bank: every operator's), available during the day
 // for the day so far. date is YYYY-MM-DD in the ledger's zone; "" today.
 func (s *Service) LargeValueReport(ctx context.Context, a ingot.Actor, date string) ([]risk.LargeValue, error) {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+	if err := requireOversight(a); err != nil {
 		return nil, err
 	}
 	d := s.today()
