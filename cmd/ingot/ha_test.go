@@ -47,7 +47,8 @@ func haScript(name string) string {
 // haEnv is the environment of deploy/ha's scripts: the test binary's
 // children's keys (procEnv), and the binary under test.
 func haEnv(bin string) []string {
-	return append(procEnv(), "INGOT_BIN="+bin)
+	// Webhooks go to the test's sink on loopback.
+	return append(procEnv(), "INGOT_BIN="+bin, "INGOT_WEBHOOK_ALLOW_PRIVATE=1")
 }
 
 // haUp runs deploy/ha/up in a new directory and deploy/ha/down when the
@@ -229,7 +230,8 @@ func haRTO(t *testing.T, l *crashLedger, p *proc, failed time.Time, seed uint64)
 // every request without a final answer is retried with its key, and:
 // every acknowledged transfer is stored exactly once (RPO 0), balances
 // are the applied payments', the books balance, and `ingot verify` passes
-// on the leader. The recovery times (failure to the first payment that
+// on the leader. Background work goes on through it all: holds falling due
+// across the rounds each expire once, with one hold.expired webhook event. The recovery times (failure to the first payment that
 // commits after it) are logged and written to $INGOT_HA_REPORT (default
 // ingot-ha-report.txt in the temporary directory).
 func TestHAFailover(t *testing.T) {
@@ -256,6 +258,14 @@ func TestHAFailover(t *testing.T) {
 	l.retrySame = true // clients retry with the same key, as bench's do
 	checkBooks(t, p, l.issued)
 	t.Logf("%v: set up %d wallets", since(t0), len(l.initial))
+
+	// Background work through the failovers: holds that expire one by one
+	// across the three rounds, each expiry a webhook event to a sink. The
+	// expiry loop and the deliverer run on both Ingot nodes.
+	sink := newHookSink(t)
+	opKey := l.ops[0].key
+	sink.endpoint(p, opKey, "/expired", "hold.expired")
+	holds := haHolds(t, p, opKey, l.ops[0].wallets, 24, 3*time.Second, 2*time.Second)
 
 	var report strings.Builder
 	fmt.Fprintf(&report, "TestHAFailover %s (seed %d)\n", time.Now().UTC().Format(time.RFC3339), seed)
@@ -394,6 +404,11 @@ func TestHAFailover(t *testing.T) {
 	}
 	wg.Wait()
 
+	// Every hold expired, once, and its event reached the sink.
+	deliveries, repeated := haCheckHolds(t, p, sink, opKey, holds)
+	fmt.Fprintf(&report, "background work: %d holds due across the rounds all expired, each with one hold.expired event; %d webhook deliveries (%d repeated)\n",
+		len(holds), deliveries, repeated)
+
 	fmt.Fprintf(&report, "RPO: %d requests, every acknowledged transfer present exactly once after the rounds (%s)\n", len(l.reqs), l.stats())
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Fprintf(&report, "load average after: %s", b)
@@ -406,4 +421,58 @@ func TestHAFailover(t *testing.T) {
 		t.Errorf("write the report: %v", err)
 	}
 	t.Logf("%v: done; report in %s:\n%s", since(t0), path, report.String())
+}
+
+// haHolds places n holds of 0.01 on wallets (round robin), the first due
+// after first and each next one every step later, and returns their ids.
+func haHolds(t *testing.T, p *proc, key string, wallets []string, n int, first, step time.Duration) []string {
+	t.Helper()
+	at := time.Now().Add(first)
+	ids := make([]string, n)
+	for i := range ids {
+		r := p.must(201, "POST", "/v1/holds", key, map[string]any{"wallet": wallets[i%len(wallets)], "amount": "0.01",
+			"expires_at": at.Add(time.Duration(i) * step).UTC().Format(time.RFC3339Nano)}, "Idempotency-Key", fmt.Sprintf("ha-hold-%d", i))
+		ids[i] = r.str("id")
+	}
+	return ids
+}
+
+// haCheckHolds waits until every hold has expired and the sink has one
+// hold.expired event for each (an event may be delivered more than once,
+// under one id, when a node died between sending and recording it), and
+// returns the deliveries and how many were repeats.
+func haCheckHolds(t *testing.T, p *proc, sink *hookSink, key string, holds []string) (deliveries, repeated int) {
+	t.Helper()
+	if !waitFor(60*time.Second, func() bool {
+		for _, id := range holds {
+			if r, err := p.do("GET", "/v1/holds/"+id, key, nil); err != nil || r.str("status") != "expired" {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatalf("not every hold expired within 60 s of the last round")
+	}
+	sink.waitDistinct("/expired", len(holds), 60*time.Second)
+	sink.checkSignatures()
+	ids := sink.ids("/expired")
+	events := map[string]string{} // event id -> hold id
+	sink.mu.Lock()
+	for _, id := range ids {
+		events[id] = sink.data[id]
+	}
+	sink.mu.Unlock()
+	perHold := map[string]int{}
+	for _, h := range events {
+		perHold[h]++
+	}
+	for _, h := range holds {
+		if perHold[h] != 1 {
+			t.Errorf("hold %s: %d hold.expired events, want 1", h, perHold[h])
+		}
+	}
+	if len(events) != len(holds) {
+		t.Errorf("%d hold.expired events for %d holds", len(events), len(holds))
+	}
+	return len(ids), len(ids) - len(events)
 }
