@@ -95,6 +95,7 @@ type quoteIn struct {
 
 type exchangeIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
+	Authorization  string `header:"Ingot-Authorization" maxLength:"64" doc:"A holder's exchange that needs approval (as a payment of the sold amount to the payee): the id of the approved authorization."`
 	Body           struct {
 		QuoteID string `json:"quote_id" doc:"A quote of yours, open and unexpired."`
 		From    string `json:"from" doc:"Your wallet in the sell currency."`
@@ -147,7 +148,7 @@ func (s *server) createFXQuote(ctx context.Context, in *quoteIn) (*Out[FXQuote],
 func (s *server) createFXExchange(ctx context.Context, in *exchangeIn) (*Out[FXExchange], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusCreated, in.Body,
 		func(idem *ledger.Idem) (*ledger.Exchange, error) {
-			return s.svc.Exchange(ctx, actor(ctx), ledger.ExchangeIn{QuoteID: in.Body.QuoteID, From: in.Body.From, To: in.Body.To, Purpose: in.Body.Purpose}, idem)
+			return s.svc.Exchange(ctx, actor(ctx), ledger.ExchangeIn{QuoteID: in.Body.QuoteID, From: in.Body.From, To: in.Body.To, Purpose: in.Body.Purpose, Authorization: in.Authorization}, idem)
 		}, func(ex *ledger.Exchange) FXExchange { return s.fxExchangeOut(ctx, ex) })
 }
 

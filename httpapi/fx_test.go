@@ -64,3 +64,59 @@ func TestFXOverHTTP(t *testing.T) {
 		e.problem(e.req("GET", "/v1/fx/exchanges/"+ex.str("id"), hkOp, nil), 404, "not_found")
 	})
 }
+
+// TestHolderExchangeOverHTTP: a signed-in holder asks for a quote and
+// converts between its own wallets without an approval; an exchange to
+// someone else above the low-value exemption needs the holder's approval
+// bound to the sold amount and the payee, and pays once with it.
+func TestHolderExchangeOverHTTP(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		dealerID, dealer := e.funded("HXD")
+		hk := e.must(e.req("POST", "/v1/issuers", adminKey, map[string]any{"name": "HKMA", "country": "HK", "currencies": []string{"HKD"}}), 201)
+		hkma, hkmaID := hk.str("api_key"), hk.str("id")
+		if r := e.req("POST", "/v1/issuers/"+hkmaID+"/operators/"+dealerID, hkma, nil); r.status != 204 {
+			t.Fatalf("admit: %d %s", r.status, r.raw)
+		}
+		e.must(e.req("POST", "/v1/issuance/mint", hkma, map[string]any{"operator_id": dealerID, "amount": "10000.00", "currency": "HKD"}), 201)
+		hkOp := e.must(e.req("POST", "/v1/operators", hkma, map[string]any{"name": "Bank of East Asia", "code": "HXHK", "country": "HK"}), 201).str("api_key")
+		e.must(e.req("PUT", "/v1/fx/rates", dealer, map[string]any{"base": "CNY", "quote": "HKD", "bid": "1.0850", "ask": "1.0900",
+			"max_amount": "5000.00", "valid_until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}), 200)
+
+		h := e.newHolder("HXCN", "13800138001", "1000.00")
+		h.enroll()
+		from := h.wallets[0]
+		e.must(e.req("POST", "/v1/wallets/"+from+"/upgrade", h.opKey, map[string]any{"tier": 3, "id_number": "110101199003071234", "id_verified": true}), 200)
+		own := e.must(e.req("POST", "/v1/wallets", hkOp, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": "+8613800138001"}, "currency": "HKD"}), 201).str("id")
+		other := e.must(e.req("POST", "/v1/wallets", hkOp, map[string]any{"holder": map[string]any{"name": "Chan Tai Man", "phone": "+85291234567"}, "currency": "HKD"}), 201).str("id")
+
+		// To its own HKD wallet: no approval.
+		q := e.must(e.req("POST", "/v1/fx/quotes", h.access, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "300.00"}), 201)
+		ex := e.must(e.req("POST", "/v1/fx/exchanges", h.access, map[string]any{"quote_id": q.str("id"), "from": from, "to": own}, "Idempotency-Key", "hx1"), 201)
+		if e.balance(hkOp, own) != "325.50" {
+			t.Fatalf("own HKD wallet: %s (%s)", e.balance(hkOp, own), ex.raw)
+		}
+		e.must(e.req("GET", "/v1/fx/exchanges/"+ex.str("id"), h.access, nil), 200)
+		// To someone else: 300.00 is above the low-value exemption (200.00).
+		q = e.must(e.req("POST", "/v1/fx/quotes", h.access, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "300.00"}), 201)
+		body := map[string]any{"quote_id": q.str("id"), "from": from, "to": other}
+		au := h.scaRequired(e.req("POST", "/v1/fx/exchanges", h.access, body, "Idempotency-Key", "hx2"))
+		if au["amount"] != "300.00" || au["currency"] != "CNY" || au["to"] != other {
+			t.Fatalf("the approval asked: %v", au)
+		}
+		if e.balance(hkOp, other) != "0.00" {
+			t.Fatalf("paid before the approval: %s", e.balance(hkOp, other))
+		}
+		h.approve(au["id"].(string))
+		e.must(e.req("POST", "/v1/fx/exchanges", h.access, body, "Idempotency-Key", "hx3", "Ingot-Authorization", au["id"].(string)), 201)
+		if e.balance(hkOp, other) != "325.50" || e.balance(h.opKey, from) != "400.00" {
+			t.Fatalf("after the approved exchange: payee %s, payer %s", e.balance(hkOp, other), e.balance(h.opKey, from))
+		}
+		// The approval is spent.
+		q = e.must(e.req("POST", "/v1/fx/quotes", h.access, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "300.00"}), 201)
+		e.problem(e.req("POST", "/v1/fx/exchanges", h.access, map[string]any{"quote_id": q.str("id"), "from": from, "to": other},
+			"Idempotency-Key", "hx4", "Ingot-Authorization", au["id"].(string)), 403, "authorization_used")
+		// A holder cannot use an operator's quote, nor exchange from a wallet not its own.
+		oq := e.must(e.req("POST", "/v1/fx/quotes", dealer, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "1.00"}), 201)
+		e.problem(e.req("POST", "/v1/fx/exchanges", h.access, map[string]any{"quote_id": oq.str("id"), "from": from, "to": own}), 404, "not_found")
+	})
+}

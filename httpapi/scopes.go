@@ -103,9 +103,9 @@ var routes = map[string]access{
 	// FX (fx.go).
 	"setFXRate":        {scope: ingot.ScopeTransfersWrite},
 	"listFXRates":      {scope: ingot.ScopeTransfersRead, centralBank: ingot.ScopeTransfersRead},
-	"createFXQuote":    {scope: ingot.ScopeTransfersWrite},
-	"createFXExchange": {scope: ingot.ScopeTransfersWrite},
-	"getFXExchange":    {scope: ingot.ScopeTransfersRead},
+	"createFXQuote":    {scope: ingot.ScopeTransfersWrite, holder: true},
+	"createFXExchange": {scope: ingot.ScopeTransfersWrite, holder: true},
+	"getFXExchange":    {scope: ingot.ScopeTransfersRead, holder: true},
 	// Cross-border rules (crossborder.go): set as the tiers' limits are.
 	"setCrossBorderRules": {scope: ingot.ScopeKYCWrite},
 	"getCrossBorderRules": {scope: ingot.ScopeWalletsRead},

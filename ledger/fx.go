@@ -90,7 +90,7 @@ type QuoteIn struct {
 // fx.QuoteTTL (or until the dealer's rate ends, if sooner), for the caller
 // alone, once. No dealer serving it is 409 quote_unavailable.
 func (s *Service) FXQuote(ctx context.Context, a ingot.Actor, in QuoteIn, idem *Idem) (*fx.Quote, error) {
-	if err := requireRole(a, ingot.RoleOperator); err != nil {
+	if err := requireRole(a, walletRoles...); err != nil { // operators for their customers, holders for themselves
 		return nil, err
 	}
 	sell, err := ingot.LookupCurrency(in.SellCurrency)
@@ -147,6 +147,9 @@ type ExchangeIn struct {
 	// PayRequest.Purpose); a cross-border exchange needs one when the
 	// sold currency's issuer requires it.
 	Purpose string
+	// Authorization is a holder's approval of the exchange as a payment of
+	// the sold amount from From to To (Ingot-Authorization); "" none.
+	Authorization string
 }
 
 // Exchange is a settled exchange: the quote it used and its two legs.
@@ -161,8 +164,13 @@ type Exchange struct {
 // wallet, in the sell currency) pays the dealer's reserve, and the
 // dealer's reserve in the buy currency pays To (any wallet in it), both or
 // neither. A used, expired or foreign quote is 409 quote_unavailable.
+//
+// A holder exchanges from its own wallet through the payment-approval gate
+// (sca.go), as a payment of the sold amount from From to To: between its
+// own wallets it is exempt; otherwise the low-value exemption or an
+// approval bound to that payer, payee, amount and currency.
 func (s *Service) Exchange(ctx context.Context, a ingot.Actor, in ExchangeIn, idem *Idem) (*Exchange, error) {
-	if err := requireRole(a, ingot.RoleOperator); err != nil {
+	if err := requireRole(a, walletRoles...); err != nil {
 		return nil, err
 	}
 	if _, err := uuid.Parse(in.QuoteID); err != nil {
@@ -194,12 +202,14 @@ func (s *Service) Exchange(ctx context.Context, a ingot.Actor, in ExchangeIn, id
 	if in.Purpose != "" && !purposeCode.MatchString(in.Purpose) {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "purpose must be an ISO 20022 purpose code: 1 to 4 upper-case letters or digits, like GDDS or SALA")
 	}
-	return submit(ctx, s.eng, a, &exchangeCmd{id: newID(), quote: q.ID, from: from, to: to, sellReserve: sellRes, buyReserve: buyRes, purpose: in.Purpose}, idem)
+	c := &exchangeCmd{id: newID(), quote: q.ID, from: from, to: to, sellReserve: sellRes, buyReserve: buyRes, purpose: in.Purpose}
+	g := scaGate{payer: from, payee: ingot.FormatWalletID(to), payeeWallet: to, amount: q.SellAmount, currency: q.SellCurrency, authorization: in.Authorization}
+	return submitGated(ctx, s, a, command[*Exchange](c), g, idem)
 }
 
 // FXExchange reads an exchange, for the operator that made it.
 func (s *Service) FXExchange(ctx context.Context, a ingot.Actor, id string) (*Exchange, error) {
-	if err := requireRole(a, ingot.RoleOperator); err != nil {
+	if err := requireRole(a, walletRoles...); err != nil {
 		return nil, err
 	}
 	q, err := s.st.FXExchange(ctx, id)
@@ -363,8 +373,9 @@ func (c *exchangeCmd) apply(s *state, a ingot.Actor) (*Exchange, error) {
 // assessExchange runs the risk rules on an exchange as a payment from the
 // payer to the payee, once per leg in its own currency: the sold amount as
 // the payer pays it, and the bought amount as the payee gets it. Either
-// leg's deny refuses both; an approval or a review, which an exchange
-// cannot wait for, refuses it too (risk_denied). The payer's spending rule
+// leg's deny refuses both; a review, which an exchange cannot wait for,
+// refuses it too (risk_denied), and so does an approval unless a holder's
+// own exchange carries it (enforce). The payer's spending rule
 // sees the sold amount. Nil: no risk state (the batch pays nothing).
 func (s *state) assessExchange(a ingot.Actor, from, to *ingot.Account, q *fx.Quote) (sell, buy *assessment, err error) {
 	if sell, err = s.assess(ingot.KindPayment, from, to, q.SellAmount, q.SellCurrency); err != nil || sell == nil {
@@ -384,7 +395,9 @@ func (s *state) assessExchange(a ingot.Actor, from, to *ingot.Account, q *fx.Quo
 		case risk.ActionReview:
 			return nil, nil, riskDenied(d.By, a, "refused for review (an exchange cannot be held)")
 		case risk.ActionApprove:
-			return nil, nil, riskDenied(d.By, a, "refused: it needs the holder's approval, and exchanges are operators' calls")
+			if s.sca.gate == nil { // an operator's exchange: no holder to ask
+				return nil, nil, riskDenied(d.By, a, "refused: it needs the holder's approval, which only the holder's own exchange can give")
+			}
 		}
 		if err := s.enforce(as, a); err != nil {
 			return nil, nil, err
