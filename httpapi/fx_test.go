@@ -115,6 +115,18 @@ func TestHolderExchangeOverHTTP(t *testing.T) {
 		q = e.must(e.req("POST", "/v1/fx/quotes", h.access, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "300.00"}), 201)
 		e.problem(e.req("POST", "/v1/fx/exchanges", h.access, map[string]any{"quote_id": q.str("id"), "from": from, "to": other},
 			"Idempotency-Key", "hx4", "Ingot-Authorization", au["id"].(string)), 403, "authorization_used")
+		// A risk rule asking approval of the bought leg: a low-value exchange
+		// (exempt from approval by itself) then needs the holder's approval.
+		e.must(e.req("POST", "/v1/risk-rules", adminKey, map[string]any{"name": "HKD in", "expression": "currency == 'HKD' && amount >= 10000",
+			"action": "approve", "severity": "medium"}), 201)
+		q = e.must(e.req("POST", "/v1/fx/quotes", h.access, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "100.00"}), 201)
+		body = map[string]any{"quote_id": q.str("id"), "from": from, "to": other}
+		au = h.scaRequired(e.req("POST", "/v1/fx/exchanges", h.access, body, "Idempotency-Key", "hx5"))
+		h.approve(au["id"].(string))
+		e.must(e.req("POST", "/v1/fx/exchanges", h.access, body, "Idempotency-Key", "hx6", "Ingot-Authorization", au["id"].(string)), 201)
+		if e.balance(hkOp, other) != "434.00" {
+			t.Fatalf("after the exchange the rule asked approval for: payee %s", e.balance(hkOp, other))
+		}
 		// A holder cannot use an operator's quote, nor exchange from a wallet not its own.
 		oq := e.must(e.req("POST", "/v1/fx/quotes", dealer, map[string]any{"sell_currency": "CNY", "buy_currency": "HKD", "sell_amount": "1.00"}), 201)
 		e.problem(e.req("POST", "/v1/fx/exchanges", h.access, map[string]any{"quote_id": oq.str("id"), "from": from, "to": own}), 404, "not_found")
