@@ -5,20 +5,29 @@ import (
 	"time"
 )
 
+// fxSetup is two issuers on one node: the administrator (CNY) and an HKMA
+// (HKD) that admits a funded CNY operator as a dealer, mints it hkd, and
+// registers a Hong Kong operator. It answers the keys of the dealer, the
+// HKMA and the Hong Kong operator.
+func (e *env) fxSetup(dealerCode, hkCode, hkd string) (dealer, hkma, hkOp string) {
+	e.t.Helper()
+	dealerID, dealer := e.funded(dealerCode)
+	hk := e.must(e.req("POST", "/v1/issuers", adminKey, map[string]any{"name": "HKMA", "country": "HK", "currencies": []string{"HKD"}}), 201)
+	hkma, hkmaID := hk.str("api_key"), hk.str("id")
+	if r := e.req("POST", "/v1/issuers/"+hkmaID+"/operators/"+dealerID, hkma, nil); r.status != 204 {
+		e.t.Fatalf("admit: %d %s", r.status, r.raw)
+	}
+	e.must(e.req("POST", "/v1/issuance/mint", hkma, map[string]any{"operator_id": dealerID, "amount": hkd, "currency": "HKD"}), 201)
+	hkOp = e.must(e.req("POST", "/v1/operators", hkma, map[string]any{"name": "Bank of East Asia", "code": hkCode, "country": "HK"}), 201).str("api_key")
+	return dealer, hkma, hkOp
+}
+
 // TestFXOverHTTP: a dealer admitted to HKD publishes a rate, quotes, and
 // settles an exchange from a CNY wallet to an HKD wallet in Hong Kong; a
 // replay answers the same exchange, a second use of the quote 409.
 func TestFXOverHTTP(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
-		dealerID, dealer := e.funded("FXD")
-		hk := e.must(e.req("POST", "/v1/issuers", adminKey, map[string]any{"name": "HKMA", "country": "HK", "currencies": []string{"HKD"}}), 201)
-		hkma, hkmaID := hk.str("api_key"), hk.str("id")
-		if r := e.req("POST", "/v1/issuers/"+hkmaID+"/operators/"+dealerID, hkma, nil); r.status != 204 {
-			t.Fatalf("admit: %d %s", r.status, r.raw)
-		}
-		e.must(e.req("POST", "/v1/issuance/mint", hkma, map[string]any{"operator_id": dealerID, "amount": "1000.00", "currency": "HKD"}), 201)
-		op := e.must(e.req("POST", "/v1/operators", hkma, map[string]any{"name": "Bank of East Asia", "code": "FXHK", "country": "HK"}), 201)
-		hkOp := op.str("api_key")
+		dealer, _, hkOp := e.fxSetup("FXD", "FXHK", "1000.00")
 
 		rate := map[string]any{"base": "CNY", "quote": "HKD", "bid": "1.0850", "ask": "1.0900", "max_amount": "5000.00", "valid_until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
 		if r := e.must(e.req("PUT", "/v1/fx/rates", dealer, rate), 200); r.str("bid") != "1.0850" || r.str("max_amount") != "5000.00" {
@@ -71,14 +80,7 @@ func TestFXOverHTTP(t *testing.T) {
 // bound to the sold amount and the payee, and pays once with it.
 func TestHolderExchangeOverHTTP(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
-		dealerID, dealer := e.funded("HXD")
-		hk := e.must(e.req("POST", "/v1/issuers", adminKey, map[string]any{"name": "HKMA", "country": "HK", "currencies": []string{"HKD"}}), 201)
-		hkma, hkmaID := hk.str("api_key"), hk.str("id")
-		if r := e.req("POST", "/v1/issuers/"+hkmaID+"/operators/"+dealerID, hkma, nil); r.status != 204 {
-			t.Fatalf("admit: %d %s", r.status, r.raw)
-		}
-		e.must(e.req("POST", "/v1/issuance/mint", hkma, map[string]any{"operator_id": dealerID, "amount": "10000.00", "currency": "HKD"}), 201)
-		hkOp := e.must(e.req("POST", "/v1/operators", hkma, map[string]any{"name": "Bank of East Asia", "code": "HXHK", "country": "HK"}), 201).str("api_key")
+		dealer, _, hkOp := e.fxSetup("HXD", "HXHK", "10000.00")
 		e.must(e.req("PUT", "/v1/fx/rates", dealer, map[string]any{"base": "CNY", "quote": "HKD", "bid": "1.0850", "ask": "1.0900",
 			"max_amount": "5000.00", "valid_until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}), 200)
 

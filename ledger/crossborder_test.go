@@ -186,12 +186,7 @@ func TestCorridorRace(t *testing.T) {
 func TestFXRisk(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		f := newFXEnv(t, kind)
-		f.rate("CNY", "HKD", "1.0850", "1.0900", "5000.00")
-		payer := f.wallet(f.dealer, "CNY", "500.00")
-		if _, err := f.svc.Upgrade(f.ctx, f.dealer, payer, ledger.UpgradeRequest{Tier: 3, IDNumber: "110101199003071234", IDVerified: true}, nil); err != nil {
-			t.Fatal(err)
-		}
-		payee := f.wallet(f.hk, "HKD", "")
+		payer, payee := f.crossBorderPair()
 		rule(t, f.env, f.cb, "large HKD in", "currency == 'HKD' && amount >= 20000", risk.ActionDeny)
 		rule(t, f.env, f.cb, "CNY out to HK", "currency == 'CNY' && payer.country == 'CN' && payee.country == 'HK'", risk.ActionAlert)
 

@@ -47,6 +47,18 @@ func newFXEnv(t *testing.T, kind string) *fxEnv {
 	return f
 }
 
+// crossBorderPair publishes the dealer's CNY/HKD rate and opens a tier-3
+// CNY wallet at the dealer with 500.00 and an empty HKD wallet in Hong Kong.
+func (f *fxEnv) crossBorderPair() (payer, payee string) {
+	f.t.Helper()
+	f.rate("CNY", "HKD", "1.0850", "1.0900", "5000.00")
+	payer = f.wallet(f.dealer, "CNY", "500.00")
+	if _, err := f.svc.Upgrade(f.ctx, f.dealer, payer, ledger.UpgradeRequest{Tier: 3, IDNumber: "110101199003071234", IDVerified: true}, nil); err != nil {
+		f.t.Fatal(err)
+	}
+	return payer, f.wallet(f.hk, "HKD", "")
+}
+
 func (f *fxEnv) rate(base, quote, bid, ask, max string) {
 	f.t.Helper()
 	if _, err := f.svc.SetFXRate(f.ctx, f.dealer, ledger.RateIn{Base: base, Quote: quote, Bid: bid, Ask: ask, MaxAmount: max,
@@ -85,12 +97,7 @@ func (f *fxEnv) reserve(opID, cur string) int64 {
 func TestFXExchange(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		f := newFXEnv(t, kind)
-		f.rate("CNY", "HKD", "1.0850", "1.0900", "5000.00")
-		payer := f.wallet(f.dealer, "CNY", "500.00")
-		if _, err := f.svc.Upgrade(f.ctx, f.dealer, payer, ledger.UpgradeRequest{Tier: 3, IDNumber: "110101199003071234", IDVerified: true}, nil); err != nil {
-			t.Fatal(err)
-		}
-		payee := f.wallet(f.hk, "HKD", "")
+		payer, payee := f.crossBorderPair()
 
 		q := f.quote(f.dealer, "CNY", "HKD", "100.00", "")
 		if q.SellAmount != 100_00 || q.BuyAmount != 108_50 || q.Price != "1.0850" || q.Dealer != f.dealerID || !q.ExpiresAt.Equal(q.CreatedAt.Add(fx.QuoteTTL)) {

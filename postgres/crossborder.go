@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -14,13 +13,6 @@ import (
 // Cross-border rules and corridor counters (store/crossborder.go;
 // migration 00028).
 
-// corridorJSON is a corridor as the corridors column stores it.
-type corridorJSON struct {
-	From       string `json:"from"`
-	To         string `json:"to"`
-	DailyLimit int64  `json:"daily_limit"`
-}
-
 const crossBorderCols = `currency, blocked_tiers, purpose_required, corridors, updated_at`
 
 func scanCrossBorder(row pgx.Row) (ingot.CrossBorderRules, error) {
@@ -31,18 +23,15 @@ func scanCrossBorder(row pgx.Row) (ingot.CrossBorderRules, error) {
 		return r, err
 	}
 	r.UpdatedAt = r.UpdatedAt.UTC()
-	var cs []corridorJSON
-	if err := json.Unmarshal(corridors, &cs); err != nil {
-		return r, fmt.Errorf("corridors of %s: %w", r.Currency, err)
-	}
 	r.BlockedTiers = make([]ingot.Tier, len(tiers))
 	for i, t := range tiers {
 		r.BlockedTiers[i] = ingot.Tier(t)
 	}
-	r.Corridors = make([]ingot.Corridor, len(cs))
-	for i, c := range cs {
-		r.Corridors[i] = ingot.Corridor(c)
+	cs, err := store.DecodeCorridors(corridors)
+	if err != nil {
+		return r, fmt.Errorf("corridors of %s: %w", r.Currency, err)
 	}
+	r.Corridors = cs
 	return r, nil
 }
 
@@ -52,11 +41,7 @@ func (s *Store) SetCrossBorderRules(ctx context.Context, r ingot.CrossBorderRule
 	for i, t := range r.BlockedTiers {
 		tiers[i] = int32(t)
 	}
-	cs := make([]corridorJSON, len(r.Corridors))
-	for i, c := range r.Corridors {
-		cs[i] = corridorJSON(c)
-	}
-	corridors, err := json.Marshal(cs)
+	corridors, err := store.EncodeCorridors(r.Corridors)
 	if err != nil {
 		return fmt.Errorf("postgres: set cross-border rules: %w", err)
 	}

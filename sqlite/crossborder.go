@@ -12,27 +12,16 @@ import (
 // Cross-border rules and corridor counters (store/crossborder.go;
 // migration 00028).
 
-// corridorJSON is a corridor as the corridors column stores it.
-type corridorJSON struct {
-	From       string `json:"from"`
-	To         string `json:"to"`
-	DailyLimit int64  `json:"daily_limit"`
-}
-
 func encodeCrossBorder(r ingot.CrossBorderRules) (tiers, corridors string, err error) {
 	ts := make([]int, len(r.BlockedTiers))
 	for i, t := range r.BlockedTiers {
 		ts[i] = int(t)
 	}
-	cs := make([]corridorJSON, len(r.Corridors))
-	for i, c := range r.Corridors {
-		cs[i] = corridorJSON(c)
-	}
 	tb, err := json.Marshal(ts)
 	if err != nil {
 		return "", "", err
 	}
-	cb, err := json.Marshal(cs)
+	cb, err := store.EncodeCorridors(r.Corridors)
 	return string(tb), string(cb), err
 }
 
@@ -45,21 +34,18 @@ func scanCrossBorder(sc scanner) (ingot.CrossBorderRules, error) {
 	}
 	r.UpdatedAt = fromMicros(updated)
 	var ts []int
-	var cs []corridorJSON
 	if err := json.Unmarshal([]byte(tiers), &ts); err != nil {
 		return r, fmt.Errorf("blocked_tiers of %s: %w", r.Currency, err)
-	}
-	if err := json.Unmarshal([]byte(corridors), &cs); err != nil {
-		return r, fmt.Errorf("corridors of %s: %w", r.Currency, err)
 	}
 	r.BlockedTiers = make([]ingot.Tier, len(ts))
 	for i, t := range ts {
 		r.BlockedTiers[i] = ingot.Tier(t)
 	}
-	r.Corridors = make([]ingot.Corridor, len(cs))
-	for i, c := range cs {
-		r.Corridors[i] = ingot.Corridor(c)
+	cs, err := store.DecodeCorridors([]byte(corridors))
+	if err != nil {
+		return r, fmt.Errorf("corridors of %s: %w", r.Currency, err)
 	}
+	r.Corridors = cs
 	return r, nil
 }
 

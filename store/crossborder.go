@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/ingot-cbdc/ingot"
 )
@@ -48,4 +49,34 @@ func CompareCorridorKeys(x, y CorridorKey) int {
 		return 1
 	}
 	return 0
+}
+
+// corridorJSON is a corridor as stores keep it, in a JSON array.
+type corridorJSON struct {
+	From       string `json:"from"`
+	To         string `json:"to"`
+	DailyLimit int64  `json:"daily_limit"`
+}
+
+// EncodeCorridors is the JSON array a store keeps a currency's corridors
+// in.
+func EncodeCorridors(cs []ingot.Corridor) ([]byte, error) {
+	out := make([]corridorJSON, len(cs))
+	for i, c := range cs {
+		out[i] = corridorJSON(c)
+	}
+	return json.Marshal(out)
+}
+
+// DecodeCorridors reads EncodeCorridors' array.
+func DecodeCorridors(b []byte) ([]ingot.Corridor, error) {
+	var in []corridorJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, err
+	}
+	out := make([]ingot.Corridor, len(in))
+	for i, c := range in {
+		out[i] = ingot.Corridor(c)
+	}
+	return out, nil
 }
