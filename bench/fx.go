@@ -112,16 +112,7 @@ func (w *worker) exchange(ctx context.Context, sched time.Time) {
 		}
 		_, err = l.c.do(ctx, "POST", "/v1/fx/exchanges", fx.ops[0].key, w.body, idem, &w.buf)
 	}
-	lat := time.Since(sched)
-	if ctx.Err() != nil {
-		return
-	}
-	l.requests.Add(1)
-	l.total.Record(lat)
-	l.interval.Load().Record(lat)
-	if err != nil {
-		ce := err.(*callError)
-		l.fail(ce.code, 2, ce.ambiguous)
+	if !l.answered(ctx, sched, err, 2) {
 		return
 	}
 	fx.exchanges.Add(1)

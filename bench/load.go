@@ -41,6 +41,25 @@ func newLoad(cfg *Config, c *client, fx *fixture) *load {
 	return l
 }
 
+// answered records a request sent at sched: its latency, and its error
+// as n failed transfers. It reports whether the request succeeded; an
+// interrupted one (the run ended) is neither a result nor an error.
+func (l *load) answered(ctx context.Context, sched time.Time, err error, n int64) bool {
+	lat := time.Since(sched)
+	if ctx.Err() != nil {
+		return false
+	}
+	l.requests.Add(1)
+	l.total.Record(lat)
+	l.interval.Load().Record(lat)
+	if err != nil {
+		ce := err.(*callError)
+		l.fail(ce.code, n, ce.ambiguous)
+		return false
+	}
+	return true
+}
+
 func (l *load) fail(code string, n int64, ambiguous bool) {
 	l.errs.Add(n)
 	if ambiguous {
@@ -233,17 +252,8 @@ func (w *worker) send(ctx context.Context, sched time.Time) {
 		idem = "bench-" + fx.runID + "-" + strconv.Itoa(w.id) + "-" + strconv.Itoa(w.seq)
 	}
 	_, err := l.c.do(ctx, "POST", path, key, w.body, idem, &w.buf)
-	lat := time.Since(sched)
-	if ctx.Err() != nil {
-		return // interrupted: neither a result nor an error
-	}
-	l.requests.Add(1)
-	l.total.Record(lat)
-	l.interval.Load().Record(lat)
 	per := int64(l.perRequest())
-	if err != nil {
-		ce := err.(*callError)
-		l.fail(ce.code, per, ce.ambiguous)
+	if !l.answered(ctx, sched, err, per) {
 		return
 	}
 	if l.cfg.Scenario != Batch {
@@ -343,16 +353,7 @@ func (w *worker) payRequest(ctx context.Context, sched time.Time) {
 			fx.unpaid.Add(1)
 		}
 	}
-	lat := time.Since(sched)
-	if ctx.Err() != nil {
-		return
-	}
-	l.requests.Add(1)
-	l.total.Record(lat)
-	l.interval.Load().Record(lat)
-	if err != nil {
-		ce := err.(*callError)
-		l.fail(ce.code, 1, ce.ambiguous)
+	if !l.answered(ctx, sched, err, 1) {
 		return
 	}
 	var t struct {
