@@ -86,16 +86,22 @@ func scanQR(data []byte) (string, error) {
 	if err != nil {
 		return "", errNotPicture
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(shrink(img, scanSide))
-	if err != nil {
-		return "", err
+	img = shrink(img, scanSide)
+	// First as a photo (the code anywhere, at any angle); then, as ZXing's
+	// detector misses about one clean code in fifty (a saved image or a
+	// screenshot of one, which other readers scan), as a picture of the
+	// code alone.
+	var res *gozxing.Result
+	for _, hint := range []gozxing.DecodeHintType{gozxing.DecodeHintType_TRY_HARDER, gozxing.DecodeHintType_PURE_BARCODE} {
+		bmp, berr := gozxing.NewBinaryBitmapFromImage(img)
+		if berr != nil {
+			return "", berr
+		}
+		if res, err = gozxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{hint: true}); err == nil {
+			return res.GetText(), nil
+		}
 	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, hints)
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
+	return "", err
 }
 
 // shrink scales a picture whose longest side exceeds side down to about
