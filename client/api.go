@@ -168,6 +168,9 @@ type BatchResults struct {
 type CaptureRequest struct {
 	// At most the held amount; absent: the whole hold. The rest is released.
 	Amount string `json:"amount,omitempty"`
+	// An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; required when the payment crosses a
+	// border and the currency's issuer says so.
+	Purpose string `json:"purpose,omitempty"`
 	// Payee wallet id.
 	To string `json:"to"`
 }
@@ -193,6 +196,9 @@ type ChargeRequest struct {
 	// The customer's 18-digit code.
 	Code           string `json:"code"`
 	MerchantWallet string `json:"merchant_wallet"`
+	// An ISO 20022 purpose code (Purp/Cd), e.g. GDDS; required when the payment crosses a border and
+	// the currency's issuer says so.
+	Purpose string `json:"purpose,omitempty"`
 	// At most 25 characters.
 	Reference string `json:"reference,omitempty"`
 }
@@ -239,6 +245,9 @@ type ConditionalRequest struct {
 	// Payer wallet id: the amount is held on it.
 	From string `json:"from"`
 	Memo string `json:"memo,omitempty"`
+	// An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; the release's, required when it crosses
+	// a border and the currency's issuer says so.
+	Purpose string `json:"purpose,omitempty"`
 	// Payee wallet id, at any operator.
 	To string `json:"to"`
 }
@@ -268,6 +277,8 @@ type ConditionalPayment struct {
 	LogIndex int64        `json:"log_index,omitempty"`
 	Memo     string       `json:"memo,omitempty"`
 	Met      ConditionMet `json:"met"`
+	// The ISO 20022 purpose code of the release, when it was given one.
+	Purpose string `json:"purpose,omitempty"`
 	// One of: pending, released, cancelled, expired.
 	Status string `json:"status"`
 	To     string `json:"to"`
@@ -1034,6 +1045,9 @@ type QrPaymentRequest struct {
 	// The payer's wallet.
 	From string `json:"from"`
 	Memo string `json:"memo,omitempty"`
+	// An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; required when the payment crosses a
+	// border and the currency's issuer says so.
+	Purpose string `json:"purpose,omitempty"`
 	// The scanned EMVCo payload.
 	QR string `json:"qr"`
 }
@@ -1143,18 +1157,20 @@ type RevealIdentity struct {
 
 // Review is the API's schema Review.
 type Review struct {
-	AlertID     string     `json:"alert_id"`
-	Amount      string     `json:"amount"`
-	Channel     string     `json:"channel"`
-	CreatedAt   time.Time  `json:"created_at"`
-	Currency    string     `json:"currency"`
-	DecidedAt   *time.Time `json:"decided_at,omitempty"`
-	From        string     `json:"from"`
-	HoldID      string     `json:"hold_id"`
-	ID          string     `json:"id"`
-	Memo        string     `json:"memo,omitempty"`
-	Rule        string     `json:"rule"`
-	RuleVersion int64      `json:"rule_version"`
+	AlertID   string     `json:"alert_id"`
+	Amount    string     `json:"amount"`
+	Channel   string     `json:"channel"`
+	CreatedAt time.Time  `json:"created_at"`
+	Currency  string     `json:"currency"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+	From      string     `json:"from"`
+	HoldID    string     `json:"hold_id"`
+	ID        string     `json:"id"`
+	Memo      string     `json:"memo,omitempty"`
+	// The payment's ISO 20022 purpose code, kept for its release.
+	Purpose     string `json:"purpose,omitempty"`
+	Rule        string `json:"rule"`
+	RuleVersion int64  `json:"rule_version"`
 	// One of: pending, released, refused.
 	Status string `json:"status"`
 	To     string `json:"to"`
@@ -1400,6 +1416,9 @@ type StandingRequest struct {
 	// Payer wallet id.
 	From string `json:"from"`
 	Memo string `json:"memo,omitempty"`
+	// An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; the purpose of every payment, required
+	// when it crosses a border and the currency's issuer says so.
+	Purpose string `json:"purpose,omitempty"`
 	// {"start":"YYYY-MM-DD","every":"day"|"week"|"month","day":<1-7 for week, 1-31 for month; default
 	// the start's>,"count":<n>|"until":"YYYY-MM-DD"}; start at most 31 days in the past.
 	Schedule json.RawMessage `json:"schedule"`
@@ -1427,8 +1446,10 @@ type StandingOrder struct {
 	NextOccurrence string `json:"next_occurrence,omitempty"`
 	// When the engine next pays it: the start of the occurrence's day in the ledger's zone, or a
 	// refused payment's next try (hourly); absent unless active.
-	NextRunAt *time.Time       `json:"next_run_at,omitempty"`
-	Schedule  StandingSchedule `json:"schedule"`
+	NextRunAt *time.Time `json:"next_run_at,omitempty"`
+	// The ISO 20022 purpose code of every payment, when it was given one.
+	Purpose  string           `json:"purpose,omitempty"`
+	Schedule StandingSchedule `json:"schedule"`
 	// One of: active, paused, cancelled, completed.
 	Status    string    `json:"status"`
 	To        string    `json:"to"`

@@ -25,6 +25,7 @@ type Payment struct {
 	Amount          int64
 	Currency        string
 	Memo            string
+	Purpose         string // ISO 20022 purpose code of the release, "" none
 	Condition       Condition
 	Met             Met
 	HoldID          string

@@ -23,6 +23,7 @@ type ConditionalPayment struct {
 	Amount    string          `json:"amount" example:"100.00"`
 	Currency  string          `json:"currency" example:"CNY"`
 	Memo      string          `json:"memo,omitempty"`
+	Purpose   string          `json:"purpose,omitempty" doc:"The ISO 20022 purpose code of the release, when it was given one."`
 	Condition json.RawMessage `json:"condition" doc:"The condition, as given (hash locks lower-case, times in UTC)."`
 	Met       ConditionMet    `json:"met"`
 	HoldID    string          `json:"hold_id" doc:"The hold on the payer's wallet (the payment's id); the holds API cannot capture or void it."`
@@ -62,7 +63,7 @@ type ConditionalEvent struct {
 func conditionalOut(p *conditional.Payment, t *ingot.Transfer) ConditionalPayment {
 	cond, _ := json.Marshal(p.Condition)
 	out := ConditionalPayment{ID: p.ID, Status: string(p.Status), From: ingot.FormatWalletID(p.Payer), To: ingot.FormatWalletID(p.Payee),
-		Amount: amt(p.Amount, p.Currency), Currency: p.Currency, Memo: p.Memo, Condition: cond,
+		Amount: amt(p.Amount, p.Currency), Currency: p.Currency, Memo: p.Memo, Purpose: p.Purpose, Condition: cond,
 		Met:    ConditionMet{Preimages: p.Met.Preimages, Approvals: p.Met.Approvals, PayeeAccepted: p.Met.PayeeAccepted},
 		HoldID: p.HoldID, ExpiresAt: p.ExpiresAt.UTC(), TransferID: p.TransferID, History: make([]ConditionalEvent, len(p.History)),
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
@@ -96,6 +97,7 @@ type conditionalIn struct {
 		Amount    string          `json:"amount" example:"100.00"`
 		Currency  string          `json:"currency" example:"CNY"`
 		Memo      string          `json:"memo,omitempty" maxLength:"512"`
+		Purpose   string          `json:"purpose,omitempty" maxLength:"4" doc:"An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; the release's, required when it crosses a border and the currency's issuer says so." example:"GDDS"`
 		Condition json.RawMessage `json:"condition" doc:"One of {\"after\":\"<RFC 3339 time>\"}, {\"hashlock\":\"<SHA-256 hex>\"}, {\"approver\":{\"wallet\":\"<id>\"}|{\"operator\":\"<id>\"}}, {\"payee_accepts\":true}, {\"all\":[...]}, {\"any\":[...]}; at most 4 levels and 16 leaves."`
 		ExpiresAt *time.Time      `json:"expires_at,omitempty" doc:"When a pending payment returns to the payer by itself; default in 30 days, at most 366 days ahead."`
 	}
@@ -135,7 +137,7 @@ func (s *server) createConditional(ctx context.Context, in *conditionalIn) (*Out
 		func(idem *ledger.Idem) (*ledger.ConditionalOutcome, error) {
 			b := in.Body
 			return s.svc.CreateConditionalPayment(ctx, actor(ctx), ledger.ConditionalIn{
-				PayRequest: ledger.PayRequest{From: b.From, To: b.To, Amount: b.Amount, Currency: b.Currency, Memo: b.Memo, Authorization: in.Authorization},
+				PayRequest: ledger.PayRequest{From: b.From, To: b.To, Amount: b.Amount, Currency: b.Currency, Memo: b.Memo, Purpose: b.Purpose, Authorization: in.Authorization},
 				Condition:  b.Condition, ExpiresAt: b.ExpiresAt}, idem)
 		}, conditionalOutcomeOut)
 }

@@ -69,5 +69,25 @@ func TestCrossBorderRulesOverHTTP(t *testing.T) {
 		if e.balance(hk, to) != "100.00" {
 			t.Fatalf("payee abroad: %s", e.balance(hk, to))
 		}
+
+		// Payments to come carry their purpose: refused without one when
+		// set up, shown with it; a capture takes one (past the purpose
+		// check, this one meets the spent corridor).
+		tomorrow := time.Now().UTC().Add(48 * time.Hour).Format("2006-01-02")
+		order := map[string]any{"from": from, "to": to, "amount": "1.00", "currency": "CNY", "schedule": map[string]any{"start": tomorrow, "every": "month"}}
+		e.problem(e.req("POST", "/v1/standing-orders", cn, order), 422, "purpose_required")
+		order["purpose"] = "SUPP"
+		if o := e.must(e.req("POST", "/v1/standing-orders", cn, order), 201); o.str("purpose") != "SUPP" {
+			t.Fatalf("standing order: %s", o.raw)
+		}
+		cond := map[string]any{"from": from, "to": to, "amount": "1.00", "currency": "CNY", "condition": map[string]any{"payee_accepts": true}}
+		e.problem(e.req("POST", "/v1/conditional-payments", cn, cond), 422, "purpose_required")
+		cond["purpose"] = "TRAD"
+		if c := e.must(e.req("POST", "/v1/conditional-payments", cn, cond), 201); c.str("purpose") != "TRAD" {
+			t.Fatalf("conditional payment: %s", c.raw)
+		}
+		h := e.must(e.req("POST", "/v1/holds", cn, map[string]any{"wallet": from, "amount": "5.00", "expires_at": time.Now().Add(time.Hour)}), 201).str("id")
+		e.problem(e.req("POST", "/v1/holds/"+h+"/capture", cn, map[string]any{"to": to}), 422, "purpose_required")
+		e.problem(e.req("POST", "/v1/holds/"+h+"/capture", cn, map[string]any{"to": to, "purpose": "GDDS"}), 422, "corridor_limit_exceeded")
 	})
 }

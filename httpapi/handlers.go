@@ -130,8 +130,9 @@ type captureIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
 	Authorization  string `header:"Ingot-Authorization" maxLength:"64" doc:"A holder's payment that needs approval: the id of the approved authorization (POST /v1/authorizations/{id}/verify)."`
 	Body           struct {
-		To     string `json:"to" doc:"Payee wallet id."`
-		Amount string `json:"amount,omitempty" doc:"At most the held amount; absent: the whole hold. The rest is released."`
+		To      string `json:"to" doc:"Payee wallet id."`
+		Amount  string `json:"amount,omitempty" doc:"At most the held amount; absent: the whole hold. The rest is released."`
+		Purpose string `json:"purpose,omitempty" maxLength:"4" doc:"An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; required when the payment crosses a border and the currency's issuer says so." example:"GDDS"`
 	}
 }
 
@@ -486,7 +487,7 @@ func (s *server) getHold(ctx context.Context, in *idIn) (*Body[Hold], error) {
 func (s *server) captureHold(ctx context.Context, in *captureIn) (*Out[Hold], error) {
 	return exec(s, ctx, in.IdempotencyKey, http.StatusOK, in.Body,
 		func(idem *ledger.Idem) (*ledger.Capture, error) {
-			return s.svc.CaptureHold(ctx, actor(ctx), in.ID, in.Body.To, in.Body.Amount, in.Authorization, idem)
+			return s.svc.CaptureHold(ctx, actor(ctx), in.ID, ledger.CaptureRequest{To: in.Body.To, Amount: in.Body.Amount, Purpose: in.Body.Purpose, Authorization: in.Authorization}, idem)
 		}, func(c *ledger.Capture) Hold { return holdOut(c.Hold) })
 }
 

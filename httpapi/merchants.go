@@ -142,10 +142,11 @@ type qrPaymentIn struct {
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes the request idempotent (at most 255 printable ASCII characters)."`
 	Authorization  string `header:"Ingot-Authorization" maxLength:"64" doc:"A holder's payment that needs approval: the id of the approved authorization (POST /v1/authorizations/{id}/verify)."`
 	Body           struct {
-		From   string `json:"from" maxLength:"32" doc:"The payer's wallet."`
-		QR     string `json:"qr" maxLength:"512" doc:"The scanned EMVCo payload."`
-		Amount string `json:"amount,omitempty" maxLength:"40" doc:"Only for a static code or an open request."`
-		Memo   string `json:"memo,omitempty" maxLength:"512"`
+		From    string `json:"from" maxLength:"32" doc:"The payer's wallet."`
+		QR      string `json:"qr" maxLength:"512" doc:"The scanned EMVCo payload."`
+		Amount  string `json:"amount,omitempty" maxLength:"40" doc:"Only for a static code or an open request."`
+		Memo    string `json:"memo,omitempty" maxLength:"512"`
+		Purpose string `json:"purpose,omitempty" maxLength:"4" doc:"An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; required when the payment crosses a border and the currency's issuer says so." example:"GDDS"`
 	}
 }
 
@@ -162,6 +163,7 @@ type chargeIn struct {
 		MerchantWallet string `json:"merchant_wallet" maxLength:"32"`
 		Amount         string `json:"amount" maxLength:"40" example:"38.00"`
 		Reference      string `json:"reference,omitempty" maxLength:"100" doc:"At most 25 characters."`
+		Purpose        string `json:"purpose,omitempty" maxLength:"4" doc:"An ISO 20022 purpose code (Purp/Cd), e.g. GDDS; required when the payment crosses a border and the currency's issuer says so." example:"GDDS"`
 	}
 }
 
@@ -350,7 +352,7 @@ func (s *server) payQR(ctx context.Context, in *qrPaymentIn) (*Out[Transfer], er
 		func(idem *ledger.Idem) (*ingot.Transfer, error) {
 			b := in.Body
 			return s.svc.PayQR(ctx, actor(ctx), ledger.QRPayment{From: b.From, QR: b.QR, Amount: b.Amount, Memo: b.Memo,
-				Authorization: in.Authorization}, idem)
+				Purpose: b.Purpose, Authorization: in.Authorization}, idem)
 		},
 		func(t *ingot.Transfer) Transfer { return transferOut(t, "") })
 }
@@ -370,7 +372,7 @@ func (s *server) charge(ctx context.Context, in *chargeIn) (*Out[Transfer], erro
 		func(idem *ledger.Idem) (*ingot.Transfer, error) {
 			b := in.Body
 			return s.svc.Charge(ctx, actor(ctx), ledger.ChargeRequest{Code: b.Code, MerchantWallet: b.MerchantWallet, Amount: b.Amount,
-				Reference: b.Reference, Authorization: in.Authorization}, idem)
+				Reference: b.Reference, Purpose: b.Purpose, Authorization: in.Authorization}, idem)
 		},
 		func(t *ingot.Transfer) Transfer { return transferOut(t, "") })
 }

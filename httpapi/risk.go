@@ -310,6 +310,7 @@ type Review struct {
 	Amount      string    `json:"amount"`
 	Currency    string    `json:"currency"`
 	Memo        string    `json:"memo,omitempty"`
+	Purpose     string    `json:"purpose,omitempty" doc:"The payment's ISO 20022 purpose code, kept for its release."`
 	Channel     string    `json:"channel"`
 	HoldID      string    `json:"hold_id"`
 	Rule        string    `json:"rule"`
@@ -323,7 +324,7 @@ type Review struct {
 
 func reviewOut(r *risk.Review) Review {
 	return Review{ID: r.ID, Status: string(r.Status), From: ingot.FormatWalletID(r.Payer), To: ingot.FormatWalletID(r.Payee),
-		Amount: amt(r.Amount, r.Currency), Currency: r.Currency, Memo: r.Memo, Channel: r.Channel, HoldID: r.HoldID,
+		Amount: amt(r.Amount, r.Currency), Currency: r.Currency, Memo: r.Memo, Purpose: r.Purpose, Channel: r.Channel, HoldID: r.HoldID,
 		Rule: r.RuleID, RuleVersion: r.RuleVersion, AlertID: r.AlertID, TransferID: r.TransferID,
 		CreatedAt: r.CreatedAt.UTC(), DecidedAt: r.DecidedAt.UTC()}
 }

@@ -23,6 +23,7 @@ type StandingOrder struct {
 	Amount   string           `json:"amount" example:"100.00" doc:"Paid on every occurrence."`
 	Currency string           `json:"currency" example:"CNY"`
 	Memo     string           `json:"memo,omitempty" doc:"The memo of every payment."`
+	Purpose  string           `json:"purpose,omitempty" doc:"The ISO 20022 purpose code of every payment, when it was given one."`
 	Schedule StandingSchedule `json:"schedule"`
 	// Where the order stands.
 	NextOccurrence string     `json:"next_occurrence,omitempty" doc:"The occurrence paid next (YYYY-MM-DD); absent once the order ended."`
@@ -63,7 +64,7 @@ type StandingRunEvent struct {
 
 func standingOut(o *schedule.Order) StandingOrder {
 	out := StandingOrder{ID: o.ID, Status: string(o.Status), From: ingot.FormatWalletID(o.Payer), To: ingot.FormatWalletID(o.Payee),
-		Amount: amt(o.Amount, o.Currency), Currency: o.Currency, Memo: o.Memo,
+		Amount: amt(o.Amount, o.Currency), Currency: o.Currency, Memo: o.Memo, Purpose: o.Purpose,
 		Schedule: StandingSchedule{Start: o.Schedule.Start.String(), Every: string(o.Schedule.Every), Day: o.Schedule.Day,
 			Count: o.Schedule.Count, Until: o.Schedule.Until.String()},
 		NextOccurrence: o.Next.String(), Attempts: o.Tries, CreatedBy: "operator", AuthorizationID: o.AuthorizationID,
@@ -97,6 +98,7 @@ type standingIn struct {
 		Amount   string          `json:"amount" example:"100.00" doc:"Paid on every occurrence."`
 		Currency string          `json:"currency" example:"CNY"`
 		Memo     string          `json:"memo,omitempty" maxLength:"512"`
+		Purpose  string          `json:"purpose,omitempty" maxLength:"4" doc:"An ISO 20022 purpose code (Purp/Cd), e.g. SALA or GDDS; the purpose of every payment, required when it crosses a border and the currency's issuer says so." example:"GDDS"`
 		Schedule json.RawMessage `json:"schedule" doc:"{\"start\":\"YYYY-MM-DD\",\"every\":\"day\"|\"week\"|\"month\",\"day\":<1-7 for week, 1-31 for month; default the start's>,\"count\":<n>|\"until\":\"YYYY-MM-DD\"}; start at most 31 days in the past."`
 	}
 }
@@ -135,7 +137,7 @@ func (s *server) createStanding(ctx context.Context, in *standingIn) (*Out[Stand
 		func(idem *ledger.Idem) (*schedule.Order, error) {
 			b := in.Body
 			return s.svc.CreateStandingOrder(ctx, actor(ctx), ledger.StandingIn{
-				PayRequest: ledger.PayRequest{From: b.From, To: b.To, Amount: b.Amount, Currency: b.Currency, Memo: b.Memo, Authorization: in.Authorization},
+				PayRequest: ledger.PayRequest{From: b.From, To: b.To, Amount: b.Amount, Currency: b.Currency, Memo: b.Memo, Purpose: b.Purpose, Authorization: in.Authorization},
 				Schedule:   b.Schedule}, idem)
 		}, standingOut)
 }

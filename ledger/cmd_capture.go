@@ -10,10 +10,11 @@ import (
 // rest: the second phase of a two-phase payment. An amount of 0 captures
 // the whole hold.
 type captureCmd struct {
-	hold   string
-	to     int64
-	amount int64
-	memo   string
+	hold    string
+	to      int64
+	amount  int64
+	memo    string
+	purpose string // ISO 20022 purpose code, "" none
 }
 
 // Capture is a capture's outcome: the hold, now captured, and the payment.
@@ -55,7 +56,9 @@ func (c *captureCmd) apply(s *state, a ingot.Actor) (*Capture, error) {
 		return nil, err
 	}
 	s.release(h, ingot.HoldCaptured)
-	t, err := s.move(ingot.KindCapture, s.accounts[h.Wallet], to, amount, h.Currency, c.memo, h.ID)
+	t, err := s.withPurpose(c.purpose, func() (*ingot.Transfer, error) {
+		return s.move(ingot.KindCapture, s.accounts[h.Wallet], to, amount, h.Currency, c.memo, h.ID)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ type chargeCmd struct {
 	merchant      int64
 	amount        int64
 	reference     string
+	purpose       string // ISO 20022 purpose code the merchant gives, "" none
 	authorization string // the payer's approval, "" none
 	limits        func(currency string) ingot.SCALimits
 }
@@ -63,7 +64,9 @@ func (c *chargeCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 			return nil, err
 		}
 	}
-	t, err := s.payWallet(from, to, c.amount, to.Currency, c.reference) // cmd_pay.go: vouchers first
+	t, err := s.withPurpose(c.purpose, func() (*ingot.Transfer, error) {
+		return s.payWallet(from, to, c.amount, to.Currency, c.reference) // cmd_pay.go: vouchers first
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -38,13 +38,12 @@ func (s *state) pay(a ingot.Actor, it Item) (*ingot.Transfer, error) {
 	if isAllocation(from, to) {
 		return s.move(ingot.KindAllocate, from, to, it.Amount, it.Currency, it.Memo, "")
 	}
-	s.xb.purpose = it.Purpose // the cross-border rules may require one (jurisdiction.go)
-	t, err := s.payWallet(from, to, it.Amount, it.Currency, it.Memo)
-	s.xb.purpose = ""
+	t, err := s.withPurpose(it.Purpose, func() (*ingot.Transfer, error) {
+		return s.payWallet(from, to, it.Amount, it.Currency, it.Memo)
+	})
 	if err != nil {
 		return nil, err
 	}
-	t.Purpose = it.Purpose
 	if err := s.chargeFee(t, to); err != nil { // merchant_state.go
 		return nil, err
 	}

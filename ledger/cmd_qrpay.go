@@ -17,6 +17,7 @@ type qrPayCmd struct {
 	from    int64
 	amount  int64 // the payer's amount: for an open request; else 0 or the request's
 	memo    string
+	purpose string // ISO 20022 purpose code, "" none
 }
 
 func (c *qrPayCmd) locks(ls *lockSet) {
@@ -64,7 +65,9 @@ func (c *qrPayCmd) apply(s *state, a ingot.Actor) (*ingot.Transfer, error) {
 	if memo == "" {
 		memo = r.Reference
 	}
-	t, err := s.payWallet(from, to, amount, r.Currency, memo) // cmd_pay.go: vouchers first
+	t, err := s.withPurpose(c.purpose, func() (*ingot.Transfer, error) {
+		return s.payWallet(from, to, amount, r.Currency, memo) // cmd_pay.go: vouchers first
+	})
 	if err != nil {
 		return nil, err
 	}

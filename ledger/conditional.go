@@ -219,6 +219,9 @@ func (c *condCreateCmd) apply(s *state, a ingot.Actor) (*ConditionalOutcome, err
 	if _, err := s.checkOutflow(ingot.KindPayment, from, c.Amount, ingot.MustCurrency(c.Currency)); err != nil {
 		return nil, err
 	}
+	if err := s.checkFutureBorder(from, to, c.Purpose); err != nil { // jurisdiction.go
+		return nil, err
+	}
 	if err := checkFunds(from, c.Amount); err != nil {
 		return nil, err
 	}
@@ -229,7 +232,7 @@ func (c *condCreateCmd) apply(s *state, a ingot.Actor) (*ConditionalOutcome, err
 		Status: ingot.HoldPending, ExpiresAt: c.expiresAt.Add(conditionalHoldSlack), CreatedAt: s.now, UpdatedAt: s.now})
 	rec := s.record(ingot.KindConditionalHold, from, to, c.Currency, c.Memo, id)
 	p := &conditional.Payment{ID: id, OperatorID: from.OperatorID, PayeeOperatorID: to.OperatorID, Payer: from.ID, Payee: to.ID,
-		Amount: c.Amount, Currency: c.Currency, Memo: c.Memo, Condition: c.cond, HoldID: id, Status: conditional.Pending,
+		Amount: c.Amount, Currency: c.Currency, Memo: c.Memo, Purpose: c.Purpose, Condition: c.cond, HoldID: id, Status: conditional.Pending,
 		ExpiresAt: c.expiresAt, CreatedAt: s.now, UpdatedAt: s.now,
 		History: []conditional.Event{{At: s.now, Type: conditional.EventCreated, By: "payer", TransferID: rec.ID}}}
 	p.DueAt = p.Due(s.now)
@@ -336,7 +339,9 @@ func (s *state) releaseCond(p *conditional.Payment, by string, steps ...string) 
 		return nil, err
 	}
 	s.release(h, ingot.HoldCaptured)
-	t, err := s.move(ingot.KindCapture, s.accounts[p.Payer], to, p.Amount, p.Currency, p.Memo, h.ID)
+	t, err := s.withPurpose(p.Purpose, func() (*ingot.Transfer, error) {
+		return s.move(ingot.KindCapture, s.accounts[p.Payer], to, p.Amount, p.Currency, p.Memo, h.ID)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func TestConditionalPayments(t *testing.T) {
 		}
 		_, err := e.release(a, p.ID, "")
 		wantCode(t, err, ingot.CodeConditionNotMet)
-		if _, err := e.svc.CaptureHold(e.ctx, a, p.HoldID, payee, "", "", nil); ingot.ErrorCode(err) != ingot.CodeForbidden {
+		if _, err := e.svc.CaptureHold(e.ctx, a, p.HoldID, ledger.CaptureRequest{To: payee}, nil); ingot.ErrorCode(err) != ingot.CodeForbidden {
 			t.Fatalf("capture of a conditional payment's hold through the holds API: %v", err)
 		}
 		if _, err := e.svc.VoidHold(e.ctx, a, p.HoldID, nil); ingot.ErrorCode(err) != ingot.CodeForbidden {

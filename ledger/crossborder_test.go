@@ -1,6 +1,7 @@
 package ledger_test
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ingot-cbdc/ingot"
+	"github.com/ingot-cbdc/ingot/conditional"
 	"github.com/ingot-cbdc/ingot/fx"
 	"github.com/ingot-cbdc/ingot/ledger"
 	"github.com/ingot-cbdc/ingot/risk"
@@ -230,5 +232,126 @@ func TestFXRisk(t *testing.T) {
 		if d := qv.Day24(f.clk.now()); d.Received != 108_50 {
 			t.Fatalf("payee's velocity %+v, want 108.50 received", d)
 		}
+	})
+}
+
+// TestPurposeOnEveryPayment: across a border whose issuer requires purpose
+// codes, every kind of payment carries one: a QR payment (static and
+// dynamic code), a payment code's charge, a hold's capture, and the payments to come, which keep
+// theirs until they are made: a conditional payment's release, each run of
+// a standing order, a payment held for review when a reviewer releases it.
+// Payments to come without one are refused when they are set up.
+func TestPurposeOnEveryPayment(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		f := newFXEnv(t, kind) // the dealer in CN, hk in HK
+		f.admitHKToCNY()
+		if _, err := f.svc.SetCrossBorderRules(f.ctx, f.cb, ledger.CrossBorderRequest{Currency: "CNY", BlockedTiers: []int{}, PurposeRequired: true}); err != nil {
+			t.Fatal(err)
+		}
+		payer := f.wallet(f.dealer, "CNY", "1000.00")
+		abroad := f.wallet(f.hk, "CNY", "")
+		purposeOf := func(what string, tr *ingot.Transfer, err error, want string) {
+			t.Helper()
+			if err != nil || tr == nil || tr.Purpose != want {
+				t.Fatalf("%s: %+v %v", what, tr, err)
+			}
+			if got, err := f.svc.Transfer(f.ctx, f.dealer, tr.ID); err != nil || got.Purpose != want {
+				t.Fatalf("%s read back: %+v %v", what, got, err)
+			}
+		}
+
+		// A merchant in Hong Kong: its static code and a payment request.
+		m := f.merchant(f.hk, "5812")
+		static, err := f.svc.StaticQR(f.ctx, f.hk, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.PayQR(f.ctx, f.dealer, ledger.QRPayment{From: payer, QR: static, Amount: "5.00"}, nil)
+		wantCode(t, err, ingot.CodePurposeRequired)
+		_, err = f.svc.PayQR(f.ctx, f.dealer, ledger.QRPayment{From: payer, QR: static, Amount: "5.00", Purpose: "goods"}, nil)
+		wantCode(t, err, ingot.CodeInvalidRequest)
+		tr, err := f.svc.PayQR(f.ctx, f.dealer, ledger.QRPayment{From: payer, QR: static, Amount: "5.00", Purpose: "GDDS"}, nil)
+		purposeOf("static QR", tr, err, "GDDS")
+		qr := f.qr(f.request(f.hk, m, "12.00", "T-1"))
+		_, err = f.svc.PayQR(f.ctx, f.dealer, ledger.QRPayment{From: payer, QR: qr}, nil)
+		wantCode(t, err, ingot.CodePurposeRequired)
+		tr, err = f.svc.PayQR(f.ctx, f.dealer, ledger.QRPayment{From: payer, QR: qr, Purpose: "SCVE"}, nil)
+		purposeOf("dynamic QR", tr, err, "SCVE")
+
+		// The payer's payment code, charged by the merchant abroad, who
+		// gives the purpose.
+		code, err := f.svc.CreatePaymentCode(f.ctx, f.dealer, payer, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.Charge(f.ctx, f.hk, ledger.ChargeRequest{Code: code.Code, MerchantWallet: m, Amount: "3.00"}, nil)
+		wantCode(t, err, ingot.CodePurposeRequired)
+		tr, err = f.svc.Charge(f.ctx, f.hk, ledger.ChargeRequest{Code: code.Code, MerchantWallet: m, Amount: "3.00", Purpose: "GDDS"}, nil)
+		purposeOf("payment code", tr, err, "GDDS")
+
+		// A hold captured abroad: the capture carries it.
+		h, err := f.svc.PlaceHold(f.ctx, f.dealer, payer, "20.00", f.clk.now().Add(time.Hour), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.CaptureHold(f.ctx, f.dealer, h.ID, ledger.CaptureRequest{To: abroad}, nil)
+		wantCode(t, err, ingot.CodePurposeRequired)
+		c, err := f.svc.CaptureHold(f.ctx, f.dealer, h.ID, ledger.CaptureRequest{To: abroad, Amount: "15.00", Purpose: "GDDS"}, nil)
+		if err == nil {
+			purposeOf("capture", c.Transfer, nil, "GDDS")
+		} else {
+			t.Fatal(err)
+		}
+
+		// A conditional payment keeps its purpose for its release.
+		in := ledger.ConditionalIn{PayRequest: ledger.PayRequest{From: payer, To: abroad, Amount: "30.00", Currency: "CNY"},
+			Condition: condJSON(t, map[string]any{"payee_accepts": true})}
+		_, err = f.svc.CreateConditionalPayment(f.ctx, f.dealer, in, nil)
+		wantCode(t, err, ingot.CodePurposeRequired)
+		in.Purpose = "TRAD"
+		cp, err := f.svc.CreateConditionalPayment(f.ctx, f.dealer, in, nil)
+		if err != nil || cp.Payment.Purpose != "TRAD" {
+			t.Fatalf("conditional: %+v %v", cp, err)
+		}
+		rel, err := f.release(f.hk, cp.Payment.ID, "") // the payee accepts
+		if err != nil || rel.Payment.Status != conditional.Released {
+			t.Fatalf("accepted: %+v %v", rel, err)
+		}
+		purposeOf("conditional release", rel.Transfer, nil, "TRAD")
+
+		// A standing order: each run carries the order's purpose.
+		today := f.clk.now().In(time.UTC).Format("2006-01-02")
+		sched := `{"start":"` + today + `","every":"day","count":2}`
+		_, err = f.svc.CreateStandingOrder(f.ctx, f.dealer, ledger.StandingIn{
+			PayRequest: ledger.PayRequest{From: payer, To: abroad, Amount: "7.00", Currency: "CNY"}, Schedule: []byte(sched)}, nil)
+		wantCode(t, err, ingot.CodePurposeRequired)
+		o, err := f.svc.CreateStandingOrder(f.ctx, f.dealer, ledger.StandingIn{
+			PayRequest: ledger.PayRequest{From: payer, To: abroad, Amount: "7.00", Currency: "CNY", Purpose: "SUPP"}, Schedule: []byte(sched)}, nil)
+		if err != nil || o.Purpose != "SUPP" {
+			t.Fatalf("standing order: %+v %v", o, err)
+		}
+		runs, _, err := f.svc.StandingRuns(f.ctx, f.dealer, o.ID, "", 10)
+		if err != nil || len(runs) == 0 || runs[len(runs)-1].TransferID == "" {
+			t.Fatalf("the first run: %+v %v", runs, err)
+		}
+		first, err := f.svc.Transfer(f.ctx, f.dealer, runs[len(runs)-1].TransferID)
+		purposeOf("standing order run", &first, err, "SUPP")
+
+		// A payment held for review keeps its purpose for its release.
+		rule(t, f.env, f.dealer, "review 77.70", "amount == 7770", risk.ActionReview)
+		_, err = payPurpose(f.env, f.dealer, payer, abroad, "77.70", "GDDS")
+		var ir *ledger.InReview
+		if !errors.As(err, &ir) {
+			t.Fatalf("held for review: %v", err)
+		}
+		if rv, err := f.svc.Review(f.ctx, f.dealer, ir.ReviewID); err != nil || rv.Purpose != "GDDS" {
+			t.Fatalf("the review: %+v %v", rv, err)
+		}
+		out, err := f.svc.ReleaseReview(f.ctx, f.dealer, ir.ReviewID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		purposeOf("released review", out.Transfer, nil, "GDDS")
+		f.verifyDB()
 	})
 }

@@ -199,8 +199,8 @@ func (s *Service) Exchange(ctx context.Context, a ingot.Actor, in ExchangeIn, id
 	if err != nil {
 		return nil, err
 	}
-	if in.Purpose != "" && !purposeCode.MatchString(in.Purpose) {
-		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "purpose must be an ISO 20022 purpose code: 1 to 4 upper-case letters or digits, like GDDS or SALA")
+	if err := checkPurpose(in.Purpose); err != nil {
+		return nil, err
 	}
 	c := &exchangeCmd{id: newID(), quote: q.ID, from: from, to: to, sellReserve: sellRes, buyReserve: buyRes, purpose: in.Purpose}
 	g := scaGate{payer: from, payee: ingot.FormatWalletID(to), payeeWallet: to, amount: q.SellAmount, currency: q.SellCurrency, authorization: in.Authorization}

@@ -55,21 +55,31 @@ func (s *Service) Hold(ctx context.Context, a ingot.Actor, id string) (ingot.Hol
 	return h, nil
 }
 
+// CaptureRequest is a capture as the API takes it: the payee wallet, the
+// amount (a decimal string; "" the whole hold), an ISO 20022 purpose code
+// ("" none) and a holder's approval.
+type CaptureRequest struct {
+	To, Amount, Purpose, Authorization string
+}
+
 // CaptureHold pays (part of) a hold to a wallet and releases the rest.
-// amount "" captures the whole hold. A holder's capture is a payment:
-// approval names its approval, "" none (sca.go).
-func (s *Service) CaptureHold(ctx context.Context, a ingot.Actor, id, to, amount, approval string, idem *Idem) (*Capture, error) {
+// The purpose code is the payment's: across borders its issuer may require
+// one (jurisdiction.go).
+func (s *Service) CaptureHold(ctx context.Context, a ingot.Actor, id string, in CaptureRequest, idem *Idem) (*Capture, error) {
 	h, err := s.Hold(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	toID, err := ingot.ParseWalletID(to)
+	toID, err := ingot.ParseWalletID(in.To)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPurpose(in.Purpose); err != nil {
+		return nil, err
+	}
 	var v int64
-	if amount != "" {
-		if v, err = ingot.ParseAmount(amount, ingot.MustCurrency(h.Currency)); err != nil {
+	if in.Amount != "" {
+		if v, err = ingot.ParseAmount(in.Amount, ingot.MustCurrency(h.Currency)); err != nil {
 			return nil, err
 		}
 	}
@@ -77,8 +87,8 @@ func (s *Service) CaptureHold(ctx context.Context, a ingot.Actor, id, to, amount
 	if paid == 0 {
 		paid = h.Amount
 	}
-	g := scaGate{payer: h.Wallet, payee: ingot.FormatWalletID(toID), payeeWallet: toID, amount: paid, currency: h.Currency, authorization: approval}
-	return submitGated(ctx, s, a, &captureCmd{hold: h.ID, to: toID, amount: v}, g, idem)
+	g := scaGate{payer: h.Wallet, payee: ingot.FormatWalletID(toID), payeeWallet: toID, amount: paid, currency: h.Currency, authorization: in.Authorization}
+	return submitGated(ctx, s, a, &captureCmd{hold: h.ID, to: toID, amount: v, purpose: in.Purpose}, g, idem)
 }
 
 // VoidHold releases a hold.

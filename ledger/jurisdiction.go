@@ -195,13 +195,8 @@ func (s *state) checkCrossBorder(kind ingot.TransferKind, debit, credit *ingot.A
 		return nil, nil
 	}
 	r := s.xb.rulesOf(debit.Currency)
-	if r.Blocks(debit.Tier) {
-		return nil, ingot.Errorf(ingot.CodeCrossBorderNotAllowed, "wallet %s (tier %d, %s) may not pay across borders (to %s): the %s issuer bars tiers %v",
-			ingot.FormatWalletID(debit.ID), max(debit.Tier, 1), from, to, debit.Currency, r.BlockedTiers)
-	}
-	if r.PurposeRequired && s.xb.purpose == "" {
-		return nil, ingot.Errorf(ingot.CodePurposeRequired, "a payment in %s from %s to %s needs an ISO 20022 purpose code (purpose), its issuer requires one across borders",
-			debit.Currency, from, to)
+	if err := checkBorderEntry(r, debit, from, to, s.xb.purpose); err != nil {
+		return nil, err
 	}
 	c, ok := r.Corridor(from, to)
 	if !ok {
@@ -215,6 +210,44 @@ func (s *state) checkCrossBorder(kind ingot.TransferKind, debit, credit *ingot.A
 		return nil, err
 	}
 	return ctr, nil
+}
+
+// withPurpose runs f, which applies one payment, with the payment's ISO
+// 20022 purpose code: the cross-border rules may require one
+// (checkCrossBorder), move writes it on the payment's transfer, and a
+// payment held for review keeps it for its release (reviews.go).
+func (s *state) withPurpose(purpose string, f func() (*ingot.Transfer, error)) (*ingot.Transfer, error) {
+	s.xb.purpose = purpose
+	defer func() { s.xb.purpose = "" }()
+	return f()
+}
+
+// checkBorderEntry is the part of a currency's cross-border rules r that
+// does not count: whether the payer's tier may pay from one jurisdiction to
+// another, and whether the payment must carry a purpose code.
+func checkBorderEntry(r ingot.CrossBorderRules, debit *ingot.Account, from, to, purpose string) error {
+	if r.Blocks(debit.Tier) {
+		return ingot.Errorf(ingot.CodeCrossBorderNotAllowed, "wallet %s (tier %d, %s) may not pay across borders (to %s): the %s issuer bars tiers %v",
+			ingot.FormatWalletID(debit.ID), max(debit.Tier, 1), from, to, debit.Currency, r.BlockedTiers)
+	}
+	if r.PurposeRequired && purpose == "" {
+		return ingot.Errorf(ingot.CodePurposeRequired, "a payment in %s from %s to %s needs an ISO 20022 purpose code (purpose), its issuer requires one across borders",
+			debit.Currency, from, to)
+	}
+	return nil
+}
+
+// checkFutureBorder checks a payment to come as it is set up (a standing
+// order, a conditional payment) against the cross-border rules that do not
+// count (checkBorderEntry): one that could never be paid is refused at
+// once. The corridor's daily total is checked, and counted, when each
+// payment is made.
+func (s *state) checkFutureBorder(debit, credit *ingot.Account, purpose string) error {
+	from, to := s.country(debit), s.country(credit)
+	if from == "" || to == "" || from == to {
+		return nil
+	}
+	return checkBorderEntry(s.xb.rulesOf(debit.Currency), debit, from, to, purpose)
 }
 
 // countCorridor adds amount to a holder's corridor total of today.

@@ -631,11 +631,11 @@ func TestHolds(t *testing.T) {
 		}
 		_, err = pay(e, a, w1, w2, "40.01")
 		wantCode(t, err, ingot.CodeInsufficientFunds)
-		_, err = e.svc.CaptureHold(e.ctx, b, h.ID, w2, "", "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, b, h.ID, ledger.CaptureRequest{To: w2}, nil)
 		wantCode(t, err, ingot.CodeNotFound)
-		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "60.01", "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, ledger.CaptureRequest{To: w2, Amount: "60.01"}, nil)
 		wantCode(t, err, ingot.CodeAmountExceedsHold)
-		res, err := e.svc.CaptureHold(e.ctx, a, h.ID, w2, "25.00", "", nil)
+		res, err := e.svc.CaptureHold(e.ctx, a, h.ID, ledger.CaptureRequest{To: w2, Amount: "25.00"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -645,7 +645,7 @@ func TestHolds(t *testing.T) {
 		if bal, held := e.balance(a, w1); bal != 7500 || held != 0 {
 			t.Fatalf("after capture: balance %d held %d; want 7500 and 0 (rest released)", bal, held)
 		}
-		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, ledger.CaptureRequest{To: w2}, nil)
 		wantCode(t, err, ingot.CodeHoldNotPending)
 		// Void.
 		h, err = e.svc.PlaceHold(e.ctx, a, w1, "75.00", soon, nil)
@@ -687,7 +687,7 @@ func TestHolds(t *testing.T) {
 		if _, held := e.balance(a, w1); held != 0 {
 			t.Fatalf("held %d after expiry", held)
 		}
-		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, w2, "", "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, ledger.CaptureRequest{To: w2}, nil)
 		wantCode(t, err, ingot.CodeHoldNotPending)
 	})
 }

@@ -267,6 +267,8 @@ var paymentCodeRe = regexp.MustCompile(`^[0-9]{18}$`)
 // ChargeRequest is a merchant's charge of a customer's payment code.
 type ChargeRequest struct {
 	Code, MerchantWallet, Amount, Reference string
+	// Purpose is the payment's ISO 20022 purpose code, "" none.
+	Purpose string
 	// Authorization is the payer's approval, when the charge needed one.
 	Authorization string
 }
@@ -291,10 +293,13 @@ func (s *Service) Charge(ctx context.Context, a ingot.Actor, r ChargeRequest, id
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPurpose(r.Purpose); err != nil {
+		return nil, err
+	}
 	if err := checkText("reference", r.Reference, 25); err != nil {
 		return nil, err
 	}
-	t, err := submit(ctx, s.eng, a, &chargeCmd{hash: s.codeHash(r.Code), merchant: w.ID, amount: v, reference: r.Reference,
+	t, err := submit(ctx, s.eng, a, &chargeCmd{hash: s.codeHash(r.Code), merchant: w.ID, amount: v, reference: r.Reference, purpose: r.Purpose,
 		authorization: r.Authorization, limits: s.scaLimitsOf}, idem)
 	return askApproval(ctx, s, t, err)
 }

@@ -69,6 +69,9 @@ func (s *state) move(kind ingot.TransferKind, debit, credit *ingot.Account, amou
 	}
 	s.countCorridor(corridor, amount)
 	t := s.addTransfer(kind, debit, credit, amount, currency, memo, holdID)
+	if kind == ingot.KindPayment || kind == ingot.KindCapture {
+		t.Purpose = s.xb.purpose // withPurpose (jurisdiction.go)
+	}
 	if as != nil {
 		if err := s.recordRisk(as, t, debit, credit); err != nil {
 			return nil, err

@@ -29,6 +29,15 @@ type PayRequest struct {
 
 var purposeCode = regexp.MustCompile(`^[A-Z0-9]{1,4}$`)
 
+// checkPurpose checks a payment's purpose code: "" (none) or an ISO 20022
+// ExternalPurpose1Code's shape.
+func checkPurpose(p string) error {
+	if p != "" && !purposeCode.MatchString(p) {
+		return ingot.Errorf(ingot.CodeInvalidRequest, "purpose must be an ISO 20022 purpose code: 1 to 4 upper-case letters or digits, like GDDS or SALA")
+	}
+	return nil
+}
+
 // MaxMemo is the longest memo, in bytes.
 const MaxMemo = 512
 
@@ -52,8 +61,8 @@ func parsePay(p PayRequest) (Item, error) {
 	if len(p.Memo) > MaxMemo || !utf8.ValidString(p.Memo) {
 		return Item{}, ingot.Errorf(ingot.CodeInvalidRequest, "memo must be valid UTF-8 of at most %d bytes", MaxMemo)
 	}
-	if p.Purpose != "" && !purposeCode.MatchString(p.Purpose) {
-		return Item{}, ingot.Errorf(ingot.CodeInvalidRequest, "purpose must be an ISO 20022 purpose code: 1 to 4 upper-case letters or digits, like SALA")
+	if err := checkPurpose(p.Purpose); err != nil {
+		return Item{}, err
 	}
 	return Item{From: from, To: to, Amount: v, Currency: cur.Code, Memo: p.Memo, Purpose: p.Purpose}, nil
 }

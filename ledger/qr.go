@@ -93,6 +93,7 @@ func (s *Service) StaticQR(ctx context.Context, a ingot.Actor, walletID string) 
 // Amount only for a static code or an open request.
 type QRPayment struct {
 	From, QR, Amount, Memo string
+	Purpose                string // ISO 20022 purpose code, "" none
 	Authorization          string
 }
 
@@ -109,6 +110,9 @@ func (s *Service) PayQR(ctx context.Context, a ingot.Actor, p QRPayment, idem *I
 	}
 	if len(p.Memo) > MaxMemo || !utf8.ValidString(p.Memo) {
 		return nil, ingot.Errorf(ingot.CodeInvalidRequest, "memo must be valid UTF-8 of at most %d bytes", MaxMemo)
+	}
+	if err := checkPurpose(p.Purpose); err != nil {
+		return nil, err
 	}
 	q, err := s.scan(p.QR)
 	if err != nil {
@@ -134,7 +138,7 @@ func (s *Service) PayQR(ctx context.Context, a ingot.Actor, p QRPayment, idem *I
 		if amount == 0 {
 			return nil, ingot.Errorf(ingot.CodeInvalidAmount, "a static QR code needs the amount")
 		}
-		it := Item{From: from, To: to, Amount: amount, Currency: q.currency, Memo: p.Memo}
+		it := Item{From: from, To: to, Amount: amount, Currency: q.currency, Memo: p.Memo, Purpose: p.Purpose}
 		return submitGated(ctx, s, a, &payCmd{it}, payGate(it, p.Authorization), idem)
 	}
 	if uuid.Validate(q.Reference) != nil {
@@ -159,7 +163,7 @@ func (s *Service) PayQR(ctx context.Context, a ingot.Actor, p QRPayment, idem *I
 	if gateAmount == 0 {
 		return nil, ingot.Errorf(ingot.CodeInvalidAmount, "this payment request is open: give the amount")
 	}
-	c := &qrPayCmd{request: pr.ID, from: from, amount: amount, memo: p.Memo}
+	c := &qrPayCmd{request: pr.ID, from: from, amount: amount, memo: p.Memo, purpose: p.Purpose}
 	g := scaGate{payer: from, payee: ingot.FormatWalletID(pr.Wallet), payeeWallet: pr.Wallet, amount: gateAmount,
 		currency: pr.Currency, authorization: p.Authorization}
 	return submitGated(ctx, s, a, command[*ingot.Transfer](c), g, idem)

@@ -46,7 +46,7 @@ func (s *state) holdForReview(as *assessment, debit, credit *ingot.Account, amou
 	s.addHold(h)
 	by := as.decision.By
 	rv := &risk.Review{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: debit.OperatorID, PayeeOperatorID: credit.OperatorID,
-		Payer: debit.ID, Payee: credit.ID, Amount: amount, Currency: currency, Memo: memo, Channel: s.channel,
+		Payer: debit.ID, Payee: credit.ID, Amount: amount, Currency: currency, Memo: memo, Purpose: s.xb.purpose, Channel: s.channel,
 		HoldID: h.ID, RuleID: by.ID, RuleVersion: by.Version, Status: risk.ReviewPending, CreatedAt: s.now}
 	ev, _ := json.Marshal(map[string]any{"amount": amount, "currency": currency, "channel": s.channel,
 		"action": by.Action, "payee": ingot.FormatWalletID(credit.ID), "review_id": rv.ID})
@@ -136,7 +136,9 @@ func (c *reviewCmd) apply(s *state, a ingot.Actor) (*ReviewOutcome, error) {
 			return nil, err
 		}
 		s.reviewed = true // a reviewer's decision: the rules are not asked again
-		t, err := s.move(ingot.KindCapture, s.accounts[h.Wallet], to, rv.Amount, rv.Currency, rv.Memo, h.ID)
+		t, err := s.withPurpose(rv.Purpose, func() (*ingot.Transfer, error) {
+			return s.move(ingot.KindCapture, s.accounts[h.Wallet], to, rv.Amount, rv.Currency, rv.Memo, h.ID)
+		})
 		s.reviewed = false
 		if err != nil {
 			return nil, err

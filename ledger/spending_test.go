@@ -108,14 +108,14 @@ func TestSpendingRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, food, "", "", nil)
+		_, err = e.svc.CaptureHold(e.ctx, a, h.ID, ledger.CaptureRequest{To: food}, nil)
 		wantCode(t, err, ingot.CodeSpendingRuleDenied) // 50.00 paid already
 		if _, held := e.balance(a, child); held != 300 {
 			t.Fatalf("a refused capture released its hold: held %d", held)
 		}
 		// A day later the cap is free again.
 		clk.advance(25 * time.Hour)
-		if _, err := e.svc.CaptureHold(e.ctx, a, h.ID, food, "", "", nil); err != nil {
+		if _, err := e.svc.CaptureHold(e.ctx, a, h.ID, ledger.CaptureRequest{To: food}, nil); err != nil {
 			t.Fatalf("capture: %v", err)
 		}
 		mustPay(e, a, child, food, "47.00")

@@ -200,6 +200,9 @@ func (c *standingCreateCmd) apply(s *state, a ingot.Actor) (*schedule.Order, err
 	if err := ingot.AsError(ingot.CheckOutflow(s.limits.For(from), ingot.Outflow{}, c.Amount, s.day, s.year, cur)); err != nil {
 		return nil, err
 	}
+	if err := s.checkFutureBorder(from, to, c.Purpose); err != nil { // jurisdiction.go
+		return nil, err
+	}
 	authorization := ""
 	if a.Role == ingot.RoleHolder {
 		// The holder approves the order once, as a payment of the amount
@@ -211,7 +214,7 @@ func (c *standingCreateCmd) apply(s *state, a ingot.Actor) (*schedule.Order, err
 		authorization = c.authorization
 	}
 	o := &schedule.Order{ID: uuid.Must(uuid.NewV7()).String(), OperatorID: from.OperatorID, PayeeOperatorID: to.OperatorID,
-		Payer: from.ID, Payee: to.ID, Amount: c.Amount, Currency: c.Currency, Memo: c.Memo, Schedule: c.sched,
+		Payer: from.ID, Payee: to.ID, Amount: c.Amount, Currency: c.Currency, Memo: c.Memo, Purpose: c.Purpose, Schedule: c.sched,
 		Status: schedule.Active, HolderID: a.HolderID, AuthorizationID: authorization, CreatedAt: s.now, UpdatedAt: s.now}
 	o.MoveTo(0, c.zone)
 	s.addOrder(o)
@@ -383,7 +386,7 @@ func (s *state) runOnce(o *schedule.Order, zone *time.Location) (schedule.Run, e
 	r := schedule.Run{OrderID: o.ID, Occurrence: o.Next, Attempts: o.Tries + 1}
 	payer := ingot.Actor{Role: ingot.RoleOperator, OperatorID: o.OperatorID}
 	m := s.mark()
-	t, err := s.pay(payer, Item{From: o.Payer, To: o.Payee, Amount: o.Amount, Currency: o.Currency, Memo: o.Memo})
+	t, err := s.pay(payer, Item{From: o.Payer, To: o.Payee, Amount: o.Amount, Currency: o.Currency, Memo: o.Memo, Purpose: o.Purpose})
 	var held *InReview
 	switch {
 	case err == nil:

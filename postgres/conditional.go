@@ -14,14 +14,14 @@ import (
 
 // Conditional payments (store/conditional.go; migration 00015).
 
-const conditionalCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, condition, met,
+const conditionalCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, purpose, condition, met,
 	hold_id, status, transfer_id, expires_at, due_at, history, created_at, updated_at`
 
 func scanConditional(row pgx.Row) (conditional.Payment, error) {
 	var p conditional.Payment
 	var cond, met, hist []byte
 	var status string
-	if err := row.Scan(&p.ID, &p.OperatorID, &p.PayeeOperatorID, &p.Payer, &p.Payee, &p.Amount, &p.Currency, &p.Memo,
+	if err := row.Scan(&p.ID, &p.OperatorID, &p.PayeeOperatorID, &p.Payer, &p.Payee, &p.Amount, &p.Currency, &p.Memo, &p.Purpose,
 		&cond, &met, &p.HoldID, &status, &p.TransferID, &p.ExpiresAt, &p.DueAt, &hist, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return conditional.Payment{}, err
 	}
@@ -103,8 +103,8 @@ func queueConditional(batch *pgx.Batch, w *store.ConditionalWrite) ([]check, err
 			return nil, err
 		}
 		batch.Queue(`INSERT INTO conditional_payments (`+conditionalCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			p.ID, p.OperatorID, p.PayeeOperatorID, p.Payer, p.Payee, p.Amount, p.Currency, p.Memo, cond, met,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			p.ID, p.OperatorID, p.PayeeOperatorID, p.Payer, p.Payee, p.Amount, p.Currency, p.Memo, p.Purpose, cond, met,
 			p.HoldID, string(p.Status), p.TransferID, p.ExpiresAt, p.DueAt, hist, p.CreatedAt, p.UpdatedAt)
 		checks = append(checks, check{what: "conditional payment", want: 1})
 	}

@@ -14,14 +14,14 @@ import (
 
 // Reviews, cases and reveals (store/risk.go; migration 00013).
 
-const reviewCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, channel, hold_id,
+const reviewCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, purpose, channel, hold_id,
 	rule_id, rule_version, alert_id, status, transfer_id, decided_by, created_at, decided_at`
 
 func scanReview(row pgx.Row) (risk.Review, error) {
 	var r risk.Review
 	var status string
 	var decided *time.Time
-	if err := row.Scan(&r.ID, &r.OperatorID, &r.PayeeOperatorID, &r.Payer, &r.Payee, &r.Amount, &r.Currency, &r.Memo,
+	if err := row.Scan(&r.ID, &r.OperatorID, &r.PayeeOperatorID, &r.Payer, &r.Payee, &r.Amount, &r.Currency, &r.Memo, &r.Purpose,
 		&r.Channel, &r.HoldID, &r.RuleID, &r.RuleVersion, &r.AlertID, &status, &r.TransferID, &r.DecidedBy,
 		&r.CreatedAt, &decided); err != nil {
 		return risk.Review{}, err
@@ -77,8 +77,8 @@ func (b *batchTx) LockReviews(ctx context.Context, ids []string) ([]risk.Review,
 func queueReviews(batch *pgx.Batch, w *store.RiskWrite) []check {
 	var checks []check
 	for _, r := range w.NewReviews {
-		batch.Queue(`INSERT INTO reviews (`+reviewCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			r.ID, r.OperatorID, r.PayeeOperatorID, r.Payer, r.Payee, r.Amount, r.Currency, r.Memo, r.Channel, r.HoldID,
+		batch.Queue(`INSERT INTO reviews (`+reviewCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			r.ID, r.OperatorID, r.PayeeOperatorID, r.Payer, r.Payee, r.Amount, r.Currency, r.Memo, r.Purpose, r.Channel, r.HoldID,
 			r.RuleID, r.RuleVersion, r.AlertID, string(r.Status), r.TransferID, r.DecidedBy, r.CreatedAt, nullTimeOf(r.DecidedAt))
 		checks = append(checks, check{what: "review", want: 1})
 	}

@@ -14,7 +14,7 @@ import (
 
 // Standing orders and their runs (store/standing.go; migration 00017).
 
-const standingCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, schedule, status,
+const standingCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, purpose, schedule, status,
 	next_date, next_index, due_at, tries, retry_until, holder_id, authorization_id, created_at, updated_at`
 
 func scanStanding(row pgx.Row) (schedule.Order, error) {
@@ -22,7 +22,7 @@ func scanStanding(row pgx.Row) (schedule.Order, error) {
 	var sched []byte
 	var status, next string
 	var due, retry *time.Time
-	if err := row.Scan(&o.ID, &o.OperatorID, &o.PayeeOperatorID, &o.Payer, &o.Payee, &o.Amount, &o.Currency, &o.Memo,
+	if err := row.Scan(&o.ID, &o.OperatorID, &o.PayeeOperatorID, &o.Payer, &o.Payee, &o.Amount, &o.Currency, &o.Memo, &o.Purpose,
 		&sched, &status, &next, &o.NextIndex, &due, &o.Tries, &retry, &o.HolderID, &o.AuthorizationID, &o.CreatedAt, &o.UpdatedAt); err != nil {
 		return schedule.Order{}, err
 	}
@@ -124,8 +124,8 @@ func queueStanding(batch *pgx.Batch, w *store.StandingWrite) ([]check, error) {
 			return nil, fmt.Errorf("postgres: standing order %s: %w", o.ID, err)
 		}
 		batch.Queue(`INSERT INTO standing_orders (`+standingCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-			o.ID, o.OperatorID, o.PayeeOperatorID, o.Payer, o.Payee, o.Amount, o.Currency, o.Memo, sched, string(o.Status),
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+			o.ID, o.OperatorID, o.PayeeOperatorID, o.Payer, o.Payee, o.Amount, o.Currency, o.Memo, o.Purpose, sched, string(o.Status),
 			o.Next.String(), o.NextIndex, nullTime(o.DueAt), o.Tries, nullTime(o.RetryUntil), o.HolderID, o.AuthorizationID,
 			o.CreatedAt, o.UpdatedAt)
 		checks = append(checks, check{what: "standing order", want: 1})

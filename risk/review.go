@@ -14,6 +14,7 @@ type Review struct {
 	Amount          int64
 	Currency        string
 	Memo            string
+	Purpose         string // the held payment's ISO 20022 purpose code, "" none
 	Channel         string
 	HoldID          string
 	RuleID          string

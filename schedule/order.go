@@ -27,6 +27,7 @@ type Order struct {
 	Amount          int64
 	Currency        string
 	Memo            string
+	Purpose         string // ISO 20022 purpose code of every run, "" none
 	Schedule        Schedule
 	Status          Status
 	// Next is the occurrence the engine pays next, the schedule's

@@ -12,14 +12,14 @@ import (
 
 // Conditional payments (store/conditional.go; migration 00015).
 
-const conditionalCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, condition, met,
+const conditionalCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, purpose, condition, met,
 	hold_id, status, transfer_id, expires_at, due_at, history, created_at, updated_at`
 
 func scanConditional(sc scanner) (conditional.Payment, error) {
 	var p conditional.Payment
 	var cond, met, hist, status string
 	var expires, due, created, updated int64
-	if err := sc.Scan(&p.ID, &p.OperatorID, &p.PayeeOperatorID, &p.Payer, &p.Payee, &p.Amount, &p.Currency, &p.Memo,
+	if err := sc.Scan(&p.ID, &p.OperatorID, &p.PayeeOperatorID, &p.Payer, &p.Payee, &p.Amount, &p.Currency, &p.Memo, &p.Purpose,
 		&cond, &met, &p.HoldID, &status, &p.TransferID, &expires, &due, &hist, &created, &updated); err != nil {
 		return conditional.Payment{}, err
 	}
@@ -141,8 +141,8 @@ func (b *batchTx) writeConditional(ctx context.Context, w *store.ConditionalWrit
 			return fmt.Errorf("sqlite: write conditional payment %s: %w", p.ID, err)
 		}
 		if _, err := b.tx.ExecContext(ctx, `INSERT INTO conditional_payments (`+conditionalCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, p.OperatorID, p.PayeeOperatorID, p.Payer, p.Payee, p.Amount, p.Currency, p.Memo, string(cond), string(met),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, p.OperatorID, p.PayeeOperatorID, p.Payer, p.Payee, p.Amount, p.Currency, p.Memo, p.Purpose, string(cond), string(met),
 			p.HoldID, string(p.Status), p.TransferID, micros(p.ExpiresAt), micros(p.DueAt), string(hist), micros(p.CreatedAt), micros(p.UpdatedAt)); err != nil {
 			return fmt.Errorf("sqlite: write conditional payment %s: %w", p.ID, err)
 		}

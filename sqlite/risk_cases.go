@@ -13,14 +13,14 @@ import (
 
 // Reviews, cases and reveals (store/risk.go; migration 00013).
 
-const reviewCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, channel, hold_id,
+const reviewCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, purpose, channel, hold_id,
 	rule_id, rule_version, alert_id, status, transfer_id, decided_by, created_at, decided_at`
 
 func scanReview(sc scanner) (risk.Review, error) {
 	var r risk.Review
 	var status string
 	var created, decided int64
-	if err := sc.Scan(&r.ID, &r.OperatorID, &r.PayeeOperatorID, &r.Payer, &r.Payee, &r.Amount, &r.Currency, &r.Memo,
+	if err := sc.Scan(&r.ID, &r.OperatorID, &r.PayeeOperatorID, &r.Payer, &r.Payee, &r.Amount, &r.Currency, &r.Memo, &r.Purpose,
 		&r.Channel, &r.HoldID, &r.RuleID, &r.RuleVersion, &r.AlertID, &status, &r.TransferID, &r.DecidedBy,
 		&created, &decided); err != nil {
 		return risk.Review{}, err
@@ -97,8 +97,8 @@ func (b *batchTx) LockReviews(ctx context.Context, ids []string) ([]risk.Review,
 // writeReviews inserts a batch's new reviews and updates its decided ones.
 func (b *batchTx) writeReviews(ctx context.Context, w *store.RiskWrite) error {
 	for _, r := range w.NewReviews {
-		if _, err := b.tx.ExecContext(ctx, `INSERT INTO reviews (`+reviewCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.OperatorID, r.PayeeOperatorID, r.Payer, r.Payee, r.Amount, r.Currency, r.Memo, r.Channel, r.HoldID,
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO reviews (`+reviewCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.OperatorID, r.PayeeOperatorID, r.Payer, r.Payee, r.Amount, r.Currency, r.Memo, r.Purpose, r.Channel, r.HoldID,
 			r.RuleID, r.RuleVersion, r.AlertID, string(r.Status), r.TransferID, r.DecidedBy, micros(r.CreatedAt), zeroMicros(r.DecidedAt)); err != nil {
 			return fmt.Errorf("sqlite: write review %s: %w", r.ID, err)
 		}

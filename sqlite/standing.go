@@ -13,7 +13,7 @@ import (
 
 // Standing orders and their runs (store/standing.go; migration 00017).
 
-const standingCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, schedule, status,
+const standingCols = `id, operator_id, payee_operator_id, payer, payee, amount, currency, memo, purpose, schedule, status,
 	next_date, next_index, due_at, tries, retry_until, holder_id, authorization_id, created_at, updated_at`
 
 func scanStanding(sc scanner) (schedule.Order, error) {
@@ -21,7 +21,7 @@ func scanStanding(sc scanner) (schedule.Order, error) {
 	var sched, status, next string
 	var due, retry sql.NullInt64
 	var created, updated int64
-	if err := sc.Scan(&o.ID, &o.OperatorID, &o.PayeeOperatorID, &o.Payer, &o.Payee, &o.Amount, &o.Currency, &o.Memo,
+	if err := sc.Scan(&o.ID, &o.OperatorID, &o.PayeeOperatorID, &o.Payer, &o.Payee, &o.Amount, &o.Currency, &o.Memo, &o.Purpose,
 		&sched, &status, &next, &o.NextIndex, &due, &o.Tries, &retry, &o.HolderID, &o.AuthorizationID, &created, &updated); err != nil {
 		return schedule.Order{}, err
 	}
@@ -146,8 +146,8 @@ func (b *batchTx) writeStanding(ctx context.Context, w *store.StandingWrite) err
 			return fmt.Errorf("sqlite: write standing order %s: %w", o.ID, err)
 		}
 		if _, err := b.tx.ExecContext(ctx, `INSERT INTO standing_orders (`+standingCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.ID, o.OperatorID, o.PayeeOperatorID, o.Payer, o.Payee, o.Amount, o.Currency, o.Memo, string(sched), string(o.Status),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.OperatorID, o.PayeeOperatorID, o.Payer, o.Payee, o.Amount, o.Currency, o.Memo, o.Purpose, string(sched), string(o.Status),
 			o.Next.String(), o.NextIndex, nullMicros(o.DueAt), o.Tries, nullMicros(o.RetryUntil), o.HolderID, o.AuthorizationID,
 			micros(o.CreatedAt), micros(o.UpdatedAt)); err != nil {
 			return fmt.Errorf("sqlite: write standing order %s: %w", o.ID, err)

@@ -84,9 +84,18 @@ type approval struct {
 	Options                     string
 	// Purpose is what to do once approved: "pay" (From pays To Sum, with
 	// Memo), "withdraw" (From to the bank account To, Sum) or "remove"
-	// (the factor To). Idem is the original form's idempotency key.
-	Purpose, From, To, Sum, Memo, Idem string
+	// (the factor To). Idem is the original form's idempotency key; Code
+	// a payment's ISO 20022 purpose code ("" none).
+	Purpose, From, To, Sum, Memo, Idem, Code string
 }
+
+// purposeCodes are the ISO 20022 purpose codes (ExternalPurpose1Code) the
+// pay form offers: a payment abroad may need one (its currency's issuer
+// says so, docs/cross-border.md); each is named by "purpose.<code>".
+var purposeCodes = []string{"GDDS", "SCVE", "SALA", "SUPP", "RENT", "EDUC"}
+
+// PurposeCodes are the purpose codes of the pay form.
+func (walletData) PurposeCodes() []string { return purposeCodes }
 
 // Payee as the holder reads it: a wallet id, a bank account, a factor.
 func (a *approval) What(t func(string) string) string {
@@ -168,7 +177,7 @@ func (w *Web) holderRoutes() {
 		}
 		f := q.r.PostForm
 		a := &approval{Purpose: "pay", From: f.Get("from"), To: strings.TrimSpace(f.Get("to")), Memo: f.Get("memo"), Idem: f.Get("idem"),
-			Sum: strings.TrimSpace(f.Get("amount"))}
+			Sum: strings.TrimSpace(f.Get("amount")), Code: f.Get("purpose_code")}
 		// A picture of the code, when one is sent, says whom to pay.
 		if payload, sent, err := q.pictureQR("picture"); err != nil {
 			q.wallet(http.StatusUnprocessableEntity, "", err.Error(), nil)
@@ -251,7 +260,7 @@ func approvalFromForm(r *http.Request) *approval {
 	f := r.PostForm
 	return &approval{ID: f.Get("authorization"), Amount: f.Get("amount"), Currency: f.Get("currency"), Payee: f.Get("payee"),
 		Methods: strings.Fields(f.Get("methods")), Options: f.Get("webauthn"), Purpose: f.Get("purpose"),
-		From: f.Get("from"), To: f.Get("to"), Sum: f.Get("sum"), Memo: f.Get("memo"), Idem: f.Get("idem")}
+		From: f.Get("from"), To: f.Get("to"), Sum: f.Get("sum"), Memo: f.Get("memo"), Idem: f.Get("idem"), Code: f.Get("purpose_code")}
 }
 
 // needsApproval fills a from the API's sca_required answer and reports
@@ -289,9 +298,9 @@ func (q *req) pay(a *approval, authorization string) {
 		opts = append(opts, client.WithAuthorization(authorization))
 	}
 	if isWalletID(a.To) {
-		t, err = q.client().CreateTransfer(q.r.Context(), client.PayBody{From: a.From, To: a.To, Amount: a.Sum, Currency: "CNY", Memo: a.Memo}, opts...)
+		t, err = q.client().CreateTransfer(q.r.Context(), client.PayBody{From: a.From, To: a.To, Amount: a.Sum, Currency: "CNY", Memo: a.Memo, Purpose: a.Code}, opts...)
 	} else {
-		t, err = q.client().PayQR(q.r.Context(), client.QrPaymentRequest{From: a.From, QR: a.To, Amount: a.Sum, Memo: a.Memo}, opts...)
+		t, err = q.client().PayQR(q.r.Context(), client.QrPaymentRequest{From: a.From, QR: a.To, Amount: a.Sum, Memo: a.Memo, Purpose: a.Code}, opts...)
 	}
 	if needsApproval(err, a) {
 		a.Purpose = "pay"

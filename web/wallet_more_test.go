@@ -396,3 +396,27 @@ func TestWalletHistory(t *testing.T) {
 		b.has("History "+h.wallet, "lunch 23")
 	}, atLocalhost())
 }
+
+// TestWalletPurpose: a payment abroad whose currency's issuer requires a
+// purpose code is refused without one, saying why, and paid with the one
+// chosen on the form, which the payment then carries.
+func TestWalletPurpose(t *testing.T) {
+	eachStore(t, false, func(t *testing.T, s *site) {
+		h := newHolder(s, "13800138304")
+		hkKey := s.api("POST", "/v1/operators", adminKey, map[string]any{"name": "Bank of Hong Kong", "code": "WPHK", "country": "HK"}, 201)["api_key"].(string)
+		abroad := s.openWallet(hkKey, "Chan Tai Man", "13900139222")
+		s.api("PUT", "/v1/cross-border/rules", adminKey, map[string]any{"currency": "CNY", "blocked_tiers": []int{}, "purpose_required": true}, 200)
+
+		b := s.signIn(h.phone)
+		b.has(`name="purpose_code"`, `<option value="GDDS">Goods (GDDS)</option>`)
+		b.post("/wallet/pay", url.Values{"from": {h.wallet}, "to": {abroad}, "amount": {"20.00"}}, 422)
+		b.has("purpose code")
+		b.get("/wallet", 200)
+		b.post("/wallet/pay", url.Values{"from": {h.wallet}, "to": {abroad}, "amount": {"20.00"}, "purpose_code": {"GDDS"}}, 200)
+		b.has("Paid: CN¥20.00 → " + abroad)
+		items := s.api("GET", "/v1/wallets/"+abroad+"/transactions", hkKey, nil, 200)["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["transfer"].(map[string]any)["purpose"] != "GDDS" {
+			t.Fatalf("the payment abroad: %v", items)
+		}
+	})
+}

@@ -30,7 +30,7 @@ func newConditional(opA, opB string, payer, payee int64, due time.Time) conditio
 	after := at.Add(time.Hour)
 	id := newID()
 	return conditional.Payment{ID: id, OperatorID: opA, PayeeOperatorID: opB, Payer: payer, Payee: payee, Amount: 1234, Currency: "CNY",
-		Memo: "escrow", HoldID: id, Status: conditional.Pending, ExpiresAt: at.Add(48 * time.Hour), DueAt: due,
+		Memo: "escrow", Purpose: "GDDS", HoldID: id, Status: conditional.Pending, ExpiresAt: at.Add(48 * time.Hour), DueAt: due,
 		Condition: conditional.Condition{All: []conditional.Condition{{After: &after}, {Hashlock: "ab" + id[:8]}, {Approver: &conditional.Party{Operator: opB}}}},
 		History:   []conditional.Event{{At: at, Type: conditional.EventCreated, By: "payer", TransferID: newID()}},
 		CreatedAt: at, UpdatedAt: at}

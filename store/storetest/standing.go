@@ -31,7 +31,7 @@ func newStanding(op, payeeOp string, payer, payee int64, status schedule.Status,
 	at := now().UTC().Truncate(time.Microsecond)
 	start, _ := schedule.ParseDate("2026-01-31")
 	o := schedule.Order{ID: newID(), OperatorID: op, PayeeOperatorID: payeeOp, Payer: payer, Payee: payee, Amount: 5000, Currency: "CNY",
-		Memo: "rent", Schedule: schedule.Schedule{Start: start, Every: schedule.Monthly, Day: 31, Count: 12}, Status: status,
+		Memo: "rent", Purpose: "RENT", Schedule: schedule.Schedule{Start: start, Every: schedule.Monthly, Day: 31, Count: 12}, Status: status,
 		Next: start, DueAt: due, HolderID: "holder-1", AuthorizationID: newID(), CreatedAt: at, UpdatedAt: at}
 	if status.Ended() {
 		o.Next, o.DueAt, o.HolderID, o.AuthorizationID = schedule.Date{}, time.Time{}, "", ""

@@ -192,7 +192,7 @@ func (e *Env) Populate() {
 	e.must("batch", err)
 	h1, err := e.Svc.PlaceHold(ctx, e.Op, ws[0], "40.00", time.Now().Add(time.Hour), nil)
 	e.must("hold 1", err)
-	_, err = e.Svc.CaptureHold(ctx, e.Op, h1.ID, ws[1], "25.00", "", nil)
+	_, err = e.Svc.CaptureHold(ctx, e.Op, h1.ID, ledger.CaptureRequest{To: ws[1], Amount: "25.00"}, nil)
 	e.must("capture", err)
 	h2, err := e.Svc.PlaceHold(ctx, e.Op, ws[1], "10.00", time.Now().Add(time.Hour), nil)
 	e.must("hold 2", err)
