@@ -242,10 +242,11 @@ func (s *Service) requireAdmitted(ctx context.Context, operatorID, currency stri
 
 // requireOversight admits operators (for their own wallets' alerts,
 // reviews and cases) and, among central banks, the platform's
-// administrator only. Risk rules, alerts, reviews, cases, reveals and
-// screening are platform-wide (docs/cross-border.md): another issuer's key
-// could otherwise read or act on wallets of currencies it does not issue,
-// so it gets 403 forbidden until oversight is split per issuer.
+// administrator only. Risk rules, alerts' resolutions, reviews' decisions,
+// cases, reveals and screening are platform-wide (docs/cross-border.md):
+// another issuer's key could otherwise act on wallets of currencies it
+// does not issue, so it gets 403 forbidden. It reads alerts, reviews and
+// the large-value report of its own currencies (oversightOf).
 func requireOversight(a ingot.Actor) error {
 	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
 		return err
@@ -260,6 +261,42 @@ func requireAdminOversight(a ingot.Actor) error {
 		return err
 	}
 	return adminOnlyOversight(a)
+}
+
+// oversight is what a reader of the risk oversight (alerts, reviews, the
+// large-value report) sees: an operator its own wallets' (operator), the
+// administrator everything, another issuer what concerns the currencies it
+// issues (currencies, not nil).
+type oversight struct {
+	operator   string
+	currencies []string
+}
+
+// sees reports whether the reader sees what concerns a wallet of an
+// operator, in a currency.
+func (o oversight) sees(operatorID, currency string) bool {
+	return (o.operator == "" || o.operator == operatorID) && (o.currencies == nil || slices.Contains(o.currencies, currency))
+}
+
+// oversightOf admits operators and central banks to the oversight's reads:
+// an issuer that is not the administrator reads those of its own
+// currencies only.
+func (s *Service) oversightOf(ctx context.Context, a ingot.Actor) (oversight, error) {
+	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
+		return oversight{}, err
+	}
+	if a.Role == ingot.RoleOperator {
+		return oversight{operator: a.OperatorID}, nil
+	}
+	id := issuerOfActor(a)
+	if id == ingot.AdminIssuerID {
+		return oversight{}, nil
+	}
+	iss, err := s.st.Issuer(ctx, id)
+	if err != nil {
+		return oversight{}, s.unavailable(ctx, err)
+	}
+	return oversight{currencies: append([]string{}, iss.Currencies...)}, nil
 }
 
 func adminOnlyOversight(a ingot.Actor) error {

@@ -1,10 +1,12 @@
 package ledger_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
+	"github.com/ingot-cbdc/ingot/risk"
 )
 
 // newIssuer registers an issuer through the administrator and returns its
@@ -130,17 +132,11 @@ func TestIssuers(t *testing.T) {
 			t.Fatalf("an issuer's new key: %+v %v", nk, err)
 		}
 		wantCode(t, e.svc.RevokeAPIKey(e.ctx, e.cb, nk.Key.ID, ""), ingot.CodeNotFound)
-		// Risk oversight is the administrator's: another issuer may not
-		// read or act on the platform's rules, alerts, reviews or cases.
+		// Risk oversight's rules and cases are the administrator's
+		// (TestIssuerOversight: what another issuer reads).
 		_, err = e.svc.CreateRiskRule(e.ctx, hkma, ledger.RiskRuleIn{Name: "x", Expression: "amount > 1", Action: "alert", Severity: "low"}, nil)
 		wantCode(t, err, ingot.CodeForbidden)
-		_, _, err = e.svc.Alerts(e.ctx, hkma, ledger.AlertQuery{})
-		wantCode(t, err, ingot.CodeForbidden)
-		_, _, err = e.svc.Reviews(e.ctx, hkma, ledger.ReviewQuery{})
-		wantCode(t, err, ingot.CodeForbidden)
 		_, _, err = e.svc.Cases(e.ctx, hkma, "", 10)
-		wantCode(t, err, ingot.CodeForbidden)
-		_, err = e.svc.LargeValueReport(e.ctx, hkma, "")
 		wantCode(t, err, ingot.CodeForbidden)
 		if _, _, err := e.svc.Alerts(e.ctx, e.cb, ledger.AlertQuery{}); err != nil {
 			t.Fatalf("the administrator's alerts: %v", err)
@@ -149,5 +145,106 @@ func TestIssuers(t *testing.T) {
 		if err != nil || len(all) != 2 || !all[0].Admin || all[0].ID != ingot.AdminIssuerID || !slicesEqual(all[0].Currencies, []string{"CNY"}) {
 			t.Fatalf("issuers: %+v %v", all, err)
 		}
+	})
+}
+
+// TestIssuerOversight: an issuer that is not the administrator reads the
+// risk oversight of its own currencies (alerts of its currencies' wallets,
+// reviews and large-value lines of payments in them) and nothing of
+// another's; it may not act on any (rules, resolutions, decisions, cases
+// stay the administrator's and the operators').
+func TestIssuerOversight(t *testing.T) {
+	forEachStore(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind, 0)
+		cn, cnID := e.operator("OVCN")
+		e.mint(cnID, "1000.00", "CNY")
+		hkma, hkmaID := e.newIssuer("Hong Kong Monetary Authority", "HK", "HKD")
+		if err := e.svc.AdmitOperator(e.ctx, hkma, hkmaID, cnID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Issue(e.ctx, hkma, false, cnID, "500.00", "HKD", nil); err != nil {
+			t.Fatal(err)
+		}
+		rule(t, e, e.cb, "every payment", "true", risk.ActionAlert)
+		rule(t, e, e.cb, "12.34 is held", "amount == 1234", risk.ActionReview)
+		cnyFrom, cnyTo := e.wallet(cn, "CNY", "100.00"), e.wallet(cn, "CNY", "")
+		hkdFrom, hkdTo := e.wallet(cn, "HKD", "100.00"), e.wallet(cn, "HKD", "")
+		heldIn := map[string]string{}
+		for _, p := range []struct{ from, to, amount, currency string }{
+			{cnyFrom, cnyTo, "5.00", "CNY"}, {hkdFrom, hkdTo, "6.00", "HKD"}, {cnyFrom, cnyTo, "12.34", "CNY"}, {hkdFrom, hkdTo, "12.34", "HKD"},
+		} {
+			_, err := e.svc.Pay(e.ctx, cn, ledger.PayRequest{From: p.from, To: p.to, Amount: p.amount, Currency: p.currency}, nil)
+			var ir *ledger.InReview
+			if errors.As(err, &ir) {
+				heldIn[p.currency] = ir.ReviewID
+			} else if err != nil {
+				t.Fatalf("pay %s %s: %v", p.amount, p.currency, err)
+			}
+		}
+		if len(heldIn) != 2 {
+			t.Fatalf("held: %v", heldIn)
+		}
+		hkdWallets := map[string]bool{hkdFrom: true, hkdTo: true}
+
+		// Alerts: the issuer's are those of HKD wallets, all of them.
+		all, _, err := e.svc.Alerts(e.ctx, e.cb, ledger.AlertQuery{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, _, err := e.svc.Alerts(e.ctx, hkma, ledger.AlertQuery{Limit: 500})
+		if err != nil {
+			t.Fatalf("the issuer's alerts: %v", err)
+		}
+		wantHKD := 0
+		var cnyAlert, hkdAlert string
+		for _, al := range all {
+			if hkdWallets[ingot.FormatWalletID(al.Wallet)] {
+				wantHKD++
+				hkdAlert = al.ID
+			} else {
+				cnyAlert = al.ID
+			}
+		}
+		if wantHKD == 0 || cnyAlert == "" || len(mine) != wantHKD {
+			t.Fatalf("the issuer sees %d alerts, of %d in HKD (%d in all)", len(mine), wantHKD, len(all))
+		}
+		for _, al := range mine {
+			if !hkdWallets[ingot.FormatWalletID(al.Wallet)] {
+				t.Fatalf("the issuer sees an alert of wallet %d", al.Wallet)
+			}
+		}
+		if _, err := e.svc.Alert(e.ctx, hkma, hkdAlert); err != nil {
+			t.Fatalf("an HKD alert: %v", err)
+		}
+		_, err = e.svc.Alert(e.ctx, hkma, cnyAlert)
+		wantCode(t, err, ingot.CodeNotFound)
+		_, err = e.svc.ResolveAlert(e.ctx, hkma, hkdAlert, "no_action", "", nil)
+		wantCode(t, err, ingot.CodeForbidden)
+
+		// Reviews: the HKD payment's only; deciding is not the issuer's.
+		rs, _, err := e.svc.Reviews(e.ctx, hkma, ledger.ReviewQuery{})
+		if err != nil || len(rs) != 1 || rs[0].ID != heldIn["HKD"] || rs[0].Currency != "HKD" {
+			t.Fatalf("the issuer's reviews: %+v %v", rs, err)
+		}
+		if rs, _, err := e.svc.Reviews(e.ctx, e.cb, ledger.ReviewQuery{}); err != nil || len(rs) != 2 {
+			t.Fatalf("the administrator's reviews: %d %v", len(rs), err)
+		}
+		_, err = e.svc.Review(e.ctx, hkma, heldIn["CNY"])
+		wantCode(t, err, ingot.CodeNotFound)
+		_, err = e.svc.ReleaseReview(e.ctx, hkma, heldIn["HKD"], nil)
+		wantCode(t, err, ingot.CodeForbidden)
+
+		// The large-value report: its currencies' lines only.
+		ls, err := e.svc.LargeValueReport(e.ctx, hkma, "")
+		if err != nil {
+			t.Fatalf("the issuer's large-value report: %v", err)
+		}
+		for _, l := range ls {
+			if l.Currency != "HKD" {
+				t.Fatalf("the issuer's report has a %s line", l.Currency)
+			}
+		}
+		_, _, err = e.svc.Cases(e.ctx, hkma, "", 10)
+		wantCode(t, err, ingot.CodeForbidden)
 	})
 }

@@ -223,13 +223,14 @@ type ReviewQuery struct {
 	Limit                  int
 }
 
-// Reviews lists the reviews of the caller's wallets (the central bank:
-// all), newest first.
+// Reviews lists the reviews of the caller's wallets (the administrator:
+// all; another issuer: those of payments in its currencies), newest first.
 func (s *Service) Reviews(ctx context.Context, a ingot.Actor, q ReviewQuery) ([]risk.Review, string, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a) // issuers.go
+	if err != nil {
 		return nil, "", err
 	}
-	f := store.ReviewFilter{OperatorID: a.OperatorID, Status: risk.ReviewStatus(q.Status), Before: q.Cursor}
+	f := store.ReviewFilter{OperatorID: o.operator, Currencies: o.currencies, Status: risk.ReviewStatus(q.Status), Before: q.Cursor}
 	switch f.Status {
 	case "", risk.ReviewPending, risk.ReviewReleased, risk.ReviewRefused:
 	default:
@@ -255,13 +256,14 @@ func (s *Service) Reviews(ctx context.Context, a ingot.Actor, q ReviewQuery) ([]
 	return rs, next, nil
 }
 
-// Review reads one review the caller sees.
+// Review reads one review the caller sees (Reviews).
 func (s *Service) Review(ctx context.Context, a ingot.Actor, id string) (*risk.Review, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a) // issuers.go
+	if err != nil {
 		return nil, err
 	}
 	rv, err := s.st.Review(ctx, id)
-	if isNotFound(err) || (err == nil && a.Role == ingot.RoleOperator && rv.OperatorID != a.OperatorID) {
+	if isNotFound(err) || (err == nil && !o.sees(rv.OperatorID, rv.Currency)) {
 		return nil, notFound("review " + id)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,12 +143,14 @@ type AlertQuery struct {
 }
 
 // Alerts lists the alerts the caller sees (an operator's: its wallets';
-// the central bank: all), newest first.
+// the administrator: all; another issuer: its currencies' wallets'),
+// newest first.
 func (s *Service) Alerts(ctx context.Context, a ingot.Actor, q AlertQuery) ([]risk.Alert, string, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a) // issuers.go
+	if err != nil {
 		return nil, "", err
 	}
-	f := store.AlertFilter{OperatorID: a.OperatorID, Status: risk.AlertStatus(q.Status), Severity: risk.Severity(q.Severity), Before: q.Cursor}
+	f := store.AlertFilter{OperatorID: o.operator, Currencies: o.currencies, Status: risk.AlertStatus(q.Status), Severity: risk.Severity(q.Severity), Before: q.Cursor}
 	if f.Status != "" && f.Status != risk.AlertOpen && f.Status != risk.AlertResolved {
 		return nil, "", ingot.Errorf(ingot.CodeInvalidRequest, "status must be open or resolved")
 	}
@@ -179,17 +182,29 @@ func (s *Service) Alerts(ctx context.Context, a ingot.Actor, q AlertQuery) ([]ri
 	return as, next, nil
 }
 
-// Alert reads one alert the caller sees.
+// Alert reads one alert the caller sees (Alerts).
 func (s *Service) Alert(ctx context.Context, a ingot.Actor, id string) (*risk.Alert, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a) // issuers.go
+	if err != nil {
 		return nil, err
 	}
 	al, err := s.st.Alert(ctx, id)
-	if isNotFound(err) || (err == nil && a.Role == ingot.RoleOperator && al.OperatorID != a.OperatorID) {
+	if isNotFound(err) {
 		return nil, notFound("alert " + id)
 	}
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
+	}
+	currency := ""
+	if o.currencies != nil {
+		w, err := s.st.Account(ctx, al.Wallet)
+		if err != nil && !isNotFound(err) {
+			return nil, s.unavailable(ctx, err)
+		}
+		currency = w.Currency
+	}
+	if !o.sees(al.OperatorID, currency) {
+		return nil, notFound("alert " + id)
 	}
 	return &al, nil
 }
@@ -197,6 +212,9 @@ func (s *Service) Alert(ctx context.Context, a ingot.Actor, id string) (*risk.Al
 // ResolveAlert closes an open alert, once: a second resolution answers
 // alert_resolved.
 func (s *Service) ResolveAlert(ctx context.Context, a ingot.Actor, id, resolution, note string, idem *Idem) (*risk.Alert, error) {
+	if err := requireOversight(a); err != nil {
+		return nil, err
+	}
 	al, err := s.Alert(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -222,10 +240,12 @@ func (s *Service) ResolveAlert(ctx context.Context, a ingot.Actor, id, resolutio
 }
 
 // LargeValueReport is a day's large-value report lines of the caller's
-// wallets (the central bank: every operator's), available during the day
-// for the day so far. date is YYYY-MM-DD in the ledger's zone; "" today.
+// wallets (the administrator: every operator's; another issuer: those in
+// its currencies), available during the day for the day so far. date is
+// YYYY-MM-DD in the ledger's zone; "" today.
 func (s *Service) LargeValueReport(ctx context.Context, a ingot.Actor, date string) ([]risk.LargeValue, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a) // issuers.go
+	if err != nil {
 		return nil, err
 	}
 	d := s.today()
@@ -237,9 +257,9 @@ func (s *Service) LargeValueReport(ctx context.Context, a ingot.Actor, date stri
 		d = t
 	}
 	day, _ := ingot.Period(d, s.zone())
-	ls, err := s.st.LargeValues(ctx, a.OperatorID, day)
+	ls, err := s.st.LargeValues(ctx, o.operator, day)
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
-	return ls, nil
+	return slices.DeleteFunc(ls, func(l risk.LargeValue) bool { return !o.sees(l.OperatorID, l.Currency) }), nil
 }

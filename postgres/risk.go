@@ -210,6 +210,9 @@ func (s *Store) Alerts(ctx context.Context, f store.AlertFilter) ([]risk.Alert, 
 	if f.Wallet != 0 {
 		where = append(where, "wallet = "+arg(f.Wallet))
 	}
+	if f.Currencies != nil {
+		where = append(where, "wallet IN (SELECT id FROM accounts WHERE currency = ANY("+arg(f.Currencies)+"::text[]))")
+	}
 	if f.Before != "" {
 		where = append(where, "id < "+arg(f.Before))
 	}

@@ -54,7 +54,8 @@ func (s *Store) Reviews(ctx context.Context, f store.ReviewFilter) ([]risk.Revie
 	}
 	out, err := collect(ctx, s.pool, scanReview, `SELECT `+reviewCols+` FROM reviews
 		WHERE ($1 = '' OR operator_id = $1) AND ($2::bigint = 0 OR payer = $2) AND ($3 = '' OR status = $3) AND ($4 = '' OR id < $4)
-		ORDER BY id DESC LIMIT $5`, f.OperatorID, f.Wallet, string(f.Status), f.Before, limit)
+			AND ($6::text[] IS NULL OR currency = ANY($6))
+		ORDER BY id DESC LIMIT $5`, f.OperatorID, f.Wallet, string(f.Status), f.Before, limit, f.Currencies)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: reviews: %w", err)
 	}

@@ -217,6 +217,11 @@ func (s *Store) Alerts(ctx context.Context, f store.AlertFilter) ([]risk.Alert, 
 	if f.Wallet != 0 {
 		where, args = append(where, "wallet = ?"), append(args, f.Wallet)
 	}
+	if f.Currencies != nil {
+		cs, _ := json.Marshal(f.Currencies)
+		where = append(where, "wallet IN (SELECT id FROM accounts WHERE currency IN (SELECT value FROM json_each(?)))")
+		args = append(args, string(cs))
+	}
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
 	}

@@ -65,6 +65,11 @@ func (s *Store) Reviews(ctx context.Context, f store.ReviewFilter) ([]risk.Revie
 		q += ` AND status = ?`
 		args = append(args, string(f.Status))
 	}
+	if f.Currencies != nil {
+		cs, _ := json.Marshal(f.Currencies)
+		q += ` AND currency IN (SELECT value FROM json_each(?))`
+		args = append(args, string(cs))
+	}
 	if f.Before != "" {
 		q += ` AND id < ?`
 		args = append(args, f.Before)

@@ -69,6 +69,9 @@ type ReviewFilter struct {
 	OperatorID string // the payer's operator
 	Wallet     int64  // the payer
 	Status     risk.ReviewStatus
+	// Currencies, when not nil, selects reviews of payments in these
+	// currencies only (an issuer's oversight).
+	Currencies []string
 	Before     string
 	Limit      int
 }
@@ -79,6 +82,9 @@ type AlertFilter struct {
 	Status     risk.AlertStatus
 	Severity   risk.Severity
 	Wallet     int64
+	// Currencies, when not nil, selects alerts of wallets in these
+	// currencies only (an issuer's oversight).
+	Currencies []string
 	Before     string // an alert id: list those before it (the cursor)
 	Limit      int
 }

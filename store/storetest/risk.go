@@ -397,6 +397,12 @@ func testAlertsFilters(t *testing.T, s store.Store) {
 		{"operator B's wallet open", store.AlertFilter{OperatorID: opB.op.ID, Wallet: wallets[2].ID, Status: risk.AlertOpen},
 			func(a risk.Alert) bool { return a.Wallet == wallets[2].ID && a.Status == risk.AlertOpen }},
 		{"operator A, B's wallet", store.AlertFilter{OperatorID: opA.op.ID, Wallet: wallets[2].ID}, func(risk.Alert) bool { return false }},
+		{"EUR wallets", store.AlertFilter{Currencies: []string{"EUR"}}, func(a risk.Alert) bool { return a.Wallet == wallets[2].ID }},
+		{"CNY and EUR wallets", store.AlertFilter{Currencies: []string{"CNY", "EUR"}}, func(risk.Alert) bool { return true }},
+		{"HKD wallets", store.AlertFilter{Currencies: []string{"HKD"}}, func(risk.Alert) bool { return false }},
+		{"no currency", store.AlertFilter{Currencies: []string{}}, func(risk.Alert) bool { return false }},
+		{"CNY, open", store.AlertFilter{Currencies: []string{"CNY"}, Status: risk.AlertOpen},
+			func(a risk.Alert) bool { return a.Wallet != wallets[2].ID && a.Status == risk.AlertOpen }},
 	} {
 		want := newestFirst(all, c.keep)
 		got, err := s.Alerts(ctx, c.f)
