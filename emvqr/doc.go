@@ -65,7 +65,8 @@
 //
 // # Pictures
 //
-// PNG draws a payload with github.com/skip2/go-qrcode at error correction
-// level M; the tests scan the images back with a separate decoder
-// (github.com/makiuchi-d/gozxing, a port of ZXing) and compare the text.
+// PNG draws a payload with ZXing's encoder (github.com/makiuchi-d/gozxing,
+// a port of ZXing) at error correction level M; the tests scan the images
+// back with ZXing's decoder, finder patterns located in the picture as a
+// phone's camera does, and compare the text.
 package emvqr

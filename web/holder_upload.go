@@ -87,10 +87,10 @@ func scanQR(data []byte) (string, error) {
 		return "", errNotPicture
 	}
 	img = shrink(img, scanSide)
-	// First as a photo (the code anywhere, at any angle); then, as ZXing's
-	// detector misses about one clean code in fifty (a saved image or a
-	// screenshot of one, which other readers scan), as a picture of the
-	// code alone.
+	// First as a photo (the code anywhere, at any angle); then as a
+	// picture of the code alone (a saved image or a screenshot): ZXing's
+	// detector misses about one in fifty of the clean codes some other
+	// encoders draw (Ingot's own are ZXing's, emvqr.PNG).
 	var res *gozxing.Result
 	for _, hint := range []gozxing.DecodeHintType{gozxing.DecodeHintType_TRY_HARDER, gozxing.DecodeHintType_PURE_BARCODE} {
 		bmp, berr := gozxing.NewBinaryBitmapFromImage(img)
