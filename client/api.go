@@ -1192,14 +1192,18 @@ type Revocation struct {
 // RiskRule is the API's schema RiskRule.
 type RiskRule struct {
 	// One of: allow, alert, approve, review, deny.
-	Action     string    `json:"action"`
-	Active     bool      `json:"active"`
-	CreatedAt  time.Time `json:"created_at"`
-	Expression string    `json:"expression"`
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	// central_bank, or the operator's id: the central bank's rules apply to every payment, an
-	// operator's to payments of its wallets.
+	Action    string    `json:"action"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	// An issuer's rule: the currencies it applies to (those the issuer issues).
+	Currencies []string `json:"currencies,omitempty"`
+	Expression string   `json:"expression"`
+	ID         string   `json:"id"`
+	// An issuer's rule (not the administrator's): the issuer.
+	IssuerID string `json:"issuer_id,omitempty"`
+	Name     string `json:"name"`
+	// central_bank (the administrator's rules apply to every payment; another issuer's, issuer_id, to
+	// payments in its currencies), or the operator's id (its rules apply to payments of its wallets).
 	Owner string `json:"owner"`
 	// One of: low, medium, high, critical.
 	Severity string `json:"severity"`

@@ -50,14 +50,14 @@ func TestIssuersOverHTTP(t *testing.T) {
 		e.problem(e.req("GET", "/v1/issuers/0d9e2c5e-0000-4000-8000-000000000000", hkKey, nil), 404, "not_found")
 
 		// Another issuer reads the oversight of its currencies (none here
-		// yet); rules, cases, screening and security events are the
-		// administrator's.
-		for _, path := range []string{"/v1/alerts", "/v1/reviews", "/v1/reports/large-value"} {
+		// yet) and sets rules for them; cases, screening and security
+		// events are the administrator's.
+		for _, path := range []string{"/v1/alerts", "/v1/reviews", "/v1/reports/large-value", "/v1/risk-rules"} {
 			if r := e.must(e.req("GET", path, hkKey, nil), 200); strings.Contains(string(r.raw), "CNY") {
 				t.Errorf("GET %s with another issuer's key: %s", path, r.raw)
 			}
 		}
-		for _, path := range []string{"/v1/risk-rules", "/v1/cases", "/v1/screening-list", "/v1/security-events"} {
+		for _, path := range []string{"/v1/cases", "/v1/screening-list", "/v1/security-events"} {
 			if r := e.req("GET", path, hkKey, nil); r.status != 403 || r.str("code") != "forbidden" {
 				t.Errorf("GET %s with another issuer's key: %d %s", path, r.status, r.raw)
 			}
@@ -65,6 +65,9 @@ func TestIssuersOverHTTP(t *testing.T) {
 				t.Errorf("GET %s with the administrator's key: %d %s", path, r.status, r.raw)
 			}
 		}
-		e.problem(e.req("POST", "/v1/risk-rules", hkKey, map[string]any{"name": "x", "expression": "amount > 1", "action": "alert", "severity": "low"}), 403, "forbidden")
+		r = e.must(e.req("POST", "/v1/risk-rules", hkKey, map[string]any{"name": "x", "expression": "amount > 1", "action": "alert", "severity": "low"}), 201)
+		if r.str("owner") != "central_bank" || r.str("issuer_id") != id || r.raw == nil || !strings.Contains(string(r.raw), `"currencies":["HKD"]`) {
+			t.Fatalf("the issuer's rule: %s", r.raw)
+		}
 	})
 }

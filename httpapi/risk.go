@@ -22,7 +22,9 @@ import (
 type RiskRule struct {
 	ID         string     `json:"id"`
 	Version    int        `json:"version" doc:"A change is a new version; alerts name the version that raised them."`
-	Owner      string     `json:"owner" doc:"central_bank, or the operator's id: the central bank's rules apply to every payment, an operator's to payments of its wallets."`
+	Owner      string     `json:"owner" doc:"central_bank (the administrator's rules apply to every payment; another issuer's, issuer_id, to payments in its currencies), or the operator's id (its rules apply to payments of its wallets)."`
+	IssuerID   string     `json:"issuer_id,omitempty" doc:"An issuer's rule (not the administrator's): the issuer."`
+	Currencies []string   `json:"currencies,omitempty" doc:"An issuer's rule: the currencies it applies to (those the issuer issues)."`
 	Name       string     `json:"name"`
 	Expression string     `json:"expression" example:"amount >= 5000000 && new_payee"`
 	Action     string     `json:"action" enum:"allow,alert,approve,review,deny"`
@@ -37,7 +39,7 @@ func ruleOut(r *risk.Rule) RiskRule {
 	if owner == "" {
 		owner = "central_bank"
 	}
-	return RiskRule{ID: r.ID, Version: r.Version, Owner: owner, Name: r.Name, Expression: r.Expression, Action: string(r.Action),
+	return RiskRule{ID: r.ID, Version: r.Version, Owner: owner, IssuerID: r.IssuerID, Currencies: r.Currencies, Name: r.Name, Expression: r.Expression, Action: string(r.Action),
 		Severity: string(r.Severity), Active: r.Active, CreatedAt: r.CreatedAt.UTC()}
 }
 

@@ -37,8 +37,12 @@ func (s *Service) BacktestRule(ctx context.Context, a ingot.Actor, id string, fr
 		return nil, err
 	}
 	r := vs[len(vs)-1]
-	if r.OperatorID != a.OperatorID {
-		return nil, notFound("risk rule " + id) // the central bank's rules are tried by the central bank
+	owner, err := s.ruleOwner(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if !ownRule(&r, &owner) {
+		return nil, notFound("risk rule " + id) // a rule is tried by its owner
 	}
 	r.Active = true
 	c, err := risk.CompileRule(r)
@@ -103,7 +107,7 @@ func (s *Service) BacktestRule(ctx context.Context, a ingot.Actor, id string, fr
 			if err != nil {
 				return nil, s.unavailable(ctx, err)
 			}
-			if debit.Kind != ingot.AccountWallet || credit.Kind != ingot.AccountWallet || !c.Applies(debit.OperatorID, credit.OperatorID) {
+			if debit.Kind != ingot.AccountWallet || credit.Kind != ingot.AccountWallet || !c.Applies(debit.OperatorID, credit.OperatorID, t.Currency) {
 				continue
 			}
 			if bt.Evaluated == MaxBacktest {

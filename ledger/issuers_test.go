@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/ingot-cbdc/ingot"
 	"github.com/ingot-cbdc/ingot/ledger"
@@ -132,10 +133,8 @@ func TestIssuers(t *testing.T) {
 			t.Fatalf("an issuer's new key: %+v %v", nk, err)
 		}
 		wantCode(t, e.svc.RevokeAPIKey(e.ctx, e.cb, nk.Key.ID, ""), ingot.CodeNotFound)
-		// Risk oversight's rules and cases are the administrator's
-		// (TestIssuerOversight: what another issuer reads).
-		_, err = e.svc.CreateRiskRule(e.ctx, hkma, ledger.RiskRuleIn{Name: "x", Expression: "amount > 1", Action: "alert", Severity: "low"}, nil)
-		wantCode(t, err, ingot.CodeForbidden)
+		// Cases are the administrator's (TestIssuerOversight: what
+		// another issuer reads, and its rules).
 		_, _, err = e.svc.Cases(e.ctx, hkma, "", 10)
 		wantCode(t, err, ingot.CodeForbidden)
 		if _, _, err := e.svc.Alerts(e.ctx, e.cb, ledger.AlertQuery{}); err != nil {
@@ -151,8 +150,9 @@ func TestIssuers(t *testing.T) {
 // TestIssuerOversight: an issuer that is not the administrator reads the
 // risk oversight of its own currencies (alerts of its currencies' wallets,
 // reviews and large-value lines of payments in them) and nothing of
-// another's; it may not act on any (rules, resolutions, decisions, cases
-// stay the administrator's and the operators').
+// another's, and sets risk rules that apply to payments in its currencies
+// only; it may not act on alerts, reviews or cases (the administrator's and
+// the operators').
 func TestIssuerOversight(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newEnv(t, kind, 0)
@@ -246,5 +246,59 @@ func TestIssuerOversight(t *testing.T) {
 		}
 		_, _, err = e.svc.Cases(e.ctx, hkma, "", 10)
 		wantCode(t, err, ingot.CodeForbidden)
+
+		// Rules: the issuer's deny applies to HKD payments only; its allow
+		// does not silence the administrator's rules.
+		deny := rule(t, e, hkma, "no 7.77", "amount == 777", risk.ActionDeny)
+		if deny.IssuerID != hkmaID || !slicesEqual(deny.Currencies, []string{"HKD"}) || deny.OperatorID != "" {
+			t.Fatalf("the issuer's rule: %+v", deny)
+		}
+		_, err = e.svc.Pay(e.ctx, cn, ledger.PayRequest{From: hkdFrom, To: hkdTo, Amount: "7.77", Currency: "HKD"}, nil)
+		wantCode(t, err, ingot.CodeRiskDenied)
+		if _, err := e.svc.Pay(e.ctx, cn, ledger.PayRequest{From: cnyFrom, To: cnyTo, Amount: "7.77", Currency: "CNY"}, nil); err != nil {
+			t.Fatalf("a CNY payment under the HKD issuer's rule: %v", err)
+		}
+		rule(t, e, hkma, "allow all", "true", risk.ActionAllow)
+		_, err = e.svc.Pay(e.ctx, cn, ledger.PayRequest{From: hkdFrom, To: hkdTo, Amount: "12.34", Currency: "HKD"}, nil)
+		if !errors.As(err, new(*ledger.InReview)) {
+			t.Fatalf("the administrator's review rule, under the issuer's allow: %v", err)
+		}
+		// It sees its rules and the administrator's, and changes its own.
+		rules, err := e.svc.RiskRules(e.ctx, hkma)
+		if err != nil || len(rules) != 4 {
+			t.Fatalf("the issuer's rules: %d %v", len(rules), err)
+		}
+		cbRules, err := e.svc.RiskRules(e.ctx, e.cb)
+		if err != nil || len(cbRules) != 4 {
+			t.Fatalf("the administrator's rules: %d %v", len(cbRules), err)
+		}
+		for _, r := range rules {
+			if r.IssuerID != hkmaID && r.IssuerID != "" {
+				t.Fatalf("the issuer sees %+v", r)
+			}
+		}
+		var adminRule string
+		for _, r := range cbRules {
+			if r.IssuerID == "" {
+				adminRule = r.ID
+			}
+		}
+		off := false
+		if _, err := e.svc.UpdateRiskRule(e.ctx, hkma, deny.ID, ledger.RiskRuleIn{Active: &off}, nil); err != nil {
+			t.Fatalf("the issuer changes its rule: %v", err)
+		}
+		_, err = e.svc.UpdateRiskRule(e.ctx, hkma, adminRule, ledger.RiskRuleIn{Active: &off}, nil)
+		wantCode(t, err, ingot.CodeNotFound) // the administrator's
+		_, err = e.svc.UpdateRiskRule(e.ctx, e.cb, deny.ID, ledger.RiskRuleIn{Active: &off}, nil)
+		wantCode(t, err, ingot.CodeNotFound) // the issuer's, not the administrator's to change
+		if _, err := e.svc.BacktestRule(e.ctx, hkma, deny.ID, time.Time{}, time.Time{}); err != nil {
+			t.Fatalf("the issuer backtests its rule: %v", err)
+		}
+		_, err = e.svc.BacktestRule(e.ctx, hkma, adminRule, time.Time{}, time.Time{})
+		wantCode(t, err, ingot.CodeNotFound)
+		// An operator sees the central banks' rules, the issuer's too.
+		if ors, err := e.svc.RiskRules(e.ctx, cn); err != nil || len(ors) != 4 {
+			t.Fatalf("the operator's view of the rules: %d %v", len(ors), err)
+		}
 	})
 }

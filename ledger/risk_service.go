@@ -26,23 +26,45 @@ type RiskRuleIn struct {
 	Active     *bool // nil: active (a new rule), unchanged (a change)
 }
 
-// CreateRiskRule adds a rule of the caller: the central bank's apply to
-// every payment, an operator's to payments of its wallets.
+// CreateRiskRule adds a rule of the caller: the administrator's apply to
+// every payment, another issuer's to the payments in its currencies, an
+// operator's to payments of its wallets.
 func (s *Service) CreateRiskRule(ctx context.Context, a ingot.Actor, in RiskRuleIn, idem *Idem) (*risk.Rule, error) {
-	if err := requireOversight(a); err != nil {
+	r, err := s.ruleOwner(ctx, a)
+	if err != nil {
 		return nil, err
 	}
-	r := risk.Rule{ID: newID(), Version: 1, OperatorID: a.OperatorID, Active: true, CreatedAt: s.now()}
+	r.ID, r.Version, r.Active, r.CreatedAt = newID(), 1, true, s.now()
 	return s.addRiskRule(ctx, r, in, idem)
 }
 
+// ruleOwner is a new rule of the caller with its owner's fields: an
+// operator's (OperatorID), the administrator's (none), another issuer's
+// (IssuerID, and Currencies: the ones it issues, which the rule is
+// limited to).
+func (s *Service) ruleOwner(ctx context.Context, a ingot.Actor) (risk.Rule, error) {
+	o, err := s.oversightOf(ctx, a) // issuers.go
+	if err != nil {
+		return risk.Rule{}, err
+	}
+	r := risk.Rule{OperatorID: o.operator, Currencies: o.currencies}
+	if o.currencies != nil {
+		r.IssuerID = issuerOfActor(a)
+	}
+	return r, nil
+}
+
+// ownRule reports whether rule r is the caller's (owner: ruleOwner).
+func ownRule(r, owner *risk.Rule) bool { return r.Owner() == owner.Owner() }
+
 // UpdateRiskRule makes a new version of one of the caller's rules.
 func (s *Service) UpdateRiskRule(ctx context.Context, a ingot.Actor, id string, in RiskRuleIn, idem *Idem) (*risk.Rule, error) {
-	if err := requireOversight(a); err != nil {
+	owner, err := s.ruleOwner(ctx, a)
+	if err != nil {
 		return nil, err
 	}
 	vs, err := s.st.RiskRuleVersions(ctx, id)
-	if isNotFound(err) || (err == nil && vs[len(vs)-1].OperatorID != a.OperatorID) {
+	if isNotFound(err) || (err == nil && !ownRule(&vs[len(vs)-1], &owner)) {
 		return nil, notFound("risk rule " + id)
 	}
 	if err != nil {
@@ -90,19 +112,21 @@ func (s *Service) addRiskRule(ctx context.Context, r risk.Rule, in RiskRuleIn, i
 	return created(ctx, s, res, existing, err, idem)
 }
 
-// RiskRules lists the rules the caller sees: the central bank all of
-// them, an operator its own and the central bank's (which apply to its
-// wallets too).
+// RiskRules lists the rules the caller sees: the administrator all of
+// them, another issuer its own and the administrator's (which apply to its
+// currencies too), an operator its own and the central banks' (which apply
+// to its wallets too).
 func (s *Service) RiskRules(ctx context.Context, a ingot.Actor) ([]risk.Rule, error) {
-	if err := requireOversight(a); err != nil {
+	owner, err := s.ruleOwner(ctx, a)
+	if err != nil {
 		return nil, err
 	}
 	if a.Role == ingot.RoleCentralBank {
-		rs, err := s.st.RiskRules(ctx, "", true)
+		rs, err := s.st.RiskRules(ctx, "", owner.IssuerID == "")
 		if err != nil {
 			return nil, s.unavailable(ctx, err)
 		}
-		return rs, nil
+		return slices.DeleteFunc(rs, func(r risk.Rule) bool { return !seesRule(&r, &owner) }), nil
 	}
 	own, err := s.st.RiskRules(ctx, a.OperatorID, false)
 	if err != nil {
@@ -115,22 +139,36 @@ func (s *Service) RiskRules(ctx context.Context, a ingot.Actor) ([]risk.Rule, er
 	return append(cb, own...), nil
 }
 
-// RiskRule reads a rule's versions, oldest first.
+// RiskRule reads a rule's versions, oldest first, when the caller sees
+// it (RiskRules).
 func (s *Service) RiskRule(ctx context.Context, a ingot.Actor, id string) ([]risk.Rule, error) {
-	if err := requireOversight(a); err != nil {
+	owner, err := s.ruleOwner(ctx, a)
+	if err != nil {
 		return nil, err
 	}
 	vs, err := s.st.RiskRuleVersions(ctx, id)
-	if isNotFound(err) {
+	if isNotFound(err) || (err == nil && !seesRule(&vs[0], &owner)) {
 		return nil, notFound("risk rule " + id)
 	}
 	if err != nil {
 		return nil, s.unavailable(ctx, err)
 	}
-	if o := vs[0].OperatorID; a.Role == ingot.RoleOperator && o != "" && o != a.OperatorID {
-		return nil, notFound("risk rule " + id)
-	}
 	return vs, nil
+}
+
+// seesRule reports whether the owner of rules owner (ruleOwner) sees rule
+// r: its own; the central banks' rules, for an operator; the
+// administrator's, for another issuer; every rule, for the administrator.
+func seesRule(r, owner *risk.Rule) bool {
+	switch {
+	case ownRule(r, owner):
+		return true
+	case owner.OperatorID != "":
+		return r.OperatorID == ""
+	case owner.IssuerID != "":
+		return r.OperatorID == "" && r.IssuerID == ""
+	}
+	return true
 }
 
 // AlertQuery selects alerts.

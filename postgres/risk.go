@@ -24,14 +24,15 @@ import (
 
 // ---- rules ----
 
-const riskRuleCols = "id, version, operator_id, name, expression, action, severity, active, created_at"
+const riskRuleCols = "id, version, operator_id, name, expression, action, severity, active, created_at, issuer_id, currencies"
 
 func scanRiskRule(row pgx.Row) (risk.Rule, error) {
 	var r risk.Rule
 	var version int32
-	var action, severity string
-	err := row.Scan(&r.ID, &version, &r.OperatorID, &r.Name, &r.Expression, &action, &severity, &r.Active, &r.CreatedAt)
+	var action, severity, currencies string
+	err := row.Scan(&r.ID, &version, &r.OperatorID, &r.Name, &r.Expression, &action, &severity, &r.Active, &r.CreatedAt, &r.IssuerID, &currencies)
 	r.Version, r.Action, r.Severity = int(version), risk.Action(action), risk.Severity(severity)
+	r.Currencies = store.SplitCurrencies(currencies)
 	r.CreatedAt = r.CreatedAt.UTC()
 	return r, err
 }
@@ -45,9 +46,9 @@ const latestRule = "NOT EXISTS (SELECT 1 FROM risk_rules n WHERE n.id = r.id AND
 // row). A taken (id, version) is ErrConflict.
 func (s *Store) AddRiskRule(ctx context.Context, r risk.Rule, rec *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, rec, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO risk_rules (`+riskRuleCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		if _, err := tx.Exec(ctx, `INSERT INTO risk_rules (`+riskRuleCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			r.ID, int32(r.Version), r.OperatorID, r.Name, r.Expression, string(r.Action), string(r.Severity), r.Active,
-			r.CreatedAt); err != nil {
+			r.CreatedAt, r.IssuerID, store.JoinCurrencies(r.Currencies)); err != nil {
 			if isUniqueViolation(err) {
 				return store.ErrConflict
 			}

@@ -41,11 +41,27 @@ type RuleError struct {
 	Err  error
 }
 
-// Applies reports whether a rule of its owner applies to a payment
-// between wallets of these operators: the central bank's to every
-// payment, an operator's to those of its own wallets, sent or received.
-func (c *Compiled) Applies(payerOperator, payeeOperator string) bool {
+// Applies reports whether a rule of its owner applies to a payment in
+// currency between wallets of these operators: the administrator's to
+// every payment, another issuer's to the payments in its currencies, an
+// operator's to those of its own wallets, sent or received.
+func (c *Compiled) Applies(payerOperator, payeeOperator, currency string) bool {
+	if c.Currencies != nil && !slices.Contains(c.Currencies, currency) {
+		return false
+	}
 	return c.OperatorID == "" || c.OperatorID == payerOperator || c.OperatorID == payeeOperator
+}
+
+// Owner names the rule's owner: an operator, an issuer, or "" the
+// administrator. An allow rule silences its owner's rules only.
+func (r *Rule) Owner() string {
+	switch {
+	case r.OperatorID != "":
+		return r.OperatorID
+	case r.IssuerID != "":
+		return "issuer:" + r.IssuerID
+	}
+	return ""
 }
 
 // Decide evaluates the active rules that apply to the payment.
@@ -54,7 +70,7 @@ func Decide(rules []*Compiled, f *Facts) Decision {
 	var allowed []string // owners whose allow rule matched
 	var hits []*Rule
 	for _, c := range rules {
-		if !c.Active || !c.Applies(f.Payer.Operator, f.Payee.Operator) {
+		if !c.Active || !c.Applies(f.Payer.Operator, f.Payee.Operator, f.Currency) {
 			continue
 		}
 		ok, err := c.Program.Eval(f)
@@ -66,13 +82,13 @@ func Decide(rules []*Compiled, f *Facts) Decision {
 			continue
 		}
 		if c.Action == ActionAllow {
-			allowed = append(allowed, c.OperatorID)
+			allowed = append(allowed, c.Owner())
 			continue
 		}
 		hits = append(hits, &c.Rule)
 	}
 	for _, r := range hits {
-		if slices.Contains(allowed, r.OperatorID) {
+		if slices.Contains(allowed, r.Owner()) {
 			continue
 		}
 		d.Hits = append(d.Hits, r)

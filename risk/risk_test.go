@@ -198,6 +198,39 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// TestDecideIssuerRules: an issuer's rules apply to payments in its
+// currencies only, and its allow rule silences its own rules, not the
+// administrator's.
+func TestDecideIssuerRules(t *testing.T) {
+	issuer := func(name, expr string, a Action) *Compiled {
+		c, err := CompileRule(Rule{ID: name, Version: 1, IssuerID: "hkma", Currencies: []string{"HKD"}, Name: name, Expression: expr, Action: a, Severity: SeverityHigh, Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	admin, err := CompileRule(Rule{ID: "cb", Version: 1, Name: "cb", Expression: "amount > 1000", Action: ActionAlert, Severity: SeverityHigh, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deny := issuer("hk-deny", "amount > 1000", ActionDeny)
+	f := facts() // CNY
+	if d := Decide([]*Compiled{admin, deny}, f); d.Action != ActionAlert || len(d.Hits) != 1 || d.Hits[0].Name != "cb" {
+		t.Fatalf("a CNY payment under an HKD issuer's deny: %+v", d)
+	}
+	f.Currency = "HKD"
+	if d := Decide([]*Compiled{admin, deny}, f); d.Action != ActionDeny || d.By.Name != "hk-deny" || len(d.Hits) != 2 {
+		t.Fatalf("an HKD payment: %+v", d)
+	}
+	d := Decide([]*Compiled{admin, deny, issuer("hk-allow", "true", ActionAllow)}, f)
+	if d.Action != ActionAlert || len(d.Hits) != 1 || d.Hits[0].Name != "cb" {
+		t.Fatalf("with the issuer's allow: %+v", d)
+	}
+	if admin.Owner() != "" || deny.Owner() != "issuer:hkma" || !admin.Applies("op1", "op2", "HKD") || deny.Applies("op1", "op2", "CNY") {
+		t.Fatalf("owners and scope: %q %q", admin.Owner(), deny.Owner())
+	}
+}
+
 func BenchmarkDecide10(b *testing.B) {
 	var rules []*Compiled
 	for _, e := range []string{

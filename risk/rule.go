@@ -71,7 +71,13 @@ func (s Severity) Valid() bool {
 type Rule struct {
 	ID         string
 	Version    int
-	OperatorID string // "" for the central bank's rules, which apply to every payment
+	OperatorID string // "" for a central bank's rules
+	// IssuerID is the central bank that owns the rule when it is not the
+	// platform's administrator ("" the administrator's or an operator's);
+	// Currencies are then the currencies it issues, the only payments the
+	// rule applies to (nil: every currency).
+	IssuerID   string
+	Currencies []string
 	Name       string
 	Expression string
 	Action     Action

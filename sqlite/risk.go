@@ -20,14 +20,14 @@ import (
 
 // ---- rules ----
 
-const riskRuleCols = `id, version, operator_id, name, expression, action, severity, active, created_at`
+const riskRuleCols = `id, version, operator_id, name, expression, action, severity, active, created_at, issuer_id, currencies`
 
 func scanRiskRule(sc scanner) (risk.Rule, error) {
 	var r risk.Rule
-	var action, severity string
+	var action, severity, currencies string
 	var created int64
-	err := sc.Scan(&r.ID, &r.Version, &r.OperatorID, &r.Name, &r.Expression, &action, &severity, &r.Active, &created)
-	r.Action, r.Severity = risk.Action(action), risk.Severity(severity)
+	err := sc.Scan(&r.ID, &r.Version, &r.OperatorID, &r.Name, &r.Expression, &action, &severity, &r.Active, &created, &r.IssuerID, &currencies)
+	r.Action, r.Severity, r.Currencies = risk.Action(action), risk.Severity(severity), store.SplitCurrencies(currencies)
 	r.CreatedAt = fromMicros(created)
 	return r, err
 }
@@ -40,9 +40,9 @@ const latestRule = `NOT EXISTS (SELECT 1 FROM risk_rules n WHERE n.id = r.id AND
 // one transaction. A taken (id, version) is ErrConflict.
 func (s *Store) AddRiskRule(ctx context.Context, r risk.Rule, rec *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, "add risk rule", rec, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_rules (`+riskRuleCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_rules (`+riskRuleCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.Version, r.OperatorID, r.Name, r.Expression, string(r.Action), string(r.Severity), r.Active,
-			micros(r.CreatedAt)); err != nil {
+			micros(r.CreatedAt), r.IssuerID, store.JoinCurrencies(r.Currencies)); err != nil {
 			if isUnique(err) {
 				return store.ErrConflict
 			}

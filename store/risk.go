@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/ingot-cbdc/ingot/risk"
@@ -74,6 +75,18 @@ type ReviewFilter struct {
 	Currencies []string
 	Before     string
 	Limit      int
+}
+
+// JoinCurrencies is how a rule's currencies are stored: comma-separated
+// ISO 4217 codes, "" for nil (every currency).
+func JoinCurrencies(cs []string) string { return strings.Join(cs, ",") }
+
+// SplitCurrencies reads JoinCurrencies' text back.
+func SplitCurrencies(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // AlertFilter selects alerts. Empty fields select all.

@@ -147,7 +147,9 @@ func testRiskRules(t *testing.T, s store.Store) {
 	a2 := newRule("a", 2, op, false)
 	a2.Action, a2.Severity, a2.Expression = risk.ActionDeny, risk.SeverityCritical, `payment.channel == "qr" && payer.kyc_tier >= 3`
 	mustAddRule(t, s, a2)
-	b1 := mustAddRule(t, s, newRule("b", 1, "", true))
+	b1 := newRule("b", 1, "", true) // an issuer's, for its currencies
+	b1.IssuerID, b1.Currencies = newID(), []string{"HKD", "MOP"}
+	mustAddRule(t, s, b1)
 	c1 := mustAddRule(t, s, newRule("c", 1, other, true))
 	d1 := mustAddRule(t, s, newRule("d", 1, op, true))
 
