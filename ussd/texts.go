@@ -27,7 +27,7 @@ type texts struct {
 	amountIn, confirmSendF, confirmPayF, pinToPay, paidF     string
 	noPayee, noMerchant, receivedF, paidSMSF, confirmOptions string
 	codes                                                    map[string]string
-	refused                                                  string
+	refused, back                                            string
 }
 
 var english = &texts{
@@ -59,6 +59,7 @@ var english = &texts{
 	noMerchant:     "No merchant has the code %s.",
 	confirmOptions: "\n1 Confirm\n2 Cancel",
 	refused:        "Not done (%s).",
+	back:           "\n0 Back 00 Menu",
 	codes: map[string]string{
 		ingot.CodeInvalidCredentials: "Wrong PIN. Nothing was done.",
 		ingot.CodeTooManyAttempts:    "Too many wrong PINs. Try again in 15 minutes.",
@@ -107,6 +108,7 @@ var chinese = &texts{
 	noMerchant:     "没有编号为%s的商户。",
 	confirmOptions: "\n1 确认\n2 取消",
 	refused:        "未完成（%s）。",
+	back:           "\n0 返回 00 主菜单",
 	codes: map[string]string{
 		ingot.CodeInvalidCredentials: "PIN错误，未执行任何操作。",
 		ingot.CodeTooManyAttempts:    "PIN错误次数过多，请15分钟后再试。",

@@ -18,6 +18,7 @@ package ussd
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -218,6 +219,9 @@ func Run(ctx context.Context, s Session, text string, act Actions) Screen {
 	}
 	m.t = textsOf(lang)
 	m.lang = lang
+	prefix := all[:len(all)-len(in)] // the language picked on first use
+	in = navigate(in)
+	m.all = append(slices.Clone(prefix), in...)
 	if len(in) == 0 {
 		return con(m.t.menu)
 	}
@@ -238,6 +242,36 @@ func Run(ctx context.Context, s Session, text string, act Actions) Screen {
 	}
 	return end(m.t.invalid)
 }
+
+// Navigation choices, on every screen after the menu: back one screen, or
+// to the menu.
+const (
+	choiceBack = "0"
+	choiceHome = "00"
+)
+
+// navigate applies the path's navigation choices: "0" takes back the
+// choice before it, "00" every one before it. What is left is the path of
+// the screen the holder is on (a PIN or an amount is never "0" or "00").
+func navigate(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, c := range in {
+		switch c {
+		case choiceBack:
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case choiceHome:
+			out = out[:0]
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// con is a screen that continues, with the navigation choices under it.
+func (m *machine) con(text string) Screen { return con(text + m.t.back) }
 
 func pickLang(c string) (Lang, bool) {
 	switch c {
@@ -306,7 +340,7 @@ func (m *machine) recent() Screen {
 
 func (m *machine) send(rest []string) Screen {
 	if len(rest) == 0 {
-		return con(m.t.askPayee)
+		return m.con(m.t.askPayee)
 	}
 	p, err := m.act.Payee(m.ctx, rest[0])
 	if err != nil {
@@ -317,7 +351,7 @@ func (m *machine) send(rest []string) Screen {
 
 func (m *machine) merchant(rest []string) Screen {
 	if len(rest) == 0 {
-		return con(m.t.askMerchant)
+		return m.con(m.t.askMerchant)
 	}
 	p, err := m.act.Merchant(m.ctx, rest[0])
 	if err != nil {
@@ -330,14 +364,14 @@ func (m *machine) merchant(rest []string) Screen {
 // amount and payee, then the PIN, which pays.
 func (m *machine) pay(p Payee, rest []string, confirm func(amount, payee string) string) Screen {
 	if len(rest) == 0 {
-		return con(m.t.askAmount(p.Currency))
+		return m.con(m.t.askAmount(p.Currency))
 	}
 	amount, shown, err := parseAmount(rest[0], p.Currency)
 	if err != nil {
 		return end(m.t.errorText(err))
 	}
 	if len(rest) == 1 {
-		return con(confirm(shown, p.Name))
+		return m.con(confirm(shown, p.Name))
 	}
 	switch rest[1] {
 	case confirmYes:
@@ -351,7 +385,7 @@ func (m *machine) pay(p Payee, rest []string, confirm func(amount, payee string)
 	}
 	switch len(rest) {
 	case 2:
-		return con(m.t.askPIN(shown))
+		return m.con(m.t.askPIN(shown))
 	case 3:
 		key := strings.Join(m.all[:len(m.all)-1], "*")
 		r, err := m.act.Pay(m.ctx, Payment{Payee: p, Amount: amount, Key: key}, rest[2])
@@ -366,14 +400,14 @@ func (m *machine) pay(p Payee, rest []string, confirm func(amount, payee string)
 func (m *machine) changePIN(rest []string) Screen {
 	switch len(rest) {
 	case 0:
-		return con(m.t.askOldPIN)
+		return m.con(m.t.askOldPIN)
 	case 1:
-		return con(m.t.askNewPIN)
+		return m.con(m.t.askNewPIN)
 	case 2:
 		if err := m.act.CheckPIN(rest[1]); err != nil {
 			return end(m.t.pinError(err))
 		}
-		return con(m.t.repeatNewPIN)
+		return m.con(m.t.repeatNewPIN)
 	case 3:
 		if rest[1] != rest[2] {
 			return end(m.t.pinsDiffer)
@@ -389,7 +423,7 @@ func (m *machine) changePIN(rest []string) Screen {
 func (m *machine) language(rest []string) Screen {
 	switch len(rest) {
 	case 0:
-		return con(chooseLang)
+		return m.con(chooseLang)
 	case 1:
 		l, ok := pickLang(rest[0])
 		if !ok {

@@ -202,7 +202,7 @@ func TestSendMoney(t *testing.T) {
 		"2*13800138000*12.5*2":        "Cancelled",
 		"2*13800138000*12.5*1*000000": "Wrong PIN",
 		"2*404":                       "No wallet found for 404",
-		"2*13800138000*0":             "Invalid amount",
+		"2*13800138000*0.00":          "Invalid amount",
 		"2*13800138000*1.234":         "Invalid amount",
 		"2*13800138000*12.5*9":        "Invalid choice",
 	} {
@@ -215,11 +215,51 @@ func TestSendMoney(t *testing.T) {
 	}
 }
 
+// TestNavigation: "0" goes back one screen and "00" to the menu, from any
+// screen after it; a payment reached after going back pays once, its key
+// the path without the detours.
+func TestNavigation(t *testing.T) {
+	t.Parallel()
+	f := &fake{pin: "246810"}
+	for text, want := range map[string]string{
+		"0":                               "1 Balance",
+		"2*0":                             "1 Balance",
+		"2*13800138000*0":                 "phone number or the 16-digit wallet ID\n0 Back 00 Menu",
+		"2*13800138000*12.5*0":            "Amount in CNY",
+		"2*13800138000*12.5*1*0":          "Send CNY 12.50 to",
+		"2*13800138000*12.5*1*00":         "1 Balance",
+		"2*13800138000*0*0*3":             "The merchant's code:",
+		"5*0":                             "1 Balance",
+		"5*135790*0":                      "Your current PIN:",
+		"2*13800138000*12.5*00*2*13800138": "Amount in CNY",
+	} {
+		if sc := run(f, registeredEN, text); sc.End || !strings.Contains(sc.Text, want) {
+			t.Errorf("%q: %+v, want %q", text, sc, want)
+		}
+	}
+	sc := run(f, registeredEN, "2*404*0*13800138000*99*0*12.5*1*0*1*246810")
+	if !sc.End || !strings.HasPrefix(sc.Text, "Paid CNY 12.50") {
+		t.Fatalf("paid after detours: %+v", sc)
+	}
+	if len(f.paid) != 1 || f.paid[0].Key != "2*13800138000*12.5*1" || f.paid[0].Amount != 1250 {
+		t.Fatalf("paid %+v", f.paid)
+	}
+	// On first use, the language choice is not taken back: "0" after the
+	// first screen of the menu shows the menu, in the language chosen.
+	first := ussd.Session{Registered: true}
+	if sc := run(f, first, "2*1*0"); sc.End || !strings.Contains(sc.Text, "1 查询余额") {
+		t.Fatalf("back after the language choice: %+v", sc)
+	}
+	if len(f.paid) != 1 {
+		t.Fatalf("paid %d times", len(f.paid))
+	}
+}
+
 func TestPayMerchantChinese(t *testing.T) {
 	t.Parallel()
 	f := &fake{pin: "246810"}
 	s := ussd.Session{Registered: true, Lang: ussd.Chinese}
-	if sc := run(f, s, "3*8801*25"); sc.End || sc.Text != "向Lucky Noodles付款CNY 25.00？\n1 确认\n2 取消" {
+	if sc := run(f, s, "3*8801*25"); sc.End || sc.Text != "向Lucky Noodles付款CNY 25.00？\n1 确认\n2 取消\n0 返回 00 主菜单" {
 		t.Fatalf("%+v", sc)
 	}
 	if sc := run(f, s, "3*8801*25*1*246810"); !sc.End || !strings.HasPrefix(sc.Text, "已向Lucky Noodles支付CNY 25.00。") {
