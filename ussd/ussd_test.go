@@ -222,15 +222,15 @@ func TestNavigation(t *testing.T) {
 	t.Parallel()
 	f := &fake{pin: "246810"}
 	for text, want := range map[string]string{
-		"0":                               "1 Balance",
-		"2*0":                             "1 Balance",
-		"2*13800138000*0":                 "phone number or the 16-digit wallet ID\n0 Back 00 Menu",
-		"2*13800138000*12.5*0":            "Amount in CNY",
-		"2*13800138000*12.5*1*0":          "Send CNY 12.50 to",
-		"2*13800138000*12.5*1*00":         "1 Balance",
-		"2*13800138000*0*0*3":             "The merchant's code:",
-		"5*0":                             "1 Balance",
-		"5*135790*0":                      "Your current PIN:",
+		"0":                                "1 Balance",
+		"2*0":                              "1 Balance",
+		"2*13800138000*0":                  "phone number or the 16-digit wallet ID\n0 Back 00 Menu",
+		"2*13800138000*12.5*0":             "Amount in CNY",
+		"2*13800138000*12.5*1*0":           "Send CNY 12.50 to",
+		"2*13800138000*12.5*1*00":          "1 Balance",
+		"2*13800138000*0*0*3":              "The merchant's code:",
+		"5*0":                              "1 Balance",
+		"5*135790*0":                       "Your current PIN:",
 		"2*13800138000*12.5*00*2*13800138": "Amount in CNY",
 	} {
 		if sc := run(f, registeredEN, text); sc.End || !strings.Contains(sc.Text, want) {
