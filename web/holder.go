@@ -52,6 +52,8 @@ type walletData struct {
 	Receive []receiveCode
 	// Held is a payment just sent that a risk rule held for review.
 	Held *heldPayment
+	// Quote is an exchange's quote waiting for the holder's confirmation.
+	Quote *exchangeQuote
 }
 
 // heldPayment is a payment the API answered 202 in_review: not made, its
@@ -84,9 +86,10 @@ type approval struct {
 	Options                     string
 	// Purpose is what to do once approved: "pay" (From pays To Sum, with
 	// Memo), "withdraw" (From to the bank account To, Sum) or "remove"
-	// (the factor To). Idem is the original form's idempotency key; Code
-	// a payment's ISO 20022 purpose code ("" none).
-	Purpose, From, To, Sum, Memo, Idem, Code string
+	// (the factor To) or "exchange" (the quote Quote, From to To). Idem
+	// is the original form's idempotency key; Code a payment's ISO 20022
+	// purpose code ("" none).
+	Purpose, From, To, Sum, Memo, Idem, Code, Quote string
 }
 
 // purposeCodes are the ISO 20022 purpose codes (ExternalPurpose1Code) the
@@ -221,14 +224,17 @@ func (w *Web) holderRoutes() {
 			q.fund(a, true, a.ID)
 		case "remove":
 			q.removeFactor(a, a.ID)
+		case "exchange":
+			q.exchange(a, a.ID)
 		default:
 			q.pay(a, a.ID)
 		}
 	})
-	w.bankRoutes()    // holder_bank.go
-	w.factorRoutes()  // holder_factors.go
-	w.receiveRoutes() // holder_receive.go
-	w.historyRoutes() // holder_history.go
+	w.bankRoutes()     // holder_bank.go
+	w.factorRoutes()   // holder_factors.go
+	w.receiveRoutes()  // holder_receive.go
+	w.historyRoutes()  // holder_history.go
+	w.exchangeRoutes() // holder_fx.go
 }
 
 // codeMethods are the login's methods that take a typed code (a passkey
@@ -260,7 +266,8 @@ func approvalFromForm(r *http.Request) *approval {
 	f := r.PostForm
 	return &approval{ID: f.Get("authorization"), Amount: f.Get("amount"), Currency: f.Get("currency"), Payee: f.Get("payee"),
 		Methods: strings.Fields(f.Get("methods")), Options: f.Get("webauthn"), Purpose: f.Get("purpose"),
-		From: f.Get("from"), To: f.Get("to"), Sum: f.Get("sum"), Memo: f.Get("memo"), Idem: f.Get("idem"), Code: f.Get("purpose_code")}
+		From: f.Get("from"), To: f.Get("to"), Sum: f.Get("sum"), Memo: f.Get("memo"), Idem: f.Get("idem"), Code: f.Get("purpose_code"),
+		Quote: f.Get("quote")}
 }
 
 // needsApproval fills a from the API's sca_required answer and reports
@@ -298,7 +305,11 @@ func (q *req) pay(a *approval, authorization string) {
 		opts = append(opts, client.WithAuthorization(authorization))
 	}
 	if isWalletID(a.To) {
-		t, err = q.client().CreateTransfer(q.r.Context(), client.PayBody{From: a.From, To: a.To, Amount: a.Sum, Currency: "CNY", Memo: a.Memo, Purpose: a.Code}, opts...)
+		currency := "CNY" // the paying wallet's, when it can be read (else the API says what is wrong)
+		if w, err := q.client().GetWallet(q.r.Context(), a.From, nil); err == nil {
+			currency = w.Currency
+		}
+		t, err = q.client().CreateTransfer(q.r.Context(), client.PayBody{From: a.From, To: a.To, Amount: a.Sum, Currency: currency, Memo: a.Memo, Purpose: a.Code}, opts...)
 	} else {
 		t, err = q.client().PayQR(q.r.Context(), client.QrPaymentRequest{From: a.From, QR: a.To, Amount: a.Sum, Memo: a.Memo, Purpose: a.Code}, opts...)
 	}

@@ -420,3 +420,51 @@ func TestWalletPurpose(t *testing.T) {
 		}
 	})
 }
+
+// TestWalletExchange: a holder with wallets in two currencies asks for a
+// quote on the wallet page, sees what it pays and gets, and exchanges; the
+// quote cannot be used twice; one wallet currency shows no exchange.
+func TestWalletExchange(t *testing.T) {
+	eachStore(t, false, func(t *testing.T, s *site) {
+		h := newHolder(s, "13800138305")
+		b := s.signIn(h.phone)
+		if strings.Contains(b.page, `action="/wallet/exchange/quote"`) {
+			t.Fatal("an exchange is offered to a holder with CNY wallets only")
+		}
+		hk := s.api("POST", "/v1/issuers", adminKey, map[string]any{"name": "HKMA", "country": "HK", "currencies": []string{"HKD"}}, 201)
+		hkma := hk["api_key"].(string)
+		s.api("POST", "/v1/issuers/"+hk["id"].(string)+"/operators/"+h.opID, hkma, nil, 204)
+		s.api("POST", "/v1/issuance/mint", hkma, map[string]any{"operator_id": h.opID, "amount": "5000.00", "currency": "HKD"}, 201)
+		s.api("PUT", "/v1/fx/rates", h.key, map[string]any{"base": "CNY", "quote": "HKD", "bid": "1.0850", "ask": "1.0900", "max_amount": "5000.00",
+			"valid_until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, 200)
+		hkd := s.api("POST", "/v1/wallets", h.key, map[string]any{"holder": map[string]any{"name": "Li Wei", "phone": h.phone}, "currency": "HKD"}, 201)["id"].(string)
+
+		b.get("/wallet", 200)
+		b.has(`action="/wallet/exchange/quote"`, "Exchange")
+		b.post("/wallet/exchange/quote", url.Values{"from": {h.wallet}, "to": {h.wallet}, "amount": {"100.00"}}, 422)
+		b.has("Choose two of your wallets in different currencies.")
+		b.get("/wallet", 200)
+		b.post("/wallet/exchange/quote", url.Values{"from": {h.wallet}, "to": {hkd}, "amount": {"100.00"}}, 200)
+		b.has("CN¥100.00 → HK$108.50", "Rate 1.0850 HKD/CNY", `action="/wallet/exchange"`)
+		form := url.Values{"quote": {regexp.MustCompile(`name="quote" value="([0-9a-f-]{36})"`).FindStringSubmatch(b.page)[1]},
+			"from": {h.wallet}, "to": {hkd}, "idem": {"fx-web-1"}}
+		b.post("/wallet/exchange", form, 200)
+		b.has("Exchanged: CN¥100.00 → HK$108.50")
+		if got := s.api("GET", "/v1/wallets/"+hkd, h.key, nil, 200)["balance"]; got != "108.50" {
+			t.Fatalf("the HKD wallet holds %v", got)
+		}
+		// The HKD wallet pays in HKD from the same pay form.
+		b.get("/wallet", 200)
+		b.post("/wallet/pay", url.Values{"from": {hkd}, "to": {h.payee}, "amount": {"8.50"}}, 422)
+		b.has("the transfer is in HKD but the accounts are in HKD and CNY")
+		other := s.api("POST", "/v1/wallets", h.key, map[string]any{"holder": map[string]any{"name": "Wang Fang", "phone": "13900139000"}, "currency": "HKD"}, 201)["id"].(string)
+		b.get("/wallet", 200)
+		b.post("/wallet/pay", url.Values{"from": {hkd}, "to": {other}, "amount": {"8.50"}}, 200)
+		b.has("Paid: HK$8.50 → " + other)
+		// The same quote again, under another key: used.
+		b.get("/wallet", 200)
+		form.Set("idem", "fx-web-2")
+		b.post("/wallet/exchange", form, 422)
+		b.has("This quote expired or was used. Ask for a new one.")
+	})
+}
