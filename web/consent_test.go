@@ -7,9 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 )
 
 // TestConsentScreen: a provider sends the holder's browser to GET
@@ -18,18 +22,28 @@ import (
 // and the browser goes back to the provider with the code, which the
 // provider exchanges with its PKCE verifier. A redirect_uri the provider
 // did not register is refused before anything is shown.
-func TestConsentScreen(t *testing.T) {
-	s := newSite(t)
-	h := newHolder(s, "13800138777")
-	const cb = "https://lender.example/cb"
-	p := s.api("POST", "/v1/providers", adminKey, map[string]any{"name": "Acme Lending", "redirect_uris": []string{cb}, "roles": []string{"ais", "pis"}}, 201)
-	clientID, secret := p["client_id"].(string), p["client_secret"].(string)
-	verifier := strings.Repeat("verifier-", 6)
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {cb}, "scope": {"accounts:read payments:write"},
-		"state": {"xyz"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+// lender is a provider (Acme Lending, its redirect URI cb) and the query
+// of its authorization request for a payments mandate, with its PKCE
+// verifier.
+type lender struct {
+	clientID, secret, verifier string
+	q                          url.Values
+}
 
-	b := s.browser()
+const cb = "https://lender.example/cb"
+
+func newLender(s *site) lender {
+	p := s.api("POST", "/v1/providers", adminKey, map[string]any{"name": "Acme Lending", "redirect_uris": []string{cb}, "roles": []string{"ais", "pis"}}, 201)
+	l := lender{clientID: p["client_id"].(string), secret: p["client_secret"].(string), verifier: strings.Repeat("verifier-", 6)}
+	sum := sha256.Sum256([]byte(l.verifier))
+	l.q = url.Values{"response_type": {"code"}, "client_id": {l.clientID}, "redirect_uri": {cb}, "scope": {"accounts:read payments:write"},
+		"state": {"xyz"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	return l
+}
+
+// stayHome makes b follow redirects on the site only: the provider's
+// address is where the test looks, not where it goes.
+func stayHome(s *site, b *browser) {
 	site, _ := url.Parse(s.url)
 	b.c.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
 		if r.URL.Host != site.Host {
@@ -37,6 +51,28 @@ func TestConsentScreen(t *testing.T) {
 		}
 		return nil
 	}
+}
+
+// mandateForm fills a consent form's wallet and mandate, and allows.
+func mandateForm(s *site, h holderFixture, f url.Values) url.Values {
+	f.Set("wallet", h.wallet)
+	f.Set("payee", h.payee)
+	f.Set("max_per_payment", "50.00")
+	f.Set("max_per_period", "100.00")
+	f.Set("period", "month")
+	f.Set("valid_until", s.now().Add(30*24*time.Hour).UTC().Format(time.RFC3339))
+	f.Set("decision", "allow")
+	return f
+}
+
+func TestConsentScreen(t *testing.T) {
+	s := newSite(t)
+	h := newHolder(s, "13800138777")
+	l := newLender(s)
+	clientID, secret, verifier, q := l.clientID, l.secret, l.verifier, l.q
+
+	b := s.browser()
+	stayHome(s, b)
 	b.get("/oauth/authorize?"+q.Encode(), 200) // sign in first
 	b.has(`name="pin"`)
 	b.post("/signin", url.Values{"phone": {h.phone}, "pin": {"385912"}}, 200)
@@ -54,16 +90,7 @@ func TestConsentScreen(t *testing.T) {
 	}
 
 	b.get("/oauth/authorize?"+q.Encode(), 200)
-	mandate := func(f url.Values) url.Values {
-		f.Set("wallet", h.wallet)
-		f.Set("payee", h.payee)
-		f.Set("max_per_payment", "50.00")
-		f.Set("max_per_period", "100.00")
-		f.Set("period", "month")
-		f.Set("valid_until", s.now().Add(30*24*time.Hour).UTC().Format(time.RFC3339))
-		f.Set("decision", "allow")
-		return f
-	}
+	mandate := func(f url.Values) url.Values { return mandateForm(s, h, f) }
 	b.post("/oauth/authorize", mandate(hidden(t, b.page, "/oauth/authorize")), 200)
 	b.has("Approve the mandate", "100.00")
 	f := mandate(hidden(t, b.page, "/oauth/authorize"))
@@ -103,5 +130,46 @@ func TestConsentScreen(t *testing.T) {
 	res.Body.Close()
 	if l := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.Contains(l, "error=access_denied") || !strings.HasPrefix(l, cb) {
 		t.Fatalf("denied: %d %q", res.StatusCode, l)
+	}
+}
+
+// TestConsentWithAuthenticator: a holder with an authenticator app
+// approves a mandate on the consent screen with the app's code instead of
+// the text message; a wrong code approves nothing.
+func TestConsentWithAuthenticator(t *testing.T) {
+	s := newSite(t)
+	h := newHolder(s, "13800138778")
+	l := newLender(s)
+	b := s.signIn(h.phone)
+	stayHome(s, b)
+	b.post("/wallet/totp", url.Values{}, 200)
+	secret := regexp.MustCompile(`<code id="totp-secret">([A-Z2-7]+)</code>`).FindStringSubmatch(b.page)
+	if secret == nil {
+		t.Fatalf("no key for the authenticator app:\n%s", b.page)
+	}
+	code := func(at time.Time) string {
+		c, err := totp.GenerateCodeCustom(secret[1], at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	b.post("/wallet/totp/confirm", url.Values{"code": {code(time.Now())}}, 200)
+
+	b.get("/oauth/authorize?"+l.q.Encode(), 200)
+	b.post("/oauth/authorize", mandateForm(s, h, hidden(t, b.page, "/oauth/authorize")), 200)
+	b.has("Approve the mandate", `name="method" value="sms" checked`, `name="method" value="totp"`)
+	f := mandateForm(s, h, hidden(t, b.page, "/oauth/authorize"))
+	f.Set("method", "totp")
+	f.Set("code", "000000")
+	b.post("/oauth/authorize", f, 422)
+	f.Set("code", code(time.Now().Add(30*time.Second))) // the next step's: each code is taken once
+	res, err := b.c.PostForm(s.url+"/oauth/authorize", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, cb+"?code=") {
+		t.Fatalf("approved with the app: %d %q", res.StatusCode, loc)
 	}
 }
