@@ -242,12 +242,12 @@ func (s *Service) requireAdmitted(ctx context.Context, operatorID, currency stri
 
 // requireOversight admits operators (for their own wallets' alerts,
 // reviews and cases) and, among central banks, the platform's
-// administrator only. Alerts' resolutions, reviews' decisions, cases,
-// reveals and screening are platform-wide (docs/cross-border.md): another
-// issuer's key could otherwise act on wallets of currencies it does not
-// issue, so it gets 403 forbidden. It reads alerts, reviews and the
-// large-value report of its own currencies and sets risk rules for them
-// (oversightOf, ruleOwner).
+// administrator only. Cases, reveals and screening are platform-wide
+// (docs/cross-border.md): another issuer's key could otherwise act on
+// wallets of currencies it does not issue, so it gets 403 forbidden. It
+// reads and acts on the alerts and reviews of its own currencies, reads
+// their large-value lines and sets risk rules for them (oversightOf,
+// ruleOwner).
 func requireOversight(a ingot.Actor) error {
 	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
 		return err
@@ -302,7 +302,7 @@ func (s *Service) oversightOf(ctx context.Context, a ingot.Actor) (oversight, er
 
 func adminOnlyOversight(a ingot.Actor) error {
 	if a.Role == ingot.RoleCentralBank && issuerOfActor(a) != ingot.AdminIssuerID {
-		return ingot.Errorf(ingot.CodeForbidden, "acting on risk oversight (resolving alerts, deciding reviews, cases, reveals, screening) is the platform administrator's; another issuer reads its currencies' alerts and reviews and sets rules for them")
+		return ingot.Errorf(ingot.CodeForbidden, "cases, reveals and screening are the platform administrator's; another issuer oversees its currencies' alerts, reviews and rules")
 	}
 	return nil
 }

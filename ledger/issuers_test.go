@@ -150,9 +150,9 @@ func TestIssuers(t *testing.T) {
 // TestIssuerOversight: an issuer that is not the administrator reads the
 // risk oversight of its own currencies (alerts of its currencies' wallets,
 // reviews and large-value lines of payments in them) and nothing of
-// another's, and sets risk rules that apply to payments in its currencies
-// only; it may not act on alerts, reviews or cases (the administrator's and
-// the operators').
+// another's, resolves those alerts and decides those reviews, and sets
+// risk rules that apply to payments in its currencies only; cases stay the
+// administrator's and the operators'.
 func TestIssuerOversight(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newEnv(t, kind, 0)
@@ -218,10 +218,13 @@ func TestIssuerOversight(t *testing.T) {
 		}
 		_, err = e.svc.Alert(e.ctx, hkma, cnyAlert)
 		wantCode(t, err, ingot.CodeNotFound)
-		_, err = e.svc.ResolveAlert(e.ctx, hkma, hkdAlert, "no_action", "", nil)
-		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.ResolveAlert(e.ctx, hkma, cnyAlert, "no_action", "", nil)
+		wantCode(t, err, ingot.CodeNotFound)
+		if al, err := e.svc.ResolveAlert(e.ctx, hkma, hkdAlert, "no_action", "checked", nil); err != nil || al.Status != risk.AlertResolved {
+			t.Fatalf("the issuer resolves an HKD alert: %+v %v", al, err)
+		}
 
-		// Reviews: the HKD payment's only; deciding is not the issuer's.
+		// Reviews: the HKD payment's only, which it decides.
 		rs, _, err := e.svc.Reviews(e.ctx, hkma, ledger.ReviewQuery{})
 		if err != nil || len(rs) != 1 || rs[0].ID != heldIn["HKD"] || rs[0].Currency != "HKD" {
 			t.Fatalf("the issuer's reviews: %+v %v", rs, err)
@@ -231,8 +234,11 @@ func TestIssuerOversight(t *testing.T) {
 		}
 		_, err = e.svc.Review(e.ctx, hkma, heldIn["CNY"])
 		wantCode(t, err, ingot.CodeNotFound)
-		_, err = e.svc.ReleaseReview(e.ctx, hkma, heldIn["HKD"], nil)
-		wantCode(t, err, ingot.CodeForbidden)
+		_, err = e.svc.ReleaseReview(e.ctx, hkma, heldIn["CNY"], nil)
+		wantCode(t, err, ingot.CodeNotFound)
+		if out, err := e.svc.ReleaseReview(e.ctx, hkma, heldIn["HKD"], nil); err != nil || out.Review.Status != risk.ReviewReleased || out.Transfer == nil {
+			t.Fatalf("the issuer releases the HKD review: %+v %v", out, err)
+		}
 
 		// The large-value report: its currencies' lines only.
 		ls, err := e.svc.LargeValueReport(e.ctx, hkma, "")

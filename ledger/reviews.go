@@ -208,11 +208,20 @@ func (s *Service) RefuseReview(ctx context.Context, a ingot.Actor, id string, id
 }
 
 func (s *Service) decideReview(ctx context.Context, a ingot.Actor, id string, release bool, idem *Idem) (*ReviewOutcome, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a) // issuers.go
+	if err != nil {
 		return nil, err
 	}
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, notFound(fmt.Sprintf("review %q", id))
+	}
+	if o.currencies != nil {
+		// Another issuer decides the reviews of payments in its
+		// currencies (a review's currency never changes; the engine
+		// checks the rest).
+		if _, err := s.Review(ctx, a, id); err != nil {
+			return nil, err
+		}
 	}
 	return submit(ctx, s.eng, a, command[*ReviewOutcome](&reviewCmd{id: id, release: release}), idem)
 }

@@ -250,10 +250,7 @@ func (s *Service) Alert(ctx context.Context, a ingot.Actor, id string) (*risk.Al
 // ResolveAlert closes an open alert, once: a second resolution answers
 // alert_resolved.
 func (s *Service) ResolveAlert(ctx context.Context, a ingot.Actor, id, resolution, note string, idem *Idem) (*risk.Alert, error) {
-	if err := requireOversight(a); err != nil {
-		return nil, err
-	}
-	al, err := s.Alert(ctx, a, id)
+	al, err := s.Alert(ctx, a, id) // the alerts the caller sees: another issuer's, of its currencies
 	if err != nil {
 		return nil, err
 	}
