@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/ingot-cbdc/ingot/internal/webauthntest"
 )
 
 // TestConsentScreen: a provider sends the holder's browser to GET
@@ -172,4 +175,58 @@ func TestConsentWithAuthenticator(t *testing.T) {
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, cb+"?code=") {
 		t.Fatalf("approved with the app: %d %q", res.StatusCode, loc)
 	}
+}
+
+// TestConsentWithPasskey: a holder with a passkey approves a mandate on the
+// consent screen with it (a software authenticator answering the page's
+// WebAuthn options, as the browser would); a passkey form without the
+// browser's answer approves nothing.
+func TestConsentWithPasskey(t *testing.T) {
+	eachStore(t, false, func(t *testing.T, s *site) {
+		h := newHolder(s, "13800138779")
+		l := newLender(s)
+		b := s.signIn(h.phone)
+		stayHome(s, b)
+		auth := webauthntest.New(s.url)
+		res, err := b.c.PostForm(s.url+"/wallet/passkeys/options", url.Values{"csrf_token": {csrfRe.FindStringSubmatch(b.page)[1]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		cred, err := auth.Create(opts)
+		if err != nil {
+			t.Fatalf("create: %v (%s)", err, opts)
+		}
+		b.post("/wallet/passkeys", url.Values{"credential": {string(cred)}}, 200)
+		b.has("The factor was added.")
+
+		b.get("/oauth/authorize?"+l.q.Encode(), 200)
+		b.post("/oauth/authorize", mandateForm(s, h, hidden(t, b.page, "/oauth/authorize")), 200)
+		const passkeyForm = `<form method="post" action="/oauth/authorize" class="passkey"`
+		i := strings.Index(b.page, passkeyForm)
+		if i < 0 {
+			t.Fatalf("no passkey on the mandate's approval:\n%s", b.page)
+		}
+		options := regexp.MustCompile(`data-webauthn-get="([^"]+)"`).FindStringSubmatch(b.page[i:])
+		f := hidden(t, b.page[i:], "/oauth/authorize")
+		if f.Get("method") != "webauthn" || f.Get("max_per_period") != "100.00" || f.Get("wallet") != h.wallet || options == nil {
+			t.Fatalf("the passkey form: %v", f)
+		}
+		b.post("/oauth/authorize", f, 422) // no answer from the browser
+		b.has("The passkey did not answer")
+		answer, err := auth.Get([]byte(html.UnescapeString(options[1])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Set("credential", string(answer))
+		res, err = b.c.PostForm(s.url+"/oauth/authorize", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, cb+"?code=") {
+			t.Fatalf("approved with the passkey: %d %q", res.StatusCode, loc)
+		}
+	}, atLocalhost())
 }

@@ -107,15 +107,16 @@ func (w *Web) consentRoutes() {
 		}
 		var opts []client.CallOption
 		if id := f.Get("authorization"); id != "" {
-			// The mandate's approval: verified here with its code, then
-			// named.
+			// The mandate's approval: verified here with its code or the
+			// passkey's answer, then named.
 			p, ok := proofFromForm(q)
-			if ok {
-				_, err := q.client().VerifyAuthorization(q.r.Context(), id, p)
-				if err != nil {
-					q.consent(ar, &body, q.problem(err))
-					return
-				}
+			if !ok {
+				q.consent(ar, &body, q.t("passkey.failed"))
+				return
+			}
+			if _, err := q.client().VerifyAuthorization(q.r.Context(), id, p); err != nil {
+				q.consent(ar, &body, q.problem(err))
+				return
 			}
 			opts = append(opts, client.WithAuthorization(id))
 		}
