@@ -183,6 +183,8 @@ type Case struct {
 	// One of: freeze, report, close.
 	Decision string `json:"decision,omitempty"`
 	ID       string `json:"id"`
+	// A case of another issuer (not the administrator): the issuer.
+	IssuerID string `json:"issuer_id,omitempty"`
 	Note     string `json:"note"`
 	// central_bank, or the operator's id.
 	Owner string `json:"owner"`

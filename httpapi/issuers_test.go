@@ -49,15 +49,15 @@ func TestIssuersOverHTTP(t *testing.T) {
 		e.must(e.req("GET", "/v1/issuers/"+id, hkKey, nil), 200)
 		e.problem(e.req("GET", "/v1/issuers/0d9e2c5e-0000-4000-8000-000000000000", hkKey, nil), 404, "not_found")
 
-		// Another issuer reads the oversight of its currencies (none here
-		// yet) and sets rules for them; cases, screening and security
-		// events are the administrator's.
-		for _, path := range []string{"/v1/alerts", "/v1/reviews", "/v1/reports/large-value", "/v1/risk-rules"} {
+		// Another issuer oversees its currencies (nothing here yet): alerts,
+		// reviews, the report, rules, cases; screening and security events
+		// are the administrator's.
+		for _, path := range []string{"/v1/alerts", "/v1/reviews", "/v1/reports/large-value", "/v1/risk-rules", "/v1/cases"} {
 			if r := e.must(e.req("GET", path, hkKey, nil), 200); strings.Contains(string(r.raw), "CNY") {
 				t.Errorf("GET %s with another issuer's key: %s", path, r.raw)
 			}
 		}
-		for _, path := range []string{"/v1/cases", "/v1/screening-list", "/v1/security-events"} {
+		for _, path := range []string{"/v1/screening-list", "/v1/security-events"} {
 			if r := e.req("GET", path, hkKey, nil); r.status != 403 || r.str("code") != "forbidden" {
 				t.Errorf("GET %s with another issuer's key: %d %s", path, r.status, r.raw)
 			}

@@ -404,6 +404,7 @@ func (s *server) refuseReview(ctx context.Context, in *decideReviewIn) (*Out[Rev
 type Case struct {
 	ID        string    `json:"id"`
 	Owner     string    `json:"owner" doc:"central_bank, or the operator's id."`
+	IssuerID  string    `json:"issuer_id,omitempty" doc:"A case of another issuer (not the administrator): the issuer."`
 	AlertIDs  []string  `json:"alert_ids"`
 	Note      string    `json:"note"`
 	Status    string    `json:"status" enum:"open,decided"`
@@ -417,7 +418,7 @@ func caseOut(c *risk.Case) Case {
 	if owner == "" {
 		owner = "central_bank"
 	}
-	return Case{ID: c.ID, Owner: owner, AlertIDs: c.AlertIDs, Note: c.Note, Status: string(c.Status), Decision: string(c.Decision),
+	return Case{ID: c.ID, Owner: owner, IssuerID: c.IssuerID, AlertIDs: c.AlertIDs, Note: c.Note, Status: string(c.Status), Decision: string(c.Decision),
 		CreatedAt: c.CreatedAt.UTC(), DecidedAt: c.DecidedAt.UTC()}
 }
 

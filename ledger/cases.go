@@ -22,9 +22,11 @@ import (
 // MaxCaseAlerts is the most alerts one case groups.
 const MaxCaseAlerts = 100
 
-// CreateCase opens a case over alerts the caller sees.
+// CreateCase opens a case over alerts the caller sees (another issuer:
+// alerts of its currencies' wallets, issuers.go).
 func (s *Service) CreateCase(ctx context.Context, a ingot.Actor, alertIDs []string, note string, idem *Idem) (*risk.Case, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a)
+	if err != nil {
 		return nil, err
 	}
 	if len(alertIDs) == 0 || len(alertIDs) > MaxCaseAlerts {
@@ -44,7 +46,7 @@ func (s *Service) CreateCase(ctx context.Context, a ingot.Actor, alertIDs []stri
 			return nil, ingot.Prefix(err, fmt.Sprintf("alert_ids[%d]", i))
 		}
 	}
-	c := risk.Case{ID: newID(), OperatorID: a.OperatorID, AlertIDs: slices.Clone(alertIDs), Note: note,
+	c := risk.Case{ID: newID(), OperatorID: o.operator, IssuerID: caseIssuer(a, o), AlertIDs: slices.Clone(alertIDs), Note: note,
 		Status: risk.CaseOpen, CreatedBy: a.KeyID, CreatedAt: s.now()}
 	res := &c
 	rec, err := s.outcomeRecord(idem, res)
@@ -55,13 +57,32 @@ func (s *Service) CreateCase(ctx context.Context, a ingot.Actor, alertIDs []stri
 	return created(ctx, s, res, existing, err, idem)
 }
 
-// Case reads a case the caller sees (its own; the central bank: all).
+// caseIssuer is the issuer a case the caller opens belongs to: another
+// issuer's, "" for the administrator's and operators'.
+func caseIssuer(a ingot.Actor, o oversight) string {
+	if o.currencies != nil {
+		return issuerOfActor(a)
+	}
+	return ""
+}
+
+// seesCase reports whether the caller (oversight o) sees case c: its own;
+// the administrator every case.
+func seesCase(a ingot.Actor, o oversight, c *risk.Case) bool {
+	if a.Role == ingot.RoleCentralBank && o.currencies == nil {
+		return true
+	}
+	return c.OperatorID == o.operator && c.IssuerID == caseIssuer(a, o)
+}
+
+// Case reads a case the caller sees (its own; the administrator: all).
 func (s *Service) Case(ctx context.Context, a ingot.Actor, id string) (*risk.Case, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a)
+	if err != nil {
 		return nil, err
 	}
 	c, err := s.st.Case(ctx, id)
-	if isNotFound(err) || (err == nil && a.Role == ingot.RoleOperator && c.OperatorID != a.OperatorID) {
+	if isNotFound(err) || (err == nil && !seesCase(a, o, &c)) {
 		return nil, notFound("case " + id)
 	}
 	if err != nil {
@@ -70,13 +91,15 @@ func (s *Service) Case(ctx context.Context, a ingot.Actor, id string) (*risk.Cas
 	return &c, nil
 }
 
-// Cases lists the caller's cases (the central bank: all), newest first.
+// Cases lists the caller's cases (the administrator: all), newest first.
 func (s *Service) Cases(ctx context.Context, a ingot.Actor, cursor string, limit int) ([]risk.Case, string, error) {
-	if err := requireOversight(a); err != nil {
+	o, err := s.oversightOf(ctx, a)
+	if err != nil {
 		return nil, "", err
 	}
 	n := pageSize(limit) + 1
-	cs, err := s.st.Cases(ctx, a.OperatorID, a.Role == ingot.RoleCentralBank, cursor, n)
+	all := a.Role == ingot.RoleCentralBank && o.currencies == nil
+	cs, err := s.st.Cases(ctx, o.operator, caseIssuer(a, o), all, cursor, n)
 	if err != nil {
 		return nil, "", s.unavailable(ctx, err)
 	}

@@ -240,23 +240,10 @@ func (s *Service) requireAdmitted(ctx context.Context, operatorID, currency stri
 	return nil
 }
 
-// requireOversight admits operators (for their own wallets' alerts,
-// reviews and cases) and, among central banks, the platform's
-// administrator only. Cases, reveals and screening are platform-wide
-// (docs/cross-border.md): another issuer's key could otherwise act on
-// wallets of currencies it does not issue, so it gets 403 forbidden. It
-// reads and acts on the alerts and reviews of its own currencies, reads
-// their large-value lines and sets risk rules for them (oversightOf,
-// ruleOwner).
-func requireOversight(a ingot.Actor) error {
-	if err := requireRole(a, ingot.RoleOperator, ingot.RoleCentralBank); err != nil {
-		return err
-	}
-	return adminOnlyOversight(a)
-}
-
-// requireAdminOversight is requireOversight for the central bank's own
-// powers (screening lists, reveals).
+// requireAdminOversight admits the platform's administrator only, for the
+// central bank's own powers: screening lists and reveals (identities
+// behind a case). Another issuer oversees its own currencies' alerts,
+// reviews, rules and cases (oversightOf) but gets 403 forbidden here.
 func requireAdminOversight(a ingot.Actor) error {
 	if err := requireRole(a, ingot.RoleCentralBank); err != nil {
 		return err
@@ -302,7 +289,7 @@ func (s *Service) oversightOf(ctx context.Context, a ingot.Actor) (oversight, er
 
 func adminOnlyOversight(a ingot.Actor) error {
 	if a.Role == ingot.RoleCentralBank && issuerOfActor(a) != ingot.AdminIssuerID {
-		return ingot.Errorf(ingot.CodeForbidden, "cases, reveals and screening are the platform administrator's; another issuer oversees its currencies' alerts, reviews and rules")
+		return ingot.Errorf(ingot.CodeForbidden, "reveals and screening are the platform administrator's; another issuer oversees its own currencies' alerts, reviews, rules and cases")
 	}
 	return nil
 }

@@ -133,9 +133,9 @@ func TestIssuers(t *testing.T) {
 			t.Fatalf("an issuer's new key: %+v %v", nk, err)
 		}
 		wantCode(t, e.svc.RevokeAPIKey(e.ctx, e.cb, nk.Key.ID, ""), ingot.CodeNotFound)
-		// Cases are the administrator's (TestIssuerOversight: what
-		// another issuer reads, and its rules).
-		_, _, err = e.svc.Cases(e.ctx, hkma, "", 10)
+		// Screening is the administrator's (TestIssuerOversight: what
+		// another issuer oversees).
+		_, err = e.svc.ScreeningStatus(e.ctx, hkma)
 		wantCode(t, err, ingot.CodeForbidden)
 		if _, _, err := e.svc.Alerts(e.ctx, e.cb, ledger.AlertQuery{}); err != nil {
 			t.Fatalf("the administrator's alerts: %v", err)
@@ -150,9 +150,9 @@ func TestIssuers(t *testing.T) {
 // TestIssuerOversight: an issuer that is not the administrator reads the
 // risk oversight of its own currencies (alerts of its currencies' wallets,
 // reviews and large-value lines of payments in them) and nothing of
-// another's, resolves those alerts and decides those reviews, and sets
-// risk rules that apply to payments in its currencies only; cases stay the
-// administrator's and the operators'.
+// another's, resolves those alerts, decides those reviews, opens and
+// decides its own cases over those alerts, and sets risk rules that apply
+// to payments in its currencies only.
 func TestIssuerOversight(t *testing.T) {
 	forEachStore(t, func(t *testing.T, kind string) {
 		e := newEnv(t, kind, 0)
@@ -250,8 +250,47 @@ func TestIssuerOversight(t *testing.T) {
 				t.Fatalf("the issuer's report has a %s line", l.Currency)
 			}
 		}
-		_, _, err = e.svc.Cases(e.ctx, hkma, "", 10)
-		wantCode(t, err, ingot.CodeForbidden)
+		// Cases: over its currencies' alerts only; its own, which it
+		// decides (a freeze freezes the HKD wallet); the administrator sees
+		// them, an operator does not.
+		_, err = e.svc.CreateCase(e.ctx, hkma, []string{cnyAlert}, "", nil)
+		wantCode(t, err, ingot.CodeNotFound)
+		opCase, err := e.svc.CreateCase(e.ctx, cn, []string{cnyAlert}, "the operator's", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.svc.CreateCase(e.ctx, hkma, []string{hkdAlert}, "structuring?", nil)
+		if err != nil || c.IssuerID != hkmaID || c.OperatorID != "" {
+			t.Fatalf("the issuer's case: %+v %v", c, err)
+		}
+		if cs, _, err := e.svc.Cases(e.ctx, hkma, "", 10); err != nil || len(cs) != 1 || cs[0].ID != c.ID {
+			t.Fatalf("the issuer's cases: %+v %v", cs, err)
+		}
+		if cs, _, err := e.svc.Cases(e.ctx, e.cb, "", 10); err != nil || len(cs) != 2 {
+			t.Fatalf("the administrator's cases: %d %v", len(cs), err)
+		}
+		if cs, _, err := e.svc.Cases(e.ctx, cn, "", 10); err != nil || len(cs) != 1 || cs[0].ID != opCase.ID {
+			t.Fatalf("the operator's cases: %+v %v", cs, err)
+		}
+		_, err = e.svc.Case(e.ctx, hkma, opCase.ID)
+		wantCode(t, err, ingot.CodeNotFound)
+		_, err = e.svc.Case(e.ctx, cn, c.ID)
+		wantCode(t, err, ingot.CodeNotFound)
+		var frozen string
+		for _, al := range mine {
+			if al.ID == hkdAlert {
+				frozen = ingot.FormatWalletID(al.Wallet)
+			}
+		}
+		if _, err := e.svc.DecideCase(e.ctx, hkma, c.ID, "freeze", "", nil); err != nil {
+			t.Fatalf("the issuer decides its case: %v", err)
+		}
+		if w, err := e.svc.WalletToRead(e.ctx, hkma, frozen); err != nil || w.Status != ingot.StatusFrozen {
+			t.Fatalf("the case's wallet: %+v %v", w, err)
+		}
+		if _, err := e.svc.SetWalletStatus(e.ctx, cn, frozen, ingot.StatusActive, nil); err != nil {
+			t.Fatalf("unfreeze: %v", err)
+		}
 
 		// Rules: the issuer's deny applies to HKD payments only; its allow
 		// does not silence the administrator's rules.

@@ -91,13 +91,13 @@ func queueReviews(batch *pgx.Batch, w *store.RiskWrite) []check {
 	return checks
 }
 
-const caseCols = `id, operator_id, alert_ids, note, decision, status, created_by, created_at, decided_at`
+const caseCols = `id, operator_id, alert_ids, note, decision, status, created_by, created_at, decided_at, issuer_id`
 
 func scanCase(row pgx.Row) (risk.Case, error) {
 	var c risk.Case
 	var decision, status string
 	var decided *time.Time
-	if err := row.Scan(&c.ID, &c.OperatorID, &c.AlertIDs, &c.Note, &decision, &status, &c.CreatedBy, &c.CreatedAt, &decided); err != nil {
+	if err := row.Scan(&c.ID, &c.OperatorID, &c.AlertIDs, &c.Note, &decision, &status, &c.CreatedBy, &c.CreatedAt, &decided, &c.IssuerID); err != nil {
 		return risk.Case{}, err
 	}
 	c.Decision, c.Status, c.CreatedAt = risk.CaseDecision(decision), risk.CaseStatus(status), c.CreatedAt.UTC()
@@ -110,8 +110,8 @@ func scanCase(row pgx.Row) (risk.Case, error) {
 // CreateCase stores a new case.
 func (s *Store) CreateCase(ctx context.Context, c risk.Case, rec *store.IdemRecord) (*store.IdemRecord, error) {
 	return s.createWithIdem(ctx, rec, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO cases (`+caseCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			c.ID, c.OperatorID, c.AlertIDs, c.Note, string(c.Decision), string(c.Status), c.CreatedBy, c.CreatedAt, nullTimeOf(c.DecidedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO cases (`+caseCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			c.ID, c.OperatorID, c.AlertIDs, c.Note, string(c.Decision), string(c.Status), c.CreatedBy, c.CreatedAt, nullTimeOf(c.DecidedAt), c.IssuerID)
 		if isUniqueViolation(err) {
 			return store.ErrConflict
 		}
@@ -128,12 +128,12 @@ func (s *Store) Case(ctx context.Context, id string) (risk.Case, error) {
 }
 
 // Cases lists cases newest first.
-func (s *Store) Cases(ctx context.Context, operatorID string, all bool, before string, limit int) ([]risk.Case, error) {
+func (s *Store) Cases(ctx context.Context, operatorID, issuerID string, all bool, before string, limit int) ([]risk.Case, error) {
 	if limit <= 0 {
 		limit = 1 << 30
 	}
 	out, err := collect(ctx, s.pool, scanCase, `SELECT `+caseCols+` FROM cases
-		WHERE ($1 OR operator_id = $2) AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4`, all, operatorID, before, limit)
+		WHERE ($1 OR (operator_id = $2 AND issuer_id = $5)) AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4`, all, operatorID, before, limit, issuerID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: cases: %w", err)
 	}

@@ -40,7 +40,8 @@ const (
 // Case groups alerts under investigation, with notes and a decision.
 type Case struct {
 	ID         string // UUIDv7
-	OperatorID string // the operator that opened it; "" the central bank
+	OperatorID string // the operator that opened it; "" a central bank
+	IssuerID   string // a central bank's that is not the administrator: the issuer that opened it
 	AlertIDs   []string
 	Note       string
 	Decision   CaseDecision // "" while open

@@ -121,13 +121,13 @@ func (b *batchTx) writeReviews(ctx context.Context, w *store.RiskWrite) error {
 	return nil
 }
 
-const caseCols = `id, operator_id, alert_ids, note, decision, status, created_by, created_at, decided_at`
+const caseCols = `id, operator_id, alert_ids, note, decision, status, created_by, created_at, decided_at, issuer_id`
 
 func scanCase(sc scanner) (risk.Case, error) {
 	var c risk.Case
 	var alerts, decision, status string
 	var created, decided int64
-	if err := sc.Scan(&c.ID, &c.OperatorID, &alerts, &c.Note, &decision, &status, &c.CreatedBy, &created, &decided); err != nil {
+	if err := sc.Scan(&c.ID, &c.OperatorID, &alerts, &c.Note, &decision, &status, &c.CreatedBy, &created, &decided, &c.IssuerID); err != nil {
 		return risk.Case{}, err
 	}
 	if err := json.Unmarshal([]byte(alerts), &c.AlertIDs); err != nil {
@@ -147,8 +147,8 @@ func (s *Store) CreateCase(ctx context.Context, c risk.Case, rec *store.IdemReco
 		return nil, fmt.Errorf("sqlite: create case: %w", err)
 	}
 	return s.createWithIdem(ctx, "create case", rec, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.OperatorID, alerts, c.Note, string(c.Decision), string(c.Status), c.CreatedBy, micros(c.CreatedAt), zeroMicros(c.DecidedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.OperatorID, alerts, c.Note, string(c.Decision), string(c.Status), c.CreatedBy, micros(c.CreatedAt), zeroMicros(c.DecidedAt), c.IssuerID)
 		if isUnique(err) {
 			return store.ErrConflict
 		}
@@ -166,9 +166,9 @@ func (s *Store) Case(ctx context.Context, id string) (risk.Case, error) {
 }
 
 // Cases lists cases newest first.
-func (s *Store) Cases(ctx context.Context, operatorID string, all bool, before string, limit int) ([]risk.Case, error) {
-	q := `SELECT ` + caseCols + ` FROM cases WHERE (? OR operator_id = ?)`
-	args := []any{all, operatorID}
+func (s *Store) Cases(ctx context.Context, operatorID, issuerID string, all bool, before string, limit int) ([]risk.Case, error) {
+	q := `SELECT ` + caseCols + ` FROM cases WHERE (? OR (operator_id = ? AND issuer_id = ?))`
+	args := []any{all, operatorID, issuerID}
 	if before != "" {
 		q += ` AND id < ?`
 		args = append(args, before)

@@ -54,7 +54,10 @@ type RiskStore interface {
 	// when decided already).
 	CreateCase(ctx context.Context, c risk.Case, rec *IdemRecord) (*IdemRecord, error)
 	Case(ctx context.Context, id string) (risk.Case, error)
-	Cases(ctx context.Context, operatorID string, all bool, before string, limit int) ([]risk.Case, error)
+	// Cases lists cases newest first: every one with all, else those
+	// opened by the operator (operatorID) or by the issuer (operatorID
+	// "", issuerID; "" the administrator).
+	Cases(ctx context.Context, operatorID, issuerID string, all bool, before string, limit int) ([]risk.Case, error)
 	DecideCase(ctx context.Context, id string, d risk.CaseDecision, note string, at time.Time, rec *IdemRecord) (*IdemRecord, error)
 
 	// CreateReveal stores a pending reveal (rec as by AddRiskRule); Reveal
