@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/webauthn"
@@ -101,6 +103,32 @@ func TestBrowserPasskey(t *testing.T) {
 			c.run("authenticator app", chromedp.Navigate(s.url+"/wallet"), chromedp.Click(chromedp.CSS(`form[action="/wallet/totp"] button`)),
 				chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
 			c.shot("wallet-totp")
+
+			// A provider's mandate, approved with the passkey on the
+			// consent screen; the browser goes back to the provider (here
+			// an address of this site) with the code.
+			lenderCB := s.url + "/lender/cb"
+			p := s.api("POST", "/v1/providers", adminKey, map[string]any{"name": "Acme Lending", "redirect_uris": []string{lenderCB}, "roles": []string{"pis"}}, 201)
+			q := url.Values{"response_type": {"code"}, "client_id": {p["client_id"].(string)}, "redirect_uri": {lenderCB}, "scope": {"payments:write"},
+				"state": {"s1"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+			until := s.now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
+			c.run("consent", chromedp.Navigate(s.url+"/oauth/authorize?"+q.Encode()), chromedp.WaitVisible(chromedp.CSS("#max_per_period")),
+				chromedp.SendKeys(chromedp.CSS("#max_per_payment"), "50.00"), chromedp.SendKeys(chromedp.CSS("#max_per_period"), "300.00"),
+				chromedp.SendKeys(chromedp.CSS("#valid_until"), until),
+				chromedp.Click(chromedp.CSS(`button[name="decision"][value="allow"]`)), chromedp.WaitVisible(chromedp.CSS("#consent-passkey")))
+			c.run("approve the mandate with the passkey", chromedp.WaitReady(chromedp.CSS(`form.passkey[action="/oauth/authorize"][data-ready="1"]`)),
+				chromedp.Click(chromedp.CSS("#consent-passkey")))
+			var at string
+			for range 50 {
+				at, _ = chromedp.Run(c.ctx, chromedp.Evaluate[string](`location.href`))
+				if strings.HasPrefix(at, lenderCB+"?code=") {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if !strings.HasPrefix(at, lenderCB+"?code=") || !strings.Contains(at, "state=s1") {
+				t.Fatalf("after approving the mandate with the passkey: %s; the page says %s", at, c.text())
+			}
 		})
 	}
 }
